@@ -1,0 +1,81 @@
+/**
+ * One error base for the whole harness. Every error has a stable `code` and JSON `details`, so it can cross a worker
+ * or HTTP boundary as plain data and be rebuilt on the other side by `deserializeError`.
+ */
+
+/** Where in the user's script (or a file) an error points. Lines and columns are 1-based. */
+export interface ErrorLocation {
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+/** The wire form of any CodyError. */
+export interface SerializedError {
+  name: string;
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+  location?: ErrorLocation;
+  stack?: string;
+}
+
+export class CodyError extends Error {
+  /** Stable machine-readable code, e.g. `CODY_LIMIT_TIMEOUT`. */
+  readonly code: string;
+  /** JSON-compatible facts about the failure (limit values, tool name, …). */
+  readonly details: Record<string, unknown>;
+  readonly location: ErrorLocation | undefined;
+
+  constructor(
+    code: string,
+    message: string,
+    details: Record<string, unknown> = {},
+    options: { location?: ErrorLocation; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+    this.location = options.location;
+  }
+
+  toJSON(): SerializedError {
+    const out: SerializedError = { name: this.name, code: this.code, message: this.message, details: this.details };
+    if (this.location) out.location = this.location;
+    if (this.stack !== undefined) out.stack = this.stack;
+    return out;
+  }
+}
+
+type ErrorFactory = (s: SerializedError) => CodyError;
+const factories = new Map<string, ErrorFactory>();
+
+/** Make `deserializeError` rebuild errors carrying `code` as instances of the registering class. */
+export function registerErrorCode(code: string, factory: ErrorFactory): void {
+  factories.set(code, factory);
+}
+
+/** All codes with a registered class (used by the round-trip test). */
+export function registeredErrorCodes(): string[] {
+  return [...factories.keys()].sort();
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof CodyError) return error.toJSON();
+  if (error instanceof Error) {
+    const out: SerializedError = { name: error.name, code: "CODY_INTERNAL", message: error.message, details: {} };
+    if (error.stack !== undefined) out.stack = error.stack;
+    return out;
+  }
+  return { name: "Error", code: "CODY_INTERNAL", message: String(error), details: {} };
+}
+
+export function deserializeError(s: SerializedError): CodyError {
+  const factory = factories.get(s.code);
+  const error = factory
+    ? factory(s)
+    : new CodyError(s.code, s.message, s.details, s.location ? { location: s.location } : {});
+  if (s.stack !== undefined) error.stack = s.stack;
+  return error;
+}

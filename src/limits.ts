@@ -1,0 +1,71 @@
+/**
+ * Every run limit, declared once with its default. `normalizeLimits` is the only place options are resolved and
+ * validated; an invalid value names its path and the value received.
+ */
+import { InvalidOptionError } from "./errors/index.js";
+
+export interface Limits {
+  /** Maximum script source size in bytes (UTF-8). @default 20480 */
+  maxSourceBytes: number;
+  /** Wall-clock limit for one run in milliseconds; time waiting for a person to approve is not counted. @default 5000 */
+  timeoutMs: number;
+  /** Memory limit per QuickJS VM in bytes. @default 16777216 (16 MB) */
+  memoryBytes: number;
+  /** Maximum tool calls one run may start (including spawned ones). @default 32 */
+  maxToolCalls: number;
+  /** Maximum tool calls in flight at once; further calls wait their turn, in order. @default 4 */
+  maxConcurrentToolCalls: number;
+  /** Console output kept per run in bytes; past it output is truncated with a marker. @default 1048576 (1 MB) */
+  maxConsoleBytes: number;
+  /** Maximum size of the JSON-serialized return value in bytes. @default 1048576 (1 MB) */
+  maxResultBytes: number;
+  /** Guest stack size in bytes (deep recursion becomes a catchable RangeError). @default 262144 */
+  maxStackBytes: number;
+  /** How long one approval request may wait for an answer, in milliseconds. @default 300000 */
+  approvalTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxSourceBytes: 20 * 1024,
+  timeoutMs: 5_000,
+  memoryBytes: 16 * 1024 * 1024,
+  maxToolCalls: 32,
+  maxConcurrentToolCalls: 4,
+  maxConsoleBytes: 1024 * 1024,
+  maxResultBytes: 1024 * 1024,
+  maxStackBytes: 256 * 1024,
+  approvalTimeoutMs: 300_000,
+});
+
+/** Lower bounds below which a limit makes no sense (a VM needs some memory to start). */
+const MINIMUMS: Readonly<Record<keyof Limits, number>> = {
+  maxSourceBytes: 1,
+  timeoutMs: 1,
+  memoryBytes: 1024 * 1024,
+  maxToolCalls: 0,
+  maxConcurrentToolCalls: 1,
+  maxConsoleBytes: 0,
+  maxResultBytes: 2,
+  maxStackBytes: 16 * 1024,
+  approvalTimeoutMs: 1,
+};
+
+/** Resolve user-supplied limits over the defaults; throws InvalidOptionError naming `limits.<field>`. */
+export function normalizeLimits(input: Partial<Limits> = {}): Limits {
+  const out: Limits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(input) as [string, unknown][]) {
+    if (!(key in DEFAULT_LIMITS)) {
+      throw new InvalidOptionError(`Unknown limit \`limits.${key}\``, { path: `limits.${key}`, value });
+    }
+    if (value === undefined) continue;
+    const field = key as keyof Limits;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < MINIMUMS[field]) {
+      throw new InvalidOptionError(
+        `\`limits.${field}\` must be an integer >= ${MINIMUMS[field]}, got \`${String(value)}\` (${typeof value})`,
+        { path: `limits.${field}`, value: typeof value === "number" ? value : String(value) },
+      );
+    }
+    out[field] = value;
+  }
+  return out;
+}

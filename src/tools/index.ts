@@ -1,0 +1,13 @@
+/** Public surface of tools/. */
+export { ToolRegistry } from "./registry.js";
+export {
+  BUILTIN_SPECS,
+  execSpec,
+  readFileSpec,
+  writeFileSpec,
+  listDirSpec,
+  globSpec,
+  searchSpec,
+  applyPatchSpec,
+} from "./schemas.js";
+export type { ToolDefinition, ToolSpec, ToolContext, JsonSchema, RiskClass } from "./types.js";
