@@ -10,4 +10,6 @@ export {
   searchSpec,
   applyPatchSpec,
 } from "./schemas.js";
+export { resolveInWorkspace, realWorkspaceRoot } from "./workspace.js";
+export type { ResolvedPath } from "./workspace.js";
 export type { ToolDefinition, ToolSpec, ToolContext, JsonSchema, RiskClass } from "./types.js";
