@@ -1,0 +1,16 @@
+/** Public surface of cache/: the two-level (LRU + SQLite) artifact cache with HMAC-checked rows. */
+export { ArtifactCache, DEFAULT_LRU_MAX_BYTES } from "./artifact-cache.js";
+export { CACHE_NAMESPACE, CACHE_MIGRATIONS } from "./schema.js";
+export { defaultKeyFile, loadOrCreateKey } from "./key.js";
+export { parseDuration, parseByteSize } from "./units.js";
+export type {
+  ArtifactCacheOptions,
+  ArtifactSummary,
+  CacheLevel,
+  CacheStats,
+  LevelStats,
+  PruneOptions,
+  PruneResult,
+  VerifyOptions,
+  VerifyResult,
+} from "./types.js";
