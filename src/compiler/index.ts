@@ -1,0 +1,29 @@
+/** Public surface of compiler/: tools `.d.ts` generation, type-check, strip, bytecode, artifact key and input checks. */
+export { generateToolsDts, sha256, propertyKey } from "./dts.js";
+export { scriptLibDts } from "./lib-dts.js";
+export { TypeChecker, SCRIPT_COMPILER_OPTIONS, mapDiagnostics } from "./typecheck.js";
+export { stripTypes, SYNTAX_ERROR_CODE } from "./strip.js";
+export { compileBytecode, loadQuickJSModule, disposeCompileVm } from "./bytecode.js";
+export { computeArtifactKey } from "./key.js";
+export { readScriptFile, validateScriptSource, isBlank } from "./source.js";
+export { compileScript } from "./compile.js";
+export { hasErrors, sortDiagnostics } from "./diagnostic.js";
+export { TypeCheckerError } from "./errors.js";
+export {
+  normalizeSource,
+  CHECK_PREFIX,
+  CHECK_SUFFIX,
+  EMIT_PREFIX,
+  EMIT_SUFFIX,
+  WRAPPER_LINE_OFFSET,
+} from "./wrap.js";
+export { decodeMappings, encodeMappings, shiftSourceMap } from "./sourcemap.js";
+export { ENGINE_VERSION, COMPILER_VERSION, TYPESCRIPT_VERSION, CODY_VERSION, ARTIFACT_SCHEMA } from "./versions.js";
+export type { ToolsDts } from "./dts.js";
+export type { CheckInput } from "./typecheck.js";
+export type { StrippedScript } from "./strip.js";
+export type { ArtifactKeyInput } from "./key.js";
+export type { ScriptSource } from "./source.js";
+export type { CompileInput, CompileOptions, CompileResult } from "./compile.js";
+export type { Diagnostic } from "./diagnostic.js";
+export type { Artifact } from "./artifact.js";

@@ -1,0 +1,136 @@
+/**
+ * Input validation: every way a script file can be unusable becomes a typed error with a clear message before any
+ * compiler runs. Order matters: size first (cheap, bounds the rest), then binary/UTF-8, then emptiness.
+ */
+import { readFile, stat } from "node:fs/promises";
+import {
+  ScriptEmptyError,
+  ScriptEncodingError,
+  ScriptReadError,
+  ScriptTooLargeError,
+} from "../errors/index.js";
+import { normalizeLimits, type Limits } from "../limits.js";
+import { normalizeSource } from "./wrap.js";
+
+/** A validated script: text normalized (no BOM, LF line ends) and its size in bytes as given. */
+export interface ScriptSource {
+  filename: string;
+  /** Normalized text (what is hashed, checked and compiled). */
+  source: string;
+  /** Size of the input in UTF-8 bytes, before normalization. */
+  bytes: number;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/**
+ * Validate a script given as bytes or text.
+ * - Larger than `limits.maxSourceBytes` (UTF-8 bytes, default 20480) → ScriptTooLargeError (details: size, limit).
+ * - Contains a NUL byte (binary) or is not valid UTF-8 → ScriptEncodingError.
+ * - Contains only whitespace and comments → ScriptEmptyError: such a script cannot do anything, which is almost always
+ *   a mistake (an empty file, a truncated paste), so it is refused rather than run as a no-op.
+ */
+export function validateScriptSource(
+  input: Uint8Array | string,
+  filename: string,
+  limits: Partial<Limits> = {},
+): ScriptSource {
+  const { maxSourceBytes } = normalizeLimits(limits);
+  const size = typeof input === "string" ? Buffer.byteLength(input, "utf8") : input.byteLength;
+  if (size > maxSourceBytes) {
+    throw new ScriptTooLargeError(
+      `${filename}: script is ${size} bytes, over the ${maxSourceBytes}-byte limit (limits.maxSourceBytes)`,
+      { file: filename, size, limit: maxSourceBytes },
+    );
+  }
+  let text: string;
+  if (typeof input === "string") {
+    text = input;
+  } else {
+    if (input.includes(0)) {
+      throw new ScriptEncodingError(`${filename}: file looks binary (it contains NUL bytes); scripts must be UTF-8 text`, {
+        file: filename,
+        offset: input.indexOf(0),
+      });
+    }
+    try {
+      text = decoder.decode(input);
+    } catch {
+      throw new ScriptEncodingError(`${filename}: file is not valid UTF-8 text`, { file: filename });
+    }
+  }
+  if (text.includes("\0")) {
+    throw new ScriptEncodingError(`${filename}: script contains NUL characters; scripts must be text`, {
+      file: filename,
+      offset: text.indexOf("\0"),
+    });
+  }
+  const source = normalizeSource(text);
+  if (isBlank(source)) {
+    throw new ScriptEmptyError(`${filename}: script is empty (only whitespace or comments)`, { file: filename });
+  }
+  return { filename, source, bytes: size };
+}
+
+/**
+ * Read and validate a script file. Missing files, directories and unreadable files become ScriptReadError; the file
+ * size is checked from `stat` before reading so a huge file is never loaded.
+ */
+export async function readScriptFile(
+  path: string,
+  limits: Partial<Limits> = {},
+  displayName: string = path,
+): Promise<ScriptSource> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code ?? error);
+    throw new ScriptReadError(`${displayName}: cannot read script: ${why}`, { file: displayName, reason: code ?? "unknown" });
+  }
+  if (info.isDirectory()) {
+    throw new ScriptReadError(`${displayName}: is a directory, not a script file`, { file: displayName, reason: "EISDIR" });
+  }
+  const { maxSourceBytes } = normalizeLimits(limits);
+  if (info.size > maxSourceBytes) {
+    throw new ScriptTooLargeError(
+      `${displayName}: script is ${info.size} bytes, over the ${maxSourceBytes}-byte limit (limits.maxSourceBytes)`,
+      { file: displayName, size: info.size, limit: maxSourceBytes },
+    );
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ScriptReadError(`${displayName}: cannot read script: ${String(code ?? error)}`, {
+      file: displayName,
+      reason: code ?? "unknown",
+    });
+  }
+  return validateScriptSource(bytes, displayName, limits);
+}
+
+/** True when the text has no tokens: only whitespace, `//` line comments and `/* *\/` block comments. */
+export function isBlank(text: string): boolean {
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\v" || c === "\f" || c === "\u00a0" || c === "\ufeff") {
+      i++;
+    } else if (c === "/" && text[i + 1] === "/") {
+      const nl = text.indexOf("\n", i);
+      i = nl < 0 ? text.length : nl + 1;
+    } else if (c === "/" && text[i + 1] === "*") {
+      const end = text.indexOf("*/", i + 2);
+      if (end < 0) return false; // unterminated comment: let the parser report it
+      i = end + 2;
+    } else if (/\s/u.test(c ?? "")) {
+      i++;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
