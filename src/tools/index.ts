@@ -13,3 +13,5 @@ export {
 export { resolveInWorkspace, realWorkspaceRoot } from "./workspace.js";
 export type { ResolvedPath } from "./workspace.js";
 export type { ToolDefinition, ToolSpec, ToolContext, JsonSchema, RiskClass } from "./types.js";
+export { McpManager, DEFAULT_MCP_OPTIONS, mcpToolName, mcpRisk, contentResultSchema } from "./mcp/index.js";
+export type { McpManagerOptions, McpWarning, McpServerStatus, McpServerState } from "./mcp/index.js";

@@ -1,0 +1,39 @@
+/**
+ * JSON Schema of the sections of cody.json this version knows. Unknown top-level keys are allowed (and kept); inside a
+ * known section unknown keys are errors, so a typo such as `"arg"` is reported instead of ignored.
+ */
+
+/** A server name must be a valid segment of `tools.mcp.<server>.<tool>` (the registry's name grammar). */
+export const SERVER_NAME_PATTERN = "^[A-Za-z_$][\\w$-]*$";
+
+export const MCP_SERVER_SCHEMA = {
+  type: "object",
+  required: ["command"],
+  additionalProperties: false,
+  properties: {
+    command: { type: "string", minLength: 1 },
+    args: { type: "array", items: { type: "string" } },
+    env: { type: "object", additionalProperties: { type: "string" } },
+    cwd: { type: "string", minLength: 1 },
+    readOnly: {
+      // `description` doubles as the "must be …" wording when neither branch matches (see validate.ts).
+      description: "true, false or an array of tool names",
+      anyOf: [{ type: "boolean" }, { type: "array", items: { type: "string", minLength: 1 } }],
+    },
+    type: { const: "stdio" },
+  },
+} as const;
+
+export const CONFIG_SCHEMA = {
+  type: "object",
+  additionalProperties: true,
+  properties: {
+    mcpServers: {
+      type: "object",
+      propertyNames: { pattern: SERVER_NAME_PATTERN },
+      additionalProperties: MCP_SERVER_SCHEMA,
+    },
+    // Field-level checks of limits live in normalizeLimits (src/limits.ts), the single place limits are resolved.
+    limits: { type: "object" },
+  },
+} as const;

@@ -1,0 +1,105 @@
+/** Schema validation of a parsed config, with one readable message per failure: path, expectation, value received. */
+import { Ajv, type ErrorObject } from "ajv";
+import { ConfigError } from "../errors/index.js";
+import { CONFIG_SCHEMA } from "./schema.js";
+
+const ajv = new Ajv({ allErrors: false, verbose: true, strict: true });
+const validateSchema = ajv.compile(CONFIG_SCHEMA);
+
+/** Throws ConfigError naming `file`, the JSON path and the value when `data` does not match the config schema. */
+export function validateConfigShape(data: unknown, file: string): void {
+  if (validateSchema(data)) return;
+  const errors = validateSchema.errors ?? [];
+  const { path, text, value } = describeErrors(errors, data);
+  throw new ConfigError(`${file}: ${text}`, { file, path, value: jsonSafe(value) });
+}
+
+interface Described {
+  path: string;
+  text: string;
+  value: unknown;
+}
+
+function describeErrors(errors: ErrorObject[], root: unknown): Described {
+  // With anyOf, ajv reports each failed branch before the anyOf itself; the anyOf error speaks for them all.
+  const error = errors.find((e) => e.keyword === "anyOf") ?? errors[0];
+  if (!error) return { path: "", text: "configuration is invalid", value: root };
+  const segments = pointerSegments(error.instancePath);
+  const path = formatPath(segments);
+  const at = path === "" ? "the configuration" : path;
+  switch (error.keyword) {
+    case "required": {
+      const missing = String((error.params as { missingProperty: string }).missingProperty);
+      const full = formatPath([...segments, missing]);
+      return { path: full, text: `${full} is required`, value: undefined };
+    }
+    case "additionalProperty":
+    case "additionalProperties": {
+      const extra = String((error.params as { additionalProperty: string }).additionalProperty);
+      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const full = formatPath([...segments, extra]);
+      return {
+        path: full,
+        text: `${full} is not a known field${known.length ? ` (known: ${known.join(", ")})` : ""}`,
+        value: (error.data as Record<string, unknown>)[extra],
+      };
+    }
+    case "propertyNames":
+    case "pattern": {
+      if (error.propertyName !== undefined || error.keyword === "propertyNames") {
+        const name = error.propertyName ?? String((error.params as { propertyName?: string }).propertyName);
+        return {
+          path: formatPath([...segments, name]),
+          text:
+            `${at} has an invalid server name ${JSON.stringify(name)}: a name must start with a letter, _ or $ and ` +
+            `contain only letters, digits, _, $ and - (it becomes tools.mcp.<name>.<tool>)`,
+          value: name,
+        };
+      }
+      break;
+    }
+    case "anyOf": {
+      const description = (error.parentSchema as { description?: string } | undefined)?.description;
+      return { path, text: `${at} must be ${description ?? "one of the allowed shapes"}, got ${show(error.data)}`, value: error.data };
+    }
+    case "const": {
+      const allowed = (error.params as { allowedValue: unknown }).allowedValue;
+      return { path, text: `${at} must be ${JSON.stringify(allowed)}, got ${show(error.data)}`, value: error.data };
+    }
+  }
+  return { path, text: `${at} ${error.message ?? "is invalid"}, got ${show(error.data)}`, value: error.data };
+}
+
+/** `"x" (string)`, `[1,2] (array)`, `null (null)` — what was received, shortened. */
+export function show(value: unknown): string {
+  const kind = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+  let text = value === undefined ? "undefined" : JSON.stringify(value);
+  if (text.length > 60) text = `${text.slice(0, 57)}...`;
+  return `${text} (${kind})`;
+}
+
+function pointerSegments(pointer: string): string[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+/** `mcpServers.fs.args[0]`; segments that are not identifiers are quoted: `mcpServers["my server"]`. */
+export function formatPath(segments: readonly string[]): string {
+  let out = "";
+  for (const segment of segments) {
+    if (/^\d+$/.test(segment)) out += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(segment)) out += out === "" ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+/** Details must stay JSON; keep small values as they are and summarize big ones. */
+function jsonSafe(value: unknown): unknown {
+  if (value === undefined) return null;
+  const text = JSON.stringify(value);
+  return text.length <= 200 ? value : `${text.slice(0, 197)}...`;
+}

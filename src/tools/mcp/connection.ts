@@ -1,0 +1,257 @@
+/**
+ * One MCP server over stdio: started lazily on first need, restarted on the next need after its process dies,
+ * and killed by `close()`. Every failure becomes an McpError naming the server (with its stderr tail), never a hang.
+ */
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ErrorCode, McpError as SdkMcpError, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { AbortedError, McpError, ToolError } from "../../errors/index.js";
+import type { McpServerConfig } from "../../config/index.js";
+import type { ResolvedMcpOptions } from "./options.js";
+import { StderrTail } from "./stderr-tail.js";
+
+/** Lifecycle of a server process as the manager sees it. */
+export type McpServerState = "idle" | "starting" | "running" | "exited" | "failed" | "closed";
+
+const CLIENT_INFO = { name: "cody-script-harness", version: "0.1.0" };
+/** A server that pages its tool list forever is broken; stop after this many pages. */
+const MAX_TOOL_PAGES = 100;
+
+interface Live {
+  client: Client;
+  transport: StdioClientTransport;
+  tools: Tool[];
+  stderr: StderrTail;
+}
+
+export class McpServerConnection {
+  #state: McpServerState = "idle";
+  #live: Live | undefined;
+  #starting: Promise<Live> | undefined;
+  #starts = 0;
+  /** Shutdowns in flight (failed starts, close); `close()` waits for all of them so no process outlives it. */
+  readonly #shutdowns = new Set<Promise<void>>();
+
+  constructor(
+    readonly name: string,
+    readonly config: McpServerConfig,
+    private readonly options: ResolvedMcpOptions,
+  ) {}
+
+  get state(): McpServerState {
+    return this.#state;
+  }
+
+  /** Pid of the running server process, if any. */
+  get pid(): number | undefined {
+    return this.#live?.transport.pid ?? undefined;
+  }
+
+  /** How many times a start was attempted (1 after the first start, 2 after one restart, …). */
+  get starts(): number {
+    return this.#starts;
+  }
+
+  /** The server's tools, starting the server if it is not running. */
+  async tools(signal?: AbortSignal): Promise<Tool[]> {
+    return (await this.#ensure(signal)).tools;
+  }
+
+  /**
+   * Call one tool. The result is returned as the server sent it (including `isError: true` results); transport
+   * failures, timeouts and aborts throw.
+   */
+  async callTool(tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> {
+    const live = await this.#ensure(signal);
+    try {
+      return (await live.client.callTool({ name: tool, arguments: args }, undefined, {
+        signal,
+        timeout: this.options.callTimeoutMs,
+      })) as CallToolResult;
+    } catch (error) {
+      throw this.#callError(error, tool, live, signal);
+    }
+  }
+
+  /** Stop the server (if running) and wait until its process is gone. Later calls fail with McpError. */
+  async close(): Promise<void> {
+    this.#state = "closed";
+    const starting = this.#starting;
+    if (starting) await starting.catch(() => {});
+    const live = this.#live;
+    this.#live = undefined;
+    if (live) this.#shutdown(live);
+    await Promise.all(this.#shutdowns);
+  }
+
+  async #ensure(signal?: AbortSignal): Promise<Live> {
+    if (this.#state === "closed") {
+      throw new McpError(`MCP server "${this.name}" is closed`, { server: this.name });
+    }
+    if (signal?.aborted) throw aborted(this.name, signal);
+    if (this.#live && this.#state === "running") return this.#live;
+    this.#starting ??= this.#start().finally(() => {
+      this.#starting = undefined;
+    });
+    // The start is shared by every caller; one caller giving up does not cancel it for the others.
+    return signal ? raceAbort(this.#starting, signal, this.name) : this.#starting;
+  }
+
+  async #start(): Promise<Live> {
+    this.#state = "starting";
+    this.#starts++;
+    const stderr = new StderrTail(this.options.stderrTailChars);
+    const transport = new StdioClientTransport({
+      command: this.config.command,
+      args: this.config.args ?? [],
+      ...(this.config.env ? { env: this.config.env } : {}),
+      cwd: path.resolve(this.options.cwd, this.config.cwd ?? "."),
+      stderr: "pipe",
+    });
+    transport.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    // The SDK reports stray transport errors (EPIPE after a crash, unparsable lines) here; the close that follows is
+    // what matters, and library code must not print.
+    client.onerror = () => {};
+    const live: Live = { client, transport, tools: [], stderr };
+    client.onclose = () => {
+      if (this.#live === live) {
+        this.#live = undefined;
+        if (this.#state === "running") this.#state = "exited";
+      }
+    };
+
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`did not complete the MCP handshake within ${this.options.startTimeoutMs} ms`)),
+        this.options.startTimeoutMs,
+      );
+    });
+    try {
+      const timeout = this.options.startTimeoutMs;
+      await Promise.race([client.connect(transport, { timeout }), deadline]);
+      live.tools = await Promise.race([listAllTools(client, timeout), deadline]);
+    } catch (error) {
+      if (!this.#isClosed()) this.#state = "failed";
+      this.#shutdown(live);
+      // stderr arrives through a pipe; let already-received chunks reach the tail before quoting it.
+      await new Promise((resolve) => setImmediate(resolve));
+      throw this.#startError(error, stderr);
+    } finally {
+      clearTimeout(timer);
+    }
+    // The process may have died right after answering, or close() may have been called meanwhile.
+    if (this.#isClosed() || transport.pid === null) {
+      this.#shutdown(live);
+      if (this.#isClosed()) throw new McpError(`MCP server "${this.name}" is closed`, { server: this.name });
+      this.#state = "exited";
+      throw this.#startError(new Error("exited right after starting"), stderr);
+    }
+    this.#live = live;
+    this.#state = "running";
+    return live;
+  }
+
+  /** A method, not an inline comparison: close() may change the state while #start awaits. */
+  #isClosed(): boolean {
+    return this.#state === "closed";
+  }
+
+  #shutdown(live: Live): void {
+    const done = live.client.close().catch(() => {});
+    this.#shutdowns.add(done);
+    void done.finally(() => this.#shutdowns.delete(done));
+  }
+
+  #startError(error: unknown, stderr: StderrTail): McpError {
+    const reason = describeStartFailure(error);
+    const tail = stderr.text();
+    const message =
+      `MCP server "${this.name}" failed to start (${[this.config.command, ...(this.config.args ?? [])].join(" ")}): ` +
+      `${reason}${tail ? `\nstderr:\n${tail}` : ""}`;
+    return new McpError(
+      message,
+      { server: this.name, command: this.config.command, reason, stderr: tail },
+      { cause: error },
+    );
+  }
+
+  #callError(error: unknown, tool: string, live: Live, signal: AbortSignal): Error {
+    if (signal.aborted) return aborted(this.name, signal, tool);
+    const details = { server: this.name, tool: `mcp.${this.name}.${tool}`, mcpTool: tool };
+    if (error instanceof SdkMcpError) {
+      if (error.code === ErrorCode.RequestTimeout) {
+        return new McpError(
+          `MCP tool mcp.${this.name}.${tool} did not answer within ${this.options.callTimeoutMs} ms`,
+          { ...details, timeoutMs: this.options.callTimeoutMs },
+          { cause: error },
+        );
+      }
+      if (error.code === ErrorCode.ConnectionClosed) {
+        const tail = live.stderr.text();
+        return new McpError(
+          `MCP server "${this.name}" exited during a call to ${tool}; it will be restarted on the next call` +
+            `${tail ? `\nstderr:\n${tail}` : ""}`,
+          { ...details, stderr: tail },
+          { cause: error },
+        );
+      }
+      // A JSON-RPC error answer (unknown tool, invalid params, structured content not matching the output schema):
+      // the server is alive and the call itself failed, so the script sees a tool failure.
+      return new ToolError(`mcp.${this.name}.${tool} failed: ${error.message}`, { ...details, code: error.code }, { cause: error });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new McpError(`MCP call to mcp.${this.name}.${tool} failed: ${message}`, details, { cause: error });
+  }
+}
+
+async function listAllTools(client: Client, timeout: number): Promise<Tool[]> {
+  const tools: Tool[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_TOOL_PAGES; page++) {
+    const result = await client.listTools(cursor === undefined ? undefined : { cursor }, { timeout });
+    tools.push(...result.tools);
+    cursor = result.nextCursor;
+    if (cursor === undefined) return tools;
+  }
+  throw new Error(`tools/list returned more than ${MAX_TOOL_PAGES} pages`);
+}
+
+function describeStartFailure(error: unknown): string {
+  const err = error as NodeJS.ErrnoException;
+  if (err?.code === "ENOENT" && err.syscall?.startsWith("spawn")) return "command not found";
+  if (error instanceof SdkMcpError && error.code === ErrorCode.ConnectionClosed) {
+    return "the process exited before completing the MCP handshake";
+  }
+  if (error instanceof SdkMcpError && error.code === ErrorCode.RequestTimeout) {
+    return "did not complete the MCP handshake in time";
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function aborted(server: string, signal: AbortSignal, tool?: string): AbortedError {
+  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? "aborted");
+  return new AbortedError(
+    tool ? `MCP call to mcp.${server}.${tool} was aborted: ${reason}` : `Waiting for MCP server "${server}" was aborted: ${reason}`,
+    tool ? { server, tool: `mcp.${server}.${tool}` } : { server },
+  );
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, server: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted(server, signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,8 @@
+/** Public surface of tools/mcp/: MCP servers over stdio as registry tools named `mcp.<server>.<tool>`. */
+export { McpManager } from "./manager.js";
+export { DEFAULT_MCP_OPTIONS } from "./options.js";
+export { mcpToolName, mcpRisk } from "./definitions.js";
+export { contentResultSchema } from "./result-schema.js";
+export type { McpServerStatus } from "./manager.js";
+export type { McpManagerOptions, McpWarning } from "./options.js";
+export type { McpServerState } from "./connection.js";
