@@ -1,0 +1,27 @@
+/** Public surface of approval/: the policy decision, the approver bridge (TTY, callback), memory and redaction. */
+export {
+  APPROVAL_POLICY_NAMES,
+  APPROVE_ALL_WARNING,
+  decide,
+  defaultPolicyName,
+  normalizePolicyOptions,
+} from "./policy.js";
+export { isSafeReadOnlyCommand, SAFE_COMMAND_NAMES } from "./safe-commands.js";
+export { execArgv, matchesExecPrefix, parseExecPrefix, rememberedExecRule } from "./exec-rules.js";
+export { ApprovalMemory } from "./memory.js";
+export { APPROVAL_ANSWERS, CallbackApprover } from "./approver.js";
+export { TtyApprover } from "./tty-approver.js";
+export { APPROVAL_QUESTION, formatApprovalRequest, parseApprovalAnswer } from "./format.js";
+export { REDACTED, isSecretKey, redact, redactString, truncateString } from "./redact.js";
+export type {
+  ApprovalDecision,
+  ApprovalPolicyName,
+  ApprovalPolicyOptions,
+  DecidedBy,
+  PolicyCall,
+  PolicyContext,
+  ResolvedPolicy,
+} from "./policy.js";
+export type { ApprovalAnswer, ApprovalRequest, Approver } from "./approver.js";
+export type { TtyApproverOptions } from "./tty-approver.js";
+export type { RedactOptions } from "./redact.js";

@@ -1,0 +1,321 @@
+/**
+ * The audit log: one row per tool call and one per run, in the shared SQLite file. A call row is written when the
+ * call arrives (outcome `pending`) and updated as it is decided, started and settled, so after a crash, timeout or
+ * abort the log still says which calls ran to completion (`ok`), which were cut off after their handler started
+ * (`aborted`, handler_started = 1) and which never ran.
+ */
+import { migrate, type Database } from "../store/index.js";
+import { redact } from "../approval/index.js";
+import type { DecidedBy } from "../approval/index.js";
+import { argsDigest } from "./digest.js";
+import { AUDIT_MIGRATIONS, AUDIT_NAMESPACE } from "./schema.js";
+
+export type CallOutcome = "ok" | "error" | "aborted" | "denied" | "pending";
+export type RunOutcome = "ok" | "error" | "aborted" | "timeout" | "denied";
+export type CallSource = "script" | "structured";
+
+export interface StartCallInput {
+  runId: string;
+  scriptHash?: string | undefined;
+  callId: string;
+  tool: string;
+  source: CallSource;
+  detached?: boolean;
+  /** The arguments as received; stored only as a digest and a redacted preview. */
+  args: unknown;
+  /** @default Date.now() */
+  startedAt?: number;
+}
+
+export interface CallDecisionInput {
+  decision: "skip" | "ask" | "forbid";
+  decidedBy: DecidedBy;
+  reason?: string | undefined;
+  /** The person's answer when one was asked (or `timeout`). */
+  approval?: "approve" | "deny" | "always" | "abort" | "timeout" | undefined;
+  approvalWaitMs?: number | undefined;
+}
+
+export interface EndCallInput {
+  durationMs: number;
+  errorCode?: string | undefined;
+  errorMessage?: string | undefined;
+  note?: string | undefined;
+}
+
+export interface RunRow {
+  runId: string;
+  scriptHash: string | null;
+  scriptName: string | null;
+  startedAt: number;
+  endedAt: number | null;
+  outcome: RunOutcome | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** Counts of this run's calls by outcome. */
+  calls: { total: number; ok: number; error: number; aborted: number; denied: number; pending: number };
+}
+
+export interface CallRow {
+  id: number;
+  runId: string;
+  scriptHash: string | null;
+  callId: string;
+  tool: string;
+  source: CallSource;
+  detached: boolean;
+  argsDigest: string;
+  argsPreview: string;
+  decision: "skip" | "ask" | "forbid" | null;
+  decidedBy: DecidedBy | null;
+  decisionReason: string | null;
+  approval: string | null;
+  approvalWaitMs: number | null;
+  handlerStarted: boolean;
+  startedAt: number;
+  durationMs: number | null;
+  outcome: CallOutcome;
+  errorCode: string | null;
+  errorMessage: string | null;
+  note: string | null;
+}
+
+interface RawRun {
+  run_id: string;
+  script_hash: string | null;
+  script_name: string | null;
+  started_at: number;
+  ended_at: number | null;
+  outcome: RunOutcome | null;
+  error_code: string | null;
+  error_message: string | null;
+  total: number;
+  n_ok: number;
+  n_error: number;
+  n_aborted: number;
+  n_denied: number;
+  n_pending: number;
+}
+
+interface RawCall {
+  id: number;
+  run_id: string;
+  script_hash: string | null;
+  call_id: string;
+  tool: string;
+  source: CallSource;
+  detached: number;
+  args_digest: string;
+  args_preview: string;
+  decision: CallRow["decision"];
+  decided_by: DecidedBy | null;
+  decision_reason: string | null;
+  approval: string | null;
+  approval_wait_ms: number | null;
+  handler_started: number;
+  started_at: number;
+  duration_ms: number | null;
+  outcome: CallOutcome;
+  error_code: string | null;
+  error_message: string | null;
+  note: string | null;
+}
+
+const RUN_SELECT = `
+  SELECT r.*,
+    (SELECT COUNT(*) FROM audit_calls c WHERE c.run_id = r.run_id) AS total,
+    (SELECT COUNT(*) FROM audit_calls c WHERE c.run_id = r.run_id AND c.outcome = 'ok') AS n_ok,
+    (SELECT COUNT(*) FROM audit_calls c WHERE c.run_id = r.run_id AND c.outcome = 'error') AS n_error,
+    (SELECT COUNT(*) FROM audit_calls c WHERE c.run_id = r.run_id AND c.outcome = 'aborted') AS n_aborted,
+    (SELECT COUNT(*) FROM audit_calls c WHERE c.run_id = r.run_id AND c.outcome = 'denied') AS n_denied,
+    (SELECT COUNT(*) FROM audit_calls c WHERE c.run_id = r.run_id AND c.outcome = 'pending') AS n_pending
+  FROM audit_runs r`;
+
+/** Error messages can be long (stack-like); the log keeps a readable head. */
+const MAX_MESSAGE = 2000;
+const cut = (s: string | undefined): string | null => (s === undefined ? null : s.length > MAX_MESSAGE ? `${s.slice(0, MAX_MESSAGE)}…` : s);
+
+export class AuditLog {
+  readonly db: Database;
+  readonly #stmts;
+
+  /** Use `db` (opened with `openDatabase`), creating or upgrading the audit tables. */
+  constructor(db: Database) {
+    this.db = db;
+    migrate(db, AUDIT_NAMESPACE, AUDIT_MIGRATIONS);
+    this.#stmts = {
+      ensureRun: db.prepare("INSERT OR IGNORE INTO audit_runs (run_id, script_hash, started_at) VALUES (?, ?, ?)"),
+      runStart: db.prepare(
+        `INSERT INTO audit_runs (run_id, script_hash, script_name, started_at) VALUES (@runId, @scriptHash, @scriptName, @startedAt)
+         ON CONFLICT(run_id) DO UPDATE SET
+           script_hash = COALESCE(excluded.script_hash, script_hash),
+           script_name = COALESCE(excluded.script_name, script_name),
+           started_at = MIN(started_at, excluded.started_at)`,
+      ),
+      runEnd: db.prepare(
+        `UPDATE audit_runs SET ended_at = @endedAt, outcome = @outcome, error_code = @errorCode, error_message = @errorMessage
+         WHERE run_id = @runId`,
+      ),
+      insertCall: db.prepare(
+        `INSERT INTO audit_calls (run_id, script_hash, call_id, tool, source, detached, args_digest, args_preview, started_at)
+         VALUES (@runId, @scriptHash, @callId, @tool, @source, @detached, @argsDigest, @argsPreview, @startedAt)`,
+      ),
+      decision: db.prepare(
+        `UPDATE audit_calls SET decision = @decision, decided_by = @decidedBy, decision_reason = @reason,
+           approval = @approval, approval_wait_ms = @approvalWaitMs WHERE id = @id`,
+      ),
+      handlerStarted: db.prepare("UPDATE audit_calls SET handler_started = 1 WHERE id = ?"),
+      endCall: db.prepare(
+        `UPDATE audit_calls SET outcome = @outcome, duration_ms = @durationMs, error_code = @errorCode,
+           error_message = @errorMessage, note = COALESCE(@note, note) WHERE id = @id`,
+      ),
+      listRuns: db.prepare<[number], RawRun>(`${RUN_SELECT} ORDER BY r.started_at DESC, r.rowid DESC LIMIT ?`),
+      getRun: db.prepare<[string], RawRun>(`${RUN_SELECT} WHERE r.run_id = ?`),
+      getCalls: db.prepare<[string], RawCall>("SELECT * FROM audit_calls WHERE run_id = ? ORDER BY id"),
+    };
+  }
+
+  /** Record that a run began (the integrator calls this before the script starts). */
+  recordRunStart(input: { runId: string; scriptHash?: string | undefined; scriptName?: string | undefined; startedAt?: number }): void {
+    this.#stmts.runStart.run({
+      runId: input.runId,
+      scriptHash: input.scriptHash ?? null,
+      scriptName: input.scriptName ?? null,
+      startedAt: input.startedAt ?? Date.now(),
+    });
+  }
+
+  /** Record how a run ended. `outcomeForError` maps an error code to the outcome. */
+  recordRunEnd(
+    runId: string,
+    input: { outcome: RunOutcome; errorCode?: string | undefined; errorMessage?: string | undefined; endedAt?: number },
+  ): void {
+    this.#stmts.runEnd.run({
+      runId,
+      endedAt: input.endedAt ?? Date.now(),
+      outcome: input.outcome,
+      errorCode: input.errorCode ?? null,
+      errorMessage: cut(input.errorMessage),
+    });
+  }
+
+  /** Write a call row (outcome `pending`) and return its id. Creates the run row if the run was not recorded. */
+  startCall(input: StartCallInput): number {
+    const startedAt = input.startedAt ?? Date.now();
+    let digest: string;
+    let preview: string;
+    try {
+      digest = argsDigest(input.args ?? null);
+      preview = JSON.stringify(redact(input.args ?? null)) ?? "null";
+    } catch {
+      // cyclic or otherwise non-JSON arguments (never from a script, whose values are copied as JSON)
+      digest = "unserializable";
+      preview = JSON.stringify(String(input.args));
+    }
+    const insert = this.db.transaction(() => {
+      this.#stmts.ensureRun.run(input.runId, input.scriptHash ?? null, startedAt);
+      return this.#stmts.insertCall.run({
+        runId: input.runId,
+        scriptHash: input.scriptHash ?? null,
+        callId: input.callId,
+        tool: input.tool,
+        source: input.source,
+        detached: input.detached === true ? 1 : 0,
+        argsDigest: digest,
+        argsPreview: preview,
+        startedAt,
+      }).lastInsertRowid;
+    });
+    return Number(insert());
+  }
+
+  /** Record the policy's decision and, when a person was asked, their answer. */
+  recordDecision(id: number, input: CallDecisionInput): void {
+    this.#stmts.decision.run({
+      id,
+      decision: input.decision,
+      decidedBy: input.decidedBy,
+      reason: input.reason ?? null,
+      approval: input.approval ?? null,
+      approvalWaitMs: input.approvalWaitMs ?? null,
+    });
+  }
+
+  /** Mark that the handler was invoked: from here on the call may have had side effects. */
+  markHandlerStarted(id: number): void {
+    this.#stmts.handlerStarted.run(id);
+  }
+
+  /** Settle a call. May be called again to correct it (a handler that finished after its call was aborted). */
+  endCall(id: number, outcome: CallOutcome, input: EndCallInput): void {
+    this.#stmts.endCall.run({
+      id,
+      outcome,
+      durationMs: input.durationMs,
+      errorCode: input.errorCode ?? null,
+      errorMessage: cut(input.errorMessage),
+      note: input.note ?? null,
+    });
+  }
+
+  /** The most recent runs first. */
+  listRuns(limit = 20): RunRow[] {
+    return this.#stmts.listRuns.all(Math.max(0, Math.floor(limit))).map(toRun);
+  }
+
+  /** One run and its calls in the order they arrived, or undefined when the id is unknown. */
+  getRun(runId: string): { run: RunRow; calls: CallRow[] } | undefined {
+    const raw = this.#stmts.getRun.get(runId);
+    if (raw === undefined) return undefined;
+    return { run: toRun(raw), calls: this.#stmts.getCalls.all(runId).map(toCall) };
+  }
+}
+
+/** The run outcome for an error code: timeouts and aborts are kept apart from other failures. */
+export function runOutcomeForError(code: string | undefined): RunOutcome {
+  if (code === undefined) return "ok";
+  if (code === "CODY_LIMIT_TIMEOUT") return "timeout";
+  if (code === "CODY_ABORTED") return "aborted";
+  if (code === "CODY_APPROVAL_DENIED") return "denied";
+  return "error";
+}
+
+function toRun(r: RawRun): RunRow {
+  return {
+    runId: r.run_id,
+    scriptHash: r.script_hash,
+    scriptName: r.script_name,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    outcome: r.outcome,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    calls: { total: r.total, ok: r.n_ok, error: r.n_error, aborted: r.n_aborted, denied: r.n_denied, pending: r.n_pending },
+  };
+}
+
+function toCall(r: RawCall): CallRow {
+  return {
+    id: r.id,
+    runId: r.run_id,
+    scriptHash: r.script_hash,
+    callId: r.call_id,
+    tool: r.tool,
+    source: r.source,
+    detached: r.detached === 1,
+    argsDigest: r.args_digest,
+    argsPreview: r.args_preview,
+    decision: r.decision,
+    decidedBy: r.decided_by,
+    decisionReason: r.decision_reason,
+    approval: r.approval,
+    approvalWaitMs: r.approval_wait_ms,
+    handlerStarted: r.handler_started === 1,
+    startedAt: r.started_at,
+    durationMs: r.duration_ms,
+    outcome: r.outcome,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    note: r.note,
+  };
+}

@@ -1,0 +1,14 @@
+/** Public surface of audit/: the tool-call and run log in the shared SQLite database. */
+export { AuditLog, runOutcomeForError } from "./audit-log.js";
+export { argsDigest, canonicalJson } from "./digest.js";
+export { AUDIT_MIGRATIONS, AUDIT_NAMESPACE } from "./schema.js";
+export type {
+  CallDecisionInput,
+  CallOutcome,
+  CallRow,
+  CallSource,
+  EndCallInput,
+  RunOutcome,
+  RunRow,
+  StartCallInput,
+} from "./audit-log.js";
