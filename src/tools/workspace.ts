@@ -1,8 +1,9 @@
 /**
  * Workspace confinement: every path a tool touches is resolved against the workspace root, and anything that
- * escapes it — `..`, an absolute path elsewhere, or a symlink (at any level) pointing outside — is refused.
+ * escapes it — `..`, an absolute path elsewhere, or a symlink (at any level, dangling ones included) pointing
+ * outside — is refused.
  */
-import { realpathSync } from "node:fs";
+import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { PathOutsideWorkspaceError, ToolArgumentError } from "../errors/index.js";
 
@@ -13,24 +14,54 @@ export interface ResolvedPath {
   rel: string;
 }
 
+/** Symlinks followed while resolving one path before it is refused as a loop (Linux's own limit is 40). */
+const MAX_SYMLINK_HOPS = 40;
+
 /** The real (symlink-free) absolute path of a workspace root. */
 export function realWorkspaceRoot(root: string): string {
   return realpathSync(path.resolve(root));
 }
 
-function isInside(root: string, candidate: string): boolean {
+/** True when `candidate` is `root` or below it. A name like `..foo` is inside; only a `..` segment leaves. */
+export function isInsideRoot(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+  if (rel === "") return true;
+  if (path.isAbsolute(rel)) return false;
+  return rel !== ".." && !rel.startsWith(`..${path.sep}`);
 }
 
-/** Resolve the longest existing prefix through realpath so a symlinked directory cannot smuggle a path out. */
-function realpathOfExistingPrefix(abs: string): string {
+function errorCode(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
+}
+
+/**
+ * Resolve the longest existing prefix through realpath so a symlinked directory cannot smuggle a path out.
+ * A dangling symlink is followed by hand (realpath fails on it), so `link/new-file` where `link` points to a
+ * missing directory outside is judged by where the link points, not by where it sits.
+ */
+function realpathOfExistingPrefix(abs: string, input: string, hops: number): string {
   let current = abs;
   const rest: string[] = [];
   for (;;) {
     try {
       return path.join(realpathSync(current), ...rest);
-    } catch {
+    } catch (error) {
+      if (errorCode(error) === "ELOOP") {
+        throw new ToolArgumentError(`Path \`${input}\` has a symlink loop`, { path: input });
+      }
+      let isLink = false;
+      try {
+        isLink = lstatSync(current).isSymbolicLink();
+      } catch {
+        // Does not exist at all: try the parent.
+      }
+      if (isLink) {
+        if (hops >= MAX_SYMLINK_HOPS) {
+          throw new ToolArgumentError(`Path \`${input}\` has a symlink loop`, { path: input });
+        }
+        const target = path.resolve(path.dirname(current), readlinkSync(current));
+        return realpathOfExistingPrefix(path.join(target, ...rest), input, hops + 1);
+      }
       const parent = path.dirname(current);
       if (parent === current) return abs;
       rest.unshift(path.basename(current));
@@ -48,11 +79,11 @@ export function resolveInWorkspace(root: string, input: string): ResolvedPath {
     throw new ToolArgumentError(`Invalid path ${JSON.stringify(input)}`, { path: String(input) });
   }
   const lexical = path.resolve(root, input);
-  if (!isInside(root, lexical)) {
+  if (!isInsideRoot(root, lexical)) {
     throw new PathOutsideWorkspaceError(`Path \`${input}\` is outside the workspace`, { path: input });
   }
-  const real = realpathOfExistingPrefix(lexical);
-  if (!isInside(root, real)) {
+  const real = realpathOfExistingPrefix(lexical, input, 0);
+  if (!isInsideRoot(root, real)) {
     throw new PathOutsideWorkspaceError(`Path \`${input}\` resolves through a symlink outside the workspace`, {
       path: input,
     });

@@ -1,0 +1,250 @@
+/**
+ * exec: run a program with an argv (never a shell) inside the workspace. The child leads its own process group
+ * so a timeout, an abort, or the leader exiting takes down everything it started; output is capped per stream.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { stat } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
+import { AbortedError, ToolError } from "../../errors/index.js";
+import { execSpec } from "../schemas.js";
+import type { ToolContext, ToolDefinition } from "../types.js";
+import { resolveInWorkspace } from "../workspace.js";
+
+export interface ExecArgs {
+  command: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  stdin?: string;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+  truncated: boolean;
+}
+
+/** Bytes kept per stream (stdout, stderr); the rest is drained and dropped. @default 1048576 (1 MiB) */
+export const EXEC_MAX_OUTPUT_BYTES = 1024 * 1024;
+/** Timeout when the call gives none. @default 120000 (2 min) */
+export const EXEC_DEFAULT_TIMEOUT_MS = 120_000;
+/** Time between SIGTERM and SIGKILL to the process group. @default 1000 */
+export const EXEC_KILL_GRACE_MS = 1_000;
+/** Variables passed through from the host's environment; everything else must come from `env`. */
+export const EXEC_INHERITED_ENV: readonly string[] = [
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "SHELL",
+  "LANG",
+  "LC_ALL",
+  "LC_CTYPE",
+  "TERM",
+  "TMPDIR",
+  "TZ",
+];
+
+export interface ExecToolOptions {
+  maxOutputBytes: number;
+  defaultTimeoutMs: number;
+  killGraceMs: number;
+  /** The environment the inherited variables are taken from. @default process.env */
+  baseEnv: NodeJS.ProcessEnv;
+}
+
+/** The marker appended to a stream cut at the cap. */
+export function truncationMarker(maxBytes: number): string {
+  return `\n[output truncated at ${maxBytes} bytes]`;
+}
+
+/** Keeps up to `max` bytes of a stream and remembers whether more arrived. */
+class CappedBuffer {
+  readonly #chunks: Buffer[] = [];
+  #size = 0;
+  truncated = false;
+  constructor(private readonly max: number) {}
+
+  push(chunk: Buffer): void {
+    const room = this.max - this.#size;
+    if (chunk.length > room) {
+      this.truncated = true;
+      if (room > 0) this.#chunks.push(chunk.subarray(0, room));
+      this.#size = this.max;
+      return;
+    }
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+  }
+
+  text(): string {
+    const out = Buffer.concat(this.#chunks).toString("utf8");
+    return this.truncated ? out + truncationMarker(this.max) : out;
+  }
+}
+
+function minimalEnv(base: NodeJS.ProcessEnv, extra: Record<string, string> | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of EXEC_INHERITED_ENV) {
+    const value = base[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** Signal a whole process group; a group that is already gone is not an error. */
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: nothing left in the group.
+  }
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function resolveCwd(ctx: ToolContext, cwd: string | undefined): Promise<string> {
+  const resolved = resolveInWorkspace(ctx.workspaceRoot, cwd ?? ".");
+  try {
+    if ((await stat(resolved.abs)).isDirectory()) return resolved.abs;
+  } catch {
+    throw new ToolError(`exec: working directory \`${resolved.rel}\` does not exist`, { tool: "exec", cwd });
+  }
+  throw new ToolError(`exec: working directory \`${resolved.rel}\` is not a directory`, { tool: "exec", cwd });
+}
+
+function runProcess(args: ExecArgs, cwd: string, ctx: ToolContext, opts: ExecToolOptions): Promise<ExecResult> {
+  const [program, ...argv] = args.command;
+  if (program === undefined || program === "") {
+    return Promise.reject(new ToolError("exec: command must name a program", { tool: "exec" }));
+  }
+  const timeoutMs = args.timeoutMs ?? opts.defaultTimeoutMs;
+  const started = performance.now();
+  return new Promise<ExecResult>((resolve, reject) => {
+    if (ctx.signal.aborted) {
+      reject(new AbortedError("exec was aborted before it started", { tool: "exec" }));
+      return;
+    }
+    let child: ChildProcess;
+    try {
+      child = spawn(program, argv, {
+        cwd,
+        env: minimalEnv(opts.baseEnv, args.env),
+        detached: true, // own process group, so killGroup reaches grandchildren
+        stdio: [args.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      });
+    } catch (error) {
+      // Synchronous refusals, e.g. a NUL byte in an argument or variable.
+      const message = error instanceof Error ? error.message : String(error);
+      reject(new ToolError(`exec: cannot start \`${program}\`: ${message}`, { tool: "exec", command: args.command }));
+      return;
+    }
+    const stdout = new CappedBuffer(opts.maxOutputBytes);
+    const stderr = new CappedBuffer(opts.maxOutputBytes);
+    let timedOut = false;
+    let settled = false;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let escalation: NodeJS.Timeout | undefined;
+
+    const terminate = (): void => {
+      const pid = child.pid;
+      if (pid === undefined || escalation !== undefined) return;
+      killGroup(pid, "SIGTERM");
+      // Not unref'd: the SIGKILL must happen even if nothing else keeps the host alive.
+      escalation = setTimeout(() => {
+        killGroup(pid, "SIGKILL");
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, opts.killGraceMs);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      terminate();
+    }, timeoutMs);
+    const onAbort = (): void => {
+      terminate();
+      finish(new AbortedError("exec was aborted", { tool: "exec", command: args.command }));
+    };
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+
+    function finish(error?: Error): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      ctx.signal.removeEventListener("abort", onAbort);
+      if (error) {
+        reject(error);
+        return;
+      }
+      // Everything in the group got SIGTERM when the leader exited. If something is still there it ignored it,
+      // so the pending SIGKILL stays armed; otherwise the timer would only delay the host's exit.
+      if (escalation !== undefined && child.pid !== undefined && !groupAlive(child.pid)) clearTimeout(escalation);
+      resolve({
+        exitCode: exit?.code ?? null,
+        signal: exit?.signal ?? null,
+        stdout: stdout.text(),
+        stderr: stderr.text(),
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        timedOut,
+        truncated: stdout.truncated || stderr.truncated,
+      });
+    }
+
+    child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      if (child.pid !== undefined) terminate();
+      const reason =
+        error.code === "ENOENT"
+          ? `program \`${program}\` was not found`
+          : error.code === "EACCES"
+            ? `program \`${program}\` is not executable`
+            : error.message;
+      finish(new ToolError(`exec: ${reason}`, { tool: "exec", command: args.command, errno: error.code ?? null }));
+    });
+    child.on("exit", (code, signal) => {
+      exit = { code, signal };
+      // Whatever the command left running in its group (background jobs) goes with it; this also lets the
+      // output pipes close when a grandchild still holds them.
+      if (child.pid !== undefined) terminate();
+    });
+    child.on("close", () => finish());
+
+    if (child.stdin) {
+      child.stdin.on("error", () => {
+        // EPIPE: the program exited without reading all of its input; its exit status tells the story.
+      });
+      child.stdin.end(args.stdin ?? "");
+    }
+  });
+}
+
+/** Build the exec tool; options exist so tests and embedders can choose smaller caps. */
+export function createExecTool(options: Partial<ExecToolOptions> = {}): ToolDefinition<ExecArgs, ExecResult> {
+  const opts: ExecToolOptions = {
+    maxOutputBytes: options.maxOutputBytes ?? EXEC_MAX_OUTPUT_BYTES,
+    defaultTimeoutMs: options.defaultTimeoutMs ?? EXEC_DEFAULT_TIMEOUT_MS,
+    killGraceMs: options.killGraceMs ?? EXEC_KILL_GRACE_MS,
+    baseEnv: options.baseEnv ?? process.env,
+  };
+  return {
+    ...execSpec,
+    async handler(args, ctx) {
+      const cwd = await resolveCwd(ctx, args.cwd);
+      return runProcess(args, cwd, ctx, opts);
+    },
+  };
+}
+
+export const execTool = createExecTool();

@@ -1,0 +1,106 @@
+/**
+ * listDir: a directory's entries down to `depth`, breadth-first so a limit keeps the shallow overview, then
+ * returned in tree order (each directory followed by its contents, names sorted). Skips `.git` and whatever
+ * `.gitignore` files ignore; symlinks are listed, never followed.
+ */
+import { lstat, stat } from "node:fs/promises";
+import { ToolError } from "../../errors/index.js";
+import { throwIfAborted } from "../abort.js";
+import { walk, type WalkEntry, type WalkEntryType } from "../fs-walk.js";
+import { listDirSpec } from "../schemas.js";
+import type { ToolDefinition } from "../types.js";
+import { resolveInWorkspace } from "../workspace.js";
+
+export interface ListDirArgs {
+  path: string;
+  depth?: number;
+  limit?: number;
+}
+
+export interface DirEntry {
+  path: string;
+  type: WalkEntryType;
+  size: number;
+}
+
+export interface ListDirResult {
+  entries: DirEntry[];
+  truncated: boolean;
+}
+
+/** Levels listed when the call gives no depth (1 = direct children). @default 1 */
+export const LIST_DIR_DEFAULT_DEPTH = 1;
+/** Entries returned when the call gives no limit. @default 1000 */
+export const LIST_DIR_DEFAULT_LIMIT = 1_000;
+/** Most entries one call returns, whatever limit it asks for. @default 10000 */
+export const LIST_DIR_MAX_ENTRIES = 10_000;
+/** Files whose size is looked up at once. */
+const STAT_CONCURRENCY = 64;
+
+export interface ListDirToolOptions {
+  maxEntries: number;
+}
+
+/** Tree order: comparing with `/` below every other character puts a directory's contents right after it. */
+function treeKey(rel: string): string {
+  return rel.replaceAll("/", "\u0000");
+}
+
+async function sizeOf(entry: WalkEntry): Promise<number> {
+  if (entry.type !== "file") return 0;
+  try {
+    return (await lstat(entry.abs)).size;
+  } catch {
+    return 0; // removed since it was listed
+  }
+}
+
+export function createListDirTool(options: Partial<ListDirToolOptions> = {}): ToolDefinition<ListDirArgs, ListDirResult> {
+  const maxEntries = options.maxEntries ?? LIST_DIR_MAX_ENTRIES;
+  return {
+    ...listDirSpec,
+    async handler(args, ctx) {
+      const start = resolveInWorkspace(ctx.workspaceRoot, args.path);
+      const info = await stat(start.abs).catch(() => undefined);
+      if (!info) throw new ToolError(`listDir: \`${start.rel}\` not found`, { tool: "listDir", path: start.rel });
+      if (!info.isDirectory()) {
+        throw new ToolError(`listDir: \`${start.rel}\` is not a directory`, { tool: "listDir", path: start.rel });
+      }
+      const limit = Math.min(args.limit ?? LIST_DIR_DEFAULT_LIMIT, maxEntries);
+      const found: WalkEntry[] = [];
+      let truncated = false;
+      const walker = walk({
+        workspaceRoot: ctx.workspaceRoot,
+        start,
+        maxDepth: args.depth ?? LIST_DIR_DEFAULT_DEPTH,
+        order: "breadth-first",
+        signal: ctx.signal,
+        tool: "listDir",
+      });
+      for await (const entry of walker) {
+        if (found.length === limit) {
+          truncated = true;
+          break;
+        }
+        found.push(entry);
+      }
+      found.sort((a, b) => {
+        const ka = treeKey(a.rel);
+        const kb = treeKey(b.rel);
+        return ka < kb ? -1 : ka > kb ? 1 : 0;
+      });
+      const entries: DirEntry[] = new Array<DirEntry>(found.length);
+      for (let i = 0; i < found.length; i += STAT_CONCURRENCY) {
+        throwIfAborted(ctx.signal, "listDir");
+        const batch = found.slice(i, i + STAT_CONCURRENCY);
+        const sizes = await Promise.all(batch.map(sizeOf));
+        batch.forEach((entry, j) => {
+          entries[i + j] = { path: entry.rel, type: entry.type, size: sizes[j] ?? 0 };
+        });
+      }
+      return { entries, truncated };
+    },
+  };
+}
+
+export const listDirTool = createListDirTool();

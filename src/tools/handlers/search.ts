@@ -1,0 +1,217 @@
+/**
+ * search: grep the workspace. Files come lazily from the gitignore-aware walk in tree order, are read with
+ * bounded concurrency and matched line by line; results keep walk order, and the walk stops at the limit.
+ * Binary files (NUL bytes, invalid UTF-8) and files over the size cap are skipped.
+ */
+import { stat } from "node:fs/promises";
+import picomatch from "picomatch";
+import { ToolArgumentError, ToolError } from "../../errors/index.js";
+import { throwIfAborted } from "../abort.js";
+import { followLinkInWorkspace, walk } from "../fs-walk.js";
+import { searchSpec } from "../schemas.js";
+import { decodeUtf8, hasNulByte, loadFile } from "../text-file.js";
+import type { ToolDefinition } from "../types.js";
+import { resolveInWorkspace, type ResolvedPath } from "../workspace.js";
+
+export interface SearchArgs {
+  pattern: string;
+  path?: string;
+  include?: string;
+  literal?: boolean;
+  caseSensitive?: boolean;
+  limit?: number;
+}
+
+export interface SearchMatch {
+  path: string;
+  line: number;
+  column: number;
+  text: string;
+}
+
+/** Matches returned when the call gives no limit. @default 1000 */
+export const SEARCH_DEFAULT_LIMIT = 1_000;
+/** Most matches one call returns, whatever limit it asks for. @default 10000 */
+export const SEARCH_MAX_LIMIT = 10_000;
+/** Files larger than this are skipped. @default 10485760 (10 MiB) */
+export const SEARCH_MAX_FILE_BYTES = 10 * 1024 * 1024;
+/** Longest `text` returned; a longer line is cut to a window around the match, marked with `…`. @default 500 */
+export const SEARCH_MAX_LINE_CHARS = 500;
+/** Files read at once. @default 16 */
+export const SEARCH_CONCURRENCY = 16;
+
+export interface SearchToolOptions {
+  maxLimit: number;
+  maxFileBytes: number;
+  maxLineChars: number;
+  concurrency: number;
+}
+
+interface Matcher {
+  /** 0-based index of the first match in `line`, or -1. */
+  find(line: string): number;
+  /** Cheap whole-file test on raw bytes; false means the file certainly has no match. */
+  mayMatch(bytes: Buffer): boolean;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function compileMatcher(args: SearchArgs): Matcher {
+  const caseSensitive = args.caseSensitive ?? true;
+  if (args.literal && caseSensitive) {
+    const needle = args.pattern;
+    const bytes = Buffer.from(needle, "utf8");
+    return { find: (line) => line.indexOf(needle), mayMatch: (buf) => buf.includes(bytes) };
+  }
+  const source = args.literal ? escapeRegExp(args.pattern) : args.pattern;
+  const flags = caseSensitive ? "" : "i";
+  let regex: RegExp;
+  try {
+    // Unicode mode first (so `.` and classes see whole code points); plain mode accepts older escapes like `\-`.
+    regex = new RegExp(source, `${flags}u`);
+  } catch (unicodeError) {
+    try {
+      regex = new RegExp(source, flags);
+    } catch {
+      const why = unicodeError instanceof Error ? unicodeError.message : String(unicodeError);
+      throw new ToolArgumentError(`search: invalid regular expression \`${args.pattern}\`: ${why}`, {
+        tool: "search",
+        pattern: args.pattern,
+      });
+    }
+  }
+  return { find: (line) => line.search(regex), mayMatch: () => true };
+}
+
+/** Cut a long line to a window that shows the match. */
+function clip(line: string, index: number, max: number): string {
+  if (line.length <= max) return line;
+  const start = Math.max(0, Math.min(index - Math.floor(max / 5), line.length - max));
+  const end = start + max;
+  return `${start > 0 ? "…" : ""}${line.slice(start, end)}${end < line.length ? "…" : ""}`;
+}
+
+function matchLines(rel: string, text: string, matcher: Matcher, maxLineChars: number, limit: number): SearchMatch[] {
+  const out: SearchMatch[] = [];
+  let lineNo = 0;
+  let from = 0;
+  while (from <= text.length && out.length < limit) {
+    let nl = text.indexOf("\n", from);
+    if (nl === -1) nl = text.length;
+    if (nl === text.length && from === text.length && from > 0) break; // no line after a final newline
+    lineNo++;
+    let line = text.slice(from, nl);
+    if (line.endsWith("\r")) line = line.slice(0, -1);
+    const index = matcher.find(line);
+    if (index !== -1) out.push({ path: rel, line: lineNo, column: index + 1, text: clip(line, index, maxLineChars) });
+    from = nl + 1;
+  }
+  return out;
+}
+
+async function searchFile(
+  abs: string,
+  rel: string,
+  matcher: Matcher,
+  opts: SearchToolOptions,
+  limit: number,
+): Promise<SearchMatch[]> {
+  let loaded;
+  try {
+    loaded = await loadFile(abs, opts.maxFileBytes);
+  } catch {
+    return []; // vanished, unreadable, or swapped for a symlink since the walk saw it
+  }
+  if (loaded.kind !== "ok" || !matcher.mayMatch(loaded.bytes) || hasNulByte(loaded.bytes)) return [];
+  const text = decodeUtf8(loaded.bytes);
+  if (text === null || text === "") return [];
+  return matchLines(rel, text, matcher, opts.maxLineChars, limit);
+}
+
+/** Yields [abs, rel] of each file to search under `start`, in tree order. */
+async function* filesUnder(
+  workspaceRoot: string,
+  start: ResolvedPath,
+  include: ((rel: string) => boolean) | undefined,
+  signal: AbortSignal,
+): AsyncGenerator<[string, string]> {
+  const prefix = start.rel === "." ? 0 : start.rel.length + 1;
+  for await (const entry of walk({ workspaceRoot, start, signal, tool: "search" })) {
+    if (entry.type !== "file" && entry.type !== "symlink") continue;
+    if (include && !include(entry.rel.slice(prefix))) continue;
+    if (entry.type === "file") {
+      yield [entry.abs, entry.rel];
+      continue;
+    }
+    // Symlinked files are searched only when they lead inside the workspace; linked directories are not entered.
+    const target = await followLinkInWorkspace(workspaceRoot, entry.rel);
+    if (target?.type === "file") yield [target.abs, entry.rel];
+  }
+}
+
+export function createSearchTool(options: Partial<SearchToolOptions> = {}): ToolDefinition<SearchArgs, SearchMatch[]> {
+  const opts: SearchToolOptions = {
+    maxLimit: options.maxLimit ?? SEARCH_MAX_LIMIT,
+    maxFileBytes: options.maxFileBytes ?? SEARCH_MAX_FILE_BYTES,
+    maxLineChars: options.maxLineChars ?? SEARCH_MAX_LINE_CHARS,
+    concurrency: options.concurrency ?? SEARCH_CONCURRENCY,
+  };
+  return {
+    ...searchSpec,
+    async handler(args, ctx) {
+      const matcher = compileMatcher(args);
+      let include: ((rel: string) => boolean) | undefined;
+      if (args.include !== undefined) {
+        try {
+          include = picomatch(args.include, { dot: true, basename: true });
+        } catch (error) {
+          throw new ToolArgumentError(
+            `search: invalid include glob \`${args.include}\`: ${error instanceof Error ? error.message : String(error)}`,
+            { tool: "search", include: args.include },
+          );
+        }
+      }
+      const limit = Math.min(args.limit ?? SEARCH_DEFAULT_LIMIT, opts.maxLimit);
+      const start = resolveInWorkspace(ctx.workspaceRoot, args.path ?? ".");
+      const info = await stat(start.abs).catch(() => undefined);
+      if (!info) throw new ToolError(`search: \`${start.rel}\` not found`, { tool: "search", path: start.rel });
+      if (info.isFile()) return searchFile(start.abs, start.rel, matcher, opts, limit);
+      if (!info.isDirectory()) {
+        throw new ToolError(`search: \`${start.rel}\` is not a file or directory`, { tool: "search", path: start.rel });
+      }
+
+      // In-flight file searches in walk order; the head is awaited first so results keep that order.
+      const results: SearchMatch[] = [];
+      const pending: Promise<SearchMatch[]>[] = [];
+      const drainHead = async (): Promise<void> => {
+        const matches = await pending.shift()!;
+        for (const m of matches) {
+          if (results.length === limit) break;
+          results.push(m);
+        }
+      };
+      const files = filesUnder(ctx.workspaceRoot, start, include, ctx.signal);
+      try {
+        for await (const [abs, rel] of files) {
+          throwIfAborted(ctx.signal, "search");
+          pending.push(searchFile(abs, rel, matcher, opts, limit));
+          if (pending.length >= opts.concurrency) await drainHead();
+          if (results.length === limit) break;
+        }
+        while (pending.length > 0 && results.length < limit) {
+          throwIfAborted(ctx.signal, "search");
+          await drainHead();
+        }
+      } finally {
+        // Reads still in flight finish on their own; their results are dropped.
+        for (const p of pending) p.catch(() => undefined);
+      }
+      throwIfAborted(ctx.signal, "search");
+      return results;
+    },
+  };
+}
+
+export const searchTool = createSearchTool();

@@ -1,0 +1,58 @@
+/**
+ * Loading files for the text tools (readFile, search): never follows a final symlink, never blocks on a FIFO,
+ * checks the size before reading, and tells text from binary the way git and ripgrep do (a NUL byte early on),
+ * plus strict UTF-8.
+ */
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
+
+/** How much of a file's head is scanned for NUL bytes when deciding whether it is binary. */
+export const BINARY_SNIFF_BYTES = 8 * 1024;
+
+export type LoadedFile =
+  | { kind: "ok"; bytes: Buffer }
+  | { kind: "not-file" }
+  | { kind: "too-large"; size: number };
+
+// O_NOFOLLOW: a symlink swapped in after confinement was checked is refused (ELOOP), not followed.
+// O_NONBLOCK: opening a FIFO must not hang; the fstat below then refuses it.
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** Read a whole regular file of at most `maxBytes`. Filesystem errors (ENOENT, EACCES, ELOOP…) are thrown as is. */
+export async function loadFile(abs: string, maxBytes: number): Promise<LoadedFile> {
+  const handle = await open(abs, OPEN_FLAGS);
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return { kind: "not-file" };
+    if (stat.size > maxBytes) return { kind: "too-large", size: stat.size };
+    // One extra byte notices a file that grew past the cap since fstat.
+    const bytes = Buffer.allocUnsafe(stat.size + 1);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    if (filled > maxBytes) return { kind: "too-large", size: filled };
+    return { kind: "ok", bytes: bytes.subarray(0, filled) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** True when a NUL byte appears in the first BINARY_SNIFF_BYTES bytes. */
+export function hasNulByte(bytes: Uint8Array): boolean {
+  const head = bytes.length > BINARY_SNIFF_BYTES ? bytes.subarray(0, BINARY_SNIFF_BYTES) : bytes;
+  return head.indexOf(0) !== -1;
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Decode strict UTF-8 (a BOM is kept so content round-trips), or null when the bytes are not valid UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string | null {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
