@@ -1,13 +1,112 @@
-/** `cody script check` — not built yet; the owning issue replaces this stub. */
-import type { Command } from "commander";
-import { UsageError } from "../../errors/index.js";
+/**
+ * `cody script check <files|globs...>` — type-check scripts against the tools `.d.ts`, all in one program.
+ * Exit codes: 0 clean (warnings allowed), 1 diagnostics, 2 usage or input error (missing file, directory, binary or
+ * invalid UTF-8, empty, too large — each reported with its own message).
+ */
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { Option, type Command } from "commander";
+import {
+  generateToolsDts,
+  hasErrors,
+  readScriptFile,
+  TypeChecker,
+  type CheckInput,
+  type Diagnostic,
+} from "../../compiler/index.js";
+import { CodyError, UsageError } from "../../errors/index.js";
+import { EXIT } from "../exit-codes.js";
+import {
+  expandFileArgs,
+  formatGithub,
+  formatGithubInputError,
+  formatHuman,
+  loadToolSpecs,
+  toSarif,
+  type InputProblem,
+} from "../format/index.js";
+
+type Format = "human" | "json" | "github" | "sarif";
+
+interface CheckOptions {
+  format: Format;
+  cwd?: string;
+}
 
 export function registerScriptCheck(parent: Command): void {
   parent
     .command("check")
-    .description("(not implemented yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UsageError("`cody script check` is not implemented yet");
+    .description("Type-check scripts against the tool declarations (many files in one program).")
+    .argument("<files...>", "script files or glob patterns (expanded without a shell, e.g. 'scripts/**/*.ts')")
+    .addOption(new Option("--format <format>", "output format").choices(["human", "json", "github", "sarif"]).default("human"))
+    .option("--cwd <dir>", "directory that files, globs and tool configuration are relative to")
+    .action(async (patterns: string[], opts: CheckOptions) => {
+      process.exitCode = await runCheck(patterns, opts);
     });
+}
+
+async function runCheck(patterns: string[], opts: CheckOptions): Promise<number> {
+  const cwd = path.resolve(opts.cwd ?? process.cwd());
+  const cwdInfo = await stat(cwd).catch(() => undefined);
+  if (!cwdInfo?.isDirectory()) throw new UsageError(`--cwd \`${opts.cwd ?? cwd}\` is not a directory`, { cwd });
+
+  const files = await expandFileArgs(patterns, cwd);
+  const inputs: CheckInput[] = [];
+  const problems: InputProblem[] = [];
+  for (const file of files) {
+    try {
+      const script = await readScriptFile(file.absolute, {}, file.display);
+      inputs.push({ filename: script.filename, source: script.source });
+    } catch (error) {
+      if (!(error instanceof CodyError)) throw error;
+      problems.push({ file: file.display, code: error.code, message: error.message });
+    }
+  }
+
+  let diagnostics: Diagnostic[] = [];
+  if (inputs.length > 0) {
+    const dts = await generateToolsDts(await loadToolSpecs(cwd));
+    const checker = new TypeChecker(dts.text);
+    try {
+      diagnostics = checker.check(inputs);
+    } finally {
+      checker.close();
+    }
+  }
+
+  writeReport(opts.format, diagnostics, problems, inputs);
+  if (problems.length > 0) return EXIT.usage;
+  return hasErrors(diagnostics) ? EXIT.failed : EXIT.ok;
+}
+
+function writeReport(format: Format, diagnostics: Diagnostic[], problems: InputProblem[], inputs: CheckInput[]): void {
+  // Input problems always go to stderr as well, so machine formats on stdout stay parseable and people see them.
+  for (const p of problems) process.stderr.write(`cody: ${p.message}\n`);
+  switch (format) {
+    case "human": {
+      const sources = new Map(inputs.map((i) => [i.filename, i.source]));
+      if (diagnostics.length > 0 || problems.length === 0) {
+        process.stdout.write(formatHuman(diagnostics, sources, process.stdout.isTTY === true));
+      }
+      return;
+    }
+    case "json": {
+      const errorCount = diagnostics.filter((d) => d.category === "error").length;
+      const report = {
+        files: inputs.map((i) => i.filename),
+        diagnostics,
+        inputErrors: problems,
+        errorCount,
+        warningCount: diagnostics.length - errorCount,
+      };
+      process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+      return;
+    }
+    case "github":
+      process.stdout.write(formatGithub(diagnostics) + problems.map((p) => formatGithubInputError(p.file, p.message)).join(""));
+      return;
+    case "sarif":
+      process.stdout.write(JSON.stringify(toSarif(diagnostics, problems), null, 2) + "\n");
+      return;
+  }
 }

@@ -1,13 +1,36 @@
-/** `cody tools dts` — not built yet; the owning issue replaces this stub. */
+/** `cody tools dts [--out FILE]` — print (or write) the TypeScript declarations scripts are checked against. */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
 import type { Command } from "commander";
+import { generateToolsDts } from "../../compiler/index.js";
 import { UsageError } from "../../errors/index.js";
+import { loadToolSpecs } from "../format/index.js";
+
+interface DtsOptions {
+  out?: string;
+  cwd?: string;
+}
 
 export function registerToolsDts(parent: Command): void {
   parent
     .command("dts")
-    .description("(not implemented yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UsageError("`cody tools dts` is not implemented yet");
+    .description("Print the TypeScript declarations (`tools`, `console`, ToolError…) that scripts are checked against.")
+    .option("--out <file>", "write to this file instead of standard output")
+    .option("--cwd <dir>", "workspace whose tool configuration to use")
+    .action(async (opts: DtsOptions) => {
+      const cwd = path.resolve(opts.cwd ?? process.cwd());
+      const { text } = await generateToolsDts(await loadToolSpecs(cwd));
+      if (opts.out === undefined) {
+        process.stdout.write(text);
+        return;
+      }
+      const out = path.resolve(cwd, opts.out);
+      try {
+        await mkdir(path.dirname(out), { recursive: true });
+        await writeFile(out, text);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? "unknown";
+        throw new UsageError(`cannot write ${opts.out}: ${code}`, { file: opts.out, reason: code });
+      }
     });
 }
