@@ -135,7 +135,7 @@ export class McpServerConnection {
       live.tools = await Promise.race([listAllTools(client, timeout), deadline]);
     } catch (error) {
       if (!this.#isClosed()) this.#state = "failed";
-      this.#shutdown(live);
+      this.#shutdown(live, true);
       // stderr arrives through a pipe; let already-received chunks reach the tail before quoting it.
       await new Promise((resolve) => setImmediate(resolve));
       throw this.#startError(error, stderr);
@@ -159,7 +159,19 @@ export class McpServerConnection {
     return this.#state === "closed";
   }
 
-  #shutdown(live: Live): void {
+  /**
+   * Close the client; the SDK then ends the server's stdin, waits up to 2 s, sends SIGTERM, waits 2 s, sends SIGKILL
+   * (the MCP stdio shutdown sequence). `failed` servers get SIGTERM at once: they are of no use and may ignore stdin.
+   */
+  #shutdown(live: Live, failed = false): void {
+    const pid = live.transport.pid;
+    if (failed && pid !== null) {
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {
+        // Already gone.
+      }
+    }
     const done = live.client.close().catch(() => {});
     this.#shutdowns.add(done);
     void done.finally(() => this.#shutdowns.delete(done));
