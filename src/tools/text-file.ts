@@ -11,7 +11,7 @@ export const BINARY_SNIFF_BYTES = 8 * 1024;
 
 export type LoadedFile =
   | { kind: "ok"; bytes: Buffer }
-  | { kind: "not-file" }
+  | { kind: "not-file"; isDirectory: boolean }
   | { kind: "too-large"; size: number };
 
 // O_NOFOLLOW: a symlink swapped in after confinement was checked is refused (ELOOP), not followed.
@@ -23,7 +23,7 @@ export async function loadFile(abs: string, maxBytes: number): Promise<LoadedFil
   const handle = await open(abs, OPEN_FLAGS);
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) return { kind: "not-file" };
+    if (!stat.isFile()) return { kind: "not-file", isDirectory: stat.isDirectory() };
     if (stat.size > maxBytes) return { kind: "too-large", size: stat.size };
     // One extra byte notices a file that grew past the cap since fstat.
     const bytes = Buffer.allocUnsafe(stat.size + 1);

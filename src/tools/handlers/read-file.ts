@@ -68,7 +68,9 @@ export function createReadFileTool(options: Partial<ReadFileToolOptions> = {}): 
         if (code === "ELOOP") throw fail(`\`${rel}\` changed into a symlink while being read`);
         throw fail(`cannot read \`${rel}\`: ${error instanceof Error ? error.message : String(error)}`);
       }
-      if (loaded.kind === "not-file") throw fail(`\`${rel}\` is not a regular file (use listDir for directories)`);
+      if (loaded.kind === "not-file") {
+        throw fail(loaded.isDirectory ? `\`${rel}\` is a directory (use listDir)` : `\`${rel}\` is not a regular file`);
+      }
       if (loaded.kind === "too-large") {
         throw fail(`\`${rel}\` is ${loaded.size} bytes, over the ${maxBytes}-byte limit; use search or exec (head, sed)`, {
           size: loaded.size,

@@ -31,8 +31,10 @@ async function statOrUndefined(abs: string): Promise<import("node:fs").Stats | u
   try {
     return await stat(abs);
   } catch (error) {
-    if (errnoOf(error) === "ENOENT") return undefined;
-    throw error;
+    const code = errnoOf(error);
+    // ENOTDIR: some parent is a file; the parent check below reports it.
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new ToolError(`writeFile: cannot inspect \`${abs}\`: ${code ?? String(error)}`, { tool: "writeFile" });
   }
 }
 
