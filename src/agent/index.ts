@@ -1,3 +1,40 @@
-/** Public surface of agent/: the `<tool-calls>` detector, providers, the conversation loop and its store. */
+/** Public surface of agent/: the `<tool-calls>` detector, model providers, prompt, the conversation loop and its store. */
 export { StreamingDetector, detectToolCalls, mergeText } from "./detect/streaming.js";
+export { SCRIPT_CALL_NAME } from "./contract.js";
+export { Agent, DEFAULT_MAX_TURNS } from "./loop.js";
+export { buildSystemPrompt } from "./prompt.js";
+export {
+  DEFAULT_OUTPUT_CAPS,
+  cap,
+  formatScriptOutput,
+  formatBlockedByCheck,
+  formatFunctionOutput,
+  formatNotRun,
+  formatError,
+  formatDiagnostics,
+} from "./output.js";
+export { ConversationStore, MemoryConversationStore } from "./store.js";
+export { resolveProviderConfig, PROVIDER_DEFAULTS } from "./providers/config.js";
+export { createProvider } from "./providers/create.js";
+export { ResponsesProvider } from "./providers/responses.js";
+export { ChatCompletionsProvider, toMessages } from "./providers/chat.js";
+export { retryDelayMs } from "./providers/http.js";
+export { ToolNameMap } from "./providers/names.js";
 export type { DetectorItem } from "./detect/streaming.js";
+export type {
+  AgentEvent,
+  ConversationItem,
+  ScriptDiagnostic,
+  ScriptExecutor,
+  ScriptRunOptions,
+  StopReason,
+  StructuredToolCaller,
+  StructuredToolInfo,
+  Usage,
+} from "./contract.js";
+export type { AgentOptions, AgentResult, CheckMode, RunOptions } from "./loop.js";
+export type { PromptOptions } from "./prompt.js";
+export type { OutputCaps } from "./output.js";
+export type { ConversationStoreLike, ConversationSummary, StoredItem } from "./store.js";
+export type { ProviderApi, ProviderConfig, ProviderConfigInput } from "./providers/config.js";
+export type { ModelProvider, ModelRequest, ProviderEvent, RetryInfo } from "./providers/types.js";

@@ -1,0 +1,186 @@
+/**
+ * Conversations in the harness's one SQLite file (namespace `conversations`): a row per conversation and, in order,
+ * every item sent to or received from the model (messages, function calls, their outputs), with the run id of the
+ * script behind each script output. `items(id)` is exactly what the next model call is sent, so a conversation can
+ * be resumed by any process that opens the same database.
+ */
+import { randomUUID } from "node:crypto";
+import { UsageError } from "../errors/index.js";
+import { migrate, type Database } from "../store/index.js";
+import type { ConversationItem } from "./contract.js";
+
+const STEPS: readonly string[] = [
+  `CREATE TABLE conversations (
+     id TEXT PRIMARY KEY,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     model TEXT NOT NULL,
+     api TEXT NOT NULL,
+     title TEXT NOT NULL,
+     turns INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE conversation_items (
+     conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+     seq INTEGER NOT NULL,
+     turn INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     call_id TEXT,
+     run_id TEXT,
+     item TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (conversation_id, seq)
+   );
+   CREATE INDEX conversation_items_run ON conversation_items(run_id) WHERE run_id IS NOT NULL;
+   CREATE INDEX conversations_updated ON conversations(updated_at);`,
+];
+
+/** A conversation's header. */
+export interface ConversationSummary {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  model: string;
+  api: string;
+  /** The first user message, cut to 80 characters. */
+  title: string;
+  /** Model turns completed so far. */
+  turns: number;
+}
+
+/** One stored item with its bookkeeping. */
+export interface StoredItem {
+  seq: number;
+  turn: number;
+  item: ConversationItem;
+  runId?: string;
+}
+
+/** Where the loop keeps conversations. */
+export interface ConversationStoreLike {
+  create(meta: { model: string; api: string; title: string }): string;
+  get(id: string): ConversationSummary | undefined;
+  items(id: string): StoredItem[];
+  /** Append items of `turn` in one transaction, and record `turn` as the latest turn. */
+  append(id: string, turn: number, entries: { item: ConversationItem; runId?: string }[]): void;
+}
+
+interface Row {
+  id: string;
+  created_at: number;
+  updated_at: number;
+  model: string;
+  api: string;
+  title: string;
+  turns: number;
+}
+
+/** SQLite-backed conversations. */
+export class ConversationStore implements ConversationStoreLike {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+    migrate(db, "conversations", STEPS);
+  }
+
+  create(meta: { model: string; api: string; title: string }): string {
+    const id = `conv_${randomUUID().replace(/-/g, "").slice(0, 20)}`;
+    const now = Date.now();
+    this.#db
+      .prepare("INSERT INTO conversations (id, created_at, updated_at, model, api, title) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(id, now, now, meta.model, meta.api, meta.title.slice(0, 80));
+    return id;
+  }
+
+  get(id: string): ConversationSummary | undefined {
+    const row = this.#db.prepare<[string], Row>("SELECT * FROM conversations WHERE id = ?").get(id);
+    return row ? toSummary(row) : undefined;
+  }
+
+  /** Most recently updated first. */
+  list(limit = 50): ConversationSummary[] {
+    return this.#db
+      .prepare<[number], Row>("SELECT * FROM conversations ORDER BY updated_at DESC, id LIMIT ?")
+      .all(limit)
+      .map(toSummary);
+  }
+
+  items(id: string): StoredItem[] {
+    const rows = this.#db
+      .prepare<[string], { seq: number; turn: number; item: string; run_id: string | null }>(
+        "SELECT seq, turn, item, run_id FROM conversation_items WHERE conversation_id = ? ORDER BY seq",
+      )
+      .all(id);
+    return rows.map((r) => {
+      const out: StoredItem = { seq: r.seq, turn: r.turn, item: JSON.parse(r.item) as ConversationItem };
+      if (r.run_id !== null) out.runId = r.run_id;
+      return out;
+    });
+  }
+
+  append(id: string, turn: number, entries: { item: ConversationItem; runId?: string }[]): void {
+    const next = this.#db.prepare<[string], { n: number | null }>("SELECT MAX(seq) AS n FROM conversation_items WHERE conversation_id = ?");
+    const insert = this.#db.prepare(
+      "INSERT INTO conversation_items (conversation_id, seq, turn, type, call_id, run_id, item, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    const touch = this.#db.prepare("UPDATE conversations SET updated_at = ?, turns = MAX(turns, ?) WHERE id = ?");
+    this.#db.transaction(() => {
+      let seq = (next.get(id)?.n ?? 0) + 1;
+      const now = Date.now();
+      for (const { item, runId } of entries) {
+        const callId = item.type === "message" ? null : item.call_id;
+        insert.run(id, seq++, turn, item.type, callId, runId ?? null, JSON.stringify(item), now);
+      }
+      const changed = touch.run(now, turn, id).changes;
+      if (changed === 0) throw new UsageError(`No conversation \`${id}\``, { conversationId: id });
+    })();
+  }
+}
+
+/** Keeps conversations for the life of the process (when no database is configured). */
+export class MemoryConversationStore implements ConversationStoreLike {
+  readonly #conversations = new Map<string, { summary: ConversationSummary; items: StoredItem[] }>();
+
+  create(meta: { model: string; api: string; title: string }): string {
+    const id = `conv_${randomUUID().replace(/-/g, "").slice(0, 20)}`;
+    const now = Date.now();
+    this.#conversations.set(id, {
+      summary: { id, createdAt: now, updatedAt: now, model: meta.model, api: meta.api, title: meta.title.slice(0, 80), turns: 0 },
+      items: [],
+    });
+    return id;
+  }
+
+  get(id: string): ConversationSummary | undefined {
+    const c = this.#conversations.get(id);
+    return c ? { ...c.summary } : undefined;
+  }
+
+  items(id: string): StoredItem[] {
+    return structuredClone(this.#conversations.get(id)?.items ?? []);
+  }
+
+  append(id: string, turn: number, entries: { item: ConversationItem; runId?: string }[]): void {
+    const c = this.#conversations.get(id);
+    if (!c) throw new UsageError(`No conversation \`${id}\``, { conversationId: id });
+    for (const { item, runId } of entries) {
+      const stored: StoredItem = { seq: c.items.length + 1, turn, item: structuredClone(item) };
+      if (runId !== undefined) stored.runId = runId;
+      c.items.push(stored);
+    }
+    c.summary.updatedAt = Date.now();
+    c.summary.turns = Math.max(c.summary.turns, turn);
+  }
+}
+
+function toSummary(row: Row): ConversationSummary {
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    model: row.model,
+    api: row.api,
+    title: row.title,
+    turns: row.turns,
+  };
+}
