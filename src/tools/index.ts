@@ -31,3 +31,7 @@ export type { ListDirArgs, ListDirResult, DirEntry, ListDirToolOptions } from ".
 export type { GlobArgs, GlobResult, GlobToolOptions } from "./handlers/glob.js";
 export type { SearchArgs, SearchMatch, SearchToolOptions } from "./handlers/search.js";
 export type { WalkEntry, WalkEntryType, WalkOptions } from "./fs-walk.js";
+export { applyPatchTool } from "./handlers/apply-patch.js";
+export { applyPatch, parsePatch, seekSequence, nodePatchIo } from "./patch/index.js";
+export type { ApplyPatchArgs } from "./handlers/apply-patch.js";
+export type { ApplyPatchResult, ApplyPatchOptions, ParsedPatch, PatchSection, Hunk as PatchHunk, PatchIo, PatchFailureReason } from "./patch/index.js";
