@@ -82,11 +82,25 @@ test.serial("close() kills every server and leaves no child processes; later use
   await m.close(); // idempotent
 });
 
-test.serial("close() during a start waits for it and leaves no process behind", async (t) => {
+test.serial("close() during a start settles that start with McpError and leaves no process behind", async (t) => {
   const m = new McpManager({ servers: { slow: everythingServer() }, cwd: tempDir(t) });
   const listing = m.listToolDefinitions();
   await m.close();
   await t.throwsAsync(listing, { instanceOf: McpError });
+  t.deepEqual(childPids(), []);
+});
+
+test.serial("close() stops a start that is still waiting for the handshake instead of waiting for its timeout", async (t) => {
+  const m = new McpManager({
+    servers: { mute: { command: process.execPath, args: ["-e", "setInterval(() => {}, 1000)"] } },
+    cwd: tempDir(t),
+    startTimeoutMs: 50_000,
+  });
+  const listing = m.listToolDefinitions();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await m.close();
+  const error = await t.throwsAsync(listing, { instanceOf: McpError });
+  t.regex(error?.message ?? "", /is closed/);
   t.deepEqual(childPids(), []);
 });
 

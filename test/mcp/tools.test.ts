@@ -152,3 +152,18 @@ test("servers configured in cody.json start with the configured env and only a m
   t.true("PATH" in env);
   t.false("CODY_MCP_TEST_PARENT_ONLY" in env);
 });
+
+test("many calls sharing one run's signal add no lasting abort listeners (no MaxListenersExceededWarning)", async (t) => {
+  const { m } = manager(t);
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning.name);
+  process.on("warning", onWarning);
+  t.teardown(() => process.off("warning", onWarning));
+  const shared = new AbortController().signal;
+  for (let i = 0; i < 12; i++) {
+    const result = await m.callTool("everything", "echo", { message: String(i) }, shared);
+    t.deepEqual(result.content, [{ type: "text", text: `Echo: ${i}` }]);
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  t.false(warnings.includes("MaxListenersExceededWarning"));
+});

@@ -30,6 +30,8 @@ export class McpServerConnection {
   #live: Live | undefined;
   #starting: Promise<Live> | undefined;
   #starts = 0;
+  /** Aborted by close() so a start in progress gives up at once instead of running to its timeout. */
+  #stopStart: AbortController | undefined;
   /** Shutdowns in flight (failed starts, close); `close()` waits for all of them so no process outlives it. */
   readonly #shutdowns = new Set<Promise<void>>();
 
@@ -64,19 +66,27 @@ export class McpServerConnection {
    */
   async callTool(tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> {
     const live = await this.#ensure(signal);
+    // The SDK adds an abort listener to the signal it is given and never removes it; a run's signal is shared by many
+    // calls, so each call gets a child signal that is dropped (with its listener) when the call ends.
+    const child = new AbortController();
+    const forward = () => child.abort(signal.reason);
+    signal.addEventListener("abort", forward, { once: true });
     try {
       return (await live.client.callTool({ name: tool, arguments: args }, undefined, {
-        signal,
+        signal: child.signal,
         timeout: this.options.callTimeoutMs,
       })) as CallToolResult;
     } catch (error) {
       throw this.#callError(error, tool, live, signal);
+    } finally {
+      signal.removeEventListener("abort", forward);
     }
   }
 
   /** Stop the server (if running) and wait until its process is gone. Later calls fail with McpError. */
   async close(): Promise<void> {
     this.#state = "closed";
+    this.#stopStart?.abort();
     const starting = this.#starting;
     if (starting) await starting.catch(() => {});
     const live = this.#live;
@@ -86,9 +96,7 @@ export class McpServerConnection {
   }
 
   async #ensure(signal?: AbortSignal): Promise<Live> {
-    if (this.#state === "closed") {
-      throw new McpError(`MCP server "${this.name}" is closed`, { server: this.name });
-    }
+    if (this.#state === "closed") throw this.#closedError();
     if (signal?.aborted) throw aborted(this.name, signal);
     if (this.#live && this.#state === "running") return this.#live;
     this.#starting ??= this.#start().finally(() => {
@@ -123,11 +131,14 @@ export class McpServerConnection {
     };
 
     let timer: NodeJS.Timeout | undefined;
+    const stop = new AbortController();
+    this.#stopStart = stop;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(new Error(`did not complete the MCP handshake within ${this.options.startTimeoutMs} ms`)),
         this.options.startTimeoutMs,
       );
+      stop.signal.addEventListener("abort", () => reject(new Error("closed while starting")), { once: true });
     });
     try {
       const timeout = this.options.startTimeoutMs;
@@ -138,14 +149,16 @@ export class McpServerConnection {
       this.#shutdown(live, true);
       // stderr arrives through a pipe; let already-received chunks reach the tail before quoting it.
       await new Promise((resolve) => setImmediate(resolve));
+      if (this.#isClosed()) throw this.#closedError();
       throw this.#startError(error, stderr);
     } finally {
       clearTimeout(timer);
+      if (this.#stopStart === stop) this.#stopStart = undefined;
     }
     // The process may have died right after answering, or close() may have been called meanwhile.
     if (this.#isClosed() || transport.pid === null) {
       this.#shutdown(live);
-      if (this.#isClosed()) throw new McpError(`MCP server "${this.name}" is closed`, { server: this.name });
+      if (this.#isClosed()) throw this.#closedError();
       this.#state = "exited";
       throw this.#startError(new Error("exited right after starting"), stderr);
     }
@@ -175,6 +188,10 @@ export class McpServerConnection {
     const done = live.client.close().catch(() => {});
     this.#shutdowns.add(done);
     void done.finally(() => this.#shutdowns.delete(done));
+  }
+
+  #closedError(): McpError {
+    return new McpError(`MCP server "${this.name}" is closed`, { server: this.name });
   }
 
   #startError(error: unknown, stderr: StderrTail): McpError {
