@@ -56,6 +56,11 @@ interface ToolTypes {
   argsOptional: boolean;
 }
 
+/** The same as generateToolsDts without the memo (tests use it to prove the output itself is deterministic). */
+export function renderToolsDts(specs: readonly ToolSpec[]): Promise<ToolsDts> {
+  return build(specs.map((s) => ({ name: s.name, description: s.description, argsSchema: s.argsSchema, resultSchema: s.resultSchema })));
+}
+
 async function build(specs: DtsInput[]): Promise<ToolsDts> {
   const declarations = new Map<string, string>();
   const usedRootNames = new Set<string>();

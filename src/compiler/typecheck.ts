@@ -193,12 +193,21 @@ function slotPath(i: number): string {
 /** Map TypeScript diagnostics on a wrapped script back to the user's file, rewording the forbidden-feature ones. */
 export function mapDiagnostics(raw: readonly TsDiagnostic[], filename: string, source: string): Diagnostic[] {
   const starts = lineStarts(source);
-  const dynamicImports = raw.filter((d) => d.code === 1323);
+  // Spans already explained by an import diagnostic: the import() call, or an import statement up to its `;` or line
+  // end. Anything else inside them ("Cannot find module 'fs'", "Cannot find name 'fs'") only repeats it.
+  const importSpans = raw
+    .filter((d) => d.code === 1323 || d.code === 1232)
+    .map((d) => {
+      if (d.code === 1323) return { code: d.code, pos: d.pos, end: d.end };
+      const from = d.pos - CHECK_PREFIX.length;
+      const stops = [source.indexOf(";", from), source.indexOf("\n", from)].filter((i) => i >= 0);
+      const stop = stops.length > 0 ? Math.min(...stops) : source.length;
+      return { code: d.code, pos: d.pos, end: stop + CHECK_PREFIX.length };
+    });
   const out: Diagnostic[] = [];
   for (const d of raw) {
     if (d.category !== 0 && d.category !== 1) continue; // suggestions and messages are not reported
-    // Anything else inside a dynamic import ("Cannot find module 'fs'") repeats what the import() diagnostic says.
-    if (d.code !== 1323 && dynamicImports.some((i) => d.pos >= i.pos && d.end <= i.end)) continue;
+    if (importSpans.some((i) => i.code !== d.code && d.pos >= i.pos && d.end <= i.end)) continue;
     const startOffset = clamp(d.pos - CHECK_PREFIX.length, source.length);
     const endOffset = clamp(d.end - CHECK_PREFIX.length, source.length);
     const start = positionOf(starts, startOffset);
