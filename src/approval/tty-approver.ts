@@ -72,14 +72,23 @@ export class TtyApprover implements Approver {
     if (this.#active !== undefined) return;
     const pending = this.#queue.shift();
     if (pending === undefined) {
-      // Idle: stop reading so a waiting stdin does not keep the process alive.
-      this.#rl?.pause();
+      // Idle: keep reading (so stray lines are consumed and ignored, not saved for the next question) but let the
+      // process exit if nothing else is going on.
+      this.#setRef(false);
       return;
     }
     this.#active = pending;
     const more = this.#queue.length > 0 ? `(${this.#queue.length} more waiting)\n` : "";
     this.#output.write(`${formatApprovalRequest(pending.req)}\n${more}${APPROVAL_QUESTION}`);
-    this.#reader().resume();
+    this.#reader();
+    this.#setRef(true);
+  }
+
+  /** Sockets (TTY, pipe) can be unreferenced; other streams keep the process alive only while read. */
+  #setRef(active: boolean): void {
+    const socket = this.#input as { ref?: () => void; unref?: () => void };
+    if (active) socket.ref?.();
+    else socket.unref?.();
   }
 
   #reader(): readline.Interface {

@@ -172,6 +172,9 @@ export class AuditLog {
       listRuns: db.prepare<[number], RawRun>(`${RUN_SELECT} ORDER BY r.started_at DESC, r.rowid DESC LIMIT ?`),
       getRun: db.prepare<[string], RawRun>(`${RUN_SELECT} WHERE r.run_id = ?`),
       getCalls: db.prepare<[string], RawCall>("SELECT * FROM audit_calls WHERE run_id = ? ORDER BY id"),
+      byPrefix: db.prepare<[string], { run_id: string }>(
+        "SELECT run_id FROM audit_runs WHERE substr(run_id, 1, length(?1)) = ?1 ORDER BY run_id LIMIT 10",
+      ),
     };
   }
 
@@ -261,6 +264,11 @@ export class AuditLog {
   /** The most recent runs first. */
   listRuns(limit = 20): RunRow[] {
     return this.#stmts.listRuns.all(Math.max(0, Math.floor(limit))).map(toRun);
+  }
+
+  /** Run ids starting with `prefix` (at most 10), so a person can type a short id. */
+  findRunIds(prefix: string): string[] {
+    return this.#stmts.byPrefix.all(prefix).map((r) => r.run_id);
   }
 
   /** One run and its calls in the order they arrived, or undefined when the id is unknown. */

@@ -1,5 +1,6 @@
 /** Public surface of audit/: the tool-call and run log in the shared SQLite database. */
 export { AuditLog, runOutcomeForError } from "./audit-log.js";
+export { describeSideEffect, sideEffectOf } from "./side-effects.js";
 export { argsDigest, canonicalJson } from "./digest.js";
 export { AUDIT_MIGRATIONS, AUDIT_NAMESPACE } from "./schema.js";
 export type {
@@ -12,3 +13,4 @@ export type {
   RunRow,
   StartCallInput,
 } from "./audit-log.js";
+export type { SideEffect } from "./side-effects.js";

@@ -1,13 +1,117 @@
-/** `cody runs` — not built yet; the owning issue replaces this stub. */
+/**
+ * `cody runs ls` and `cody runs show <id>` — read the audit log. `show` prints the run and each tool call with its
+ * decision and outcome, and says plainly which side effects completed, which were cut off and which never ran.
+ * Exit codes: 0 ok, 2 usage or I/O error (unknown or ambiguous run id, unopenable database).
+ */
+import fs from "node:fs";
 import type { Command } from "commander";
-import { UsageError } from "../../errors/index.js";
+import { AuditLog, describeSideEffect, sideEffectOf, type CallRow, type RunRow } from "../../audit/index.js";
+import { CacheError, UsageError } from "../../errors/index.js";
+import { openDatabase } from "../../store/index.js";
+import { EXIT } from "../exit-codes.js";
+import { dbPathFrom, withDbOptions, type DbCliOptions } from "./cache.js";
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Open the audit log, or call `fn` with undefined when the database does not exist (reading must not create it). */
+function withAudit(opts: DbCliOptions, fn: (audit: AuditLog | undefined, db: string) => void): void {
+  const file = dbPathFrom(opts);
+  let audit: AuditLog | undefined;
+  try {
+    if (file === ":memory:" || fs.existsSync(file)) audit = new AuditLog(openDatabase(file));
+    fn(audit, file);
+  } catch (error) {
+    if (!(error instanceof CacheError)) throw error;
+    process.stderr.write(`cody: ${error.name}: ${error.message}\n`);
+    process.exitCode = EXIT.usage;
+  } finally {
+    audit?.db.close();
+  }
+}
+
+const iso = (ms: number | null): string => (ms === null ? "-" : new Date(ms).toISOString());
+const pad = (s: string, n: number): string => (s.length >= n ? `${s} ` : s.padEnd(n));
+
+function callSummary(run: RunRow): string {
+  const c = run.calls;
+  const parts = (["ok", "error", "aborted", "denied", "pending"] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`);
+  return `${c.total}${parts.length ? ` (${parts.join(", ")})` : ""}`;
+}
+
+function ls(opts: DbCliOptions & { limit?: string }): void {
+  const limit = opts.limit === undefined ? 20 : Number(opts.limit);
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new UsageError(`--limit must be a positive integer, got \`${String(opts.limit)}\``, { path: "--limit", value: String(opts.limit) });
+  }
+  withAudit(opts, (audit, db) => {
+    const runs = audit?.listRuns(limit) ?? [];
+    if (opts.json) return out(JSON.stringify({ db, runs }));
+    if (runs.length === 0) return out(`no runs recorded in ${db}${audit ? "" : " (does not exist yet)"}`);
+    out(`${pad("RUN", 24)}${pad("STARTED", 26)}${pad("OUTCOME", 9)}${pad("CALLS", 28)}SCRIPT`);
+    for (const run of runs) {
+      const script = [run.scriptName, run.scriptHash?.slice(0, 12)].filter((s) => s).join(" ");
+      out(`${pad(run.runId, 24)}${pad(iso(run.startedAt), 26)}${pad(run.outcome ?? "running", 9)}${pad(callSummary(run), 28)}${script || "-"}`);
+    }
+  });
+}
+
+function decisionText(call: CallRow): string {
+  if (call.decision === null) return "-";
+  if (call.decision === "ask") return `ask → ${call.approval ?? "?"} (${call.decidedBy ?? "?"})`;
+  return `${call.decision} (${call.decidedBy ?? "?"})`;
+}
+
+function show(id: string, opts: DbCliOptions): void {
+  withAudit(opts, (audit, db) => {
+    if (audit === undefined) throw new UsageError(`No run \`${id}\`: database ${db} does not exist`, { runId: id, db });
+    let found = audit.getRun(id);
+    if (found === undefined) {
+      const matches = audit.findRunIds(id);
+      if (matches.length > 1) {
+        throw new UsageError(`Run id \`${id}\` is ambiguous: ${matches.join(", ")}`, { runId: id, matches });
+      }
+      if (matches[0] !== undefined) found = audit.getRun(matches[0]);
+    }
+    if (found === undefined) throw new UsageError(`No run \`${id}\` in ${db}`, { runId: id, db });
+    const { run, calls } = found;
+    if (opts.json) {
+      return out(JSON.stringify({ run, calls: calls.map((c) => ({ ...c, sideEffect: sideEffectOf(c) })) }));
+    }
+    const effects = calls.map(sideEffectOf);
+    const count = (e: string) => effects.filter((x) => x === e).length;
+    out(`run      ${run.runId}`);
+    out(`script   ${run.scriptName ?? "-"}${run.scriptHash ? `  hash ${run.scriptHash}` : ""}`);
+    const took = run.endedAt !== null ? `  (${run.endedAt - run.startedAt} ms)` : "";
+    out(`time     ${iso(run.startedAt)} → ${run.endedAt === null ? "(no end recorded)" : iso(run.endedAt)}${took}`);
+    const error = run.errorCode ? `  ${run.errorCode}${run.errorMessage ? `: ${run.errorMessage}` : ""}` : "";
+    out(`outcome  ${run.outcome ?? "running or unknown"}${error}`);
+    out(
+      `effects  ${count("completed")} completed, ${count("cut-off")} cut off, ${count("failed")} failed, ` +
+        `${count("running")} unsettled, ${count("not-run")} not run`,
+    );
+    if (calls.length === 0) return out("calls    none");
+    out("");
+    out(`${pad("CALL", 6)}${pad("TOOL", 18)}${pad("DECISION", 30)}${pad("OUTCOME", 9)}${pad("MS", 9)}SIDE EFFECT`);
+    for (const call of calls) {
+      const ms = call.durationMs === null ? "-" : call.durationMs.toFixed(1);
+      out(`${pad(call.callId, 6)}${pad(call.tool, 18)}${pad(decisionText(call), 30)}${pad(call.outcome, 9)}${pad(ms, 9)}${describeSideEffect(call)}`);
+      out(`      args   ${call.argsPreview.length > 160 ? `${call.argsPreview.slice(0, 160)}…` : call.argsPreview}`);
+      if (call.errorCode) out(`      error  ${call.errorCode}: ${call.errorMessage ?? ""}`);
+    }
+  });
+}
 
 export function registerRuns(parent: Command): void {
-  parent
-    .command("runs")
-    .description("(not implemented yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UsageError("`cody runs` is not implemented yet");
-    });
+  const runs = parent.command("runs").description("Inspect the audit log of script runs and tool calls.");
+  withDbOptions(runs.command("ls").description("List recent runs, newest first."))
+    .option("--limit <n>", "how many runs to list", "20")
+    .action((opts: DbCliOptions & { limit?: string }) => ls(opts));
+  withDbOptions(
+    runs
+      .command("show")
+      .description("Show one run and every tool call: decision, outcome, and which side effects completed or were cut off.")
+      .argument("<id>", "run id (or a unique prefix)"),
+  ).action((id: string, opts: DbCliOptions) => show(id, opts));
 }

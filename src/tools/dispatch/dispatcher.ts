@@ -29,7 +29,7 @@ import type { ToolRegistry } from "../registry.js";
 import type { ToolDefinition } from "../types.js";
 import { realWorkspaceRoot } from "../workspace.js";
 import { askApprover } from "./approve.js";
-import { ArgsValidator } from "./validate.js";
+import { validateToolArgs } from "./validate.js";
 
 export interface ToolDispatcherOptions {
   registry: ToolRegistry;
@@ -102,7 +102,6 @@ export class ToolDispatcher {
   readonly #audit: AuditLog | undefined;
   readonly #limits: Limits;
   readonly #memory: ApprovalMemory;
-  readonly #validator = new ArgsValidator();
   readonly #onAuditError: ((error: unknown) => void) | undefined;
   #requests = 0;
 
@@ -176,7 +175,7 @@ export class ToolDispatcher {
     try {
       if (call.signal.aborted) throw cutOff(call, call.signal.reason, false);
       const tool = this.#registry.get(call.tool);
-      const args = this.#validator.validate(tool, call.args);
+      const args = validateToolArgs(tool, call.args);
       await this.#approve(call, tool, args, auditId);
       if (call.signal.aborted) throw cutOff(call, call.signal.reason, false);
       if (auditId !== undefined) this.#safely(() => this.#audit?.markHandlerStarted(auditId));

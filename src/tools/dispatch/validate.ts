@@ -72,44 +72,47 @@ export function formatIssues(tool: string, issues: readonly ArgumentIssue[]): st
   return `${tool}: ${shown.join("; ")}${more}`;
 }
 
-export class ArgsValidator {
-  readonly #compiled = new WeakMap<ToolSpec, ValidateFunction>();
-  #draft07: Ajv | undefined;
-  #draft2020: Ajv2020 | undefined;
+/** Creating an Ajv instance costs ~100 ms (it compiles its meta-schemas): one per dialect per process. */
+let draft07: Ajv | undefined;
+let draft2020: Ajv2020 | undefined;
+/** Compiled validators, keyed by the tool object itself so a re-registered tool (new object) is recompiled. */
+const compiled = new WeakMap<ToolSpec, ValidateFunction>();
 
-  /**
-   * Check `args` against the tool's schema. Missing arguments (`undefined`, e.g. `tools.listDir()`) are checked as
-   * `{}`. Returns the arguments to pass to the handler; never coerces or fills defaults.
-   *
-   * @throws ToolArgumentError (details: tool, errors[{ path, message }]) when they do not match.
-   * @throws ToolError when the tool's own schema cannot be compiled.
-   */
-  validate(tool: ToolSpec, args: unknown): unknown {
-    const value = args === undefined ? {} : args;
-    const check = this.#compile(tool);
-    if (check(value)) return value;
-    const issues = (check.errors ?? []).map((e) => toIssue(e, value));
-    throw new ToolArgumentError(formatIssues(tool.name, issues), { tool: tool.name, errors: issues });
+function compile(tool: ToolSpec): ValidateFunction {
+  const cached = compiled.get(tool);
+  if (cached) return cached;
+  // The `$schema` keyword picks the dialect; it is then dropped so an unfamiliar URI (draft-04 from some MCP
+  // servers) does not make ajv refuse the whole schema.
+  const { $schema, ...schema } = tool.argsSchema as { $schema?: unknown } & Record<string, unknown>;
+  const modern = typeof $schema === "string" && /2019-09|2020-12/.test($schema);
+  const ajv = modern ? (draft2020 ??= new Ajv2020(AJV_OPTIONS)) : (draft07 ??= new Ajv(AJV_OPTIONS));
+  let check: ValidateFunction;
+  try {
+    check = ajv.compile(schema);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ToolError(`Tool \`${tool.name}\` has an invalid argsSchema: ${reason}`, { tool: tool.name, reason });
+  } finally {
+    // ajv keeps every compiled schema in its own cache; drop it so only our WeakMap (tied to the tool) holds it.
+    ajv.removeSchema(schema);
   }
+  compiled.set(tool, check);
+  return check;
+}
 
-  #compile(tool: ToolSpec): ValidateFunction {
-    const cached = this.#compiled.get(tool);
-    if (cached) return cached;
-    // The `$schema` keyword picks the dialect; it is then dropped so an unfamiliar URI (draft-04 from some MCP
-    // servers) does not make ajv refuse the whole schema.
-    const { $schema, ...schema } = tool.argsSchema as { $schema?: unknown } & Record<string, unknown>;
-    const modern = typeof $schema === "string" && /2019-09|2020-12/.test($schema);
-    const ajv = modern ? (this.#draft2020 ??= new Ajv2020(AJV_OPTIONS)) : (this.#draft07 ??= new Ajv(AJV_OPTIONS));
-    let check: ValidateFunction;
-    try {
-      check = ajv.compile(schema);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ToolError(`Tool \`${tool.name}\` has an invalid argsSchema: ${reason}`, { tool: tool.name, reason });
-    }
-    this.#compiled.set(tool, check);
-    return check;
-  }
+/**
+ * Check `args` against the tool's schema. Missing arguments (`undefined`, e.g. `tools.listDir()`) are checked as
+ * `{}`. Returns the arguments to pass to the handler; never coerces or fills defaults.
+ *
+ * @throws ToolArgumentError (details: tool, errors[{ path, message }]) when they do not match.
+ * @throws ToolError when the tool's own schema cannot be compiled.
+ */
+export function validateToolArgs(tool: ToolSpec, args: unknown): unknown {
+  const value = args === undefined ? {} : args;
+  const check = compile(tool);
+  if (check(value)) return value;
+  const issues = (check.errors ?? []).map((e) => toIssue(e, value));
+  throw new ToolArgumentError(formatIssues(tool.name, issues), { tool: tool.name, errors: issues });
 }
 
 /** allErrors: report every problem at once; strict off and no logger: MCP schemas carry unknown keywords/formats. */
