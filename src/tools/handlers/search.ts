@@ -165,7 +165,9 @@ export function createSearchTool(options: Partial<SearchToolOptions> = {}): Tool
       let include: ((rel: string) => boolean) | undefined;
       if (args.include !== undefined) {
         try {
-          include = picomatch(args.include, { dot: true, basename: true });
+          // Like ripgrep's --glob: a pattern without `/` matches the base name at any depth.
+          const match = picomatch(args.include, { dot: true });
+          include = args.include.includes("/") ? match : (rel) => match(rel.slice(rel.lastIndexOf("/") + 1));
         } catch (error) {
           throw new ToolArgumentError(
             `search: invalid include glob \`${args.include}\`: ${error instanceof Error ? error.message : String(error)}`,

@@ -1,0 +1,121 @@
+import test from "ava";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { AbortedError, PathOutsideWorkspaceError, ToolArgumentError, ToolError } from "../../src/errors/index.js";
+import { createGlobTool, GLOB_MAX_RESULTS, globTool } from "../../src/tools/handlers/glob.js";
+import type { ToolContext } from "../../src/tools/types.js";
+import { realWorkspaceRoot } from "../../src/tools/workspace.js";
+
+function workspace(t: { teardown(fn: () => void): void }, files: Record<string, string> = {}): ToolContext {
+  const root = realWorkspaceRoot(fs.mkdtempSync(path.join(os.tmpdir(), "cody-glob-")));
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), content);
+  }
+  return { workspaceRoot: root, signal: new AbortController().signal };
+}
+
+const tree = {
+  "a.ts": "",
+  "b.js": "",
+  "src/main.ts": "",
+  "src/util/strings.ts": "",
+  "src/util/strings.test.ts": "",
+  "src/readme.md": "",
+  ".hidden/secret.ts": "",
+  ".gitignore": "dist/\n",
+  "dist/out.ts": "",
+  "src/.gitignore": "*.test.ts\n",
+};
+
+test("a globstar pattern finds files at every depth, in tree order, honouring nested .gitignore files", async (t) => {
+  const ctx = workspace(t, tree);
+  t.deepEqual(await globTool.handler({ pattern: "**/*.ts" }, ctx), {
+    paths: ["a.ts", "src/main.ts", "src/util/strings.ts"],
+    truncated: false,
+  });
+});
+
+test("a single star stays in its directory", async (t) => {
+  const ctx = workspace(t, tree);
+  t.deepEqual((await globTool.handler({ pattern: "*.ts" }, ctx)).paths, ["a.ts"]);
+  t.deepEqual((await globTool.handler({ pattern: "src/*" }, ctx)).paths, ["src/main.ts", "src/readme.md"]);
+});
+
+test("braces, a static base and a leading ./ work as in picomatch", async (t) => {
+  const ctx = workspace(t, tree);
+  t.deepEqual((await globTool.handler({ pattern: "*.{ts,js}" }, ctx)).paths, ["a.ts", "b.js"]);
+  t.deepEqual((await globTool.handler({ pattern: "src/util/**" }, ctx)).paths, ["src/util/strings.ts"]);
+  t.deepEqual((await globTool.handler({ pattern: "./src/*.ts" }, ctx)).paths, ["src/main.ts"]);
+});
+
+test("a pattern without wildcards matches that one file when it exists", async (t) => {
+  const ctx = workspace(t, tree);
+  t.deepEqual((await globTool.handler({ pattern: "src/main.ts" }, ctx)).paths, ["src/main.ts"]);
+  t.deepEqual((await globTool.handler({ pattern: "src/nope.ts" }, ctx)).paths, []);
+  t.deepEqual((await globTool.handler({ pattern: "nope/**/*.ts" }, ctx)).paths, []);
+});
+
+test("dotfiles and dot directories match only when the pattern names the dot", async (t) => {
+  const ctx = workspace(t, tree);
+  t.false((await globTool.handler({ pattern: "**/*" }, ctx)).paths.some((p) => p.includes("/.") || p.startsWith(".")));
+  t.deepEqual((await globTool.handler({ pattern: ".hidden/*.ts" }, ctx)).paths, [".hidden/secret.ts"]);
+  t.deepEqual((await globTool.handler({ pattern: ".gitignore" }, ctx)).paths, [".gitignore"]);
+});
+
+test("cwd makes the pattern relative to a subdirectory while results stay relative to the root", async (t) => {
+  const ctx = workspace(t, tree);
+  t.deepEqual((await globTool.handler({ pattern: "**/*.ts", cwd: "src" }, ctx)).paths, [
+    "src/main.ts",
+    "src/util/strings.ts",
+  ]);
+  t.deepEqual((await globTool.handler({ pattern: "*.ts", cwd: "src/util" }, ctx)).paths, ["src/util/strings.ts"]);
+});
+
+test("absolute, dot-dot, negated and empty patterns are invalid arguments naming the pattern", async (t) => {
+  const ctx = workspace(t, tree);
+  for (const pattern of ["/etc/*", "../*", "src/../../x", "!*.ts", ""]) {
+    const e = await t.throwsAsync(globTool.handler({ pattern }, ctx), { instanceOf: ToolArgumentError }, pattern);
+    t.is(e?.details["pattern"], pattern);
+  }
+});
+
+test("a cwd outside the workspace is refused and a missing cwd is a ToolError", async (t) => {
+  const ctx = workspace(t, tree);
+  await t.throwsAsync(globTool.handler({ pattern: "*", cwd: ".." }, ctx), { instanceOf: PathOutsideWorkspaceError });
+  await t.throwsAsync(globTool.handler({ pattern: "*", cwd: "/" }, ctx), { instanceOf: PathOutsideWorkspaceError });
+  await t.throwsAsync(globTool.handler({ pattern: "*", cwd: "missing" }, ctx), { instanceOf: ToolError });
+});
+
+test("symlinked files count only when they lead inside; symlinked directories are not entered", async (t) => {
+  const ctx = workspace(t, { "real/a.ts": "" });
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), "cody-glob-out-"));
+  t.teardown(() => fs.rmSync(outside, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(outside, "secret.ts"), "");
+  fs.symlinkSync(path.join(outside, "secret.ts"), path.join(ctx.workspaceRoot, "out.ts"));
+  fs.symlinkSync(outside, path.join(ctx.workspaceRoot, "out-dir"));
+  fs.symlinkSync("real/a.ts", path.join(ctx.workspaceRoot, "in.ts"));
+  fs.symlinkSync("real", path.join(ctx.workspaceRoot, "in-dir"));
+  t.deepEqual((await globTool.handler({ pattern: "**/*.ts" }, ctx)).paths, ["in.ts", "real/a.ts"]);
+  t.deepEqual((await globTool.handler({ pattern: "out-dir/*.ts" }, ctx)).paths, []);
+});
+
+test("the result cap keeps exactly that many paths and sets truncated only past it", async (t) => {
+  const ctx = workspace(t, { "1.txt": "", "2.txt": "", "3.txt": "" });
+  const atCap = await createGlobTool({ maxResults: 3 }).handler({ pattern: "*.txt" }, ctx);
+  t.deepEqual(atCap, { paths: ["1.txt", "2.txt", "3.txt"], truncated: false });
+  const pastCap = await createGlobTool({ maxResults: 2 }).handler({ pattern: "*.txt" }, ctx);
+  t.deepEqual(pastCap, { paths: ["1.txt", "2.txt"], truncated: true });
+  t.is(GLOB_MAX_RESULTS, 10_000);
+});
+
+test("an aborted call ends with AbortedError", async (t) => {
+  const ctx = workspace(t, tree);
+  const controller = new AbortController();
+  controller.abort();
+  await t.throwsAsync(globTool.handler({ pattern: "**" }, { ...ctx, signal: controller.signal }), {
+    instanceOf: AbortedError,
+  });
+});

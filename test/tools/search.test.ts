@@ -1,0 +1,210 @@
+import test from "ava";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { AbortedError, PathOutsideWorkspaceError, ToolArgumentError, ToolError } from "../../src/errors/index.js";
+import {
+  createSearchTool,
+  SEARCH_DEFAULT_LIMIT,
+  SEARCH_MAX_LINE_CHARS,
+  searchTool,
+} from "../../src/tools/handlers/search.js";
+import type { ToolContext } from "../../src/tools/types.js";
+import { realWorkspaceRoot } from "../../src/tools/workspace.js";
+
+function workspace(t: { teardown(fn: () => void): void }, files: Record<string, string | Buffer> = {}): ToolContext {
+  const root = realWorkspaceRoot(fs.mkdtempSync(path.join(os.tmpdir(), "cody-search-")));
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), content);
+  }
+  return { workspaceRoot: root, signal: new AbortController().signal };
+}
+
+const tree = {
+  "src/a.ts": "const foo = 1;\nexport function Foo() {}\n// foo.bar\n",
+  "src/b.js": "let x = foo(2);\r\nfoo.bar = 3;\r\n",
+  "README.md": "Use foo wisely\n",
+  ".gitignore": "dist/\n",
+  "dist/bundle.js": "foo foo foo\n",
+  "lib/.gitignore": "*.gen.ts\n",
+  "lib/model.gen.ts": "foo generated\n",
+  "lib/model.ts": "no match here\nfoo at end",
+  "bin/data.bin": Buffer.from("foo\u0000binary"),
+  "latin1.txt": Buffer.from([0x66, 0x6f, 0x6f, 0xe9]),
+};
+
+test("a regex search returns path, line, 1-based column and text in tree order, honouring .gitignore", async (t) => {
+  const ctx = workspace(t, tree);
+  const r = await searchTool.handler({ pattern: "fo+\\b" }, ctx);
+  t.deepEqual(r, [
+    { path: "README.md", line: 1, column: 5, text: "Use foo wisely" },
+    { path: "lib/model.ts", line: 2, column: 1, text: "foo at end" },
+    { path: "src/a.ts", line: 1, column: 7, text: "const foo = 1;" },
+    { path: "src/a.ts", line: 3, column: 4, text: "// foo.bar" },
+    { path: "src/b.js", line: 1, column: 9, text: "let x = foo(2);" },
+    { path: "src/b.js", line: 2, column: 1, text: "foo.bar = 3;" },
+  ]);
+});
+
+test("binary files and files that are not valid UTF-8 are skipped", async (t) => {
+  const ctx = workspace(t, tree);
+  const paths = new Set((await searchTool.handler({ pattern: "foo" }, ctx)).map((m) => m.path));
+  t.false(paths.has("bin/data.bin"));
+  t.false(paths.has("latin1.txt"));
+  t.true(paths.has("README.md"));
+});
+
+test("literal mode treats regex characters as text", async (t) => {
+  const ctx = workspace(t, tree);
+  const r = await searchTool.handler({ pattern: "foo.bar", literal: true }, ctx);
+  t.deepEqual(
+    r.map((m) => [m.path, m.line, m.column]),
+    [
+      ["src/a.ts", 3, 4],
+      ["src/b.js", 2, 1],
+    ],
+  );
+  t.deepEqual(await searchTool.handler({ pattern: "foo(", literal: true, path: "src" }, ctx), [
+    { path: "src/b.js", line: 1, column: 9, text: "let x = foo(2);" },
+  ]);
+});
+
+test("matching is case sensitive by default and case insensitive on request, literal or regex", async (t) => {
+  const ctx = workspace(t, tree);
+  t.deepEqual(
+    (await searchTool.handler({ pattern: "Foo", path: "src/a.ts" }, ctx)).map((m) => m.line),
+    [2],
+  );
+  t.deepEqual(
+    (await searchTool.handler({ pattern: "FOO", caseSensitive: false, path: "src/a.ts" }, ctx)).map((m) => m.line),
+    [1, 2, 3],
+  );
+  t.deepEqual(
+    (await searchTool.handler({ pattern: "FOO.", literal: true, caseSensitive: false, path: "src/a.ts" }, ctx)).map(
+      (m) => m.line,
+    ),
+    [3],
+  );
+});
+
+test("include restricts the files searched; a glob without a slash matches base names", async (t) => {
+  const ctx = workspace(t, tree);
+  t.deepEqual(
+    [...new Set((await searchTool.handler({ pattern: "foo", include: "*.ts" }, ctx)).map((m) => m.path))],
+    ["lib/model.ts", "src/a.ts"],
+  );
+  t.deepEqual(
+    [...new Set((await searchTool.handler({ pattern: "foo", include: "src/**/*.js" }, ctx)).map((m) => m.path))],
+    ["src/b.js"],
+  );
+  t.deepEqual(
+    [...new Set((await searchTool.handler({ pattern: "foo", include: "**/*.ts", path: "src" }, ctx)).map((m) => m.path))],
+    ["src/a.ts"],
+  );
+});
+
+test("limit stops at exactly that many matches, in order", async (t) => {
+  const lines = Array.from({ length: 50 }, (_, i) => `hit ${i}`).join("\n");
+  const ctx = workspace(t, { "a.txt": lines, "b.txt": lines, "c.txt": lines });
+  const three = await searchTool.handler({ pattern: "hit", limit: 3 }, ctx);
+  t.deepEqual(
+    three.map((m) => `${m.path}:${m.line}`),
+    ["a.txt:1", "a.txt:2", "a.txt:3"],
+  );
+  const across = await searchTool.handler({ pattern: "hit", limit: 52 }, ctx);
+  t.is(across.length, 52);
+  t.deepEqual(across.at(-1), { path: "b.txt", line: 2, column: 1, text: "hit 1" });
+  t.is((await searchTool.handler({ pattern: "hit", limit: 150 }, ctx)).length, 150);
+  t.is((await searchTool.handler({ pattern: "hit", limit: 151 }, ctx)).length, 150);
+});
+
+test("the default limit is 1000 and the hard cap applies whatever limit is asked", async (t) => {
+  const ctx = workspace(t, { "many.txt": "x\n".repeat(1001) });
+  t.is(SEARCH_DEFAULT_LIMIT, 1000);
+  t.is((await searchTool.handler({ pattern: "x" }, ctx)).length, 1000);
+  const capped = createSearchTool({ maxLimit: 5 });
+  t.is((await capped.handler({ pattern: "x", limit: 100 }, ctx)).length, 5);
+});
+
+test("long lines are cut to a window around the match, at the edge and past it", async (t) => {
+  const edge = "a".repeat(SEARCH_MAX_LINE_CHARS - 6) + "needle";
+  const long = "a".repeat(2000) + "needle" + "b".repeat(2000);
+  const ctx = workspace(t, { "edge.txt": edge, "long.txt": long });
+  const [atEdge] = await searchTool.handler({ pattern: "needle", path: "edge.txt" }, ctx);
+  t.is(atEdge?.text, edge);
+  const [cut] = await searchTool.handler({ pattern: "needle", path: "long.txt" }, ctx);
+  t.is(cut?.column, 2001);
+  t.true(cut?.text.includes("needle"));
+  t.true(cut?.text.startsWith("…"));
+  t.true(cut?.text.endsWith("…"));
+  t.is(cut?.text.length, SEARCH_MAX_LINE_CHARS + 2);
+});
+
+test("files over the size cap are skipped, files at it are searched", async (t) => {
+  const ctx = workspace(t, { "at.txt": "x".repeat(99) + "\n", "past.txt": "x".repeat(100) + "\n" });
+  const tool = createSearchTool({ maxFileBytes: 100 });
+  t.deepEqual(
+    (await tool.handler({ pattern: "x" }, ctx)).map((m) => m.path),
+    ["at.txt"],
+  );
+});
+
+test("an invalid regular expression is a ToolArgumentError naming the pattern", async (t) => {
+  const ctx = workspace(t, tree);
+  const e = await t.throwsAsync(searchTool.handler({ pattern: "foo(" }, ctx), {
+    instanceOf: ToolArgumentError,
+    message: /foo\(/,
+  });
+  t.is(e?.details["pattern"], "foo(");
+});
+
+test("a single file can be searched, and a missing path is a ToolError", async (t) => {
+  const ctx = workspace(t, tree);
+  t.deepEqual(
+    (await searchTool.handler({ pattern: "foo", path: "README.md" }, ctx)).map((m) => m.path),
+    ["README.md"],
+  );
+  await t.throwsAsync(searchTool.handler({ pattern: "foo", path: "missing" }, ctx), { instanceOf: ToolError });
+});
+
+test("an explicitly searched ignored directory is searched", async (t) => {
+  const ctx = workspace(t, tree);
+  t.deepEqual(
+    (await searchTool.handler({ pattern: "foo", path: "dist" }, ctx)).map((m) => m.path),
+    ["dist/bundle.js"],
+  );
+});
+
+test("search roots outside the workspace are refused and symlinks pointing out are never searched", async (t) => {
+  const ctx = workspace(t, { "real/in.txt": "needle inside\n" });
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), "cody-search-out-"));
+  t.teardown(() => fs.rmSync(outside, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(outside, "secret.txt"), "needle outside\n");
+  fs.symlinkSync(path.join(outside, "secret.txt"), path.join(ctx.workspaceRoot, "out-file.txt"));
+  fs.symlinkSync(outside, path.join(ctx.workspaceRoot, "out-dir"));
+  fs.symlinkSync("real/in.txt", path.join(ctx.workspaceRoot, "in-link.txt"));
+  const r = await searchTool.handler({ pattern: "needle" }, ctx);
+  t.deepEqual(
+    r.map((m) => [m.path, m.text]),
+    [
+      ["in-link.txt", "needle inside"],
+      ["real/in.txt", "needle inside"],
+    ],
+  );
+  for (const p of ["..", outside, "out-dir", "out-file.txt"]) {
+    await t.throwsAsync(searchTool.handler({ pattern: "needle", path: p }, ctx), {
+      instanceOf: PathOutsideWorkspaceError,
+    });
+  }
+});
+
+test("an aborted call ends with AbortedError", async (t) => {
+  const ctx = workspace(t, tree);
+  const controller = new AbortController();
+  controller.abort();
+  await t.throwsAsync(searchTool.handler({ pattern: "foo" }, { ...ctx, signal: controller.signal }), {
+    instanceOf: AbortedError,
+  });
+});
