@@ -43,6 +43,7 @@ test("each server tool becomes a ToolDefinition named mcp.<server>.<tool> with t
     type: "object",
     properties: { message: { type: "string", description: "Message to echo" } },
     required: ["message"],
+    $schema: "http://json-schema.org/draft-07/schema#",
   });
   t.is((echo?.resultSchema as { type?: string }).type, "array");
   t.is(echo?.risk, "read-only");
@@ -50,7 +51,7 @@ test("each server tool becomes a ToolDefinition named mcp.<server>.<tool> with t
 
   const structured = byName.get("mcp.everything.get-structured-content");
   t.deepEqual((structured?.resultSchema as { required?: string[] }).required, ["temperature", "conditions", "humidity"]);
-  t.false("$schema" in (structured?.resultSchema ?? {}));
+  t.is((structured?.resultSchema as { additionalProperties?: boolean }).additionalProperties, false);
 
   const ajv = new Ajv({ strict: false, logger: false });
   for (const d of defs) {

@@ -85,12 +85,11 @@ function describe(server: string, tool: Tool): string {
 }
 
 /**
- * A copy of a server's schema without its top-level `$schema`: servers announce draft-07 or 2020-12, and the
- * harness's validators and type generator work on the keywords, not on a dialect URI they may not have loaded.
+ * A deep copy of a server's schema, `$schema` included: the dispatcher picks the ajv dialect (draft-07 or 2020-12)
+ * from it, and json-schema-to-typescript ignores it.
  */
 function schemaOf(schema: JsonSchema): JsonSchema {
-  const { $schema: _dialect, ...rest } = structuredClone(schema);
-  return rest;
+  return structuredClone(schema);
 }
 
 /** The text of an error result: text blocks joined by newlines, other blocks named by their type. */
