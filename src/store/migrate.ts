@@ -62,9 +62,10 @@ export function migrate(db: Database, namespace: string, steps: readonly string[
   }
 }
 
-/** The applied version of `namespace` (0 when it has never been migrated). */
+/** The applied version of `namespace` (0 when it has never been migrated). Reads only; creates nothing. */
 export function schemaVersion(db: Database, namespace: string): number {
-  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (namespace TEXT PRIMARY KEY, version INTEGER NOT NULL)");
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (table === undefined) return 0;
   const row = db.prepare<[string], { version: number }>("SELECT version FROM schema_migrations WHERE namespace = ?").get(namespace);
   return row?.version ?? 0;
 }

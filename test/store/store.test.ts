@@ -52,6 +52,13 @@ test("migrate applies each step once and running it again changes nothing", (t) 
   t.is((db.prepare("SELECT count(*) AS n FROM t").get() as { n: number }).n, 1);
 });
 
+test("schemaVersion of a fresh database is 0 and reading it creates no table", (t) => {
+  const db = openDatabase(":memory:");
+  t.teardown(() => db.close());
+  t.is(schemaVersion(db, "anything"), 0);
+  t.is((db.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number }).n, 0);
+});
+
 test("migrate applies only the steps appended since the last run", (t) => {
   const db = openDatabase(":memory:");
   t.teardown(() => db.close());

@@ -70,8 +70,9 @@ function stats(opts: DbCliOptions): void {
       bytes: rows.reduce((n, r) => n + r.bytes, 0),
       approved: rows.filter((r) => r.approvedBy !== undefined).length,
       hits: rows.reduce((n, r) => n + r.hits, 0),
-      oldestUseAt: rows.length ? Math.min(...rows.map((r) => r.lastUsedAt)) : null,
-      newestUseAt: rows.length ? Math.max(...rows.map((r) => r.lastUsedAt)) : null,
+      // reduce, not Math.min(...spread): a large cache would overflow the argument list
+      oldestUseAt: rows.length ? rows.reduce((m, r) => Math.min(m, r.lastUsedAt), Infinity) : null,
+      newestUseAt: rows.length ? rows.reduce((m, r) => Math.max(m, r.lastUsedAt), -Infinity) : null,
     };
     if (opts.json) return out(JSON.stringify(summary));
     out(`database  ${db}${cache ? "" : " (does not exist yet)"}`);
