@@ -7,7 +7,7 @@ import { AbortedError } from "../../errors/index.js";
 import { commitPlan } from "./commit.js";
 import { nodePatchIo, type PatchIo } from "./io.js";
 import { parsePatch } from "./parser.js";
-import { planPatch } from "./plan.js";
+import { checkUnchanged, planPatch } from "./plan.js";
 import type { ApplyPatchResult } from "./types.js";
 
 export interface ApplyPatchOptions {
@@ -32,9 +32,31 @@ export async function applyPatch(
   options: ApplyPatchOptions = {},
 ): Promise<ApplyPatchResult> {
   const parsed = parsePatch(patch);
-  checkAborted(options.signal);
-  const plan = await planPatch(workspaceRoot, parsed);
-  checkAborted(options.signal);
-  await commitPlan(plan.paths, options.io ?? nodePatchIo);
-  return plan.result;
+  return serialize(workspaceRoot, async () => {
+    checkAborted(options.signal);
+    const plan = await planPatch(workspaceRoot, parsed);
+    checkAborted(options.signal);
+    await checkUnchanged(plan.paths);
+    await commitPlan(plan.paths, options.io ?? nodePatchIo);
+    return plan.result;
+  });
+}
+
+/** Tail of the queue of patches per workspace root. */
+const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * Run patches on one workspace one at a time, so two concurrent calls (a script's `Promise.all`) never both read
+ * the same original and the second silently overwrite the first.
+ */
+async function serialize<T>(root: string, run: () => Promise<T>): Promise<T> {
+  const previous = queues.get(root) ?? Promise.resolve();
+  const current = previous.then(run, run);
+  const tail = current.catch(() => undefined);
+  queues.set(root, tail);
+  try {
+    return await current;
+  } finally {
+    if (queues.get(root) === tail) queues.delete(root);
+  }
 }

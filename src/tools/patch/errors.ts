@@ -16,6 +16,7 @@ export type PatchFailureReason =
   | "not-a-file"
   | "not-utf8"
   | "parent-not-directory"
+  | "changed-on-disk"
   | "write-failed";
 
 /** Malformed patch text: names the patch line (1-based, in the text as given) and what was expected there. */
@@ -85,6 +86,15 @@ export function fileStateError(
   return new PatchError(`${message} (patch line ${line}). Nothing was changed.`, { reason, path, line }, {
     location: { file: path, line },
   });
+}
+
+/** A file changed on disk between reading it and writing the patch's result. */
+export function changedOnDisk(path: string, line: number): PatchError {
+  return new PatchError(
+    `\`${path}\` changed on disk while the patch was being prepared; re-read it and retry. Nothing was changed.`,
+    { reason: "changed-on-disk" satisfies PatchFailureReason, path, line },
+    { location: { file: path, line } },
+  );
 }
 
 /** The patch has no file sections (Codex: "No files were modified."). */

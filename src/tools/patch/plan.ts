@@ -4,10 +4,11 @@
  * same file edits the added text). The result is the final state of every touched path plus the originals needed to
  * roll back — or a PatchError, in which case nothing has been written.
  */
+import type { Stats } from "node:fs";
 import { lstat, readFile, readlink } from "node:fs/promises";
 import path from "node:path";
 import { resolveInWorkspace } from "../workspace.js";
-import { fileStateError } from "./errors.js";
+import { changedOnDisk, fileStateError } from "./errors.js";
 import { computeReplacements } from "./replacements.js";
 import { SourceFile } from "./source-file.js";
 import type { ApplyPatchResult, ParsedPatch, PatchSection, UpdateSection } from "./types.js";
@@ -15,7 +16,7 @@ import type { ApplyPatchResult, ParsedPatch, PatchSection, UpdateSection } from 
 /** What was on disk before the patch, enough to put it back. */
 export type Original =
   | { kind: "missing" }
-  | { kind: "file"; bytes: Buffer; mode: number; atimeMs: number; mtimeMs: number }
+  | { kind: "file"; bytes: Buffer; mode: number; atimeMs: number; mtimeMs: number; ino: number }
   | { kind: "symlink"; target: string }
   | { kind: "dir" }
   | { kind: "other" };
@@ -50,7 +51,8 @@ async function readOriginal(abs: string): Promise<Original> {
     throw error;
   }
   if (st.isFile()) {
-    return { kind: "file", bytes: await readFile(abs), mode: st.mode & 0o7777, atimeMs: st.atimeMs, mtimeMs: st.mtimeMs };
+    const bytes = await readFile(abs);
+    return { kind: "file", bytes, mode: st.mode & 0o7777, atimeMs: st.atimeMs, mtimeMs: st.mtimeMs, ino: st.ino };
   }
   if (st.isDirectory()) return { kind: "dir" };
   if (st.isSymbolicLink()) return { kind: "symlink", target: await readlink(abs) };
@@ -226,6 +228,39 @@ async function checkParents(overlay: Overlay, planned: PlannedPath[]): Promise<v
         p.line,
       );
     }
+  }
+}
+
+/** Is `p` still as it was read? Compared by kind, inode, size and mtime (and link target). */
+async function unchanged(p: PlannedPath): Promise<boolean> {
+  const now = await readOriginalStat(p.abs);
+  const o = p.original;
+  if (now === undefined) return o.kind === "missing";
+  if (o.kind === "file") {
+    return now.isFile() && now.ino === o.ino && now.size === o.bytes.length && now.mtimeMs === o.mtimeMs;
+  }
+  if (o.kind === "symlink") return now.isSymbolicLink() && (await readlink(p.abs)) === o.target;
+  if (o.kind === "dir") return now.isDirectory();
+  return o.kind === "other";
+}
+
+async function readOriginalStat(abs: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(abs);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Refuse to write if any touched path changed on disk since it was read (another process, or a concurrent patch
+ * outside this process), so its change is not silently overwritten.
+ */
+export async function checkUnchanged(paths: readonly PlannedPath[]): Promise<void> {
+  for (const p of paths) {
+    if (!(await unchanged(p))) throw changedOnDisk(p.rel, p.line);
   }
 }
 

@@ -207,3 +207,52 @@ test("no temp files are left behind after a successful patch", async (t) => {
   await applyPatch(ws.root, envelope("*** Update File: a.txt", "-a", "+b", "*** Add File: d/c.txt", "+c"));
   t.deepEqual(Object.keys(ws.snapshot()).sort(), ["a.txt", "d", "d/c.txt"]);
 });
+
+test("add, delete and update sections in one patch are all applied and reported", async (t) => {
+  const ws = workspace(t);
+  ws.write("modify.txt", "line1\nline2\n");
+  ws.write("delete.txt", "obsolete\n");
+  const result = await applyPatch(
+    ws.root,
+    envelope(
+      "*** Add File: nested/new.txt",
+      "+created",
+      "*** Delete File: delete.txt",
+      "  *** Update File: modify.txt  ",
+      "@@",
+      "-line2",
+      "+changed",
+    ),
+  );
+  t.deepEqual(result, { added: ["nested/new.txt"], modified: ["modify.txt"], deleted: ["delete.txt"], moved: [] });
+  t.is(ws.read("nested/new.txt"), "created\n");
+  t.false(ws.exists("delete.txt"));
+  t.is(ws.read("modify.txt"), "line1\nchanged\n");
+});
+
+test("non-ASCII text matches exactly and is written back as UTF-8", async (t) => {
+  const ws = workspace(t);
+  ws.write("foo.txt", "line1\nna\u00efve caf\u00e9\nline3\n");
+  await applyPatch(ws.root, envelope("*** Update File: foo.txt", "@@", " line1", "-na\u00efve caf\u00e9", "+na\u00efve caf\u00e9 \u2705"));
+  t.is(ws.read("foo.txt"), "line1\nna\u00efve caf\u00e9 \u2705\nline3\n");
+});
+
+test("an empty file can receive lines from a pure-addition hunk", async (t) => {
+  const ws = workspace(t);
+  ws.write("empty.txt", "");
+  await applyPatch(ws.root, envelope("*** Update File: empty.txt", "@@", "+first"));
+  t.is(ws.read("empty.txt"), "first\n");
+});
+
+test("a file moved after a delete of its destination takes the destination's place", async (t) => {
+  const ws = workspace(t);
+  ws.write("src.txt", "s\n");
+  ws.write("dst.txt", "d\n");
+  const result = await applyPatch(
+    ws.root,
+    envelope("*** Delete File: dst.txt", "*** Update File: src.txt", "*** Move to: dst.txt", "@@", " s"),
+  );
+  t.deepEqual(result.moved, [{ from: "src.txt", to: "dst.txt" }]);
+  t.is(ws.read("dst.txt"), "s\n");
+  t.false(ws.exists("src.txt"));
+});

@@ -268,3 +268,19 @@ test("a rollback that cannot restore a file says which one", async (t) => {
   t.regex(e?.message ?? "", /Rollback could not restore: `a\.txt`/);
   t.is(ws.read("b.txt"), "b\n");
 });
+
+test("a rollback recreates a deleted symlink and removes a file that was added", async (t) => {
+  const ws = workspace(t);
+  ws.write("target.txt", "t\n");
+  ws.write("b.txt", "b\n");
+  fs.symlinkSync("target.txt", path.join(ws.root, "link.txt"));
+  const before = ws.snapshot();
+  const patch = envelope("*** Delete File: link.txt", "*** Add File: added.txt", "+a", "*** Update File: b.txt", "-b", "+B");
+  const e = await t.throwsAsync(applyPatch(ws.root, patch, { io: failingIo(2) }), { instanceOf: PatchError });
+  t.deepEqual(e?.details["unrestored"], []);
+  const after = ws.snapshot();
+  t.is(after["link.txt"], "link -> target.txt");
+  t.false(ws.exists("added.txt"));
+  t.deepEqual(Object.keys(after).sort(), Object.keys(before).sort());
+  t.is(ws.read("b.txt"), "b\n");
+});
