@@ -1,0 +1,73 @@
+/** Options of `ScriptPool` and of one `pool.run()`, with their validation. */
+import os from "node:os";
+import { InvalidOptionError } from "../errors/index.js";
+import type { Limits } from "../limits.js";
+import type { RunEvent, ToolInvoker } from "./contract.js";
+
+export interface PoolOptions {
+  /** Worker threads. @default os.availableParallelism() */
+  workers?: number;
+  /** Ready VMs each worker keeps (created and reset in idle time). @default 2 */
+  vmsPerWorker?: number;
+  /** Runs waiting for a worker before `run()` refuses with PoolQueueFullError. @default 256 */
+  maxQueue?: number;
+  /** Tests only: lets a script call `__cody_debug("trap" | "exit" | "hang")` to provoke failures. @default false */
+  debugHooks?: boolean;
+}
+
+export interface ResolvedPoolOptions {
+  workers: number;
+  vmsPerWorker: number;
+  maxQueue: number;
+  debugHooks: boolean;
+}
+
+export interface RunOptions {
+  /** Host side of every `tools.*` call. */
+  invokeTool: ToolInvoker;
+  /** Registry names to expose, e.g. `readFile`, `mcp.everything.echo` (→ `tools.mcp.everything.echo`). */
+  toolNames: string[];
+  limits?: Partial<Limits>;
+  /** Aborting it cancels the script and everything it started (AbortedError). */
+  signal?: AbortSignal;
+  /** Spawned calls (`tools.spawn.*`) run until this aborts; without it they end with the script. */
+  turnSignal?: AbortSignal;
+  /** Live events: start, console, tool_call, tool_result, end. */
+  onEvent?: (event: RunEvent) => void;
+  runId?: string;
+  /** Echoed in the start event and the result. @default "miss" */
+  cache?: "hit" | "miss";
+}
+
+function integer(path: string, value: unknown, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw new InvalidOptionError(`\`${path}\` must be an integer >= ${min}, got \`${String(value)}\` (${typeof value})`, {
+      path,
+      value: typeof value === "number" ? value : String(value),
+    });
+  }
+  return value;
+}
+
+export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
+  return {
+    workers: integer("workers", options.workers, 1, Math.max(1, os.availableParallelism())),
+    vmsPerWorker: integer("vmsPerWorker", options.vmsPerWorker, 1, 2),
+    maxQueue: integer("maxQueue", options.maxQueue, 0, 256),
+    debugHooks: options.debugHooks === true,
+  };
+}
+
+/** Check the parts of RunOptions the limits normalizer does not cover. */
+export function validateRunOptions(opts: RunOptions): void {
+  if (typeof opts !== "object" || opts === null) {
+    throw new InvalidOptionError(`run options must be an object, got \`${String(opts)}\` (${typeof opts})`, { path: "options" });
+  }
+  if (typeof opts.invokeTool !== "function") {
+    throw new InvalidOptionError(`\`invokeTool\` must be a function, got ${typeof opts.invokeTool}`, { path: "invokeTool" });
+  }
+  if (!Array.isArray(opts.toolNames) || !opts.toolNames.every((n) => typeof n === "string" && n.length > 0)) {
+    throw new InvalidOptionError("`toolNames` must be an array of non-empty strings", { path: "toolNames" });
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Messages between the main thread (pool) and a worker, as one discriminated union per direction. Every message a
+ * side receives goes through `parseToMain` / `parseToWorker`: the only place inbound data is checked.
+ *
+ * A run costs four messages on the hot path: `run` → `tool_call` → `tool_result` → `done` (plus one round trip per
+ * further tool call). Payloads that came from the guest (arguments, results, errors) travel as JSON text, so no
+ * object graph is structured-cloned and nothing but strings ever enters or leaves the VM.
+ */
+import type { SerializedError } from "../errors/index.js";
+
+/** The limits a worker enforces itself (the wall clock and concurrency are the main thread's). */
+export interface WorkerLimits {
+  memoryBytes: number;
+  maxStackBytes: number;
+  maxToolCalls: number;
+  maxConsoleBytes: number;
+  maxResultBytes: number;
+}
+
+/** Data handed to a new worker through `workerData`. */
+export interface WorkerInit {
+  /** The quickjs-wasi engine, compiled once in the main thread. */
+  wasm: WebAssembly.Module;
+  /** Int32Array view target: slot 0 is the interrupt flag the main thread raises to stop the guest. */
+  interrupt: SharedArrayBuffer;
+  /** Ready VMs to keep. */
+  vms: number;
+  /** Enables `__cody_debug(op)` in the guest (tests only: provoke traps and crashes). */
+  debugHooks: boolean;
+}
+
+/** Main → worker. */
+export type ToWorker =
+  | {
+      type: "run";
+      runId: string;
+      bytecode: Uint8Array;
+      toolNames: string[];
+      limits: WorkerLimits;
+    }
+  | {
+      type: "tool_result";
+      runId: string;
+      callId: string;
+      ok: boolean;
+      /** ok: the value as JSON text ("" for undefined); not ok: a SerializedError as JSON text. */
+      json: string;
+    }
+  /** Stop the run now (timeout, abort, limit decided on the main thread). The worker answers with `done`. */
+  | { type: "cancel"; runId: string };
+
+/** How a run ended, as seen by the worker. */
+export type RunOutcome =
+  | { ok: true; /** The return value as JSON text, or "" for undefined. */ json: string }
+  | { ok: false; error: SerializedError; /** The worker stopped because the main thread asked it to. */ cancelled?: boolean };
+
+/** Worker → main. */
+export type ToMain =
+  | { type: "ready" }
+  | { type: "tool_call"; runId: string; callId: string; tool: string; argsJson: string; detached: boolean }
+  | { type: "console"; runId: string; level: ConsoleLevel; text: string; atMs: number }
+  | {
+      type: "done";
+      runId: string;
+      outcome: RunOutcome;
+      consoleTruncated: boolean;
+      vmsCreated: number;
+      vmsDisposed: number;
+    };
+
+export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug";
+
+const LEVELS: ReadonlySet<string> = new Set(["log", "info", "warn", "error", "debug"]);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+function isSerializedError(value: unknown): value is SerializedError {
+  return (
+    isObject(value) &&
+    typeof value.name === "string" &&
+    typeof value.code === "string" &&
+    typeof value.message === "string" &&
+    isObject(value.details)
+  );
+}
+
+/** Check a message from a worker. Returns undefined when it is malformed (the pool then treats the worker as broken). */
+export function parseToMain(data: unknown): ToMain | undefined {
+  if (!isObject(data)) return undefined;
+  switch (data.type) {
+    case "ready":
+      return { type: "ready" };
+    case "tool_call":
+      return typeof data.runId === "string" &&
+        typeof data.callId === "string" &&
+        typeof data.tool === "string" &&
+        typeof data.argsJson === "string" &&
+        typeof data.detached === "boolean"
+        ? (data as ToMain)
+        : undefined;
+    case "console":
+      return typeof data.runId === "string" &&
+        typeof data.level === "string" &&
+        LEVELS.has(data.level) &&
+        typeof data.text === "string" &&
+        typeof data.atMs === "number"
+        ? (data as ToMain)
+        : undefined;
+    case "done": {
+      const outcome = data.outcome;
+      if (typeof data.runId !== "string" || !isObject(outcome) || typeof data.consoleTruncated !== "boolean") return undefined;
+      if (typeof data.vmsCreated !== "number" || typeof data.vmsDisposed !== "number") return undefined;
+      if (outcome.ok === true && typeof outcome.json === "string") return data as ToMain;
+      if (outcome.ok === false && isSerializedError(outcome.error)) return data as ToMain;
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Check a message from the main thread. Returns undefined when it is malformed (the worker ignores it). */
+export function parseToWorker(data: unknown): ToWorker | undefined {
+  if (!isObject(data)) return undefined;
+  switch (data.type) {
+    case "run": {
+      const limits = data.limits;
+      if (typeof data.runId !== "string" || !(data.bytecode instanceof Uint8Array)) return undefined;
+      if (!Array.isArray(data.toolNames) || !data.toolNames.every((n) => typeof n === "string")) return undefined;
+      if (!isObject(limits)) return undefined;
+      for (const key of ["memoryBytes", "maxStackBytes", "maxToolCalls", "maxConsoleBytes", "maxResultBytes"]) {
+        if (typeof limits[key] !== "number") return undefined;
+      }
+      return data as ToWorker;
+    }
+    case "tool_result":
+      return typeof data.runId === "string" &&
+        typeof data.callId === "string" &&
+        typeof data.ok === "boolean" &&
+        typeof data.json === "string"
+        ? (data as ToWorker)
+        : undefined;
+    case "cancel":
+      return typeof data.runId === "string" ? (data as ToWorker) : undefined;
+    default:
+      return undefined;
+  }
+}

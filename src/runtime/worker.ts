@@ -1,0 +1,131 @@
+/**
+ * Worker-thread entry. Keeps `vms` ready GuestVms (created and reset in idle time, never on a run's path), executes
+ * one run per `run` message, and answers with `done`. All guest execution happens here, never on the main thread.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { GuestVm } from "./guest-vm.js";
+import { parseToWorker, type RunOutcome, type ToMain, type WorkerInit } from "./protocol.js";
+import { WorkerRun, type RunHost } from "./worker-run.js";
+
+const port = parentPort;
+if (!port) throw new Error("runtime/worker.js must run in a worker thread");
+const init = workerData as WorkerInit;
+const flags = new Int32Array(init.interrupt);
+
+const ready: GuestVm[] = [];
+const waiters: ((vm: GuestVm) => void)[] = [];
+let creating = 0;
+let vmsCreated = 0;
+let vmsDisposed = 0;
+const runs = new Map<string, WorkerRun>();
+const cancelledEarly = new Set<string>();
+
+const shouldInterrupt = (): boolean => Atomics.load(flags, 0) !== 0;
+
+function onDebug(vm: GuestVm, op: string): void {
+  if (op === "trap") vm.corruptStackPointer();
+  else if (op === "exit") process.exit(3);
+  else if (op === "hang") for (;;); // ignores the interrupt flag: only terminating the worker stops this
+}
+
+async function createVm(): Promise<void> {
+  creating++;
+  try {
+    const vm = await GuestVm.create(init.debugHooks ? { wasm: init.wasm, shouldInterrupt, onDebug } : { wasm: init.wasm, shouldInterrupt });
+    vmsCreated++;
+    const waiter = waiters.shift();
+    if (waiter) waiter(vm);
+    else ready.push(vm);
+  } finally {
+    creating--;
+  }
+}
+
+function replenish(): void {
+  while (ready.length + creating < init.vms + waiters.length) void createVm();
+}
+
+function takeVm(): GuestVm | Promise<GuestVm> {
+  const vm = ready.pop();
+  if (vm) return vm;
+  const promise = new Promise<GuestVm>((resolve) => waiters.push(resolve));
+  replenish();
+  return promise;
+}
+
+/** Return a VM to the ready list (restored to its snapshot) or drop it; runs after `done` is posted. */
+function recycle(vm: GuestVm, broken: boolean): void {
+  if (!broken && vm.reset()) {
+    const waiter = waiters.shift();
+    if (waiter) waiter(vm);
+    else ready.push(vm);
+    return;
+  }
+  vm.dispose();
+  vmsDisposed++;
+  replenish();
+}
+
+function post(message: ToMain): void {
+  port!.postMessage(message);
+}
+
+const host: RunHost = {
+  post,
+  interrupt: () => Atomics.store(flags, 0, 1),
+  isInterrupted: shouldInterrupt,
+};
+
+function finish(run: WorkerRun, outcome: RunOutcome, consoleTruncated: boolean): void {
+  runs.delete(run.runId);
+  post({ type: "done", runId: run.runId, outcome, consoleTruncated, vmsCreated, vmsDisposed });
+  setImmediate(() => recycle(run.guest, run.vmBroken));
+}
+
+async function startRun(message: Extract<ReturnType<typeof parseToWorker>, { type: "run" }>): Promise<void> {
+  const taken = takeVm();
+  const vm = taken instanceof GuestVm ? taken : await taken;
+  if (cancelledEarly.delete(message.runId)) {
+    recycle(vm, false);
+    post({
+      type: "done",
+      runId: message.runId,
+      outcome: { ok: false, cancelled: true, error: { name: "AbortedError", code: "CODY_ABORTED", message: "Run cancelled before it started", details: {} } },
+      consoleTruncated: false,
+      vmsCreated,
+      vmsDisposed,
+    });
+    return;
+  }
+  const run = new WorkerRun(message, vm, host, finish);
+  runs.set(message.runId, run);
+  run.start();
+}
+
+port.on("message", (data: unknown) => {
+  const message = parseToWorker(data);
+  if (!message) return;
+  switch (message.type) {
+    case "run":
+      // Cleared here, before any await: a cancel for this run arrives after this message and raises it again.
+      Atomics.store(flags, 0, 0);
+      void startRun(message);
+      return;
+    case "tool_result":
+      runs.get(message.runId)?.settle(message.callId, message.ok, message.json);
+      return;
+    case "cancel": {
+      const run = runs.get(message.runId);
+      if (run) run.cancel();
+      else cancelledEarly.add(message.runId);
+      return;
+    }
+  }
+});
+
+replenish();
+void Promise.resolve().then(async () => {
+  // Report ready once the first VM exists, so `pool.ready()` means a run will not wait for VM creation.
+  while (ready.length === 0) await new Promise((r) => setTimeout(r, 1));
+  post({ type: "ready" });
+});
