@@ -1,0 +1,385 @@
+/**
+ * The harness: one object joining every stage for a workspace — registry (built-in + MCP tools), generated `.d.ts`,
+ * type-checker, artifact cache, worker pool, tool dispatcher (validation → approval → handler → audit).
+ *
+ * The run path is: key → cache (LRU → SQLite) → on a miss validate/check/strip/compile and store → pool.run. A warm
+ * run computes one sha256 and does no type-check, no esbuild and no QuickJS parse.
+ */
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import type { Approver, ApprovalPolicyOptions } from "./approval/index.js";
+import { AuditLog, runOutcomeForError } from "./audit/index.js";
+import { ArtifactCache } from "./cache/index.js";
+import {
+  TypeChecker,
+  compileScript,
+  computeArtifactKey,
+  generateToolsDts,
+  hasErrors,
+  validateScriptSource,
+  type Artifact,
+  type Diagnostic,
+  type ToolsDts,
+} from "./compiler/index.js";
+import { loadConfig, type CodyConfig } from "./config/index.js";
+import { AbortedError, CodyError, ScriptTypeError, serializeError, type SerializedError } from "./errors/index.js";
+import { normalizeLimits, type Limits } from "./limits.js";
+import { ScriptPool, type PoolMetrics, type PoolOptions, type RunEvent, type RunResult } from "./runtime/index.js";
+import { openDatabase, resolveDatabasePath, type Database } from "./store/index.js";
+import { createBuiltinRegistry } from "./tools/builtin.js";
+import { ToolDispatcher } from "./tools/dispatch/index.js";
+import { McpManager } from "./tools/mcp/index.js";
+import type { ToolRegistry } from "./tools/index.js";
+
+export interface HarnessOptions {
+  /** Workspace root: every tool path is confined to it. */
+  cwd: string;
+  /** SQLite file for cache, audit and conversations. @default `--db` / `CODY_DB` / `<cwd>/.cody/cache.db` */
+  dbPath?: string | undefined;
+  /** Loaded from `<cwd>/cody.json` or `<cwd>/.cody/config.json` when not given. */
+  config?: CodyConfig | undefined;
+  /** Run limits over the config's and the defaults. */
+  limits?: Partial<Limits> | undefined;
+  policy?: ApprovalPolicyOptions | undefined;
+  /** Who answers approval requests (a TTY prompt, the REST server, a test). */
+  approver?: Approver | undefined;
+  /** Worker pool options, or a pool shared with other harnesses (not closed by `close()`). */
+  pool?: PoolOptions | ScriptPool | undefined;
+  /** Type-check scripts before compiling them. @default true */
+  typecheck?: boolean | undefined;
+  /** A registry to use instead of built-in + configured MCP tools (tests, embedders). */
+  registry?: ToolRegistry | undefined;
+}
+
+/** One script to prepare or run. */
+export interface ScriptInput {
+  source: string;
+  /** Shown in diagnostics and stacks. @default "script.ts" */
+  filename?: string | undefined;
+}
+
+export interface PrepareResult {
+  /** Absent when the script has errors (see diagnostics). */
+  artifact?: Artifact;
+  diagnostics: Diagnostic[];
+  cache: "hit" | "miss";
+  hash: string;
+}
+
+export interface HarnessRunOptions {
+  limits?: Partial<Limits> | undefined;
+  signal?: AbortSignal | undefined;
+  /** Spawned calls live until this aborts (the end of a conversation turn); without it they end with the script. */
+  turnSignal?: AbortSignal | undefined;
+  onEvent?: ((event: RunEvent) => void) | undefined;
+  runId?: string | undefined;
+  /** Expose only these tools to the script (calls to others are denied). @default every registered tool */
+  allowedTools?: readonly string[] | undefined;
+}
+
+export interface HarnessMetrics {
+  pool: PoolMetrics | undefined;
+  cache: ReturnType<ArtifactCache["stats"]>;
+  /** Share of lookups answered by either cache level, 0..1 (NaN before any lookup). */
+  cacheHitRate: number;
+}
+
+export class Harness {
+  readonly cwd: string;
+  readonly registry: ToolRegistry;
+  readonly dispatcher: ToolDispatcher;
+  readonly cache: ArtifactCache;
+  readonly audit: AuditLog;
+  readonly db: Database;
+  readonly limits: Limits;
+  readonly typecheck: boolean;
+  readonly #mcp: McpManager | undefined;
+  readonly #ownsPool: boolean;
+  #pool: ScriptPool | undefined;
+  #poolOptions: PoolOptions;
+  #checker: TypeChecker | undefined;
+  #dts: ToolsDts | undefined;
+  #closed = false;
+
+  private constructor(parts: {
+    cwd: string;
+    registry: ToolRegistry;
+    dispatcher: ToolDispatcher;
+    cache: ArtifactCache;
+    audit: AuditLog;
+    db: Database;
+    limits: Limits;
+    typecheck: boolean;
+    mcp: McpManager | undefined;
+    pool: ScriptPool | undefined;
+    poolOptions: PoolOptions;
+  }) {
+    this.cwd = parts.cwd;
+    this.registry = parts.registry;
+    this.dispatcher = parts.dispatcher;
+    this.cache = parts.cache;
+    this.audit = parts.audit;
+    this.db = parts.db;
+    this.limits = parts.limits;
+    this.typecheck = parts.typecheck;
+    this.#mcp = parts.mcp;
+    this.#pool = parts.pool;
+    this.#ownsPool = parts.pool === undefined;
+    this.#poolOptions = parts.poolOptions;
+  }
+
+  /** Open the database, load config, register built-in and MCP tools. MCP servers start here if configured. */
+  static async create(options: HarnessOptions): Promise<Harness> {
+    const cwd = path.resolve(options.cwd);
+    const config = options.config ?? (await loadConfig(cwd));
+    const limits = normalizeLimits({ ...config.limits, ...options.limits });
+    const db = openDatabase(options.dbPath ?? resolveDatabasePath({ cwd, env: process.env }));
+    let mcp: McpManager | undefined;
+    let registry = options.registry;
+    try {
+      if (!registry) {
+        registry = createBuiltinRegistry();
+        if (Object.keys(config.mcpServers).length > 0) {
+          mcp = new McpManager({ servers: config.mcpServers, cwd });
+          await mcp.registerInto(registry);
+        }
+      }
+      const cache = new ArtifactCache({ db });
+      const audit = new AuditLog(db);
+      const dispatcher = new ToolDispatcher({
+        registry,
+        workspaceRoot: cwd,
+        ...(options.policy ? { policy: options.policy } : {}),
+        approver: options.approver,
+        audit,
+        limits,
+      });
+      const pool = options.pool instanceof ScriptPool ? options.pool : undefined;
+      const poolOptions = options.pool instanceof ScriptPool ? {} : (options.pool ?? {});
+      return new Harness({
+        cwd,
+        registry,
+        dispatcher,
+        cache,
+        audit,
+        db,
+        limits,
+        typecheck: options.typecheck ?? true,
+        mcp,
+        pool,
+        poolOptions,
+      });
+    } catch (error) {
+      await mcp?.close();
+      db.close();
+      throw error;
+    }
+  }
+
+  /** The `.d.ts` scripts are checked against (memoized; the registry does not change after create). */
+  async toolsDts(): Promise<ToolsDts> {
+    this.#dts ??= await generateToolsDts(this.registry.specs());
+    return this.#dts;
+  }
+
+  /** Names of every tool a script can call. */
+  toolNames(): string[] {
+    return this.registry.list().map((t) => t.name);
+  }
+
+  async #checkerFor(): Promise<TypeChecker> {
+    this.#checker ??= new TypeChecker((await this.toolsDts()).text);
+    return this.#checker;
+  }
+
+  /** Type-check many scripts in one program (CI linting of a folder of saved scripts). */
+  async check(files: readonly ScriptInput[]): Promise<Diagnostic[]> {
+    const checker = await this.#checkerFor();
+    const inputs = files.map((f) => {
+      const filename = f.filename ?? "script.ts";
+      return { filename, source: validateScriptSource(f.source, filename, this.limits).source };
+    });
+    return checker.check(inputs);
+  }
+
+  /** Cache lookup by content key; on a miss check, compile and store. Input errors (too large, binary…) throw. */
+  async prepare(input: ScriptInput, opts: { typecheck?: boolean | undefined; limits?: Partial<Limits> | undefined } = {}): Promise<PrepareResult> {
+    const filename = input.filename ?? "script.ts";
+    const typecheck = opts.typecheck ?? this.typecheck;
+    const limits = opts.limits ? normalizeLimits({ ...this.limits, ...opts.limits }) : this.limits;
+    const dts = await this.toolsDts();
+    // Size is checked before hashing so an oversized script is refused without work.
+    const { source } = validateScriptSource(input.source, filename, limits);
+    const hash = computeArtifactKey({ source, filename, dtsHash: dts.hash, typecheck });
+    const hit = this.cache.get(hash);
+    if (hit) return { artifact: hit.artifact, diagnostics: [], cache: "hit", hash };
+    const compiled = await compileScript(
+      { source, filename },
+      typecheck ? { dts, checker: await this.#checkerFor(), limits, typecheck } : { dts, limits, typecheck },
+    );
+    if (!compiled.artifact || hasErrors(compiled.diagnostics)) {
+      return { diagnostics: compiled.diagnostics, cache: "miss", hash };
+    }
+    this.cache.put(compiled.artifact);
+    return { artifact: compiled.artifact, diagnostics: compiled.diagnostics, cache: "miss", hash };
+  }
+
+  /** Precompile into the cache; with `approveBy`, record the script as reviewed (its calls then run without asking). */
+  async compile(input: ScriptInput, opts: { approveBy?: string | undefined } = {}): Promise<PrepareResult> {
+    const prepared = await this.prepare(input);
+    if (prepared.artifact && opts.approveBy !== undefined) {
+      return { ...prepared, artifact: this.cache.approve(prepared.hash, opts.approveBy) };
+    }
+    return prepared;
+  }
+
+  async #ensurePool(): Promise<ScriptPool> {
+    if (!this.#pool) {
+      this.#pool = new ScriptPool(this.#poolOptions);
+    }
+    await this.#pool.ready();
+    return this.#pool;
+  }
+
+  /** Start the worker pool now (a server does this at boot so the first run is warm). */
+  async warmUp(): Promise<void> {
+    await this.#ensurePool();
+    await this.toolsDts();
+  }
+
+  /**
+   * Run one script. Never throws for problems in the script or its limits: they come back as `ok: false` with a
+   * typed error (type errors as ScriptTypeError with `details.diagnostics`). Throws only if the harness is closed.
+   */
+  async run(input: ScriptInput, opts: HarnessRunOptions = {}): Promise<RunResult> {
+    const runId = opts.runId ?? randomUUID();
+    const started = Date.now();
+    let prepared: PrepareResult;
+    try {
+      prepared = await this.prepare(input, { limits: opts.limits });
+    } catch (error) {
+      return this.#failed(runId, "", "miss", started, serializeError(error), opts);
+    }
+    if (!prepared.artifact) {
+      const diagnostics = prepared.diagnostics.filter((d) => d.category === "error");
+      const first = diagnostics[0];
+      const error = new ScriptTypeError(
+        first ? `${first.file}(${first.line},${first.column}): TS${first.code}: ${first.message}` : "script has errors",
+        { diagnostics },
+        first ? { location: { file: first.file, line: first.line, column: first.column } } : {},
+      );
+      return this.#failed(runId, prepared.hash, prepared.cache, started, error.toJSON(), opts);
+    }
+    return this.runArtifact(prepared.artifact, { ...opts, runId }, prepared.cache);
+  }
+
+  /** Run an artifact already compiled (e.g. looked up by hash). */
+  async runArtifact(artifact: Artifact, opts: HarnessRunOptions = {}, cache: "hit" | "miss" = "hit"): Promise<RunResult> {
+    const runId = opts.runId ?? randomUUID();
+    const pool = await this.#ensurePool();
+    const abort = new AbortController();
+    const onOuterAbort = (): void => abort.abort(opts.signal?.reason);
+    if (opts.signal?.aborted) abort.abort(opts.signal.reason);
+    else opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
+    this.audit.recordRunStart({ runId, scriptHash: artifact.hash, scriptName: artifact.filename });
+    const toolNames = opts.allowedTools ? this.toolNames().filter((n) => opts.allowedTools?.includes(n)) : this.toolNames();
+    try {
+      const result = await pool.run(artifact, {
+        invokeTool: this.dispatcher.forRun({
+          runId,
+          scriptHash: artifact.hash,
+          scriptName: artifact.filename,
+          scriptApproved: artifact.approvedBy !== undefined || this.cache.isApproved(artifact.hash),
+          allowedTools: opts.allowedTools,
+          onAbortRequested: (reason: AbortedError) => abort.abort(reason),
+        }),
+        toolNames,
+        limits: { ...this.limits, ...opts.limits },
+        signal: abort.signal,
+        ...(opts.turnSignal ? { turnSignal: opts.turnSignal } : {}),
+        ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+        runId,
+        cache,
+      });
+      this.audit.recordRunEnd(runId, {
+        outcome: result.ok ? "ok" : runOutcomeForError(result.error?.code),
+        errorCode: result.error?.code,
+        errorMessage: result.error?.message,
+      });
+      return result;
+    } catch (error) {
+      const serialized = serializeError(error);
+      this.audit.recordRunEnd(runId, {
+        outcome: runOutcomeForError(serialized.code),
+        errorCode: serialized.code,
+        errorMessage: serialized.message,
+      });
+      throw error;
+    } finally {
+      opts.signal?.removeEventListener("abort", onOuterAbort);
+    }
+  }
+
+  /** A model's native function call, through the same validation, approval and audit as script calls. */
+  callTool(call: { runId?: string; callId?: string; tool: string; args: unknown }, signal: AbortSignal): Promise<unknown> {
+    return this.dispatcher.callStructured(
+      { runId: call.runId ?? randomUUID(), callId: call.callId ?? "s1", tool: call.tool, args: call.args },
+      signal,
+    );
+  }
+
+  metrics(): HarnessMetrics {
+    const cache = this.cache.stats();
+    const lookups = cache.lru.hits + cache.lru.misses;
+    const hits = cache.lru.hits + cache.sqlite.hits;
+    return { pool: this.#pool?.metrics(), cache, cacheHitRate: lookups === 0 ? Number.NaN : hits / lookups };
+  }
+
+  /** Stop the pool (if owned), the checker's compiler process and MCP servers; close the database. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#checker?.close();
+    if (this.#ownsPool) await this.#pool?.close();
+    await this.#mcp?.close();
+    this.cache.close();
+    this.db.close();
+  }
+
+  #failed(
+    runId: string,
+    hash: string,
+    cache: "hit" | "miss",
+    started: number,
+    error: SerializedError,
+    opts: HarnessRunOptions,
+  ): RunResult {
+    const result: RunResult = {
+      runId,
+      ok: false,
+      error,
+      console: [],
+      consoleTruncated: false,
+      toolCalls: [],
+      abortedCalls: [],
+      durationMs: Date.now() - started,
+      hash,
+      cache,
+    };
+    opts.onEvent?.({ type: "end", result });
+    return result;
+  }
+}
+
+/** Convenience: `await createHarness({ cwd })`. */
+export function createHarness(options: HarnessOptions): Promise<Harness> {
+  return Harness.create(options);
+}
+
+/** True for errors that mean a run limit was exceeded (CLI exit code 3). */
+export function isLimitError(error: SerializedError | CodyError | undefined): boolean {
+  if (!error) return false;
+  return (
+    error.code.startsWith("CODY_LIMIT_") || error.code === "CODY_SCRIPT_TOO_LARGE" || error.code === "CODY_POOL_QUEUE_FULL"
+  );
+}
