@@ -7,7 +7,8 @@ import { AbortedError } from "../../errors/index.js";
 import { commitPlan } from "./commit.js";
 import { nodePatchIo, type PatchIo } from "./io.js";
 import { parsePatch } from "./parser.js";
-import { checkUnchanged, planPatch } from "./plan.js";
+import { checkUnchanged } from "./disk-state.js";
+import { planPatch } from "./plan.js";
 import type { ApplyPatchResult } from "./types.js";
 
 export interface ApplyPatchOptions {

@@ -4,22 +4,14 @@
  * same file edits the added text). The result is the final state of every touched path plus the originals needed to
  * roll back — or a PatchError, in which case nothing has been written.
  */
-import type { Stats } from "node:fs";
-import { lstat, readFile, readlink } from "node:fs/promises";
+import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { resolveInWorkspace } from "../workspace.js";
-import { changedOnDisk, fileStateError } from "./errors.js";
+import { readOriginal, type Original } from "./disk-state.js";
+import { fileStateError } from "./errors.js";
 import { computeReplacements } from "./replacements.js";
 import { SourceFile } from "./source-file.js";
 import type { ApplyPatchResult, ParsedPatch, PatchSection, UpdateSection } from "./types.js";
-
-/** What was on disk before the patch, enough to put it back. */
-export type Original =
-  | { kind: "missing" }
-  | { kind: "file"; bytes: Buffer; mode: number; atimeMs: number; mtimeMs: number; ino: number }
-  | { kind: "symlink"; target: string }
-  | { kind: "dir" }
-  | { kind: "other" };
 
 /** A touched path: its original state and its final content (`null` = removed). */
 export interface PlannedPath {
@@ -39,25 +31,6 @@ export interface PatchPlan {
 
 // ignoreBOM keeps a byte-order mark in the text, so SourceFile can preserve it.
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-async function readOriginal(abs: string): Promise<Original> {
-  let st;
-  try {
-    st = await lstat(abs);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // ENOTDIR: a parent is a file (perhaps one this patch deletes); the path itself does not exist.
-    if (code === "ENOENT" || code === "ENOTDIR") return { kind: "missing" };
-    throw error;
-  }
-  if (st.isFile()) {
-    const bytes = await readFile(abs);
-    return { kind: "file", bytes, mode: st.mode & 0o7777, atimeMs: st.atimeMs, mtimeMs: st.mtimeMs, ino: st.ino };
-  }
-  if (st.isDirectory()) return { kind: "dir" };
-  if (st.isSymbolicLink()) return { kind: "symlink", target: await readlink(abs) };
-  return { kind: "other" };
-}
 
 function describeKind(o: Original): string {
   return o.kind === "dir" ? "a directory" : o.kind === "symlink" ? "a symbolic link" : "not a regular file";
@@ -228,39 +201,6 @@ async function checkParents(overlay: Overlay, planned: PlannedPath[]): Promise<v
         p.line,
       );
     }
-  }
-}
-
-/** Is `p` still as it was read? Compared by kind, inode, size and mtime (and link target). */
-async function unchanged(p: PlannedPath): Promise<boolean> {
-  const now = await readOriginalStat(p.abs);
-  const o = p.original;
-  if (now === undefined) return o.kind === "missing";
-  if (o.kind === "file") {
-    return now.isFile() && now.ino === o.ino && now.size === o.bytes.length && now.mtimeMs === o.mtimeMs;
-  }
-  if (o.kind === "symlink") return now.isSymbolicLink() && (await readlink(p.abs)) === o.target;
-  if (o.kind === "dir") return now.isDirectory();
-  return o.kind === "other";
-}
-
-async function readOriginalStat(abs: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(abs);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw error;
-  }
-}
-
-/**
- * Refuse to write if any touched path changed on disk since it was read (another process, or a concurrent patch
- * outside this process), so its change is not silently overwritten.
- */
-export async function checkUnchanged(paths: readonly PlannedPath[]): Promise<void> {
-  for (const p of paths) {
-    if (!(await unchanged(p))) throw changedOnDisk(p.rel, p.line);
   }
 }
 

@@ -3,7 +3,8 @@ import path from "node:path";
 import test from "ava";
 import { PatchError } from "../../../src/errors/index.js";
 import { applyPatch, parsePatch } from "../../../src/tools/patch/index.js";
-import { checkUnchanged, planPatch } from "../../../src/tools/patch/plan.js";
+import { checkUnchanged } from "../../../src/tools/patch/disk-state.js";
+import { planPatch } from "../../../src/tools/patch/plan.js";
 import { envelope, workspace } from "./helpers.js";
 
 test("concurrent patches on the same file are applied one after the other and both changes survive", async (t) => {
