@@ -97,17 +97,23 @@ export function formatFunctionOutput(outcome: { ok: true; value: unknown } | { o
 /** `code: message`, the location, the mapped stack, and compact details. */
 export function formatError(error: SerializedError): string {
   const lines = [`${error.name} [${error.code}]: ${error.message}`];
-  const loc = error.location;
-  if (loc?.line !== undefined) lines.push(`  at ${loc.file ?? "<script>"}:${loc.line}${loc.column !== undefined ? `:${loc.column}` : ""}`);
   const stack = typeof error.details["stack"] === "string" ? error.details["stack"] : error.stack;
-  if (stack) {
-    // Keep only frame lines; the first line of a stack repeats the message.
-    const frames = stack.split("\n").filter((l) => /^\s+at /.test(l)).slice(0, 8);
-    if (frames.length > 0) lines.push(...frames.map((f) => `  ${f.trim()}`));
+  // Keep only frame lines (the first line of a stack repeats the message), and only frames in the user's script:
+  // host frames mean nothing to the model.
+  const frames = (stack ?? "").split("\n").filter((l) => /^\s+at /.test(l) && (!loc(error) || l.includes(loc(error) ?? ""))).slice(0, 8);
+  if (frames.length > 0) lines.push(...frames.map((f) => `  ${f.trim()}`));
+  else if (error.location?.line !== undefined) {
+    const l = error.location;
+    lines.push(`  at ${l.file ?? "<script>"}:${l.line}${l.column !== undefined ? `:${l.column}` : ""}`);
   }
-  const details = Object.fromEntries(Object.entries(error.details).filter(([k]) => k !== "stack" && k !== "message"));
+  const details = Object.fromEntries(Object.entries(error.details).filter(([k]) => k !== "stack" && k !== "message" && k !== "name"));
   if (Object.keys(details).length > 0) lines.push(`details: ${cap(JSON.stringify(details), 1000)}`);
   return lines.join("\n");
+}
+
+/** The script file an error points into, when known (frames elsewhere are host internals). */
+function loc(error: SerializedError): string | undefined {
+  return error.location?.file;
 }
 
 /** `file:line:column error TS1234: message`, one per line. */

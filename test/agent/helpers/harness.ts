@@ -91,6 +91,8 @@ export async function createTestHarness(): Promise<TestHarness> {
 
 export class VmExecutor implements ScriptExecutor {
   readonly sources: string[] = [];
+  /** The turn signal each run received (to check that spawned work is stopped when the turn ends). */
+  readonly turnSignals: AbortSignal[] = [];
   readonly #registry: ToolRegistry;
   readonly #dispatcher: ToolDispatcher;
   readonly #dtsText: string;
@@ -118,6 +120,7 @@ export class VmExecutor implements ScriptExecutor {
 
   async runScript(source: string, opts: ScriptRunOptions): Promise<RunResult> {
     this.sources.push(source);
+    this.turnSignals.push(opts.turnSignal);
     const runId = `run_${++this.#runs}`;
     const hash = createHash("sha256").update(source).digest("hex");
     const started = performance.now();
