@@ -41,11 +41,22 @@ async function createVm(): Promise<void> {
   }
 }
 
+/** VMs whose run ended, waiting to be reset in idle time. */
+const toRecycle: { vm: GuestVm; broken: boolean }[] = [];
+let recycleScheduled = false;
+
 function replenish(): void {
-  while (ready.length + creating < init.vms + waiters.length) void createVm();
+  while (ready.length + creating + toRecycle.length < init.vms + waiters.length) void createVm();
+}
+
+function drainRecycle(): void {
+  recycleScheduled = false;
+  for (let item = toRecycle.shift(); item; item = toRecycle.shift()) recycle(item.vm, item.broken);
 }
 
 function takeVm(): GuestVm | Promise<GuestVm> {
+  // A run that follows immediately (same message batch) resets a used VM now: 0.1 ms, far cheaper than creating one.
+  if (ready.length === 0 && toRecycle.length > 0) drainRecycle();
   const vm = ready.pop();
   if (vm) return vm;
   const promise = new Promise<GuestVm>((resolve) => waiters.push(resolve));
@@ -79,7 +90,11 @@ const host: RunHost = {
 function finish(run: WorkerRun, outcome: RunOutcome, consoleTruncated: boolean): void {
   runs.delete(run.runId);
   post({ type: "done", runId: run.runId, outcome, consoleTruncated, vmsCreated, vmsDisposed });
-  setImmediate(() => recycle(run.guest, run.vmBroken));
+  toRecycle.push({ vm: run.guest, broken: run.vmBroken });
+  if (!recycleScheduled) {
+    recycleScheduled = true;
+    setImmediate(drainRecycle);
+  }
 }
 
 async function startRun(message: Extract<ReturnType<typeof parseToWorker>, { type: "run" }>): Promise<void> {
