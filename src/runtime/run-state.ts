@@ -283,7 +283,11 @@ export class RunState {
 
   /** Map a script error's stack to the user's TypeScript; other errors pass through. */
   private describeError(error: SerializedError): SerializedError {
-    if (error.code !== ScriptRuntimeError.code) return error;
+    if (error.code !== ScriptRuntimeError.code) {
+      // Errors raised on the host (timeouts, limits, crashes) carry no stack worth showing.
+      const { stack: _stack, ...rest } = error;
+      return rest;
+    }
     const raw = typeof error.details.stack === "string" ? error.details.stack : "";
     const mapped = mapStack(raw, this.artifact.filename, this.artifact.sourceMap, this.artifact.hash);
     const out: SerializedError = { ...error, details: { ...error.details, stack: mapped.stack } };
