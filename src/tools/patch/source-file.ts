@@ -53,16 +53,18 @@ export class SourceFile {
 
   /** Apply replacements sorted by start and not overlapping (the caller checks). */
   applyReplacements(replacements: readonly Replacement[]): void {
+    // Plain loops: spreading a slice into push() overflows the stack for files of a few hundred thousand lines.
     const out: SourceLine[] = [];
     let index = 0;
     for (const [start, oldLength, newLines] of replacements) {
-      out.push(...this.#lines.slice(index, start));
-      out.push(...newLines.map((text) => ({ text, ending: this.#preferred })));
+      for (let i = index; i < start; i++) out.push(this.#lines[i] as SourceLine);
+      for (const text of newLines) out.push({ text, ending: this.#preferred });
       index = start + oldLength;
     }
-    out.push(...this.#lines.slice(index));
+    for (let i = index; i < this.#lines.length; i++) out.push(this.#lines[i] as SourceLine);
     // Updates always end with a line break (Codex has always appended one).
-    this.#lines = out.map((l) => (l.ending === undefined ? { text: l.text, ending: this.#preferred } : l));
+    for (const line of out) line.ending ??= this.#preferred;
+    this.#lines = out;
   }
 
   toString(): string {

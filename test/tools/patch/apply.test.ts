@@ -256,3 +256,14 @@ test("a file moved after a delete of its destination takes the destination's pla
   t.is(ws.read("dst.txt"), "s\n");
   t.false(ws.exists("src.txt"));
 });
+
+test("a file of 300,000 lines is patched without overflowing the stack", async (t) => {
+  const ws = workspace(t);
+  const lines = Array.from({ length: 300_000 }, (_, i) => `l${i}`);
+  ws.write("big.txt", `${lines.join("\n")}\n`);
+  await applyPatch(ws.root, envelope("*** Update File: big.txt", "@@", " l149999", "-l150000", "+middle", "@@", "-l299999", "+last"));
+  const out = ws.read("big.txt").split("\n");
+  t.is(out.length, 300_001);
+  t.is(out[150_000], "middle");
+  t.is(out[299_999], "last");
+});
