@@ -72,7 +72,8 @@ async function loadGitignore(dirAbs: string, dirRel: string): Promise<IgnoreLaye
     const file = path.join(dirAbs, ".gitignore");
     const info = await stat(file);
     if (!info.isFile() || info.size > MAX_GITIGNORE_BYTES) return undefined;
-    return { dirRel, rules: ignore().add(await readFile(file, "utf8")) };
+    // git matches case-sensitively unless core.ignorecase is set (it is not on Linux).
+    return { dirRel, rules: ignore({ ignorecase: false }).add(await readFile(file, "utf8")) };
   } catch {
     return undefined;
   }
@@ -166,24 +167,21 @@ export async function* walk(options: WalkOptions): AsyncGenerator<WalkEntry> {
     }
     return;
   }
-  yield* depthFirst(options.start.abs, options.start.rel, 1, rootStack, maxDepth, signal, tool);
-}
-
-async function* depthFirst(
-  dirAbs: string,
-  dirRel: string,
-  depth: number,
-  stack: IgnoreStack,
-  maxDepth: number,
-  signal: AbortSignal | undefined,
-  tool: string,
-): AsyncGenerator<WalkEntry> {
-  throwIfAborted(signal, tool);
-  const level = await readLevel(dirAbs, dirRel, depth, stack);
-  for (const entry of level.entries) {
+  // Pre-order with an explicit stack: nested `yield*` would pass every entry through each level's generator.
+  type Frame = { level: DirLevel; next: number };
+  const first = await readLevel(options.start.abs, options.start.rel, 1, rootStack);
+  const frames: Frame[] = [{ level: first, next: 0 }];
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1]!;
+    const entry = frame.level.entries[frame.next++];
+    if (entry === undefined) {
+      frames.pop();
+      continue;
+    }
     yield entry;
-    if (entry.type === "dir" && depth < maxDepth) {
-      yield* depthFirst(entry.abs, entry.rel, depth + 1, level.stack, maxDepth, signal, tool);
+    if (entry.type === "dir" && entry.depth < maxDepth) {
+      throwIfAborted(signal, tool);
+      frames.push({ level: await readLevel(entry.abs, entry.rel, entry.depth + 1, frame.level.stack), next: 0 });
     }
   }
 }

@@ -3,7 +3,7 @@
  * checks the size before reading, and tells text from binary the way git and ripgrep do (a NUL byte early on),
  * plus strict UTF-8.
  */
-import { constants } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 
 /** How much of a file's head is scanned for NUL bytes when deciding whether it is binary. */
@@ -37,6 +37,27 @@ export async function loadFile(abs: string, maxBytes: number): Promise<LoadedFil
     return { kind: "ok", bytes: bytes.subarray(0, filled) };
   } finally {
     await handle.close();
+  }
+}
+
+/** loadFile done with synchronous calls; see time-slice.ts for why search uses it. */
+export function loadFileSync(abs: string, maxBytes: number): LoadedFile {
+  const fd = openSync(abs, OPEN_FLAGS);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return { kind: "not-file", isDirectory: stat.isDirectory() };
+    if (stat.size > maxBytes) return { kind: "too-large", size: stat.size };
+    const bytes = Buffer.allocUnsafe(stat.size + 1);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const bytesRead = readSync(fd, bytes, filled, bytes.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    if (filled > maxBytes) return { kind: "too-large", size: filled };
+    return { kind: "ok", bytes: bytes.subarray(0, filled) };
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -3,11 +3,12 @@
  * returned in tree order (each directory followed by its contents, names sorted). Skips `.git` and whatever
  * `.gitignore` files ignore; symlinks are listed, never followed.
  */
-import { lstat, stat } from "node:fs/promises";
+import { lstatSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { ToolError } from "../../errors/index.js";
-import { throwIfAborted } from "../abort.js";
 import { walk, type WalkEntry, type WalkEntryType } from "../fs-walk.js";
 import { listDirSpec } from "../schemas.js";
+import { TimeSlicer } from "../time-slice.js";
 import type { ToolDefinition } from "../types.js";
 import { resolveInWorkspace } from "../workspace.js";
 
@@ -34,8 +35,6 @@ export const LIST_DIR_DEFAULT_DEPTH = 1;
 export const LIST_DIR_DEFAULT_LIMIT = 1_000;
 /** Most entries one call returns, whatever limit it asks for. @default 10000 */
 export const LIST_DIR_MAX_ENTRIES = 10_000;
-/** Files whose size is looked up at once. */
-const STAT_CONCURRENCY = 64;
 
 export interface ListDirToolOptions {
   maxEntries: number;
@@ -46,10 +45,10 @@ function treeKey(rel: string): string {
   return rel.replaceAll("/", "\u0000");
 }
 
-async function sizeOf(entry: WalkEntry): Promise<number> {
+function sizeOf(entry: WalkEntry): number {
   if (entry.type !== "file") return 0;
   try {
-    return (await lstat(entry.abs)).size;
+    return lstatSync(entry.abs).size;
   } catch {
     return 0; // removed since it was listed
   }
@@ -89,14 +88,12 @@ export function createListDirTool(options: Partial<ListDirToolOptions> = {}): To
         const kb = treeKey(b.rel);
         return ka < kb ? -1 : ka > kb ? 1 : 0;
       });
-      const entries: DirEntry[] = new Array<DirEntry>(found.length);
-      for (let i = 0; i < found.length; i += STAT_CONCURRENCY) {
-        throwIfAborted(ctx.signal, "listDir");
-        const batch = found.slice(i, i + STAT_CONCURRENCY);
-        const sizes = await Promise.all(batch.map(sizeOf));
-        batch.forEach((entry, j) => {
-          entries[i + j] = { path: entry.rel, type: entry.type, size: sizes[j] ?? 0 };
-        });
+      // Sizes by synchronous lstat in time slices (see time-slice.ts).
+      const slicer = new TimeSlicer(ctx.signal, "listDir");
+      const entries: DirEntry[] = [];
+      for (const entry of found) {
+        entries.push({ path: entry.rel, type: entry.type, size: sizeOf(entry) });
+        await slicer.tick();
       }
       return { entries, truncated };
     },

@@ -1,6 +1,6 @@
 /**
- * search: grep the workspace. Files come lazily from the gitignore-aware walk in tree order, are read with
- * bounded concurrency and matched line by line; results keep walk order, and the walk stops at the limit.
+ * search: grep the workspace. Files come lazily from the gitignore-aware walk in tree order, are read one at a
+ * time in time slices and matched line by line; results keep walk order, and the walk stops at the limit.
  * Binary files (NUL bytes, invalid UTF-8) and files over the size cap are skipped.
  */
 import { stat } from "node:fs/promises";
@@ -9,7 +9,8 @@ import { ToolArgumentError, ToolError } from "../../errors/index.js";
 import { throwIfAborted } from "../abort.js";
 import { followLinkInWorkspace, walk } from "../fs-walk.js";
 import { searchSpec } from "../schemas.js";
-import { decodeUtf8, hasNulByte, loadFile } from "../text-file.js";
+import { decodeUtf8, hasNulByte, loadFileSync } from "../text-file.js";
+import { TimeSlicer } from "../time-slice.js";
 import type { ToolDefinition } from "../types.js";
 import { resolveInWorkspace, type ResolvedPath } from "../workspace.js";
 
@@ -37,14 +38,11 @@ export const SEARCH_MAX_LIMIT = 10_000;
 export const SEARCH_MAX_FILE_BYTES = 10 * 1024 * 1024;
 /** Longest `text` returned; a longer line is cut to a window around the match, marked with `…`. @default 500 */
 export const SEARCH_MAX_LINE_CHARS = 500;
-/** Files read at once. @default 16 */
-export const SEARCH_CONCURRENCY = 16;
 
 export interface SearchToolOptions {
   maxLimit: number;
   maxFileBytes: number;
   maxLineChars: number;
-  concurrency: number;
 }
 
 interface Matcher {
@@ -111,16 +109,10 @@ function matchLines(rel: string, text: string, matcher: Matcher, maxLineChars: n
   return out;
 }
 
-async function searchFile(
-  abs: string,
-  rel: string,
-  matcher: Matcher,
-  opts: SearchToolOptions,
-  limit: number,
-): Promise<SearchMatch[]> {
+function searchFile(abs: string, rel: string, matcher: Matcher, opts: SearchToolOptions, limit: number): SearchMatch[] {
   let loaded;
   try {
-    loaded = await loadFile(abs, opts.maxFileBytes);
+    loaded = loadFileSync(abs, opts.maxFileBytes);
   } catch {
     return []; // vanished, unreadable, or swapped for a symlink since the walk saw it
   }
@@ -156,7 +148,6 @@ export function createSearchTool(options: Partial<SearchToolOptions> = {}): Tool
     maxLimit: options.maxLimit ?? SEARCH_MAX_LIMIT,
     maxFileBytes: options.maxFileBytes ?? SEARCH_MAX_FILE_BYTES,
     maxLineChars: options.maxLineChars ?? SEARCH_MAX_LINE_CHARS,
-    concurrency: options.concurrency ?? SEARCH_CONCURRENCY,
   };
   return {
     ...searchSpec,
@@ -184,31 +175,14 @@ export function createSearchTool(options: Partial<SearchToolOptions> = {}): Tool
         throw new ToolError(`search: \`${start.rel}\` is not a file or directory`, { tool: "search", path: start.rel });
       }
 
-      // In-flight file searches in walk order; the head is awaited first so results keep that order.
+      // Files are read one at a time with synchronous calls in short slices (see time-slice.ts): on page-cached
+      // trees that is several times faster than the thread pool, and results come out in walk order for free.
       const results: SearchMatch[] = [];
-      const pending: Promise<SearchMatch[]>[] = [];
-      const drainHead = async (): Promise<void> => {
-        const matches = await pending.shift()!;
-        for (const m of matches) {
-          if (results.length === limit) break;
-          results.push(m);
-        }
-      };
-      const files = filesUnder(ctx.workspaceRoot, start, include, ctx.signal);
-      try {
-        for await (const [abs, rel] of files) {
-          throwIfAborted(ctx.signal, "search");
-          pending.push(searchFile(abs, rel, matcher, opts, limit));
-          if (pending.length >= opts.concurrency) await drainHead();
-          if (results.length === limit) break;
-        }
-        while (pending.length > 0 && results.length < limit) {
-          throwIfAborted(ctx.signal, "search");
-          await drainHead();
-        }
-      } finally {
-        // Reads still in flight finish on their own; their results are dropped.
-        for (const p of pending) p.catch(() => undefined);
+      const slicer = new TimeSlicer(ctx.signal, "search");
+      for await (const [abs, rel] of filesUnder(ctx.workspaceRoot, start, include, ctx.signal)) {
+        for (const m of searchFile(abs, rel, matcher, opts, limit - results.length)) results.push(m);
+        if (results.length >= limit) break;
+        await slicer.tick();
       }
       throwIfAborted(ctx.signal, "search");
       return results;
