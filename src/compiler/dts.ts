@@ -4,9 +4,20 @@
  * hash; the hash is part of every artifact key.
  */
 import { createHash } from "node:crypto";
-import { compile } from "json-schema-to-typescript";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
 import type { JsonSchema, ToolSpec } from "../tools/index.js";
 import { scriptLibDts } from "./lib-dts.js";
+import { COMPILER_VERSION } from "./versions.js";
+
+/** Options for generateToolsDts. */
+export interface ToolsDtsOptions {
+  /**
+   * Keep generated declarations in this directory, keyed by the specs and the compiler version, so a later process
+   * gets the text (and hash) without loading json-schema-to-typescript (~0.3 s). Unreadable or unwritable: ignored.
+   */
+  cacheDir?: string;
+}
 
 /** The generated declarations and their sha256 (hex). */
 export interface ToolsDts {
@@ -26,7 +37,7 @@ const MEMO_MAX = 16;
  * under `tools.spawn` returning `SpawnHandle<Result>`, plus the ambient script library (`console`, `ToolError`, …).
  * Memoized by the specs' JSON.
  */
-export function generateToolsDts(specs: readonly ToolSpec[]): Promise<ToolsDts> {
+export function generateToolsDts(specs: readonly ToolSpec[], opts: ToolsDtsOptions = {}): Promise<ToolsDts> {
   const input: DtsInput[] = specs.map((s) => ({
     name: s.name,
     description: s.description,
@@ -36,7 +47,7 @@ export function generateToolsDts(specs: readonly ToolSpec[]): Promise<ToolsDts> 
   const key = JSON.stringify(input);
   let pending = memo.get(key);
   if (!pending) {
-    pending = build(input);
+    pending = opts.cacheDir === undefined ? build(input) : buildCached(input, key, opts.cacheDir);
     pending.catch(() => memo.delete(key));
     if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value as string);
     memo.set(key, pending);
@@ -59,6 +70,26 @@ interface ToolTypes {
 /** The same as generateToolsDts without the memo (tests use it to prove the output itself is deterministic). */
 export function renderToolsDts(specs: readonly ToolSpec[]): Promise<ToolsDts> {
   return build(specs.map((s) => ({ name: s.name, description: s.description, argsSchema: s.argsSchema, resultSchema: s.resultSchema })));
+}
+
+async function buildCached(input: DtsInput[], key: string, cacheDir: string): Promise<ToolsDts> {
+  const file = path.join(cacheDir, `tools-${sha256(COMPILER_VERSION + "\n" + key).slice(0, 32)}.d.ts`);
+  try {
+    const text = await readFile(file, "utf8");
+    return { text, hash: sha256(text) };
+  } catch {
+    // not cached yet
+  }
+  const out = await build(input);
+  try {
+    await mkdir(cacheDir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, out.text);
+    await rename(tmp, file);
+  } catch {
+    // a cache we cannot write only costs time
+  }
+  return out;
 }
 
 async function build(specs: DtsInput[]): Promise<ToolsDts> {
@@ -98,6 +129,8 @@ async function declare(name: string, schema: JsonSchema, out: Map<string, string
   }
   for (const stripNested of [false, true]) {
     const root = { ...(stripNested ? stripTitles(schema, true) : schema), title: name } as JsonSchema;
+    // Loaded on first use: it takes ~0.3 s to import and a cached .d.ts never needs it.
+    const { compile } = await import("json-schema-to-typescript");
     const ts = await compile(root as never, name, {
       bannerComment: "",
       format: false,

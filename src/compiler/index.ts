@@ -19,7 +19,7 @@ export {
 } from "./wrap.js";
 export { decodeMappings, encodeMappings, shiftSourceMap } from "./sourcemap.js";
 export { ENGINE_VERSION, COMPILER_VERSION, TYPESCRIPT_VERSION, CODY_VERSION, ARTIFACT_SCHEMA } from "./versions.js";
-export type { ToolsDts } from "./dts.js";
+export type { ToolsDts, ToolsDtsOptions } from "./dts.js";
 export type { CheckInput } from "./typecheck.js";
 export type { StrippedScript } from "./strip.js";
 export type { ArtifactKeyInput } from "./key.js";

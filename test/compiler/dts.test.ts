@@ -86,3 +86,29 @@ test("nested schemas with the same title but different shapes in two tools are i
   const src = 'await tools.one({ item: { alpha: "a" } });\nawait tools.two({ item: { beta: "b" } });\nreturn 0;';
   t.deepEqual(checker.check([{ filename: "x.ts", source: src }]), []);
 });
+
+test("with cacheDir the declarations are stored on disk and a fresh process reads them back from there", async (t) => {
+  const { mkdtempSync, readdirSync, rmSync, writeFileSync } = await import("node:fs");
+  const { spawnSync } = await import("node:child_process");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "cody-dts-cache-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const specs = [{ ...BUILTIN_SPECS[0]!, description: `cache test ${dir}` }];
+  const first = await generateToolsDts(specs, { cacheDir: dir });
+  const files = readdirSync(dir);
+  t.is(files.length, 1);
+  t.regex(files[0] ?? "", /^tools-[0-9a-f]{32}\.d\.ts$/);
+  t.is(first.text, (await renderToolsDts(specs)).text);
+  // Tamper with the cached file: a fresh process must return the tampered text, proving it read the disk.
+  writeFileSync(path.join(dir, files[0]!), first.text + "// from disk\n");
+  const entry = new URL("../../src/compiler/index.js", import.meta.url).href;
+  const code = `const { generateToolsDts } = await import(${JSON.stringify(entry)});
+    const r = await generateToolsDts(JSON.parse(process.env.SPECS), { cacheDir: process.env.DIR });
+    process.stdout.write(String(r.text.endsWith("// from disk\\n")));`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], {
+    encoding: "utf8",
+    env: { ...process.env, SPECS: JSON.stringify(specs), DIR: dir },
+  });
+  t.is(r.stdout, "true", r.stderr);
+});
