@@ -1,13 +1,87 @@
-/** `cody script compile` — not built yet; the owning issue replaces this stub. */
+/**
+ * `cody script compile <files...> [--approve [--by NAME]]` — precompile scripts into the cache and print each hash;
+ * `--approve` records the exact script as reviewed, so under `on-request`/`never` its tool calls run without asking.
+ * Exit codes: 0 all compiled, 1 some had diagnostics, 2 usage or input error. Nothing is cached for a failing script.
+ */
+import os from "node:os";
+import path from "node:path";
 import type { Command } from "commander";
-import { UsageError } from "../../errors/index.js";
+import { readScriptFile } from "../../compiler/index.js";
+import { CodyError, UsageError } from "../../errors/index.js";
+import { createHarness } from "../../harness.js";
+import { EXIT } from "../exit-codes.js";
+import { formatError } from "../render-run.js";
+import { expandFileArgs } from "../format/index.js";
+
+interface CompileFlags {
+  approve?: boolean;
+  by?: string;
+  cwd?: string;
+  db?: string;
+  json?: boolean;
+  check?: boolean;
+}
 
 export function registerScriptCompile(parent: Command): void {
   parent
     .command("compile")
-    .description("(not implemented yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UsageError("`cody script compile` is not implemented yet");
+    .description("Precompile scripts into the cache and print their hashes; --approve records them as reviewed.")
+    .argument("<files...>", "script files or glob patterns")
+    .option("--approve", "record each script as reviewed by a person (its tool calls then run without asking)")
+    .option("--by <name>", "who approved (default: the current user)")
+    .option("--cwd <dir>", "workspace root")
+    .option("--db <file>", "SQLite file (env CODY_DB; default <cwd>/.cody/cache.db)")
+    .option("--json", "print one JSON object per script")
+    .option("--no-check", "skip the type-check")
+    .action(async (patterns: string[], flags: CompileFlags) => {
+      process.exitCode = await compileCommand(patterns, flags);
     });
+}
+
+async function compileCommand(patterns: string[], flags: CompileFlags): Promise<number> {
+  if (flags.by !== undefined && !flags.approve) throw new UsageError("--by only makes sense with --approve");
+  const cwd = path.resolve(flags.cwd ?? process.cwd());
+  const files = await expandFileArgs(patterns, cwd);
+  const harness = await createHarness({
+    cwd,
+    dbPath: flags.db ? path.resolve(flags.db) : undefined,
+    typecheck: flags.check !== false,
+  });
+  const by = flags.by ?? os.userInfo().username;
+  let exit: number = EXIT.ok;
+  try {
+    for (const file of files) {
+      try {
+        const script = await readScriptFile(file.absolute, harness.limits, file.display);
+        const result = await harness.compile(
+          { source: script.source, filename: script.filename },
+          { approveBy: flags.approve ? by : undefined },
+        );
+        if (!result.artifact) {
+          exit = Math.max(exit, EXIT.failed);
+          const errors = result.diagnostics.filter((d) => d.category === "error");
+          if (flags.json) process.stdout.write(`${JSON.stringify({ file: file.display, ok: false, diagnostics: errors })}\n`);
+          else
+            for (const d of errors) process.stderr.write(`${d.file}(${d.line},${d.column}): error TS${d.code}: ${d.message}\n`);
+          continue;
+        }
+        const a = result.artifact;
+        if (flags.json) {
+          process.stdout.write(
+            `${JSON.stringify({ file: file.display, ok: true, hash: a.hash, cache: result.cache, bytecodeBytes: a.bytecode.byteLength, approvedBy: a.approvedBy ?? null })}\n`,
+          );
+        } else {
+          const note = a.approvedBy ? `  approved by ${a.approvedBy}` : "";
+          process.stdout.write(`${a.hash}  ${file.display}  (${a.bytecode.byteLength} B bytecode, cache ${result.cache})${note}\n`);
+        }
+      } catch (error) {
+        if (!(error instanceof CodyError)) throw error;
+        exit = EXIT.usage;
+        process.stderr.write(formatError(error.toJSON()));
+      }
+    }
+  } finally {
+    await harness.close();
+  }
+  return exit;
 }
