@@ -208,3 +208,45 @@ test("an aborted call ends with AbortedError", async (t) => {
     instanceOf: AbortedError,
   });
 });
+
+test("a regex that is only valid outside Unicode mode is still accepted", async (t) => {
+  const ctx = workspace(t, { "a.txt": "x a-b y\n" });
+  t.deepEqual(
+    (await searchTool.handler({ pattern: "a\\-b" }, ctx)).map((m) => m.column),
+    [3],
+  );
+});
+
+test("anchors apply per line and an empty pattern matches every line", async (t) => {
+  const ctx = workspace(t, { "a.txt": "foo\nbar foo\n\nfoo" });
+  t.deepEqual(
+    (await searchTool.handler({ pattern: "^foo$" }, ctx)).map((m) => m.line),
+    [1, 4],
+  );
+  t.deepEqual(
+    (await searchTool.handler({ pattern: "" }, ctx)).map((m) => [m.line, m.column]),
+    [
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [4, 1],
+    ],
+  );
+});
+
+test("a search aborted part way through the walk ends with AbortedError", async (t) => {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 20; i++) files[`d${i}/f.txt`] = "needle\n";
+  const ctx = workspace(t, files);
+  let checks = 0;
+  // Aborts on the fifth look, i.e. deterministically in the middle of the walk.
+  const signal = {
+    get aborted() {
+      return ++checks > 5;
+    },
+    addEventListener() {},
+    removeEventListener() {},
+  } as unknown as AbortSignal;
+  await t.throwsAsync(searchTool.handler({ pattern: "needle" }, { ...ctx, signal }), { instanceOf: AbortedError });
+  t.true(checks > 5);
+});
