@@ -106,7 +106,12 @@ export function formatError(error: SerializedError): string {
     const l = error.location;
     lines.push(`  at ${l.file ?? "<script>"}:${l.line}${l.column !== undefined ? `:${l.column}` : ""}`);
   }
-  const details = Object.fromEntries(Object.entries(error.details).filter(([k]) => k !== "stack" && k !== "message" && k !== "name"));
+  // Type errors carry their diagnostics: list them like tsc rather than as JSON.
+  const diagnostics = Array.isArray(error.details["diagnostics"]) ? (error.details["diagnostics"] as ScriptDiagnostic[]) : undefined;
+  if (diagnostics && diagnostics.length > 0) lines.push(cap(formatDiagnostics(diagnostics), 4000));
+  const details = Object.fromEntries(
+    Object.entries(error.details).filter(([k]) => k !== "stack" && k !== "message" && k !== "name" && !(k === "diagnostics" && diagnostics)),
+  );
   if (Object.keys(details).length > 0) lines.push(`details: ${cap(JSON.stringify(details), 1000)}`);
   return lines.join("\n");
 }

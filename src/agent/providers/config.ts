@@ -51,8 +51,17 @@ export const PROVIDER_DEFAULTS = Object.freeze({
 
 const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === "" ? undefined : v);
 
-/** Resolve provider settings; throws InvalidOptionError naming `provider.<field>` or UsageError for a missing key. */
-export function resolveProviderConfig(input: ProviderConfigInput = {}, env: NodeJS.ProcessEnv = process.env): ProviderConfig {
+/**
+ * Resolve provider settings: `flags` first, then the environment, then `file` (the config file's `provider`
+ * section, which may name `apiKeyEnv` but never hold a key), then the defaults. Throws InvalidOptionError naming
+ * `provider.<field>`, or UsageError for a missing key.
+ */
+export function resolveProviderConfig(
+  flags: ProviderConfigInput = {},
+  env: NodeJS.ProcessEnv = process.env,
+  file: unknown = undefined,
+): ProviderConfig {
+  const input = mergeFileSection(flags, env, file);
   const api = input.api ?? (nonEmpty(env["CODY_API"]) as ProviderApi | undefined) ?? PROVIDER_DEFAULTS.api;
   if (api !== "responses" && api !== "chat") {
     throw new InvalidOptionError(`\`provider.api\` must be "responses" or "chat", got \`${String(api)}\``, {
@@ -78,7 +87,7 @@ export function resolveProviderConfig(input: ProviderConfigInput = {}, env: Node
   if (apiKey === undefined && input.apiKeyEnv !== undefined) {
     apiKey = nonEmpty(env[input.apiKeyEnv]);
     if (apiKey === undefined) {
-      throw new UsageError(`Environment variable \`${input.apiKeyEnv}\` (named by --api-key-env) is not set`, { path: "--api-key-env", value: input.apiKeyEnv });
+      throw new UsageError(`Environment variable \`${input.apiKeyEnv}\` (named by --api-key-env or provider.apiKeyEnv) is not set`, { path: "apiKeyEnv", value: input.apiKeyEnv });
     }
   }
   apiKey ??= nonEmpty(env["CODY_API_KEY"]) ?? nonEmpty(env["OPENAI_API_KEY"]);
@@ -109,4 +118,40 @@ function count(field: string, value: unknown, min: number): number {
     });
   }
   return value;
+}
+
+/** Fields of the config file's `provider` section; env values still win over them (applied by the caller order). */
+const FILE_FIELDS = ["api", "baseUrl", "model", "apiKeyEnv", "timeoutMs", "idleTimeoutMs", "maxRetries", "retryBaseMs", "maxRetryDelayMs", "headers"] as const;
+const ENV_FOR: Partial<Record<(typeof FILE_FIELDS)[number], string[]>> = {
+  api: ["CODY_API"],
+  baseUrl: ["CODY_BASE_URL", "OPENAI_BASE_URL"],
+  model: ["CODY_MODEL"],
+};
+
+function mergeFileSection(flags: ProviderConfigInput, env: NodeJS.ProcessEnv, file: unknown): ProviderConfigInput {
+  if (file === undefined || file === null) return flags;
+  if (typeof file !== "object" || Array.isArray(file)) {
+    throw new InvalidOptionError("The config file's `provider` section must be an object", { path: "provider", value: String(file) });
+  }
+  const section = file as Record<string, unknown>;
+  for (const key of Object.keys(section)) {
+    if (key === "apiKey") {
+      throw new InvalidOptionError("`provider.apiKey` may not be stored in a config file; name a variable with `provider.apiKeyEnv`", { path: "provider.apiKey", value: "<redacted>" });
+    }
+    if (!(FILE_FIELDS as readonly string[]).includes(key)) {
+      throw new InvalidOptionError(`Unknown field \`provider.${key}\` (known: ${FILE_FIELDS.join(", ")})`, { path: `provider.${key}`, value: String(section[key]) });
+    }
+  }
+  const out: Record<string, unknown> = { ...flags };
+  for (const key of FILE_FIELDS) {
+    if (out[key] !== undefined || section[key] === undefined) continue;
+    // An environment variable for this field beats the file.
+    if ((ENV_FOR[key] ?? []).some((name) => nonEmpty(env[name]) !== undefined)) continue;
+    if (key === "apiKeyEnv" && (flags.apiKey !== undefined || nonEmpty(env["CODY_API_KEY"]) !== undefined)) continue;
+    if (["api", "baseUrl", "model", "apiKeyEnv"].includes(key) && typeof section[key] !== "string") {
+      throw new InvalidOptionError(`\`provider.${key}\` must be a string, got \`${String(section[key])}\` (${typeof section[key]})`, { path: `provider.${key}`, value: String(section[key]) });
+    }
+    out[key] = section[key];
+  }
+  return out as ProviderConfigInput;
 }

@@ -1,13 +1,250 @@
-/** `cody exec` — not built yet; the owning issue replaces this stub. */
-import type { Command } from "commander";
-import { UsageError } from "../../errors/index.js";
+/**
+ * `cody exec "<prompt>"` — a conversation with a model that acts through `<tool-calls>` scripts and native function
+ * calls. Streams the assistant's prose to stdout; a banner per script, its console output and tool calls go to
+ * stderr; `--json` prints every event as one JSON line on stdout instead.
+ * Exit codes: 0 done, 1 model/provider failure, 2 usage, 3 stopped at --max-turns, 130 aborted (Ctrl-C).
+ */
+import { InvalidArgumentError, Option, type Command } from "commander";
+import {
+  Agent,
+  ConversationStore,
+  createProvider,
+  resolveProviderConfig,
+  type AgentEvent,
+  type CheckMode,
+  type ScriptExecutor,
+  type StructuredToolCaller,
+} from "../../agent/index.js";
+import { loadConfig } from "../../config/index.js";
+import { AbortedError, CodyError, UsageError, serializeError } from "../../errors/index.js";
+import { Harness } from "../../harness.js";
+import type { ConversationStoreLike } from "../../agent/index.js";
+import type { Limits } from "../../limits.js";
+import { EXIT } from "../exit-codes.js";
+import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 
-export function registerExec(parent: Command): void {
-  parent
+export interface ExecFlags extends Omit<HarnessFlags, "check"> {
+  model?: string;
+  baseUrl?: string;
+  apiKeyEnv?: string;
+  api?: "responses" | "chat";
+  json?: boolean;
+  resume?: string;
+  maxTurns?: number;
+  /** `--check MODE`, or `true`/`false` from the shared `--no-check`. */
+  check?: CheckMode | boolean;
+}
+
+/** What the command needs from the rest of the harness. The integrator may swap `createExecWiring`. */
+export interface ExecWiring {
+  executor: ScriptExecutor;
+  tools: StructuredToolCaller;
+  toolsDts: string;
+  store: ConversationStoreLike;
+  limits: Partial<Limits>;
+  workspace: string;
+  /** The config file's `provider` section, if any. */
+  providerSection: unknown;
+  /** A line to print on stderr before starting (e.g. the approve-all warning). */
+  warning?: string | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * `--check` against the harness's compile-time check: absent = the compile step type-checks (a type error fails the
+ * run with its diagnostics); `block` = also check before running and send diagnostics back without running;
+ * `warn` = check, report, run anyway (compile without the check); `off` / `--no-check` = no type-check.
+ */
+export function checkModes(check: ExecFlags["check"]): { loop: CheckMode; compileTypecheck: boolean } {
+  if (check === undefined || check === true) return { loop: "off", compileTypecheck: true };
+  if (check === false || check === "off") return { loop: "off", compileTypecheck: false };
+  if (check === "warn") return { loop: "warn", compileTypecheck: false };
+  return { loop: "block", compileTypecheck: true };
+}
+
+/** Build the executor, tool caller, store and `.d.ts` from a Harness over the flags' workspace and database. */
+export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
+  const { compileTypecheck } = checkModes(flags.check);
+  const options = await harnessOptionsFromFlags({ ...flags, check: compileTypecheck });
+  const config = await loadConfig(options.cwd);
+  const harness = await Harness.create({ ...options, config });
+  try {
+    const dts = await harness.toolsDts();
+    let structured = 0;
+    return {
+      executor: {
+        runScript: (source, o) =>
+          harness.run({ source, filename: o.filename }, { signal: o.signal, turnSignal: o.turnSignal, onEvent: o.onEvent }),
+        checkScript: (source, filename) => harness.check([{ source, filename }]),
+        toolNames: () => harness.toolNames(),
+      },
+      tools: {
+        listTools: () => harness.registry.specs().map((s) => ({ name: s.name, description: s.description, parameters: s.argsSchema })),
+        call: (name, args, signal) => harness.callTool({ callId: `f${++structured}`, tool: name, args }, signal),
+      },
+      toolsDts: dts.text,
+      store: new ConversationStore(harness.db),
+      limits: harness.limits,
+      workspace: harness.cwd,
+      providerSection: config["provider"],
+      warning: harness.dispatcher.policy.warning,
+      close: () => harness.close(),
+    };
+  } catch (error) {
+    await harness.close();
+    throw error;
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`must be a positive integer, got \`${value}\``);
+  return n;
+}
+
+export function registerExec(parent: Command, wiring: (flags: ExecFlags) => Promise<ExecWiring> = createExecWiring): void {
+  const cmd = parent
     .command("exec")
-    .description("(not implemented yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UsageError("`cody exec` is not implemented yet");
+    .description("Talk to a model that acts by writing <tool-calls> scripts (and native function calls).")
+    .argument("<prompt>", "what to do")
+    .option("--model <name>", "model name (env CODY_MODEL; default gpt-4.1)")
+    .option("--base-url <url>", "OpenAI-compatible API base URL (env CODY_BASE_URL, OPENAI_BASE_URL)")
+    .option("--api-key-env <name>", "read the API key from this environment variable (default CODY_API_KEY, then OPENAI_API_KEY)")
+    .addOption(new Option("--api <protocol>", "wire protocol (env CODY_API; default responses)").choices(["responses", "chat"]))
+    .option("--json", "print every event as a JSON line on stdout")
+    .option("--resume <id>", "continue a stored conversation")
+    .option("--max-turns <n>", "model calls before stopping (default 20)", positiveInt)
+    .addOption(new Option("--check <mode>", "type-check before running: off | warn | block").choices(["off", "warn", "block"]));
+  addHarnessFlags(cmd);
+  cmd.action(async (prompt: string, flags: ExecFlags) => {
+    await execAction(prompt, flags, wiring);
+  });
+}
+
+async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: ExecFlags) => Promise<ExecWiring>): Promise<void> {
+  const w = await wiring(flags);
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT.aborted);
+    process.stderr.write("\ncody: cancelling the turn (Ctrl-C again to quit at once)\n");
+    abort.abort();
+  };
+  process.on("SIGINT", onSigint);
+  const render = flags.json ? jsonRenderer() : humanRenderer();
+  try {
+    if (w.warning && !flags.json) process.stderr.write(`${w.warning}\n`);
+    const provider = createProvider(
+      resolveProviderConfig(
+        {
+          ...(flags.model !== undefined ? { model: flags.model } : {}),
+          ...(flags.baseUrl !== undefined ? { baseUrl: flags.baseUrl } : {}),
+          ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
+          ...(flags.api !== undefined ? { api: flags.api } : {}),
+        },
+        process.env,
+        w.providerSection,
+      ),
+    );
+    const agent = new Agent({
+      provider,
+      executor: w.executor,
+      tools: w.tools,
+      toolsDts: w.toolsDts,
+      store: w.store,
+      limits: w.limits,
+      workspace: w.workspace,
+      check: checkModes(flags.check).loop,
+      ...(flags.maxTurns !== undefined ? { maxTurns: flags.maxTurns } : {}),
     });
+    const result = await agent.run(prompt, {
+      signal: abort.signal,
+      onEvent: render,
+      ...(flags.resume !== undefined ? { conversationId: flags.resume } : {}),
+    });
+    process.exitCode = result.stopReason === "max_turns" ? EXIT.limit : EXIT.ok;
+  } catch (error) {
+    if (error instanceof UsageError || !(error instanceof CodyError)) throw error;
+    if (flags.json) process.stdout.write(`${JSON.stringify({ type: "error", error: serializeError(error) })}\n`);
+    process.stderr.write(`\ncody: ${error.name}: ${error.message}\n`);
+    const conversationId = error.details["conversationId"];
+    if (typeof conversationId === "string") process.stderr.write(`conversation ${conversationId} (resume with --resume ${conversationId})\n`);
+    process.exitCode = error instanceof AbortedError ? EXIT.aborted : EXIT.failed;
+  } finally {
+    process.off("SIGINT", onSigint);
+    await w.close();
+  }
+}
+
+function jsonRenderer(): (e: AgentEvent) => void {
+  return (e) => {
+    process.stdout.write(`${JSON.stringify(e)}\n`);
+  };
+}
+
+const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+function humanRenderer(): (e: AgentEvent) => void {
+  const err = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  let atLineStart = true;
+  const newline = (): void => {
+    if (!atLineStart) process.stdout.write("\n");
+    atLineStart = true;
+  };
+  return (e) => {
+    switch (e.type) {
+      case "assistant_text":
+        process.stdout.write(e.delta);
+        atLineStart = e.delta.endsWith("\n");
+        break;
+      case "script_start": {
+        newline();
+        const tools = e.tools.length > 8 ? `${e.tools.slice(0, 8).join(", ")}, +${e.tools.length - 8} more` : e.tools.join(", ");
+        err(`── script ${e.filename} · ${e.sourceHash} · tools: ${tools || "none"}`);
+        break;
+      }
+      case "diagnostics":
+        for (const d of e.diagnostics) err(`   ${d.file}:${d.line}:${d.column} ${d.category} TS${d.code}: ${d.message}`);
+        if (e.blocked) err("   not run: type errors (sent back to the model)");
+        break;
+      case "console":
+        err(`   │ ${e.entry.level === "log" ? "" : `[${e.entry.level}] `}${e.entry.text}`);
+        break;
+      case "tool_call":
+        err(`   → ${e.tool}${e.detached ? " (spawned)" : ""} ${clip(JSON.stringify(e.args) ?? "", 120)}`);
+        break;
+      case "tool_result":
+        err(`   ← ${e.tool} ${e.outcome} ${e.ms} ms`);
+        break;
+      case "script_end":
+        err(
+          e.ok
+            ? `── ok in ${e.durationMs ?? 0} ms${e.runId ? ` · run ${e.runId}` : ""}`
+            : `── failed${e.error ? `: ${e.error.code}: ${clip(e.error.message, 200)}` : ""}`,
+        );
+        break;
+      case "block_error":
+        newline();
+        err(`── ${e.message}`);
+        break;
+      case "function_call":
+        newline();
+        err(`── call ${e.name} ${clip(JSON.stringify(e.args) ?? "", 120)}`);
+        break;
+      case "function_result":
+        err(`── ${e.name} ${e.ok ? "ok" : clip(e.output, 200)}`);
+        break;
+      case "final":
+        newline();
+        if (e.message) err(`cody: ${e.message}`);
+        err(`conversation ${e.conversationId} · ${e.turns} turn(s) · tokens ${e.usage.inputTokens} in / ${e.usage.outputTokens} out`);
+        break;
+      case "turn_start":
+      case "turn_end":
+        break;
+    }
+  };
 }
