@@ -59,14 +59,7 @@ async function restore(io: PatchIo, p: PlannedPath): Promise<void> {
   }
 }
 
-/** Undo `done` (newest first) and remove directories created on the way; returns paths that could not be restored. */
-async function rollback(
-  io: PatchIo,
-  done: readonly PlannedPath[],
-  attempted: readonly PlannedPath[],
-  createdDirs: readonly string[],
-): Promise<string[]> {
-  const unrestored: string[] = [];
+async function restoreAll(io: PatchIo, done: readonly PlannedPath[], unrestored: string[]): Promise<void> {
   for (const p of [...done].reverse()) {
     try {
       await restore(io, p);
@@ -74,7 +67,10 @@ async function rollback(
       unrestored.push(p.rel);
     }
   }
-  // Deepest first; a directory that is not empty (something else wrote there) is left alone.
+}
+
+/** Remove the directories created for `attempted` writes, deepest first; a non-empty one is left alone. */
+async function removeCreatedDirs(io: PatchIo, attempted: readonly PlannedPath[], createdDirs: readonly string[]) {
   const dirs = new Set<string>();
   for (const top of createdDirs) {
     for (const p of attempted) {
@@ -85,23 +81,23 @@ async function rollback(
     try {
       await io.rmdir(d);
     } catch {
-      // Not empty or already gone: leave it.
+      // Not empty (something else wrote there) or already gone: leave it.
     }
   }
-  return unrestored;
 }
 
 /** Apply the plan's final state to disk, all or nothing. */
 export async function commitPlan(paths: readonly PlannedPath[], io: PatchIo): Promise<void> {
   const { removals, writes } = stepsOf(paths);
-  const done: PlannedPath[] = [];
+  const removed: PlannedPath[] = [];
+  const written: PlannedPath[] = [];
   const createdDirs: string[] = [];
   let current: PlannedPath | undefined;
   try {
     for (const step of removals) {
       current = step.planned;
       await io.unlink(step.planned.abs);
-      done.push(step.planned);
+      removed.push(step.planned);
     }
     for (const step of writes) {
       current = step.planned;
@@ -109,11 +105,15 @@ export async function commitPlan(paths: readonly PlannedPath[], io: PatchIo): Pr
       if (made !== undefined) createdDirs.push(made);
       const mode = step.planned.original.kind === "file" ? step.planned.original.mode : undefined;
       await io.writeFileAtomic(step.planned.abs, step.bytes ?? new Uint8Array(), mode);
-      done.push(step.planned);
+      written.push(step.planned);
     }
   } catch (error) {
-    const attempted = current === undefined ? done : [...done, current];
-    const unrestored = await rollback(io, done, attempted, createdDirs);
+    // Undo in reverse: writes, then the directories made for them (a removed file may need its name back), then
+    // removals.
+    const unrestored: string[] = [];
+    await restoreAll(io, written, unrestored);
+    await removeCreatedDirs(io, current === undefined ? written : [...written, current], createdDirs);
+    await restoreAll(io, removed, unrestored);
     throw writeFailed(current?.rel ?? "?", error, unrestored);
   }
 }

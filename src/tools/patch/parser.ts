@@ -97,7 +97,7 @@ export function parsePatch(text: string): ParsedPatch {
 }
 
 function pathAfter(header: string, marker: string): string {
-  return header.slice(marker.length).trim();
+  return rustTrim(header.slice(marker.length));
 }
 
 /** Parse the section starting at `i` (before `end`); returns it and the index after it. */

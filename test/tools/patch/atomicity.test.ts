@@ -284,3 +284,16 @@ test("a rollback recreates a deleted symlink and removes a file that was added",
   t.deepEqual(Object.keys(after).sort(), Object.keys(before).sort());
   t.is(ws.read("b.txt"), "b\n");
 });
+
+test("a rollback gives a deleted file its name back even when a directory was created in its place", async (t) => {
+  const ws = workspace(t);
+  ws.write("node", "file\n");
+  ws.write("b.txt", "b\n");
+  const before = ws.snapshot();
+  const patch = envelope("*** Delete File: node", "*** Add File: node/child.txt", "+c", "*** Update File: b.txt", "-b", "+B");
+  const e = await t.throwsAsync(applyPatch(ws.root, patch, { io: failingIo(2) }), { instanceOf: PatchError });
+  t.deepEqual(e?.details["unrestored"], []);
+  t.deepEqual(Object.keys(ws.snapshot()).sort(), Object.keys(before).sort());
+  t.is(ws.read("node"), "file\n");
+  t.is(ws.read("b.txt"), "b\n");
+});
