@@ -9,7 +9,9 @@ import { CacheError } from "../errors/index.js";
 import type { Artifact } from "../compiler/artifact.js";
 import { migrate, openDatabase, type Database } from "../store/index.js";
 import { defaultKeyFile, ephemeralKey, loadOrCreateKey } from "./key.js";
+import { listRows } from "./list.js";
 import { approvalMac, artifactMac, macEquals } from "./mac.js";
+import { checkPruneOptions, pruneRows } from "./prune.js";
 import { ARTIFACT_COLUMNS, artifactBytes, ownCopy, rowToArtifact, type ArtifactRow, type StoredArtifact } from "./rows.js";
 import { CACHE_MIGRATIONS, CACHE_NAMESPACE } from "./schema.js";
 import type {
@@ -23,6 +25,7 @@ import type {
   VerifyResult,
 } from "./types.js";
 import { assertApprover, assertArtifact, isValidHash } from "./validate.js";
+import { verifyRows } from "./verify.js";
 
 /** Default LRU budget: 64 MB of bytecode + source maps. */
 export const DEFAULT_LRU_MAX_BYTES = 64 * 1024 * 1024;
@@ -44,8 +47,6 @@ interface Statements {
   upsertApproval: Stmt;
   touch: Stmt;
   totals: Stmt;
-  deleteArtifact: Stmt;
-  deleteApproval: Stmt;
 }
 
 function wrap(action: string, file: string, error: unknown): CacheError {
@@ -120,8 +121,6 @@ export class ArtifactCache {
         "UPDATE cache_artifacts SET hits = hits + ?, last_used_at = max(last_used_at, ?) WHERE hash = ?",
       ),
       totals: prepare("SELECT count(*) AS entries, coalesce(sum(bytes), 0) AS bytes FROM cache_artifacts"),
-      deleteArtifact: prepare("DELETE FROM cache_artifacts WHERE hash = ?"),
-      deleteApproval: prepare("DELETE FROM cache_approvals WHERE hash = ?"),
     };
   }
 
@@ -240,37 +239,7 @@ export class ArtifactCache {
     this.#open();
     try {
       this.#flush();
-      const rows = this.#db
-        .prepare<[], Record<string, unknown>>(
-          `SELECT a.hash, a.filename, a.bytes, a.source_bytes, a.dts_hash, a.engine_version, a.compiler_version,
-                  a.created_at, a.last_used_at, a.hits, p.approved_by, p.approved_at, p.mac AS approval_mac
-           FROM cache_artifacts a LEFT JOIN cache_approvals p ON p.hash = a.hash
-           ORDER BY a.last_used_at DESC, a.hash`,
-        )
-        .all();
-      const out: ArtifactSummary[] = [];
-      for (const r of rows) {
-        const summary: ArtifactSummary = {
-          hash: String(r["hash"]),
-          filename: String(r["filename"]),
-          bytes: Number(r["bytes"]),
-          sourceBytes: Number(r["source_bytes"]),
-          dtsHash: String(r["dts_hash"]),
-          engineVersion: String(r["engine_version"]),
-          compilerVersion: String(r["compiler_version"]),
-          createdAt: Number(r["created_at"]),
-          lastUsedAt: Number(r["last_used_at"]),
-          hits: Number(r["hits"]),
-        };
-        const by = r["approved_by"];
-        const at = r["approved_at"];
-        if (typeof by === "string" && typeof at === "number" && macEquals(approvalMac(this.#key, summary.hash, by, at), r["approval_mac"])) {
-          summary.approvedBy = by;
-          summary.approvedAt = at;
-        }
-        if (!opts.approvedOnly || summary.approvedBy !== undefined) out.push(summary);
-      }
-      return out;
+      return listRows(this.#db, this.#key, opts.approvedOnly === true);
     } catch (error) {
       throw wrap("list", this.#db.name, error);
     }
@@ -295,48 +264,16 @@ export class ArtifactCache {
   /**
    * Check every row's HMAC and the file's structure (`PRAGMA quick_check`). By default rows that fail are deleted —
    * only if still unchanged, so a row another process has just rewritten correctly survives — and dropped from the
-   * LRU. Note that with the wrong key file every row fails, and is deleted.
+   * LRU. Note that with the wrong key file every row fails, and is deleted. A damaged file (SQLite reports corruption)
+   * is reported as `sqliteOk: false` with whatever rows could be read, and nothing is deleted.
    */
   verify(opts: VerifyOptions = {}): VerifyResult {
     this.#open();
-    const remove = opts.remove ?? true;
     try {
       this.#flush();
-      const sqliteOk = this.#db.pragma("quick_check", { simple: true }) === "ok";
-      const bad: { hash: string; mac: unknown }[] = [];
-      let checked = 0;
-      const all = this.#db.prepare<[], ArtifactRow>(`SELECT ${ARTIFACT_COLUMNS} FROM cache_artifacts ORDER BY hash`);
-      for (const row of all.iterate()) {
-        checked++;
-        if (!rowToArtifact(this.#key, row)) bad.push({ hash: String(row.hash), mac: row.mac });
-      }
-      const badApprovals: { hash: string; mac: unknown }[] = [];
-      const approvals = this.#db
-        .prepare<[], { hash: unknown; approved_by: unknown; approved_at: unknown; mac: unknown }>(
-          "SELECT hash, approved_by, approved_at, mac FROM cache_approvals ORDER BY hash",
-        )
-        .all();
-      for (const a of approvals) {
-        const ok =
-          typeof a.hash === "string" &&
-          typeof a.approved_by === "string" &&
-          typeof a.approved_at === "number" &&
-          macEquals(approvalMac(this.#key, a.hash, a.approved_by, a.approved_at), a.mac);
-        if (!ok) badApprovals.push({ hash: String(a.hash), mac: a.mac });
-      }
-      let removed = 0;
-      if (remove && (bad.length > 0 || badApprovals.length > 0)) {
-        const delArtifact = this.#db.prepare("DELETE FROM cache_artifacts WHERE hash = ? AND mac IS ?");
-        const delApproval = this.#db.prepare("DELETE FROM cache_approvals WHERE hash = ? AND mac IS ?");
-        this.#db
-          .transaction(() => {
-            for (const b of bad) removed += delArtifact.run(b.hash, b.mac).changes;
-            for (const b of badApprovals) removed += delApproval.run(b.hash, b.mac).changes;
-          })
-          .immediate();
-        for (const b of bad) this.#lru?.delete(b.hash);
-      }
-      return { checked, bad: bad.map((b) => b.hash), badApprovals: badApprovals.map((b) => b.hash), removed, sqliteOk };
+      const result = verifyRows(this.#db, this.#key, opts.remove ?? true);
+      if (result.removed > 0) for (const h of result.bad) this.#lru?.delete(h);
+      return result;
     } catch (error) {
       throw wrap("verify", this.#db.name, error);
     }
@@ -349,53 +286,11 @@ export class ArtifactCache {
    */
   prune(opts: PruneOptions = {}): PruneResult {
     this.#open();
-    const { olderThanMs, maxBytes } = opts;
-    const keepApproved = opts.keepApproved ?? true;
-    if (olderThanMs !== undefined && (typeof olderThanMs !== "number" || !Number.isFinite(olderThanMs) || olderThanMs < 0)) {
-      throw new CacheError(`\`olderThanMs\` must be a number >= 0, got \`${String(olderThanMs)}\` (${typeof olderThanMs})`, {
-        path: "olderThanMs",
-        value: String(olderThanMs),
-      });
-    }
-    if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes < 0)) {
-      throw new CacheError(`\`maxBytes\` must be an integer >= 0, got \`${String(maxBytes)}\` (${typeof maxBytes})`, {
-        path: "maxBytes",
-        value: String(maxBytes),
-      });
-    }
-    if (olderThanMs === undefined && maxBytes === undefined) return { removed: 0, bytesFreed: 0 };
-    const unapproved = keepApproved ? "AND NOT EXISTS (SELECT 1 FROM cache_approvals p WHERE p.hash = a.hash)" : "";
+    const limits = checkPruneOptions(opts);
+    if (!limits) return { removed: 0, bytesFreed: 0 };
     try {
       this.#flush();
-      const now = this.#clock();
-      const victims: { hash: string; bytes: number }[] = [];
-      this.#db
-        .transaction(() => {
-          if (olderThanMs !== undefined) {
-            const old = this.#db
-              .prepare<[number], { hash: string; bytes: number }>(
-                `SELECT hash, bytes FROM cache_artifacts a WHERE last_used_at < ? ${unapproved}`,
-              )
-              .all(now - olderThanMs);
-            for (const v of old) this.#removeRow(v, keepApproved, victims);
-          }
-          if (maxBytes !== undefined) {
-            let { bytes: total } = this.#stmt.totals.get() as { bytes: number };
-            if (total > maxBytes) {
-              const lru = this.#db
-                .prepare<[], { hash: string; bytes: number }>(
-                  `SELECT hash, bytes FROM cache_artifacts a WHERE 1 ${unapproved} ORDER BY last_used_at ASC, hash`,
-                )
-                .all();
-              for (const v of lru) {
-                if (total <= maxBytes) break;
-                this.#removeRow(v, keepApproved, victims);
-                total -= v.bytes;
-              }
-            }
-          }
-        })
-        .immediate();
+      const victims = pruneRows(this.#db, limits, this.#clock());
       for (const v of victims) this.#lru?.delete(v.hash);
       return { removed: victims.length, bytesFreed: victims.reduce((n, v) => n + v.bytes, 0) };
     } catch (error) {
@@ -415,12 +310,6 @@ export class ArtifactCache {
       this.#lru?.clear();
       if (this.#ownsDb) this.#db.close();
     }
-  }
-
-  #removeRow(v: { hash: string; bytes: number }, keepApproved: boolean, victims: { hash: string; bytes: number }[]): void {
-    if (this.#stmt.deleteArtifact.run(v.hash).changes === 0) return;
-    if (!keepApproved) this.#stmt.deleteApproval.run(v.hash);
-    victims.push(v);
   }
 
   #loadWrapped(hash: string): StoredArtifact | undefined {

@@ -418,3 +418,19 @@ test("the cache's migrations leave other namespaces in the same file alone", (t)
     { namespace: "cache", version: 1 },
   ]);
 });
+
+test("verify reports a damaged database file as sqliteOk false without throwing or deleting anything", (t) => {
+  const db = path.join(tempDir(t), "cache.db");
+  const writer = new ArtifactCache({ db });
+  for (let i = 0; i < 40; i++) writer.put(fakeArtifact(`row${i}`, 3000)); // about one row per 4 KB page
+  writer.close();
+  const size = fs.statSync(db).size;
+  const fd = fs.openSync(db, "r+");
+  const page = Math.floor(size / 4096 / 2); // a data page in the middle of the artifacts table
+  fs.writeSync(fd, Buffer.alloc(4096, 0x41), 0, 4096, page * 4096);
+  fs.closeSync(fd);
+  const cache = open(t, db);
+  const result = cache.verify();
+  t.false(result.sqliteOk);
+  t.is(result.removed, 0);
+});

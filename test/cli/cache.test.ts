@@ -90,6 +90,19 @@ test("cache verify exits 1 and removes a tampered row, then exits 0", async (t) 
   t.like(JSON.parse(second.stdout), { checked: 2, bad: [], sqliteOk: true });
 });
 
+test("cache verify exits 1 on a file SQLite reports as damaged", async (t) => {
+  const db = path.join(tempDir(t), "c.db");
+  const cache = new ArtifactCache({ db });
+  for (let i = 0; i < 40; i++) cache.put(fakeArtifact(`row${i}`, 3000));
+  cache.close();
+  const fd = fs.openSync(db, "r+");
+  fs.writeSync(fd, Buffer.alloc(4096, 0x41), 0, 4096, Math.floor(fs.statSync(db).size / 4096 / 2) * 4096);
+  fs.closeSync(fd);
+  const r = await cody(["cache", "verify", "--db", db, "--json"]);
+  t.is(r.code, 1, r.stderr);
+  t.like(JSON.parse(r.stdout), { sqliteOk: false, removed: 0 });
+});
+
 test("cache prune --max-bytes keeps approved entries unless --include-approved", async (t) => {
   const db = path.join(tempDir(t), "c.db");
   const [one] = seed(db);

@@ -92,7 +92,10 @@ function verify(opts: DbCliOptions & { dryRun?: boolean }): void {
       out(JSON.stringify({ db, ...result }));
     } else {
       out(`checked ${result.checked} artifact${result.checked === 1 ? "" : "s"} in ${db}`);
-      if (!result.sqliteOk) out("SQLite quick_check FAILED: the file structure is damaged");
+      if (!result.sqliteOk) {
+        out("SQLite reports the file is damaged: nothing was removed. Move it aside to start over");
+        out("(cached scripts are recompiled on next use; approvals recorded in it are lost).");
+      }
       for (const h of result.bad) out(`bad artifact  ${h}`);
       for (const h of result.badApprovals) out(`bad approval  ${h}`);
       if (!failed) out("all rows verified");
