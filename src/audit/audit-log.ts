@@ -172,8 +172,8 @@ export class AuditLog {
       listRuns: db.prepare<[number], RawRun>(`${RUN_SELECT} ORDER BY r.started_at DESC, r.rowid DESC LIMIT ?`),
       getRun: db.prepare<[string], RawRun>(`${RUN_SELECT} WHERE r.run_id = ?`),
       getCalls: db.prepare<[string], RawCall>("SELECT * FROM audit_calls WHERE run_id = ? ORDER BY id"),
-      byPrefix: db.prepare<[string], { run_id: string }>(
-        "SELECT run_id FROM audit_runs WHERE substr(run_id, 1, length(?1)) = ?1 ORDER BY run_id LIMIT 10",
+      byPrefix: db.prepare<[{ p: string }], { run_id: string }>(
+        "SELECT run_id FROM audit_runs WHERE substr(run_id, 1, length(@p)) = @p ORDER BY run_id LIMIT 10",
       ),
     };
   }
@@ -268,7 +268,7 @@ export class AuditLog {
 
   /** Run ids starting with `prefix` (at most 10), so a person can type a short id. */
   findRunIds(prefix: string): string[] {
-    return this.#stmts.byPrefix.all(prefix).map((r) => r.run_id);
+    return this.#stmts.byPrefix.all({ p: prefix }).map((r) => r.run_id);
   }
 
   /** One run and its calls in the order they arrived, or undefined when the id is unknown. */

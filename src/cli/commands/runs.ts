@@ -52,7 +52,7 @@ function ls(opts: DbCliOptions & { limit?: string }): void {
     out(`${pad("RUN", 24)}${pad("STARTED", 26)}${pad("OUTCOME", 9)}${pad("CALLS", 28)}SCRIPT`);
     for (const run of runs) {
       const script = [run.scriptName, run.scriptHash?.slice(0, 12)].filter((s) => s).join(" ");
-      out(`${pad(run.runId, 24)}${pad(iso(run.startedAt), 26)}${pad(run.outcome ?? "running", 9)}${pad(callSummary(run), 28)}${script || "-"}`);
+      out(`${pad(run.runId, 24)}${pad(iso(run.startedAt), 26)}${pad(run.outcome ?? "unended", 9)}${pad(callSummary(run), 28)}${script || "-"}`);
     }
   });
 }
@@ -86,7 +86,7 @@ function show(id: string, opts: DbCliOptions): void {
     const took = run.endedAt !== null ? `  (${run.endedAt - run.startedAt} ms)` : "";
     out(`time     ${iso(run.startedAt)} → ${run.endedAt === null ? "(no end recorded)" : iso(run.endedAt)}${took}`);
     const error = run.errorCode ? `  ${run.errorCode}${run.errorMessage ? `: ${run.errorMessage}` : ""}` : "";
-    out(`outcome  ${run.outcome ?? "running or unknown"}${error}`);
+    out(`outcome  ${run.outcome ?? "no end recorded (still running, or the process died)"}${error}`);
     out(
       `effects  ${count("completed")} completed, ${count("cut-off")} cut off, ${count("failed")} failed, ` +
         `${count("running")} unsettled, ${count("not-run")} not run`,

@@ -1,0 +1,117 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import test from "ava";
+import { CallbackApprover } from "../../src/approval/index.js";
+import { ToolDispatcher } from "../../src/tools/dispatch/index.js";
+import { invocation, readFile, registry, slowWrite, writeNote } from "../dispatch/helpers.js";
+import { tempDb } from "./helpers.js";
+
+/** Repo root: this file runs as dist/test/audit/runs-cli.test.js. */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** Run the real CLI; `stderr` also says how the process ended when it was killed by a signal. */
+function cody(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [path.join(ROOT, "bin/cody.js"), ...args], { cwd: ROOT, env: { ...process.env, CODY_DB: "", ...env } }, (_error, stdout, stderr) => {
+      resolve({ code: child.exitCode, stdout, stderr: child.signalCode ? `${stderr}[killed by ${child.signalCode}]` : stderr });
+    });
+  });
+}
+
+/** A database holding one timed-out run: a completed write, a cut-off write, a denied write. */
+async function prepare() {
+  const db = tempDb();
+  const slow = slowWrite();
+  const d = new ToolDispatcher({
+    registry: registry(readFile, writeNote, slow.tool),
+    workspaceRoot: db.dir,
+    policy: { policy: "on-request", allowTools: ["slowWrite"] },
+    approver: new CallbackApprover((req) => (req.callId === "c1" ? "approve" : "deny")),
+    audit: db.audit,
+  });
+  db.audit.recordRunStart({ runId: "run-7f3a", scriptHash: "abcdef0123456789", scriptName: "release.ts" });
+  const controller = new AbortController();
+  const run = d.forRun({ runId: "run-7f3a", scriptHash: "abcdef0123456789", scriptName: "release.ts", scriptApproved: false });
+  await run(invocation("c1", "writeNote", { name: "CHANGELOG", text: "v1" }));
+  const cut = run(invocation("c2", "slowWrite", { name: "upload" }, controller.signal));
+  await slow.started;
+  await run(invocation("c3", "writeNote", { name: "tag", text: "v1" })).catch(() => undefined);
+  controller.abort(new Error("time limit"));
+  await cut.catch(() => undefined);
+  db.audit.recordRunEnd("run-7f3a", { outcome: "timeout", errorCode: "CODY_LIMIT_TIMEOUT", errorMessage: "Script exceeded 5000 ms" });
+  db.audit.recordRunStart({ runId: "run-0001", scriptName: "other.ts", startedAt: 1 });
+  db.audit.db.close();
+  return db;
+}
+
+test("cody runs show prints each call and marks which side effects completed and which were cut off", async (t) => {
+  const db = await prepare();
+  try {
+    const r = await cody(["runs", "show", "run-7f3a", "--db", db.file]);
+    t.is(r.code, 0, r.stderr);
+    t.regex(r.stdout, /run {6}run-7f3a/);
+    t.regex(r.stdout, /script {3}release\.ts {2}hash abcdef0123456789/);
+    t.regex(r.stdout, /outcome {2}timeout {2}CODY_LIMIT_TIMEOUT: Script exceeded 5000 ms/);
+    t.regex(r.stdout, /effects {2}1 completed, 1 cut off, 0 failed, 0 unsettled, 1 not run/);
+    t.regex(r.stdout, /c1 +writeNote +ask → approve \(user\) +ok .*completed/);
+    t.regex(r.stdout, /c2 +slowWrite +skip \(allow-rule\) +aborted .*CUT OFF \(started, did not finish\)/);
+    t.regex(r.stdout, /c3 +writeNote +ask → deny \(user\) +denied .*not run/);
+    t.regex(r.stdout, /error {2}CODY_ABORTED: slowWrite \(c2\) cut off while running: time limit/);
+  } finally {
+    db.cleanup();
+  }
+});
+
+test("cody runs show --json gives the run and calls with their side effect", async (t) => {
+  const db = await prepare();
+  try {
+    const r = await cody(["runs", "show", "run-7f", "--db", db.file, "--json"]);
+    t.is(r.code, 0, r.stderr);
+    const parsed = JSON.parse(r.stdout) as { run: { runId: string; outcome: string }; calls: { callId: string; outcome: string; sideEffect: string }[] };
+    t.is(parsed.run.runId, "run-7f3a");
+    t.is(parsed.run.outcome, "timeout");
+    t.deepEqual(parsed.calls.map((c) => [c.callId, c.outcome, c.sideEffect]), [
+      ["c1", "ok", "completed"],
+      ["c2", "aborted", "cut-off"],
+      ["c3", "denied", "not-run"],
+    ]);
+  } finally {
+    db.cleanup();
+  }
+});
+
+test("cody runs ls lists runs newest first, as text and JSON, honouring CODY_DB", async (t) => {
+  const db = await prepare();
+  try {
+    const r = await cody(["runs", "ls"], { CODY_DB: db.file });
+    t.is(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split("\n");
+    t.regex(lines[0] ?? "", /^RUN +STARTED +OUTCOME +CALLS +SCRIPT$/);
+    t.regex(lines[1] ?? "", /^run-7f3a +\S+ +timeout +3 \(1 ok, 1 aborted, 1 denied\) +release\.ts abcdef012345$/);
+    t.regex(lines[2] ?? "", /^run-0001 +1970-01-01T00:00:00\.001Z +unended +0 +other\.ts$/);
+    const json = await cody(["runs", "ls", "--db", db.file, "--json", "--limit", "1"]);
+    t.is(json.code, 0, json.stderr);
+    const parsed = JSON.parse(json.stdout) as { runs: { runId: string }[] };
+    t.deepEqual(parsed.runs.map((x) => x.runId), ["run-7f3a"]);
+  } finally {
+    db.cleanup();
+  }
+});
+
+test("cody runs show fails with exit 2 for an unknown or ambiguous id and a missing database", async (t) => {
+  const db = await prepare();
+  try {
+    const unknown = await cody(["runs", "show", "zzz", "--db", db.file]);
+    t.is(unknown.code, 2, unknown.stderr);
+    t.regex(unknown.stderr, /No run `zzz`/);
+    const ambiguous = await cody(["runs", "show", "run-", "--db", db.file]);
+    t.is(ambiguous.code, 2, ambiguous.stderr);
+    t.regex(ambiguous.stderr, /ambiguous: run-0001, run-7f3a/);
+    const missing = await cody(["runs", "show", "x", "--db", path.join(db.dir, "none.db")]);
+    t.is(missing.code, 2, missing.stderr);
+    t.regex(missing.stderr, /does not exist/);
+  } finally {
+    db.cleanup();
+  }
+});
