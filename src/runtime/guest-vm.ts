@@ -13,6 +13,22 @@
 import { QuickJS, MAX_STACK_SIZE, type JSValueHandle } from "quickjs-wasi";
 import { PRELUDE_FILENAME, PRELUDE_SOURCE } from "./prelude.js";
 
+/**
+ * The engine's own stdout/stderr (allocator warnings, assertion text) must not reach the host process's streams:
+ * count the bytes as written and drop them.
+ */
+function silentWasi(memory: { buffer: ArrayBuffer }): Record<string, (...args: number[]) => number> {
+  return {
+    fd_write(_fd: number, iovs: number, count: number, written: number): number {
+      const view = new DataView(memory.buffer);
+      let total = 0;
+      for (let i = 0; i < count; i++) total += view.getUint32(iovs + i * 8 + 4, true);
+      view.setUint32(written, total, true);
+      return 0;
+    },
+  };
+}
+
 /** What the guest asks the host for; every argument is a string. */
 export type HostHandler = (op: string, args: string[]) => void;
 
@@ -48,7 +64,7 @@ export class GuestVm {
 
   /** Create a VM, evaluate the prelude, and remember its memory for `reset()`. */
   static async create(options: GuestVmOptions): Promise<GuestVm> {
-    const vm = await QuickJS.create({ wasm: options.wasm, interruptHandler: options.shouldInterrupt });
+    const vm = await QuickJS.create({ wasm: options.wasm, interruptHandler: options.shouldInterrupt, wasi: silentWasi });
     // Touch the cached singletons so their boxes live inside the snapshot.
     void vm.global;
     void vm.undefined;
@@ -127,9 +143,14 @@ export class GuestVm {
     return true;
   }
 
-  /** Test hook: make the next C stack push land outside linear memory, which traps the instance. */
-  corruptStackPointer(): void {
-    this.vm._getExports().__stack_pointer.value = 0xfffffff0 | 0;
+  /**
+   * Test hook: overwrite the runtime's allocator function pointers, so the guest's next allocation makes an indirect
+   * call through an invalid table index — a real WebAssembly trap.
+   */
+  corruptRuntime(): void {
+    const exports = this.vm._getExports();
+    const rt = exports.qjs_get_runtime_ptr();
+    new Uint8Array(exports.memory.buffer, rt, 64).fill(0xff);
   }
 
   dispose(): void {

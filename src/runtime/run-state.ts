@@ -252,7 +252,8 @@ export class RunState {
     const endReason = this.stopError ?? new AbortedError("The script ended before this tool call settled", {});
     for (const call of this.calls.values()) {
       if (call.state === "done") {
-        if (call.record.outcome === "aborted" && !call.detached) abortedCalls.push(call.id);
+        // Spawned calls count here only when the run itself cut them off (timeout, abort, limit).
+        if (call.record.outcome === "aborted" && (!call.detached || this.stopError)) abortedCalls.push(call.id);
         continue;
       }
       // Spawned calls outlive a script that ended on its own, until the turn ends; without a turn they end here.

@@ -23,7 +23,7 @@ const cancelledEarly = new Set<string>();
 const shouldInterrupt = (): boolean => Atomics.load(flags, 0) !== 0;
 
 function onDebug(vm: GuestVm, op: string): void {
-  if (op === "trap") vm.corruptStackPointer();
+  if (op === "trap") vm.corruptRuntime();
   else if (op === "exit") process.exit(3);
   else if (op === "hang") for (;;); // ignores the interrupt flag: only terminating the worker stops this
 }
