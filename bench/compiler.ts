@@ -123,6 +123,7 @@ function percentile(samples: number[], p: number): number {
 
 const median = (s: number[]): number => percentile(s, 0.5);
 const r1 = (n: number): number => Math.round(n * 10) / 10;
+const r2 = (n: number): number => Math.round(n * 100) / 100;
 
 /**
  * First check in a fresh node process: import the compiler (and, for TS6, `typescript`), start the checker, check one
@@ -239,8 +240,8 @@ export async function benchCompiler(opts: { quick: boolean }): Promise<{ figures
     check100FilesMs: r1(h7),
     compileMs: r1(median(compileSamples)),
     bytecodeBytes2k: bytecode2k.byteLength,
-    evalSource16kMs: r1(ev.sourceMs),
-    evalBytecode16kMs: r1(ev.bytecodeMs),
+    evalSource16kMs: r2(ev.sourceMs),
+    evalBytecode16kMs: r2(ev.bytecodeMs),
     bytecodeSpeedup16k: r1(ev.sourceMs / ev.bytecodeMs),
     ts6CheckColdMs: r1(cold6.totalMs),
     ts6CheckColdCheckOnlyMs: r1(cold6.checkMs),
