@@ -60,7 +60,12 @@ export function isIgnored(stack: IgnoreStack, rel: string, isDir: boolean): bool
     const layer = stack[i]!;
     const local = layer.dirRel === "." ? rel : rel.slice(layer.dirRel.length + 1);
     if (local === "") continue;
-    const result = layer.rules.test(isDir ? `${local}/` : local);
+    let result: { ignored: boolean; unignored: boolean };
+    try {
+      result = layer.rules.test(isDir ? `${local}/` : local);
+    } catch {
+      continue; // `ignore` rejects a few legal names it mistakes for non-relative paths; no rule can match them
+    }
     if (result.ignored) return true;
     if (result.unignored) return false;
   }

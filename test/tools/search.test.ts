@@ -9,6 +9,7 @@ import {
   SEARCH_MAX_LINE_CHARS,
   searchTool,
 } from "../../src/tools/handlers/search.js";
+import { TimeSlicer } from "../../src/tools/time-slice.js";
 import type { ToolContext } from "../../src/tools/types.js";
 import { realWorkspaceRoot } from "../../src/tools/workspace.js";
 
@@ -249,4 +250,17 @@ test("a search aborted part way through the walk ends with AbortedError", async 
   } as unknown as AbortSignal;
   await t.throwsAsync(searchTool.handler({ pattern: "needle" }, { ...ctx, signal }), { instanceOf: AbortedError });
   t.true(checks > 5);
+});
+
+test("the time slicer yields to the event loop and throws AbortedError once the signal has aborted", async (t) => {
+  const controller = new AbortController();
+  const slicer = new TimeSlicer(controller.signal, "search", 0);
+  let immediateRan = false;
+  setImmediate(() => {
+    immediateRan = true;
+  });
+  await slicer.tick();
+  t.true(immediateRan);
+  controller.abort();
+  await t.throwsAsync(slicer.tick(), { instanceOf: AbortedError });
 });
