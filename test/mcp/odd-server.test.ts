@@ -3,13 +3,18 @@ import { mkdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { McpError, ToolError } from "../../src/errors/index.js";
 import { McpManager, ToolRegistry, type McpWarning } from "../../src/tools/index.js";
-import { context, oddServer, tempDir, waitFor } from "./helpers.js";
+import { TEST_START_TIMEOUT_MS, context, oddServer, tempDir, waitFor } from "./helpers.js";
 
 function setup(t: Parameters<typeof tempDir>[0], cwdOfServer?: string) {
   const cwd = tempDir(t);
   const warnings: McpWarning[] = [];
   const server = cwdOfServer === undefined ? oddServer() : { ...oddServer(), cwd: cwdOfServer };
-  const m = new McpManager({ servers: { odd: server }, cwd, onWarning: (w) => warnings.push(w) });
+  const m = new McpManager({
+    servers: { odd: server },
+    cwd,
+    startTimeoutMs: TEST_START_TIMEOUT_MS,
+    onWarning: (w) => warnings.push(w),
+  });
   t.teardown(() => m.close());
   return { m, cwd, warnings };
 }

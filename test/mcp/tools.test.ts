@@ -1,15 +1,24 @@
 import test from "ava";
 import { Ajv } from "ajv";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../src/config/index.js";
 import { AbortedError, McpError, ToolError } from "../../src/errors/index.js";
-import { McpManager, ToolRegistry } from "../../src/tools/index.js";
-import { childPids, context, everythingServer, tempDir } from "./helpers.js";
+import { McpManager, ToolRegistry, mcpRisk } from "../../src/tools/index.js";
+import { TEST_START_TIMEOUT_MS, childPids, context, everythingServer, tempDir } from "./helpers.js";
+
+// One server shared by the tests that only read or call tools (each start costs a Node process; the machine is small).
+const sharedCwd = mkdtempSync(path.join(os.tmpdir(), "cody-mcp-shared-"));
+const shared = new McpManager({ servers: { everything: everythingServer() }, cwd: sharedCwd, startTimeoutMs: TEST_START_TIMEOUT_MS });
+test.after.always(async () => {
+  await shared.close();
+  rmSync(sharedCwd, { recursive: true, force: true });
+});
 
 function manager(t: Parameters<typeof tempDir>[0], extra: Partial<ConstructorParameters<typeof McpManager>[0]> = {}) {
   const cwd = tempDir(t);
-  const m = new McpManager({ servers: { everything: everythingServer() }, cwd, ...extra });
+  const m = new McpManager({ servers: { everything: everythingServer() }, cwd, startTimeoutMs: TEST_START_TIMEOUT_MS, ...extra });
   t.teardown(() => m.close());
   return { m, cwd };
 }
@@ -27,7 +36,7 @@ test("no server process exists until a tool is first listed or called", async (t
 });
 
 test("each server tool becomes a ToolDefinition named mcp.<server>.<tool> with the server's schemas", async (t) => {
-  const { m } = manager(t);
+  const m = shared;
   const defs = await m.listToolDefinitions();
   const byName = new Map(defs.map((d) => [d.name, d]));
   for (const name of ["echo", "get-sum", "get-structured-content", "get-env"]) {
@@ -61,7 +70,8 @@ test("each server tool becomes a ToolDefinition named mcp.<server>.<tool> with t
 });
 
 test("echo and get-sum run end to end through the registry and return the content array", async (t) => {
-  const { m, cwd } = manager(t);
+  const m = shared;
+  const cwd = sharedCwd;
   const registry = new ToolRegistry();
   await m.registerInto(registry);
   const echo = await registry.get("mcp.everything.echo").handler({ message: "hi there" }, context(cwd));
@@ -73,7 +83,8 @@ test("echo and get-sum run end to end through the registry and return the conten
 });
 
 test("a tool with an outputSchema returns its structuredContent", async (t) => {
-  const { m, cwd } = manager(t);
+  const m = shared;
+  const cwd = sharedCwd;
   const defs = await m.listToolDefinitions();
   const tool = defs.find((d) => d.name === "mcp.everything.get-structured-content");
   const result = await tool?.handler({ location: "Chicago" }, context(cwd));
@@ -81,7 +92,8 @@ test("a tool with an outputSchema returns its structuredContent", async (t) => {
 });
 
 test("an isError result becomes a ToolError naming the tool and server with the server's text", async (t) => {
-  const { m, cwd } = manager(t);
+  const m = shared;
+  const cwd = sharedCwd;
   const defs = await m.listToolDefinitions();
   const echo = defs.find((d) => d.name === "mcp.everything.echo");
   // Bypasses argument validation on purpose, so the server itself rejects the call.
@@ -94,7 +106,8 @@ test("an isError result becomes a ToolError naming the tool and server with the 
 });
 
 test("aborting the signal rejects a running call with AbortedError and the server stays usable", async (t) => {
-  const { m, cwd } = manager(t);
+  const m = shared;
+  const cwd = sharedCwd;
   const defs = await m.listToolDefinitions();
   const slow = defs.find((d) => d.name === "mcp.everything.trigger-long-running-operation");
   const controller = new AbortController();
@@ -117,22 +130,20 @@ test("a call slower than callTimeoutMs fails with McpError naming the limit", as
 });
 
 test("readOnly in the config overrides or extends the server's readOnlyHint annotations", async (t) => {
-  const cwd = tempDir(t);
-  const m = new McpManager({
-    cwd,
-    servers: {
-      none: everythingServer({ readOnly: false }),
-      all: everythingServer({ readOnly: true }),
-      listed: everythingServer({ readOnly: ["toggle-simulated-logging"] }),
-    },
-  });
-  t.teardown(() => m.close());
+  const { m } = manager(t, { servers: { listed: everythingServer({ readOnly: ["toggle-simulated-logging"] }) } });
   const risk = new Map((await m.listToolDefinitions()).map((d) => [d.name, d.risk]));
-  t.is(risk.get("mcp.none.echo"), "executes");
-  t.is(risk.get("mcp.all.toggle-subscriber-updates"), "read-only");
   t.is(risk.get("mcp.listed.toggle-simulated-logging"), "read-only");
   t.is(risk.get("mcp.listed.toggle-subscriber-updates"), "executes");
   t.is(risk.get("mcp.listed.echo"), "read-only");
+  // The rule itself, for each form of readOnly, on the tools' own annotations:
+  const hinted = { name: "a", inputSchema: { type: "object" as const }, annotations: { readOnlyHint: true } };
+  const plain = { name: "b", inputSchema: { type: "object" as const } };
+  t.is(mcpRisk(hinted, undefined), "read-only");
+  t.is(mcpRisk(plain, undefined), "executes");
+  t.is(mcpRisk(hinted, false), "executes");
+  t.is(mcpRisk(plain, true), "read-only");
+  t.is(mcpRisk(plain, ["b"]), "read-only");
+  t.is(mcpRisk(plain, ["a"]), "executes");
 });
 
 test("servers configured in cody.json start with the configured env and only a minimal inherited one", async (t) => {
@@ -142,7 +153,7 @@ test("servers configured in cody.json start with the configured env and only a m
   process.env["CODY_MCP_TEST_PARENT_ONLY"] = "secret";
   t.teardown(() => delete process.env["CODY_MCP_TEST_PARENT_ONLY"]);
   const config = await loadConfig(cwd);
-  const m = new McpManager({ servers: config.mcpServers, cwd });
+  const m = new McpManager({ servers: config.mcpServers, cwd, startTimeoutMs: TEST_START_TIMEOUT_MS });
   t.teardown(() => m.close());
   const defs = await m.listToolDefinitions();
   const getEnv = defs.find((d) => d.name === "mcp.my-server.get-env");
@@ -155,16 +166,30 @@ test("servers configured in cody.json start with the configured env and only a m
 });
 
 test("many calls sharing one run's signal add no lasting abort listeners (no MaxListenersExceededWarning)", async (t) => {
-  const { m } = manager(t);
+  const m = shared;
   const warnings: string[] = [];
   const onWarning = (warning: Error) => warnings.push(warning.name);
   process.on("warning", onWarning);
   t.teardown(() => process.off("warning", onWarning));
-  const shared = new AbortController().signal;
+  const runSignal = new AbortController().signal;
   for (let i = 0; i < 12; i++) {
-    const result = await m.callTool("everything", "echo", { message: String(i) }, shared);
+    const result = await m.callTool("everything", "echo", { message: String(i) }, runSignal);
     t.deepEqual(result.content, [{ type: "text", text: `Echo: ${i}` }]);
   }
   await new Promise((resolve) => setImmediate(resolve));
   t.false(warnings.includes("MaxListenersExceededWarning"));
+});
+
+test("a caller that aborts while the server is starting gets AbortedError and the start carries on for others", async (t) => {
+  const { m } = manager(t);
+  const controller = new AbortController();
+  const first = m.callTool("everything", "echo", { message: "never" }, controller.signal);
+  const second = m.callTool("everything", "echo", { message: "later" }, new AbortController().signal);
+  t.is(m.status("everything").state, "starting");
+  controller.abort(new Error("gave up"));
+  const error = await t.throwsAsync(first, { instanceOf: AbortedError });
+  t.regex(error?.message ?? "", /Waiting for MCP server "everything" was aborted: gave up/);
+  t.deepEqual((await second).content, [{ type: "text", text: "Echo: later" }]);
+  t.is(m.status("everything").starts, 1);
+  await t.throwsAsync(m.callTool("everything", "echo", { message: "x" }, controller.signal), { instanceOf: AbortedError });
 });

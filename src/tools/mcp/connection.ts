@@ -71,6 +71,7 @@ export class McpServerConnection {
     const child = new AbortController();
     const forward = () => child.abort(signal.reason);
     signal.addEventListener("abort", forward, { once: true });
+    if (signal.aborted) forward(); // aborted while the server was starting: no event will come
     try {
       return (await live.client.callTool({ name: tool, arguments: args }, undefined, {
         signal: child.signal,
@@ -178,14 +179,11 @@ export class McpServerConnection {
    */
   #shutdown(live: Live, failed = false): void {
     const pid = live.transport.pid;
-    if (failed && pid !== null) {
-      try {
-        process.kill(pid, "SIGTERM");
-      } catch {
-        // Already gone.
-      }
-    }
-    const done = live.client.close().catch(() => {});
+    if (failed && pid !== null) signalQuietly(pid, "SIGTERM");
+    const done = live.client
+      .close()
+      .catch(() => {})
+      .then(() => (pid === null ? undefined : reap(pid)));
     this.#shutdowns.add(done);
     void done.finally(() => this.#shutdowns.delete(done));
   }
@@ -233,6 +231,34 @@ export class McpServerConnection {
     }
     const message = error instanceof Error ? error.message : String(error);
     return new McpError(`MCP call to mcp.${this.name}.${tool} failed: ${message}`, details, { cause: error });
+  }
+}
+
+/**
+ * The SDK sends SIGKILL as its last step without waiting for the exit; wait (bounded) until the pid is gone so that
+ * `close()` resolving means no process is left.
+ */
+async function reap(pid: number): Promise<void> {
+  for (let i = 0; i < 250 && isAlive(pid); i++) {
+    if (i === 0) signalQuietly(pid, "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
   }
 }
 
