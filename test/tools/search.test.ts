@@ -264,3 +264,15 @@ test("the time slicer yields to the event loop and throws AbortedError once the 
   controller.abort();
   await t.throwsAsync(slicer.tick(), { instanceOf: AbortedError });
 });
+
+test("end anchors and lookarounds at line ends behave per line, CRLF included", async (t) => {
+  const ctx = workspace(t, { "crlf.txt": "x = 3;\r\ny = 4\r\n", "end.txt": "say foo\nnext\n" });
+  t.deepEqual(
+    (await searchTool.handler({ pattern: "3;$" }, ctx)).map((m) => [m.path, m.line]),
+    [["crlf.txt", 1]],
+  );
+  t.deepEqual(
+    (await searchTool.handler({ pattern: "foo(?!\\s)" }, ctx)).map((m) => [m.path, m.line, m.column]),
+    [["end.txt", 1, 5]],
+  );
+});

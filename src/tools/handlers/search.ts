@@ -50,6 +50,18 @@ interface Matcher {
   find(line: string): number;
   /** Cheap whole-file test on raw bytes; false means the file certainly has no match. */
   mayMatch(bytes: Buffer): boolean;
+  /** Whole-text test before splitting lines; false means no line can match. */
+  mayMatchText(text: string): boolean;
+}
+
+/**
+ * Whether running the expression once over a whole file (multiline flag) can only over-report compared with
+ * running it per line: then a file it rejects has no matching line. Lookarounds can see past a newline and `$`
+ * would not match before the `\r` of a CRLF line the way a per-line match (which strips the `\r`) does, so
+ * patterns with either are always matched line by line.
+ */
+function wholeTextPrefilterIsSafe(source: string): boolean {
+  return !source.includes("$") && !/\(\?<?[=!]/.test(source);
 }
 
 function escapeRegExp(text: string): string {
@@ -61,7 +73,7 @@ function compileMatcher(args: SearchArgs): Matcher {
   if (args.literal && caseSensitive) {
     const needle = args.pattern;
     const bytes = Buffer.from(needle, "utf8");
-    return { find: (line) => line.indexOf(needle), mayMatch: (buf) => buf.includes(bytes) };
+    return { find: (line) => line.indexOf(needle), mayMatch: (buf) => buf.includes(bytes), mayMatchText: () => true };
   }
   const source = args.literal ? escapeRegExp(args.pattern) : args.pattern;
   const flags = caseSensitive ? "" : "i";
@@ -80,7 +92,12 @@ function compileMatcher(args: SearchArgs): Matcher {
       });
     }
   }
-  return { find: (line) => line.search(regex), mayMatch: () => true };
+  const whole = wholeTextPrefilterIsSafe(source) ? new RegExp(regex.source, `${regex.flags}m`) : undefined;
+  return {
+    find: (line) => line.search(regex),
+    mayMatch: () => true,
+    mayMatchText: whole ? (text) => whole.test(text) : () => true,
+  };
 }
 
 /** Cut a long line to a window that shows the match. */
@@ -118,7 +135,7 @@ function searchFile(abs: string, rel: string, matcher: Matcher, opts: SearchTool
   }
   if (loaded.kind !== "ok" || !matcher.mayMatch(loaded.bytes) || hasNulByte(loaded.bytes)) return [];
   const text = decodeUtf8(loaded.bytes);
-  if (text === null || text === "") return [];
+  if (text === null || text === "" || !matcher.mayMatchText(text)) return [];
   return matchLines(rel, text, matcher, opts.maxLineChars, limit);
 }
 
