@@ -1,0 +1,36 @@
+import test from "ava";
+import { parseToMain, parseToWorker } from "../../src/runtime/index.js";
+
+test("well-formed worker messages are accepted", (t) => {
+  t.deepEqual(parseToMain({ type: "ready" }), { type: "ready" });
+  const call = { type: "tool_call", runId: "r", callId: "c1", tool: "t", argsJson: "{}", detached: false };
+  t.deepEqual(parseToMain(call), call);
+  const done = { type: "done", runId: "r", outcome: { ok: true, json: "1" }, consoleTruncated: false, vmsCreated: 1, vmsDisposed: 0 };
+  t.deepEqual(parseToMain(done), done);
+});
+
+test("malformed worker messages are rejected", (t) => {
+  for (const bad of [
+    null,
+    "ready",
+    { type: "nope" },
+    { type: "tool_call", runId: "r", callId: "c1", tool: "t", argsJson: {}, detached: false },
+    { type: "console", runId: "r", level: "shout", text: "x", atMs: 1 },
+    { type: "done", runId: "r", outcome: { ok: false, error: { message: "x" } }, consoleTruncated: false, vmsCreated: 0, vmsDisposed: 0 },
+    { type: "done", runId: "r", outcome: { ok: true }, consoleTruncated: false, vmsCreated: 0, vmsDisposed: 0 },
+  ]) {
+    t.is(parseToMain(bad), undefined, JSON.stringify(bad));
+  }
+});
+
+test("main-thread messages are checked before the worker acts on them", (t) => {
+  const limits = { memoryBytes: 1, maxStackBytes: 1, maxToolCalls: 1, maxConsoleBytes: 1, maxResultBytes: 1 };
+  t.truthy(parseToWorker({ type: "run", runId: "r", bytecode: new Uint8Array(1), toolNames: ["a"], limits }));
+  t.is(parseToWorker({ type: "run", runId: "r", bytecode: [1], toolNames: [], limits }), undefined);
+  t.is(parseToWorker({ type: "run", runId: "r", bytecode: new Uint8Array(1), toolNames: [1], limits }), undefined);
+  t.is(parseToWorker({ type: "run", runId: "r", bytecode: new Uint8Array(1), toolNames: [], limits: { ...limits, memoryBytes: "1" } }), undefined);
+  t.truthy(parseToWorker({ type: "tool_result", runId: "r", callId: "c1", ok: true, json: "" }));
+  t.is(parseToWorker({ type: "tool_result", runId: "r", callId: "c1", ok: "yes", json: "" }), undefined);
+  t.truthy(parseToWorker({ type: "cancel", runId: "r" }));
+  t.is(parseToWorker({ type: "cancel" }), undefined);
+});
