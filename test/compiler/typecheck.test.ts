@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
@@ -133,4 +134,48 @@ test("a process that used a checker exits on its own even without close(), and p
     t.is(r.stdout, "1");
     t.is(r.stderr, "");
   }
+});
+
+test("chained messages are joined like tsc: the head, then each reason indented one level deeper", async (t) => {
+  const c = await checker(t);
+  const src = "const r = await tools.exec({ command: ['ls'] });\nconst z: { exitCode: number } = r;\nreturn z;";
+  const [d] = c.check([{ filename: "chain.ts", source: src }]);
+  t.is(
+    d?.message,
+    [
+      "Type 'ExecResult' is not assignable to type '{ exitCode: number; }'.",
+      "  Types of property 'exitCode' are incompatible.",
+      "    Type 'number | null' is not assignable to type 'number'.",
+      "      Type 'null' is not assignable to type 'number'.",
+    ].join("\n"),
+  );
+});
+
+/** Live (not zombie) child processes of this process, from /proc (Linux). */
+function liveChildren(): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) === process.pid && fields[0] !== "Z") out.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+// Serial: ava runs serial tests before the concurrent ones, so no other test starts children meanwhile.
+test.serial("the checker starts one tsgo child on first use and close() ends it", async (t) => {
+  const before = new Set(liveChildren());
+  const c = await checker(t);
+  t.deepEqual(liveChildren().filter((p) => !before.has(p)), []);
+  c.check([{ filename: "a.ts", source: "return 1;" }]);
+  const started = liveChildren().filter((p) => !before.has(p));
+  t.is(started.length, 1);
+  c.close();
+  for (let i = 0; i < 200 && liveChildren().includes(started[0]!); i++) await new Promise((r) => setTimeout(r, 10));
+  t.false(liveChildren().includes(started[0]!));
 });
