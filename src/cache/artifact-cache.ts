@@ -353,12 +353,23 @@ export class ArtifactCache {
     } else {
       this.#pending.set(hash, { hits: 1, lastUsedAt: now });
     }
-    if (this.#pending.size >= FLUSH_PENDING || now - this.#lastFlush >= FLUSH_MS) {
-      try {
-        this.#flush();
-      } catch {
-        // another process holds the write lock past busy_timeout: keep the counters and try again later
-      }
+    if (this.#pending.size >= FLUSH_PENDING || now - this.#lastFlush >= FLUSH_MS) this.#flushWithoutWaiting();
+  }
+
+  /**
+   * Opportunistic write-back on the read path: a hit must never wait up to busy_timeout for another process's write
+   * lock just to bump counters, so the wait is switched off for this one attempt; on SQLITE_BUSY the counters stay
+   * pending for the next attempt.
+   */
+  #flushWithoutWaiting(): void {
+    const timeout = this.#db.pragma("busy_timeout", { simple: true }) as number;
+    this.#db.pragma("busy_timeout = 0");
+    try {
+      this.#flush();
+    } catch {
+      // lock held elsewhere (or a transient error): counters are advisory, try again later
+    } finally {
+      this.#db.pragma(`busy_timeout = ${Number(timeout) || 0}`);
     }
   }
 

@@ -434,3 +434,24 @@ test("verify reports a damaged database file as sqliteOk false without throwing 
   t.false(result.sqliteOk);
   t.is(result.removed, 0);
 });
+
+test("hits while another connection holds the write lock are kept and written back later, and busy_timeout is restored", (t) => {
+  const file = path.join(tempDir(t), "cache.db");
+  const db = openDatabase(file);
+  t.teardown(() => db.close());
+  const clock = manualClock();
+  const cache = new ArtifactCache({ db, clock: clock.now });
+  const a = fakeArtifact("locked", 10);
+  cache.put(a);
+  const holder = new BetterSqlite3(file);
+  holder.exec("BEGIN IMMEDIATE");
+  for (let i = 0; i < 3; i++) {
+    clock.advance(5_000); // past the write-back interval: each hit attempts a write-back, which must not wait
+    t.is(cache.get(a.hash)?.level, "lru");
+  }
+  t.is(db.pragma("busy_timeout", { simple: true }), 5000);
+  holder.exec("ROLLBACK");
+  holder.close();
+  t.is(cache.list()[0]?.hits, 3);
+  cache.close();
+});
