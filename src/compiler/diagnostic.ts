@@ -30,3 +30,18 @@ export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
       (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column || a.code - b.code,
   );
 }
+
+/** `TS2345` for TypeScript's codes, `CODY9001` for the checks Cody adds (9000 and up). */
+export function diagnosticCodeLabel(code: number): string {
+  return code >= 9000 ? `CODY${code}` : `TS${code}`;
+}
+
+/**
+ * Plain text like tsc's `--pretty false`: one `file(line,col): error TS2345: message` per diagnostic (continuation
+ * lines of chained messages indented). What a model is shown when its script does not check.
+ */
+export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
+  return diagnostics
+    .map((d) => `${d.file}(${d.line},${d.column}): ${d.category} ${diagnosticCodeLabel(d.code)}: ${d.message}`)
+    .join("\n");
+}

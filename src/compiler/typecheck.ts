@@ -85,26 +85,38 @@ export class TypeChecker {
    */
   check(files: readonly CheckInput[]): Diagnostic[] {
     if (this.#closed) throw new TypeCheckerError("TypeChecker is closed");
+    if (files.length === 0) return [];
     const normalized = files.map((f) => ({ filename: f.filename, source: normalizeSource(f.source) }));
     try {
-      const snapshot = this.#update(normalized.map((f) => CHECK_PREFIX + f.source + CHECK_SUFFIX));
-      const project = snapshot.getProjects()[0];
-      if (!project) throw new TypeCheckerError("TypeScript opened no project for the scripts");
-      const program = project.program;
-      const out: Diagnostic[] = [];
-      normalized.forEach((file, i) => {
-        const path = slotPath(i);
-        const syntactic = program.getSyntacticDiagnostics(path);
-        // Like tsc: semantic errors on a file that does not parse are noise.
-        const raw = syntactic.length > 0 ? syntactic : program.getSemanticDiagnostics(path);
-        out.push(...mapDiagnostics(raw, file.filename, file.source));
-      });
-      return sortDiagnostics(out);
+      return this.#checkOnce(normalized);
     } catch (error) {
       if (error instanceof TypeCheckerError) throw error;
+      // The tsgo child died (crash, killed, OOM): start a fresh one and try once more before giving up.
       this.#reset();
+    }
+    try {
+      return this.#checkOnce(normalized);
+    } catch (error) {
+      this.#reset();
+      if (error instanceof TypeCheckerError) throw error;
       throw new TypeCheckerError(`TypeScript checker failed: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
     }
+  }
+
+  #checkOnce(normalized: CheckInput[]): Diagnostic[] {
+    const snapshot = this.#update(normalized.map((f) => CHECK_PREFIX + f.source + CHECK_SUFFIX));
+    const project = snapshot.getProjects()[0];
+    if (!project) throw new TypeCheckerError("TypeScript opened no project for the scripts");
+    const program = project.program;
+    const out: Diagnostic[] = [];
+    normalized.forEach((file, i) => {
+      const path = slotPath(i);
+      const syntactic = program.getSyntacticDiagnostics(path);
+      // Like tsc: semantic errors on a file that does not parse are noise.
+      const raw = syntactic.length > 0 ? syntactic : program.getSemanticDiagnostics(path);
+      out.push(...mapDiagnostics(raw, file.filename, file.source));
+    });
+    return sortDiagnostics(out);
   }
 
   /** Stop the `tsgo` child. Safe to call twice. */
@@ -181,7 +193,12 @@ export class TypeChecker {
     try {
       api.close();
     } catch {
-      // the child is already gone; nothing left to release
+      // api.close() stops at the first failed snapshot dispose when the child is dead; release the pipes directly.
+      try {
+        (api as unknown as { client?: { close(): void } }).client?.close();
+      } catch {
+        // nothing left to release
+      }
     }
   }
 }

@@ -179,3 +179,17 @@ test.serial("the checker starts one tsgo child on first use and close() ends it"
   for (let i = 0; i < 200 && liveChildren().includes(started[0]!); i++) await new Promise((r) => setTimeout(r, 10));
   t.false(liveChildren().includes(started[0]!));
 });
+
+test.serial("if the tsgo child dies, the next check starts a fresh one and still answers correctly", async (t) => {
+  const before = new Set(liveChildren());
+  const c = await checker(t);
+  t.is(c.check([{ filename: "a.ts", source: "const n: number = 's';\nreturn n;" }]).length, 1);
+  const [child] = liveChildren().filter((p) => !before.has(p));
+  t.truthy(child);
+  process.kill(child!, "SIGKILL");
+  for (let i = 0; i < 200 && liveChildren().includes(child!); i++) await new Promise((r) => setTimeout(r, 10));
+  const diags = c.check([{ filename: "a.ts", source: "const n: number = 's';\nreturn n;" }]);
+  t.is(diags.length, 1);
+  t.is(diags[0]?.code, 2322);
+  t.deepEqual(c.check([]), []);
+});

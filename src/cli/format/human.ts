@@ -1,15 +1,12 @@
 /** tsc-style diagnostics: `file(line,col): error TS2345: message`, then a code frame pointing at the span. */
 import { codeFrameColumns } from "@babel/code-frame";
-import type { Diagnostic } from "../../compiler/index.js";
+import { diagnosticCodeLabel, formatDiagnostics, type Diagnostic } from "../../compiler/index.js";
 
-/** `TS2345` for TypeScript's codes, `CODY9001` for the checks Cody adds (9000 and up). */
-export function diagnosticCodeLabel(code: number): string {
-  return code >= 9000 ? `CODY${code}` : `TS${code}`;
-}
+export { diagnosticCodeLabel };
 
 /** One diagnostic's heading line, exactly like tsc's `--pretty false` output. */
 export function formatHeading(d: Diagnostic): string {
-  return `${d.file}(${d.line},${d.column}): ${d.category} ${diagnosticCodeLabel(d.code)}: ${d.message}`;
+  return formatDiagnostics([d]);
 }
 
 /**
