@@ -1,0 +1,133 @@
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import test from "ava";
+import { tempWorkspace } from "../helpers/workspace.js";
+
+const CODY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/cody.js");
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cody(args: string[], opts: { cwd: string; input?: string; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void }): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CODY, ...args], { cwd: opts.cwd, env: { ...process.env, CODY_DB: "" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      opts.onStdout?.(stdout, child);
+    });
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+test("script run prints a banner, the console output and the result, and exits 0", async (t) => {
+  const cwd = tempWorkspace(t, { "notes.md": "# TODO: ship\n", "run.ts": 'const hits = await tools.search({ pattern: "TODO", include: "**/*.md" });\nconsole.log("hits:", hits.length);\nreturn hits[0]?.path;\n' });
+  const r = await cody(["script", "run", "run.ts"], { cwd });
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stderr, /▶ run\.ts {2}hash [0-9a-f]{12} {2}cache miss/);
+  t.regex(r.stderr, /tools: applyPatch, exec, glob, listDir, readFile, search, writeFile/);
+  t.regex(r.stderr, /limits: 5000 ms, 16 MB, 32 tool calls, 4 concurrent/);
+  t.is(r.stdout, 'hits: 1\n"notes.md"\n');
+});
+
+test("script run --json prints one JSON event per line from start to end", async (t) => {
+  const cwd = tempWorkspace(t, { "a.ts": 'console.log("one"); const l = await tools.listDir({ path: "." }); return l.entries.length;' });
+  const r = await cody(["script", "run", "a.ts", "--json"], { cwd });
+  t.is(r.code, 0, r.stderr);
+  const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; result?: { ok: boolean; value: unknown } });
+  t.deepEqual(events.map((e) => e.type), ["start", "console", "tool_call", "tool_result", "end"]);
+  t.is(events.at(-1)?.result?.ok, true);
+  t.is(events.at(-1)?.result?.value, 1);
+});
+
+test("script run reads the script from standard input with -", async (t) => {
+  const cwd = tempWorkspace(t);
+  const r = await cody(["script", "run", "-", "-q"], { cwd, input: "return [1, 2, 3].map((n) => n * 2);" });
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout), [2, 4, 6]);
+});
+
+test("script run exits 1 when the script throws, with the error at the TypeScript line", async (t) => {
+  const cwd = tempWorkspace(t, { "boom.ts": "const a: number = 1;\n\nthrow new TypeError(`bad ${a}`);\n" });
+  const r = await cody(["script", "run", "boom.ts", "-q"], { cwd });
+  t.is(r.code, 1);
+  t.regex(r.stderr, /ScriptRuntimeError \[CODY_SCRIPT_RUNTIME\]: TypeError: bad 1 \(boom\.ts:3:/);
+});
+
+test("script run exits 1 on a type error and runs nothing", async (t) => {
+  const cwd = tempWorkspace(t, { "t.ts": 'await tools.writeFile({ path: 1, content: "x" });\nreturn 1;\n' });
+  const r = await cody(["script", "run", "t.ts", "-q"], { cwd });
+  t.is(r.code, 1);
+  t.regex(r.stderr, /t\.ts\(1,25\): error TS2322/);
+});
+
+test("script run exits 3 when the time limit is exceeded", async (t) => {
+  const cwd = tempWorkspace(t, { "loop.ts": "while (true) {}\n" });
+  const r = await cody(["script", "run", "loop.ts", "--timeout", "300", "-q"], { cwd });
+  t.is(r.code, 3);
+  t.regex(r.stderr, /CODY_LIMIT_TIMEOUT/);
+});
+
+test("script run exits 2 for a missing file, a directory and a bad flag value", async (t) => {
+  const cwd = tempWorkspace(t, { "dir/x.txt": "" });
+  const missing = await cody(["script", "run", "nope.ts"], { cwd });
+  t.is(missing.code, 2);
+  t.regex(missing.stderr, /no such file/);
+  const dir = await cody(["script", "run", "dir"], { cwd });
+  t.is(dir.code, 2);
+  const flag = await cody(["script", "run", "x.ts", "--timeout", "soon"], { cwd });
+  t.is(flag.code, 2);
+});
+
+test("Ctrl-C aborts a running script and exits 130", async (t) => {
+  const cwd = tempWorkspace(t, { "wait.ts": 'console.log("started");\nawait tools.exec({ command: ["sleep", "20"] });\nreturn 1;\n' });
+  let sent = false;
+  const r = await cody(["script", "run", "wait.ts", "-q", "--allow", "exec", "--timeout", "30000"], {
+    cwd,
+    onStdout: (text, child) => {
+      if (!sent && text.includes("started")) {
+        sent = true;
+        // Give the exec call a moment to start, then interrupt.
+        setTimeout(() => child.kill("SIGINT"), 200);
+      }
+    },
+  });
+  t.true(sent);
+  t.is(r.code, 130, r.stderr);
+  t.regex(r.stderr, /aborting/);
+});
+
+test("script compile --approve prints the hash and script ls shows the approval", async (t) => {
+  const cwd = tempWorkspace(t, { "ok.ts": "return 1;\n", "bad.ts": "const x: string = 1;\nreturn x;\n" });
+  const ok = await cody(["script", "compile", "ok.ts", "--approve", "--by", "alice"], { cwd });
+  t.is(ok.code, 0, ok.stderr);
+  t.regex(ok.stdout, /^[0-9a-f]{64} {2}ok\.ts .*approved by alice/);
+  const bad = await cody(["script", "compile", "bad.ts"], { cwd });
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /bad\.ts\(1,7\): error TS2322/);
+  const ls = await cody(["script", "ls", "--json"], { cwd });
+  t.is(ls.code, 0, ls.stderr);
+  const rows = JSON.parse(ls.stdout) as { filename: string; approvedBy?: string }[];
+  t.deepEqual(rows.map((r) => [r.filename, r.approvedBy]), [["ok.ts", "alice"]]);
+});
+
+test("an approved script's writes run without asking under the never policy", async (t) => {
+  const cwd = tempWorkspace(t, { "w.ts": 'await tools.writeFile({ path: "out.txt", content: "hi" });\nreturn "ok";\n' });
+  const denied = await cody(["script", "run", "w.ts", "-q"], { cwd });
+  t.is(denied.code, 1);
+  t.regex(denied.stderr, /ApprovalDeniedError|CODY_APPROVAL_DENIED/);
+  await cody(["script", "compile", "w.ts", "--approve"], { cwd });
+  const allowed = await cody(["script", "run", "w.ts", "-q"], { cwd });
+  t.is(allowed.code, 0, allowed.stderr);
+  writeFileSync(path.join(cwd, "check.txt"), "");
+  t.regex(allowed.stdout, /"ok"/);
+});
