@@ -35,7 +35,6 @@ export const SCRIPT_COMPILER_OPTIONS = {
   lib: ["es2023"],
   types: [] as string[],
   module: "es2015",
-  moduleResolution: "classic",
   moduleDetection: "force",
   strict: true,
   noEmit: true,
@@ -67,6 +66,7 @@ export class TypeChecker {
   /** Wrapped text currently in each slot file (`${ROOT}/scripts/s<i>.ts`). */
   readonly #slots: string[] = [];
   #closed = false;
+  #optionsVerified = false;
 
   constructor(toolsDtsText: string) {
     this.#dtsText = toolsDtsText;
@@ -108,6 +108,14 @@ export class TypeChecker {
     const project = snapshot.getProjects()[0];
     if (!project) throw new TypeCheckerError("TypeScript opened no project for the scripts");
     const program = project.program;
+    if (!this.#optionsVerified) {
+      // A rejected option would silently weaken every check (TS7 removed some TS5 options), so fail loudly once.
+      const problems = program.getProgramDiagnostics().filter((d) => d.category === 1);
+      if (problems.length > 0) {
+        throw new TypeCheckerError(`TypeScript rejected the script compiler options: ${problems.map((d) => d.text).join("; ")}`);
+      }
+      this.#optionsVerified = true;
+    }
     const out: Diagnostic[] = [];
     normalized.forEach((file, i) => {
       const path = slotPath(i);
