@@ -39,7 +39,7 @@ export function formatScriptOutput(
 ): string {
   const parts: string[] = [];
   if (result.ok) {
-    parts.push(`ok: ${label} finished in ${result.durationMs} ms`);
+    parts.push(`ok: ${label} finished in ${Math.round(result.durationMs)} ms`);
     if (result.value === undefined) parts.push("result: undefined (nothing returned)");
     else if (typeof result.value === "string") {
       parts.push(`result (string):\n${cap(result.value, caps.maxValueChars, "; return less, e.g. a slice or a summary")}`);
@@ -48,7 +48,7 @@ export function formatScriptOutput(
     }
   } else {
     const error = result.error;
-    parts.push(`error: ${label} failed${error ? ` with ${error.code}` : ""} after ${result.durationMs} ms`);
+    parts.push(`error: ${label} failed${error ? ` with ${error.code}` : ""} after ${Math.round(result.durationMs)} ms`);
     if (error) parts.push(formatError(error));
   }
   if (warnings.length > 0) parts.push(`type-check warnings:\n${formatDiagnostics(warnings)}`);
@@ -60,7 +60,7 @@ export function formatScriptOutput(
   if (result.toolCalls.length > 0) {
     const calls = result.toolCalls.map((c) => {
       const err = c.error ? ` (${c.error.code}: ${oneLine(c.error.message, 160)})` : "";
-      return `${c.tool} ${c.outcome} ${c.ms} ms${c.detached ? " spawned" : ""}${err}`;
+      return `${c.tool} ${c.outcome} ${Math.round(c.ms)} ms${c.detached ? " spawned" : ""}${err}`;
     });
     parts.push(`tool calls (${calls.length}): ${calls.join(" · ")}`);
   }

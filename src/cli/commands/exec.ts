@@ -4,6 +4,7 @@
  * stderr; `--json` prints every event as one JSON line on stdout instead.
  * Exit codes: 0 done, 1 model/provider failure, 2 usage, 3 stopped at --max-turns, 130 aborted (Ctrl-C).
  */
+import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import {
   Agent,
@@ -43,8 +44,6 @@ export interface ExecWiring {
   store: ConversationStoreLike;
   limits: Partial<Limits>;
   workspace: string;
-  /** The config file's `provider` section, if any. */
-  providerSection: unknown;
   /** A line to print on stderr before starting (e.g. the approve-all warning). */
   warning?: string | undefined;
   close(): Promise<void>;
@@ -67,7 +66,8 @@ export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
   const { compileTypecheck } = checkModes(flags.check);
   const options = await harnessOptionsFromFlags({ ...flags, check: compileTypecheck });
   const config = await loadConfig(options.cwd);
-  const harness = await Harness.create({ ...options, config });
+  // A conversation runs one script at a time: one worker with one spare VM is enough and starts fastest.
+  const harness = await Harness.create({ ...options, config, pool: { workers: 1, vmsPerWorker: 1 } });
   try {
     const dts = await harness.toolsDts();
     let structured = 0;
@@ -86,7 +86,6 @@ export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
       store: new ConversationStore(harness.db),
       limits: harness.limits,
       workspace: harness.cwd,
-      providerSection: config["provider"],
       warning: harness.dispatcher.policy.warning,
       close: () => harness.close(),
     };
@@ -122,6 +121,20 @@ export function registerExec(parent: Command, wiring: (flags: ExecFlags) => Prom
 }
 
 async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: ExecFlags) => Promise<ExecWiring>): Promise<void> {
+  // Resolve the provider first: a missing key or bad URL fails before any worker or MCP server starts.
+  const config = await loadConfig(path.resolve(flags.cwd ?? process.cwd()));
+  const provider = createProvider(
+    resolveProviderConfig(
+      {
+        ...(flags.model !== undefined ? { model: flags.model } : {}),
+        ...(flags.baseUrl !== undefined ? { baseUrl: flags.baseUrl } : {}),
+        ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
+        ...(flags.api !== undefined ? { api: flags.api } : {}),
+      },
+      process.env,
+      config["provider"],
+    ),
+  );
   const w = await wiring(flags);
   const abort = new AbortController();
   let interrupts = 0;
@@ -135,18 +148,6 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
   const render = flags.json ? jsonRenderer() : humanRenderer();
   try {
     if (w.warning && !flags.json) process.stderr.write(`${w.warning}\n`);
-    const provider = createProvider(
-      resolveProviderConfig(
-        {
-          ...(flags.model !== undefined ? { model: flags.model } : {}),
-          ...(flags.baseUrl !== undefined ? { baseUrl: flags.baseUrl } : {}),
-          ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
-          ...(flags.api !== undefined ? { api: flags.api } : {}),
-        },
-        process.env,
-        w.providerSection,
-      ),
-    );
     const agent = new Agent({
       provider,
       executor: w.executor,
@@ -217,12 +218,12 @@ function humanRenderer(): (e: AgentEvent) => void {
         err(`   → ${e.tool}${e.detached ? " (spawned)" : ""} ${clip(JSON.stringify(e.args) ?? "", 120)}`);
         break;
       case "tool_result":
-        err(`   ← ${e.tool} ${e.outcome} ${e.ms} ms`);
+        err(`   ← ${e.tool} ${e.outcome} ${Math.round(e.ms)} ms`);
         break;
       case "script_end":
         err(
           e.ok
-            ? `── ok in ${e.durationMs ?? 0} ms${e.runId ? ` · run ${e.runId}` : ""}`
+            ? `── ok in ${Math.round(e.durationMs ?? 0)} ms${e.runId ? ` · run ${e.runId}` : ""}`
             : `── failed${e.error ? `: ${e.error.code}: ${clip(e.error.message, 200)}` : ""}`,
         );
         break;
