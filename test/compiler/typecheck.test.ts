@@ -193,3 +193,17 @@ test.serial("if the tsgo child dies, the next check starts a fresh one and still
   t.is(diags[0]?.code, 2322);
   t.deepEqual(c.check([]), []);
 });
+
+test("scripts cannot reach real files through type-level imports: the checker sees only its virtual files", async (t) => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+  const os = await import("node:os");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "cody-secret-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, "secret.ts"), 'export const secret = "hunter2-xyz";\n');
+  const c = await checker(t);
+  const src = `type T = typeof import(${JSON.stringify(path.join(dir, "secret"))});\nconst x: T = 1;\nreturn x;`;
+  const diags = c.check([{ filename: "probe.ts", source: src }]);
+  t.is(diags.length, 1);
+  t.is(diags[0]?.code, 2307);
+  t.false(JSON.stringify(diags).includes("hunter2"));
+});
