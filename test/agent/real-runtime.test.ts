@@ -1,0 +1,61 @@
+/**
+ * The loop over the production wiring (`createExecWiring`: Harness → compiler, cache, QuickJS worker pool, dispatcher)
+ * rather than the node:vm stand-in: what the model sees for real runtime errors and type errors.
+ */
+import test from "ava";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Agent, createProvider, resolveProviderConfig } from "../../src/agent/index.js";
+import { createExecWiring, type ExecWiring } from "../../src/cli/commands/exec.js";
+import { reply, startModelServer } from "./helpers/model-server.js";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const outputOf = (body: any, callId: string): string =>
+  body.input.find((i: { type: string; call_id?: string }) => i.type === "function_call_output" && i.call_id === callId)?.output ?? "";
+
+test("real runtime: a thrown error's mapped stack and a type error's diagnostics reach the model", async (t) => {
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "cody-real-"));
+  fs.writeFileSync(path.join(cwd, "data.txt"), "alpha\nbeta\n");
+  const server = await startModelServer([
+    reply({
+      text:
+        "<tool-calls>\nconst f = await tools.readFile({ path: \"data.txt\" });\nconsole.log(f.totalLines);\nconst missing: any = null;\nreturn missing.length;\n</tool-calls>\n" +
+        "<tool-calls>\nconst n: number = \"x\";\nreturn n;\n</tool-calls>",
+    }),
+    reply({ text: "<tool-calls>\nconst f = await tools.readFile({ path: \"data.txt\" });\nreturn f.content.split(\"\\n\").filter(Boolean);\n</tool-calls>" }),
+    reply({ text: "alpha and beta" }),
+  ]);
+  let wiring: ExecWiring | undefined;
+  t.teardown(async () => {
+    await wiring?.close();
+    await server.close();
+    fs.rmSync(cwd, { recursive: true, force: true });
+  });
+  wiring = await createExecWiring({ cwd, db: path.join(cwd, "cody.db"), approval: "never" });
+  const agent = new Agent({
+    provider: createProvider(resolveProviderConfig({ baseUrl: server.url, model: "m" }, {})),
+    executor: wiring.executor,
+    tools: wiring.tools,
+    toolsDts: wiring.toolsDts,
+    store: wiring.store,
+    limits: wiring.limits,
+  });
+  const result = await agent.run("list the words");
+  t.is(result.text, "alpha and beta");
+
+  const runtimeError = outputOf(server.requests[1]?.body, "tc_1_1");
+  t.regex(runtimeError, /^error: block #1 failed with CODY_SCRIPT_RUNTIME/);
+  t.regex(runtimeError, /TypeError/);
+  t.regex(runtimeError, /<tool-calls#1>:4:8/, "stack mapped to line 4 of the block");
+  t.regex(runtimeError, /console:\n2/);
+  t.regex(runtimeError, /tool calls \(1\): readFile ok/);
+
+  const typeError = outputOf(server.requests[1]?.body, "tc_1_2");
+  t.regex(typeError, /^error: block #2 failed with CODY_SCRIPT_TYPE/);
+  t.regex(typeError, /<tool-calls#2>:1:7 error TS2322: Type 'string' is not assignable to type 'number'/);
+
+  t.regex(outputOf(server.requests[2]?.body, "tc_2_1"), /result:\n\["alpha","beta"\]/);
+  const stored = wiring.store.items(result.conversationId);
+  t.true(stored.some((s) => s.item.type === "function_call_output" && typeof s.runId === "string" && s.runId.length > 0));
+});
