@@ -26,13 +26,12 @@ test("real runtime: a thrown error's mapped stack and a type error's diagnostics
     reply({ text: "<tool-calls>\nconst f = await tools.readFile({ path: \"data.txt\" });\nreturn f.content.split(\"\\n\").filter(Boolean);\n</tool-calls>" }),
     reply({ text: "alpha and beta" }),
   ]);
-  let wiring: ExecWiring | undefined;
+  const wiring: ExecWiring = await createExecWiring({ cwd, db: path.join(cwd, "cody.db"), approval: "never" });
   t.teardown(async () => {
-    await wiring?.close();
+    await wiring.close();
     await server.close();
     fs.rmSync(cwd, { recursive: true, force: true });
   });
-  wiring = await createExecWiring({ cwd, db: path.join(cwd, "cody.db"), approval: "never" });
   const agent = new Agent({
     provider: createProvider(resolveProviderConfig({ baseUrl: server.url, model: "m" }, {})),
     executor: wiring.executor,
