@@ -3,12 +3,13 @@
  * honours `.gitignore` files at every level (a deeper file's rules win, as in git), never descends through a
  * symlink, and stops promptly when its signal aborts or its consumer stops iterating.
  */
-import type { Dirent } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { CodyError } from "../errors/index.js";
 import { throwIfAborted } from "./abort.js";
+import { TimeSlicer } from "./time-slice.js";
 import { resolveInWorkspace, type ResolvedPath } from "./workspace.js";
 
 export type WalkEntryType = "file" | "dir" | "symlink" | "other";
@@ -72,13 +73,13 @@ export function isIgnored(stack: IgnoreStack, rel: string, isDir: boolean): bool
   return false;
 }
 
-async function loadGitignore(dirAbs: string, dirRel: string): Promise<IgnoreLayer | undefined> {
+function loadGitignore(dirAbs: string, dirRel: string): IgnoreLayer | undefined {
   try {
     const file = path.join(dirAbs, ".gitignore");
-    const info = await stat(file);
+    const info = statSync(file);
     if (!info.isFile() || info.size > MAX_GITIGNORE_BYTES) return undefined;
     // git matches case-sensitively unless core.ignorecase is set (it is not on Linux).
-    return { dirRel, rules: ignore({ ignorecase: false }).add(await readFile(file, "utf8")) };
+    return { dirRel, rules: ignore({ ignorecase: false }).add(readFileSync(file, "utf8")) };
   } catch {
     return undefined;
   }
@@ -100,13 +101,13 @@ function typeOf(dirent: Dirent): WalkEntryType {
  * The rules in force for the start directory: `.gitignore` files from the workspace root down to its parent.
  * When those rules ignore the start directory itself the caller asked for it explicitly, so they are dropped.
  */
-async function ancestorStack(workspaceRoot: string, startRel: string): Promise<IgnoreStack> {
+function ancestorStack(workspaceRoot: string, startRel: string): IgnoreStack {
   if (startRel === ".") return [];
   const parts = startRel.split("/");
   const stack: IgnoreLayer[] = [];
   for (let i = 0; i < parts.length; i++) {
     const dirRel = i === 0 ? "." : parts.slice(0, i).join("/");
-    const layer = await loadGitignore(path.join(workspaceRoot, ...parts.slice(0, i)), dirRel);
+    const layer = loadGitignore(path.join(workspaceRoot, ...parts.slice(0, i)), dirRel);
     if (layer) stack.push(layer);
   }
   return isIgnored(stack, startRel, true) ? [] : stack;
@@ -118,21 +119,16 @@ interface DirLevel {
   stack: IgnoreStack;
 }
 
-async function readLevel(
-  dirAbs: string,
-  dirRel: string,
-  depth: number,
-  inherited: IgnoreStack,
-): Promise<DirLevel> {
+function readLevel(dirAbs: string, dirRel: string, depth: number, inherited: IgnoreStack): DirLevel {
   let dirents: Dirent[];
   try {
-    dirents = await readdir(dirAbs, { withFileTypes: true });
+    dirents = readdirSync(dirAbs, { withFileTypes: true });
   } catch {
     // A directory that vanished or cannot be read is skipped rather than failing the whole walk.
     return { entries: [], stack: inherited };
   }
   const hasGitignore = dirents.some((d) => d.name === ".gitignore" && d.isFile());
-  const own = hasGitignore ? await loadGitignore(dirAbs, dirRel) : undefined;
+  const own = hasGitignore ? loadGitignore(dirAbs, dirRel) : undefined;
   const stack = own ? [...inherited, own] : inherited;
   const entries: WalkEntry[] = [];
   for (const dirent of dirents) {
@@ -152,7 +148,9 @@ export async function* walk(options: WalkOptions): AsyncGenerator<WalkEntry> {
   const signal = options.signal;
   const tool = options.tool ?? "walk";
   throwIfAborted(signal, tool);
-  const rootStack = await ancestorStack(options.workspaceRoot, options.start.rel);
+  // Directory reads are synchronous, in time slices like the tools' per-file work (see time-slice.ts).
+  const slicer = new TimeSlicer(signal, tool);
+  const rootStack = ancestorStack(options.workspaceRoot, options.start.rel);
   if (options.order === "breadth-first") {
     type Pending = { abs: string; rel: string; depth: number; stack: IgnoreStack };
     let current: Pending[] = [{ abs: options.start.abs, rel: options.start.rel, depth: 1, stack: rootStack }];
@@ -160,7 +158,8 @@ export async function* walk(options: WalkOptions): AsyncGenerator<WalkEntry> {
       const next: Pending[] = [];
       for (const dir of current) {
         throwIfAborted(signal, tool);
-        const level = await readLevel(dir.abs, dir.rel, dir.depth, dir.stack);
+        await slicer.tick();
+        const level = readLevel(dir.abs, dir.rel, dir.depth, dir.stack);
         for (const entry of level.entries) {
           yield entry;
           if (entry.type === "dir" && entry.depth < maxDepth) {
@@ -174,7 +173,7 @@ export async function* walk(options: WalkOptions): AsyncGenerator<WalkEntry> {
   }
   // Pre-order with an explicit stack: nested `yield*` would pass every entry through each level's generator.
   type Frame = { level: DirLevel; next: number };
-  const first = await readLevel(options.start.abs, options.start.rel, 1, rootStack);
+  const first = readLevel(options.start.abs, options.start.rel, 1, rootStack);
   const frames: Frame[] = [{ level: first, next: 0 }];
   while (frames.length > 0) {
     const frame = frames[frames.length - 1]!;
@@ -186,7 +185,8 @@ export async function* walk(options: WalkOptions): AsyncGenerator<WalkEntry> {
     yield entry;
     if (entry.type === "dir" && entry.depth < maxDepth) {
       throwIfAborted(signal, tool);
-      frames.push({ level: await readLevel(entry.abs, entry.rel, entry.depth + 1, frame.level.stack), next: 0 });
+      await slicer.tick();
+      frames.push({ level: readLevel(entry.abs, entry.rel, entry.depth + 1, frame.level.stack), next: 0 });
     }
   }
 }

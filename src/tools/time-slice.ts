@@ -1,7 +1,7 @@
 /**
  * Cooperative time slicing for tools that do many small synchronous filesystem calls. Measured on this machine,
  * reading 9,000 small page-cached files took 70–350 ms with readFileSync but 500–2,300 ms through the libuv thread
- * pool (fs.promises, concurrency 16), so search and listDir do their per-file work synchronously and give the event
+ * pool (fs.promises, concurrency 16), so the walker, search and listDir work synchronously and give the event
  * loop a turn every few milliseconds; that keeps aborts, timers and other requests responsive.
  */
 import { performance } from "node:perf_hooks";
