@@ -226,3 +226,15 @@ test("each stream has its own cap", async (t) => {
   t.is(r.stderr, `0123456789${truncationMarker(10)}`);
   t.true(r.truncated);
 });
+
+test("a timeout too large for a timer is clamped rather than firing at once", async (t) => {
+  const ctx = workspace(t);
+  const r = await execTool.handler({ command: ["echo", "ok"], timeoutMs: 1e12 }, ctx);
+  t.false(r.timedOut);
+  t.is(r.stdout, "ok\n");
+});
+
+test("an empty program name is a ToolError", async (t) => {
+  const ctx = workspace(t);
+  await t.throwsAsync(execTool.handler({ command: [""] }, ctx), { instanceOf: ToolError, message: /program/ });
+});

@@ -49,6 +49,9 @@ export const EXEC_INHERITED_ENV: readonly string[] = [
   "TZ",
 ];
 
+/** The longest delay Node's timers accept. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface ExecToolOptions {
   maxOutputBytes: number;
   defaultTimeoutMs: number;
@@ -129,7 +132,8 @@ function runProcess(args: ExecArgs, cwd: string, ctx: ToolContext, opts: ExecToo
   if (program === undefined || program === "") {
     return Promise.reject(new ToolError("exec: command must name a program", { tool: "exec" }));
   }
-  const timeoutMs = args.timeoutMs ?? opts.defaultTimeoutMs;
+  // setTimeout fires at once (and prints a warning) past 2^31-1 ms; longer timeouts mean "about 24.8 days".
+  const timeoutMs = Math.min(args.timeoutMs ?? opts.defaultTimeoutMs, MAX_TIMER_MS);
   const started = performance.now();
   return new Promise<ExecResult>((resolve, reject) => {
     if (ctx.signal.aborted) {
