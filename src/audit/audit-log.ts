@@ -25,6 +25,10 @@ export interface StartCallInput {
   args: unknown;
   /** @default Date.now() */
   startedAt?: number;
+  /** The decision, when already made (saves a write). */
+  decision?: CallDecisionInput | undefined;
+  /** The handler is about to be invoked (saves a write). */
+  handlerStarted?: boolean;
 }
 
 export interface CallDecisionInput {
@@ -157,8 +161,10 @@ export class AuditLog {
          WHERE run_id = @runId`,
       ),
       insertCall: db.prepare(
-        `INSERT INTO audit_calls (run_id, script_hash, call_id, tool, source, detached, args_digest, args_preview, started_at)
-         VALUES (@runId, @scriptHash, @callId, @tool, @source, @detached, @argsDigest, @argsPreview, @startedAt)`,
+        `INSERT INTO audit_calls (run_id, script_hash, call_id, tool, source, detached, args_digest, args_preview, started_at,
+           decision, decided_by, decision_reason, approval, approval_wait_ms, handler_started)
+         VALUES (@runId, @scriptHash, @callId, @tool, @source, @detached, @argsDigest, @argsPreview, @startedAt,
+           @decision, @decidedBy, @reason, @approval, @approvalWaitMs, @handlerStarted)`,
       ),
       decision: db.prepare(
         `UPDATE audit_calls SET decision = @decision, decided_by = @decidedBy, decision_reason = @reason,
@@ -202,7 +208,11 @@ export class AuditLog {
     });
   }
 
-  /** Write a call row (outcome `pending`) and return its id. Creates the run row if the run was not recorded. */
+  /**
+   * Write a call row (outcome `pending`) and return its id. Creates the run row if the run was not recorded. The
+   * dispatcher passes the decision and `handlerStarted` along when it already knows them, so a call that needs no
+   * approval costs two writes: this one, just before its handler starts, and `endCall`.
+   */
   startCall(input: StartCallInput): number {
     const startedAt = input.startedAt ?? Date.now();
     let digest: string;
@@ -227,6 +237,12 @@ export class AuditLog {
         argsDigest: digest,
         argsPreview: preview,
         startedAt,
+        decision: input.decision?.decision ?? null,
+        decidedBy: input.decision?.decidedBy ?? null,
+        reason: input.decision?.reason ?? null,
+        approval: input.decision?.approval ?? null,
+        approvalWaitMs: input.decision?.approvalWaitMs ?? null,
+        handlerStarted: input.handlerStarted === true ? 1 : 0,
       }).lastInsertRowid;
     });
     return Number(insert());

@@ -29,6 +29,7 @@ import type { ToolRegistry } from "../registry.js";
 import type { ToolDefinition } from "../types.js";
 import { realWorkspaceRoot } from "../workspace.js";
 import { askApprover } from "./approve.js";
+import { CallTrail } from "./trail.js";
 import { validateToolArgs } from "./validate.js";
 
 export interface ToolDispatcherOptions {
@@ -169,19 +170,18 @@ export class ToolDispatcher {
   }
 
   async #dispatch(call: Call): Promise<unknown> {
-    const started = performance.now();
-    const auditId = this.#startAudit(call);
+    const trail = new CallTrail(this.#audit, call, this.#onAuditError);
     let work: Promise<unknown> | undefined;
     try {
       if (call.signal.aborted) throw cutOff(call, call.signal.reason, false);
       const tool = this.#registry.get(call.tool);
       const args = validateToolArgs(tool, call.args);
-      await this.#approve(call, tool, args, auditId);
+      await this.#approve(call, tool, args, trail);
       if (call.signal.aborted) throw cutOff(call, call.signal.reason, false);
-      if (auditId !== undefined) this.#safely(() => this.#audit?.markHandlerStarted(auditId));
+      trail.beforeHandler();
       work = Promise.resolve().then(() => tool.handler(args, { workspaceRoot: this.workspaceRoot, signal: call.signal }));
       const result = await untilAborted(work, call);
-      this.#endAudit(auditId, "ok", started);
+      trail.end("ok");
       return result;
     } catch (error) {
       const outcome: CallOutcome =
@@ -191,11 +191,11 @@ export class ToolDispatcher {
             ? "aborted"
             : "error";
       const wrapped = error instanceof CodyError ? error : handlerFailure(call.tool, error);
-      this.#endAudit(auditId, outcome, started, wrapped, work === undefined ? "handler never started" : undefined);
+      trail.end(outcome, wrapped, work === undefined ? "handler never started" : undefined);
       if (work !== undefined && outcome === "aborted") {
         // A handler that ignored its signal may still finish: then its side effect happened, and the log says so.
         work.then(
-          () => this.#endAudit(auditId, "ok", started, undefined, "completed after the call was aborted"),
+          () => trail.end("ok", undefined, "completed after the call was aborted"),
           () => undefined,
         );
       }
@@ -204,16 +204,14 @@ export class ToolDispatcher {
   }
 
   /** Decide, ask if needed, and record the decision. Throws ApprovalDeniedError / ApprovalTimeoutError / AbortedError. */
-  async #approve(call: Call, tool: ToolDefinition, args: unknown, auditId: number | undefined): Promise<void> {
+  async #approve(call: Call, tool: ToolDefinition, args: unknown, trail: CallTrail): Promise<void> {
     const scope = call.source === "script" ? `script:${call.scriptHash ?? ""}` : "structured";
     const decision: ApprovalDecision = decide(
       { tool: tool.name, risk: tool.risk, args },
       { scriptApproved: call.scriptApproved, allowedTools: call.allowedTools, memory: this.#memory, scope },
       this.policy,
     );
-    const record = (input: CallDecisionInput) => {
-      if (auditId !== undefined) this.#safely(() => this.#audit?.recordDecision(auditId, input));
-    };
+    const record = (input: CallDecisionInput) => trail.decided(input);
     if (decision.kind === "skip") {
       record({ decision: "skip", decidedBy: decision.by, reason: decision.reason });
       return;
@@ -227,6 +225,8 @@ export class ToolDispatcher {
       record({ decision: "ask", decidedBy: "no-approver", reason });
       throw denied(call.tool, reason, "no-approver");
     }
+    record({ decision: "ask", decidedBy: "user", reason: decision.reason });
+    trail.beforeAsk();
     let asked;
     try {
       asked = await askApprover({
@@ -280,48 +280,6 @@ export class ToolDispatcher {
         throw denied(call.tool, `the approver failed: ${asked.failure ?? "unknown error"}`, "user");
       case "deny":
         throw denied(call.tool, "denied by the user", "user");
-    }
-  }
-
-  #startAudit(call: Call): number | undefined {
-    if (this.#audit === undefined) return undefined;
-    try {
-      return this.#audit.startCall({
-        runId: call.runId,
-        scriptHash: call.scriptHash,
-        callId: call.callId,
-        tool: call.tool,
-        source: call.source,
-        detached: call.detached,
-        args: call.args,
-      });
-    } catch (error) {
-      // Fail closed: a call that cannot be recorded does not run.
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ToolError(`${call.tool}: cannot record the call in the audit log (${reason}); it was not run`, {
-        tool: call.tool,
-        reason,
-      });
-    }
-  }
-
-  #endAudit(auditId: number | undefined, outcome: CallOutcome, started: number, error?: CodyError, note?: string): void {
-    if (auditId === undefined) return;
-    this.#safely(() =>
-      this.#audit?.endCall(auditId, outcome, {
-        durationMs: performance.now() - started,
-        errorCode: error?.code,
-        errorMessage: error?.message,
-        note,
-      }),
-    );
-  }
-
-  #safely(write: () => void): void {
-    try {
-      write();
-    } catch (error) {
-      this.#onAuditError?.(error);
     }
   }
 }

@@ -1,0 +1,107 @@
+/**
+ * One call's audit row, written as late as is safe: a call that needs no approval is inserted once, just before its
+ * handler starts (decision and `handler_started` included), and updated once when it settles. A call that waits for
+ * a person is inserted before the question, so a crash mid-wait still leaves a `pending` row.
+ *
+ * Writes that must succeed before a side effect (`beforeAsk`, `beforeHandler`) throw — the call is then refused
+ * (fail closed). Later writes report failures to `onError` and never change the call's result.
+ */
+import { ToolError } from "../../errors/index.js";
+import type { AuditLog, CallDecisionInput, CallOutcome, CallSource } from "../../audit/index.js";
+
+export interface TrailCall {
+  runId: string;
+  scriptHash: string | undefined;
+  callId: string;
+  tool: string;
+  source: CallSource;
+  detached: boolean;
+  args: unknown;
+}
+
+export class CallTrail {
+  readonly #audit: AuditLog | undefined;
+  readonly #call: TrailCall;
+  readonly #startedAt = Date.now();
+  readonly #started = performance.now();
+  readonly #onError: ((error: unknown) => void) | undefined;
+  #id: number | undefined;
+  #decision: CallDecisionInput | undefined;
+
+  constructor(audit: AuditLog | undefined, call: TrailCall, onError: ((error: unknown) => void) | undefined) {
+    this.#audit = audit;
+    this.#call = call;
+    this.#onError = onError;
+  }
+
+  /** Milliseconds since the call arrived. */
+  get elapsedMs(): number {
+    return performance.now() - this.#started;
+  }
+
+  /** Note the decision (written with the row, or as an update if the row exists). */
+  decided(input: CallDecisionInput): void {
+    this.#decision = input;
+    const id = this.#id;
+    if (id !== undefined) this.#safely(() => this.#audit?.recordDecision(id, input));
+  }
+
+  /** The call is about to wait for a person: its row must exist first. */
+  beforeAsk(): void {
+    this.#insert(false);
+  }
+
+  /** The handler is about to run: the row must say so before any side effect can happen. */
+  beforeHandler(): void {
+    const id = this.#id;
+    if (id === undefined) this.#insert(true);
+    else this.#safelyOrThrow(() => this.#audit?.markHandlerStarted(id));
+  }
+
+  /** Settle the row (inserting it first if the call failed before anything was written). */
+  end(outcome: CallOutcome, error?: { code: string; message: string }, note?: string): void {
+    if (this.#audit === undefined) return;
+    this.#safely(() => {
+      this.#id ??= this.#write(false);
+      this.#audit?.endCall(this.#id, outcome, {
+        durationMs: this.elapsedMs,
+        errorCode: error?.code,
+        errorMessage: error?.message,
+        note,
+      });
+    });
+  }
+
+  #insert(handlerStarted: boolean): void {
+    if (this.#audit === undefined || this.#id !== undefined) return;
+    this.#safelyOrThrow(() => {
+      this.#id = this.#write(handlerStarted);
+    });
+  }
+
+  #write(handlerStarted: boolean): number {
+    const audit = this.#audit as AuditLog;
+    return audit.startCall({ ...this.#call, startedAt: this.#startedAt, decision: this.#decision, handlerStarted });
+  }
+
+  #safely(write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      this.#onError?.(error);
+    }
+  }
+
+  /** Fail closed: a call whose start cannot be recorded does not run. */
+  #safelyOrThrow(write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ToolError(`${this.#call.tool}: cannot record the call in the audit log (${reason}); it was not run`, {
+        tool: this.#call.tool,
+        reason,
+      });
+    }
+  }
+}
