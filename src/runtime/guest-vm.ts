@@ -30,7 +30,7 @@ function silentWasi(memory: { buffer: ArrayBuffer }): Record<string, (...args: n
 }
 
 /** What the guest asks the host for; every argument is a string. */
-export type HostHandler = (op: string, args: string[]) => void;
+export type HostHandler = (op: string, args: string[]) => boolean | void;
 
 interface QuickJSInternals {
   _ownedHandles: Set<JSValueHandle>;
@@ -64,20 +64,24 @@ export class GuestVm {
 
   /** Create a VM, evaluate the prelude, and remember its memory for `reset()`. */
   static async create(options: GuestVmOptions): Promise<GuestVm> {
-    const vm = await QuickJS.create({ wasm: options.wasm, interruptHandler: options.shouldInterrupt, wasi: silentWasi });
+    // Filled in below; the host functions only run once the VM is built.
+    const ref: { self?: GuestVm } = {};
+    // The interrupt flag is per worker: only a VM that is executing a run (onHost set) may be interrupted by it, never
+    // one being created or reset in idle time while another run's stop is in progress.
+    const shouldInterrupt = options.shouldInterrupt;
+    const interruptHandler = (): boolean => ref.self?.onHost !== undefined && shouldInterrupt();
+    const vm = await QuickJS.create({ wasm: options.wasm, interruptHandler, wasi: silentWasi });
     // Touch the cached singletons so their boxes live inside the snapshot.
     void vm.global;
     void vm.undefined;
     void vm.null;
     void vm.true;
     void vm.false;
-    // Filled in below; the host functions only run once the VM is built.
-    const ref: { self?: GuestVm } = {};
     const hostFn = vm.newFunction("__cody_host", (...args: JSValueHandle[]) => {
       const strings = args.map((a) => (a.isString ? a.toString() : ""));
       const [op = "", ...rest] = strings;
-      ref.self?.onHost?.(op, rest);
-      return vm.undefined;
+      // `true` tells the prelude to stop sending this kind of request (console output past its limit).
+      return ref.self?.onHost?.(op, rest) === true ? vm.true : vm.undefined;
     });
     vm.global.setProp("__cody_host", hostFn);
     const onDebug = options.onDebug;

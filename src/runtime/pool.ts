@@ -256,7 +256,11 @@ export class ScriptPool {
         if (!slot.dead) slot.worker.postMessage(message);
       },
       interrupt: () => Atomics.store(slot.flags, 0, 1),
-      kill: () => void slot.worker.terminate(),
+      kill: () => {
+        // Retire the slot first, so nothing is dispatched to a worker that is about to die.
+        this.onLost(slot, new Error("the worker did not stop within the grace period"));
+        void slot.worker.terminate();
+      },
     };
     state.begin(channel);
     if (state.ended) slot.run = null;

@@ -26,6 +26,7 @@ export const PRELUDE_SOURCE = String.raw`(function () {
   var P = Promise, then = Promise.prototype.then;
   var create = Object.create, define = Object.defineProperty, freeze = Object.freeze, keysOf = Object.keys;
   var isFrozen = Object.isFrozen;
+  var hasOwn = Function.prototype.call.bind(Object.prototype.hasOwnProperty);
   var Err = Error, Str = String, imul = Math.imul;
 
   function field(self, key, value) {
@@ -46,6 +47,7 @@ export const PRELUDE_SOURCE = String.raw`(function () {
 
   var pending = create(null);
   var nextId = 0;
+  var consoleClosed = false;
 
   function message(e) {
     try { return e instanceof Err ? Str(e.message) : Str(e); } catch (x) { return "unknown error"; }
@@ -114,17 +116,17 @@ export const PRELUDE_SOURCE = String.raw`(function () {
     var node = root;
     for (var i = 0; i < path.length - 1; i++) {
       var key = path[i];
-      var next = node[key];
-      if (typeof next !== "object" && typeof next !== "function") { next = {}; node[key] = next; }
+      var next = hasOwn(node, key) ? node[key] : undefined;
+      if (typeof next !== "object" && typeof next !== "function") { next = {}; define(node, key, { value: next, writable: true, enumerable: true, configurable: true }); }
       node = next;
     }
     var last = path[path.length - 1];
-    var existing = node[last];
+    var existing = hasOwn(node, last) ? node[last] : undefined;
     if (existing && typeof existing === "object") {
       var ks = keysOf(existing);
       for (var j = 0; j < ks.length; j++) leaf[ks[j]] = existing[ks[j]];
     }
-    node[last] = leaf;
+    define(node, last, { value: leaf, writable: true, enumerable: true, configurable: true });
   }
 
   function deepFreeze(value) {
@@ -156,9 +158,10 @@ export const PRELUDE_SOURCE = String.raw`(function () {
     var levels = ["log", "info", "warn", "error", "debug"];
     levels.forEach(function (level) {
       c[level] = function () {
-        var parts = [];
-        for (var i = 0; i < arguments.length; i++) parts.push(format(arguments[i]));
-        host("console", level, parts.join(" "));
+        if (consoleClosed) return;
+        var text = "";
+        for (var i = 0; i < arguments.length; i++) text += (i === 0 ? "" : " ") + format(arguments[i]);
+        if (host("console", level, text) === true) consoleClosed = true;
       };
     });
     c.trace = c.debug;
@@ -173,11 +176,12 @@ export const PRELUDE_SOURCE = String.raw`(function () {
   function setup(toolNamesJson, seed) {
     pending = create(null);
     nextId = 0;
+    consoleClosed = false;
     var names = parse(toolNamesJson);
     var tools = {}, spawn = {};
     for (var i = 0; i < names.length; i++) {
       var path = Str(names[i]).split(".");
-      if (path[0] === "spawn") continue;
+      if (path[0] === "spawn" || path.indexOf("__proto__") >= 0 || path.indexOf("") >= 0) continue;
       place(tools, path, makeCall(names[i]));
       place(spawn, path, makeSpawn(names[i]));
     }

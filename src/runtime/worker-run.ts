@@ -154,13 +154,14 @@ export class WorkerRun {
   }
 
   /** Called synchronously from inside the guest. */
-  private onHost(op: string, args: string[]): void {
+  private onHost(op: string, args: string[]): boolean | void {
     if (this.finished || this.fatal) return;
     switch (op) {
       case "call":
         return this.onCall(args[0] ?? "", args[1] ?? "", args[2] ?? "", args[3] === "1");
       case "console":
-        return this.onConsole(args[0] ?? "log", args[1] ?? "");
+        this.onConsole(args[0] ?? "log", args[1] ?? "");
+        return this.consoleTruncated;
       case "done":
         return this.onDone(args[0] ?? "", args[1] ?? "");
     }

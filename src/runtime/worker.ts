@@ -45,8 +45,20 @@ async function createVm(): Promise<void> {
 const toRecycle: { vm: GuestVm; broken: boolean }[] = [];
 let recycleScheduled = false;
 
+let createFailures = 0;
+
 function replenish(): void {
-  while (ready.length + creating + toRecycle.length < init.vms + waiters.length) void createVm();
+  while (ready.length + creating + toRecycle.length < init.vms + waiters.length) {
+    createVm().then(
+      () => (createFailures = 0),
+      (error: unknown) => {
+        // The engine could not start a VM (e.g. no memory for a new instance). Retry with back-off; give up (and let
+        // the pool replace this worker) only when it keeps failing.
+        if (++createFailures > 5) throw error;
+        setTimeout(replenish, 10 * createFailures);
+      },
+    );
+  }
 }
 
 function drainRecycle(): void {
