@@ -119,3 +119,10 @@ test("an aborted call ends with AbortedError", async (t) => {
     instanceOf: AbortedError,
   });
 });
+
+test("a pattern whose base is a symlinked directory inside the workspace matches through it", async (t) => {
+  const ctx = workspace(t, { "real/a.ts": "", "real/deep/b.ts": "" });
+  fs.symlinkSync("real", path.join(ctx.workspaceRoot, "alias"));
+  t.deepEqual((await globTool.handler({ pattern: "alias/**/*.ts" }, ctx)).paths, ["real/a.ts", "real/deep/b.ts"]);
+  t.deepEqual((await globTool.handler({ pattern: "*.ts", cwd: "alias" }, ctx)).paths, ["real/a.ts"]);
+});

@@ -72,7 +72,9 @@ export function createGlobTool(options: Partial<GlobToolOptions> = {}): ToolDefi
       const baseDir = scan.isGlob ? scan.base : path.posix.dirname(pattern);
       const rest = scan.isGlob ? scan.glob : path.posix.basename(pattern);
       let base = cwd;
-      if (baseDir !== "" && baseDir !== ".") {
+      const normalizedBase = baseDir === "" ? "." : path.posix.normalize(baseDir);
+      const lexicalBase = normalizedBase === "." ? "" : normalizedBase;
+      if (lexicalBase !== "") {
         try {
           base = resolveInWorkspace(ctx.workspaceRoot, path.join(cwd.abs, baseDir));
         } catch {
@@ -92,7 +94,9 @@ export function createGlobTool(options: Partial<GlobToolOptions> = {}): ToolDefi
       });
       for await (const entry of walker) {
         if (entry.type === "dir" || entry.type === "other") continue;
-        if (!matcher(relTo(cwd, entry.rel))) continue;
+        // Match the path as the pattern spells it: the base may be a symlink to a directory elsewhere inside.
+        const below = relTo(base, entry.rel);
+        if (!matcher(lexicalBase === "" ? below : `${lexicalBase}/${below}`)) continue;
         if (entry.type === "symlink") {
           // A link counts when it leads to a file inside the workspace.
           const target = await followLinkInWorkspace(ctx.workspaceRoot, entry.rel);
