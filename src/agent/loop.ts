@@ -188,6 +188,11 @@ export class Agent {
     }
   }
 
+  /** Continue conversation `conversationId` with `prompt` (same as `run` with `conversationId`). */
+  resume(conversationId: string, prompt: string, options: Omit<RunOptions, "conversationId"> = {}): Promise<AgentResult> {
+    return this.run(prompt, { ...options, conversationId });
+  }
+
   /** One model call and the calls it asks for. Never throws: a failure comes back with what was recorded before it. */
   async #turn(
     turn: number,

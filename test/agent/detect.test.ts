@@ -155,6 +155,14 @@ test("text streams out as it arrives, holding back only a possible partial tag",
   t.deepEqual(d.finish(), []);
 });
 
+test("opening-tag attributes may be 256 characters long but not 257", (t) => {
+  const atLimit = " " + "a".repeat(255);
+  t.like(detectToolCalls(`<tool-calls${atLimit}>return 1</tool-calls>`)[0], { type: "block", attributes: "a".repeat(255) });
+  const past = `<tool-calls ${"a".repeat(256)}>return 1</tool-calls>`;
+  t.deepEqual(detectToolCalls(past), [{ type: "text", text: past }]);
+  assertSplitInvariant(t, `x<tool-calls${atLimit}>return 1</tool-calls>`);
+});
+
 test("a stray opening tag with overlong attributes is text, not a held-back tag", (t) => {
   const reply = "<tool-calls " + "a".repeat(300) + " more";
   t.deepEqual(detectToolCalls(reply), [{ type: "text", text: reply }]);

@@ -273,7 +273,7 @@ test("resume continues a stored conversation from another Agent and database con
   const stored = store2.items(first.conversationId);
   t.is(stored.find((s) => s.item.type === "function_call_output")?.runId, "run_1");
   t.is(store2.get(first.conversationId)?.turns, 2);
-  const second = await agent(server, h, "responses", { store: store2 }).run("what did I ask?", { conversationId: first.conversationId });
+  const second = await agent(server, h, "responses", { store: store2 }).resume(first.conversationId, "what did I ask?");
   t.is(second.conversationId, first.conversationId);
   t.is(second.text, "You asked about 42.");
   const input = server.requests[2]?.body.input;

@@ -304,3 +304,33 @@ test("provider config resolves flags over env over defaults and names bad fields
   t.throws(() => resolveProviderConfig({ maxRetries: -1 }, env), { message: /provider\.maxRetries.*got `-1`/ });
   t.is(resolveProviderConfig({ maxRetries: 0 }, env).maxRetries, 0);
 });
+
+for (const api of ["responses", "chat"] as const) {
+  test(`${api}: the SSE body cut at every byte of the frame carrying the tags yields the same blocks and prose`, async (t) => {
+    const { StreamingDetector, detectToolCalls, mergeText } = await import("../../src/agent/index.js");
+    const text = "Voilà — <tool-calls>\nreturn \"ünï</tool-calls>\".length; // ✓\n</TOOL-CALLS> fin";
+    const frames = api === "chat" ? chatFrames({ text, chunk: text.length }) : responsesFrames({ text, chunk: text.length });
+    const body = Buffer.from(frames.join(""), "utf8");
+    const frameStart = Buffer.byteLength(frames.slice(0, api === "chat" ? 1 : 2).join(""), "utf8");
+    const frameEnd = frameStart + Buffer.byteLength(frames[api === "chat" ? 1 : 2] ?? "", "utf8");
+    t.true(frames[api === "chat" ? 1 : 2]?.includes("tool-calls"));
+    const server = await startModelServer([]);
+    t.teardown(() => server.close());
+    const expected = detectToolCalls(text);
+    t.is(expected.filter((i) => i.type === "block").length, 1);
+    const p = provider(server, api);
+    for (let cut = frameStart; cut <= frameEnd; cut++) {
+      server.push(async (res) => {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.write(body.subarray(0, cut));
+        await new Promise((r) => setImmediate(r));
+        res.end(body.subarray(cut));
+      });
+      const d = new StreamingDetector();
+      const items = [];
+      for await (const e of p.stream(request, new AbortController().signal)) if (e.type === "text_delta") items.push(...d.push(e.delta));
+      items.push(...d.finish());
+      t.deepEqual(mergeText(items), expected, `cut at byte ${cut}`);
+    }
+  });
+}

@@ -147,7 +147,8 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
   process.on("SIGINT", onSigint);
   const render = flags.json ? jsonRenderer() : humanRenderer();
   try {
-    if (w.warning && !flags.json) process.stderr.write(`${w.warning}\n`);
+    // Loud in every mode: stderr never mixes with the JSON lines on stdout.
+    if (w.warning) process.stderr.write(`${w.warning}\n`);
     const agent = new Agent({
       provider,
       executor: w.executor,
