@@ -1,10 +1,19 @@
-/** Where the CLI gets the tool registry's specs from (the integrator adds MCP servers' tools here). */
-import { BUILTIN_SPECS, type ToolSpec } from "../../tools/index.js";
+/** Where the CLI gets the tool registry's specs from: the built-in tools plus the workspace's configured MCP servers. */
+import { loadConfig } from "../../config/index.js";
+import { BUILTIN_SPECS, McpManager, type ToolSpec } from "../../tools/index.js";
 
 /**
- * The tool specs scripts in `cwd` are checked against. For now the built-in tools only; MCP tools configured for the
- * workspace will be appended here, so every command that type-checks goes through this one function.
+ * The tool specs scripts in `cwd` are checked against. MCP servers configured in `cody.json` are started just long
+ * enough to list their tools, so `cody script check` and `cody tools dts` see exactly what `script run` exposes.
  */
-export async function loadToolSpecs(_cwd: string): Promise<ToolSpec[]> {
-  return [...BUILTIN_SPECS];
+export async function loadToolSpecs(cwd: string): Promise<ToolSpec[]> {
+  const config = await loadConfig(cwd);
+  if (Object.keys(config.mcpServers).length === 0) return [...BUILTIN_SPECS];
+  const mcp = new McpManager({ servers: config.mcpServers, cwd });
+  try {
+    const defs = await mcp.listToolDefinitions();
+    return [...BUILTIN_SPECS, ...defs.map(({ handler: _handler, ...spec }) => spec)];
+  } finally {
+    await mcp.close();
+  }
 }
