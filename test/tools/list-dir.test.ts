@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { AbortedError, PathOutsideWorkspaceError, ToolError } from "../../src/errors/index.js";
 import { createListDirTool, LIST_DIR_DEFAULT_LIMIT, listDirTool } from "../../src/tools/handlers/list-dir.js";
+import { MAX_GITIGNORE_BYTES } from "../../src/tools/fs-walk.js";
 import type { ToolContext } from "../../src/tools/types.js";
 import { realWorkspaceRoot } from "../../src/tools/workspace.js";
 
@@ -157,4 +158,20 @@ test("an aborted call ends with AbortedError", async (t) => {
   await t.throwsAsync(listDirTool.handler({ path: "." }, { ...ctx, signal: controller.signal }), {
     instanceOf: AbortedError,
   });
+});
+
+test("a .gitignore of exactly the size cap is honoured and one byte larger is not read", async (t) => {
+  const rules = "*.log\n";
+  const padding = (size: number): string => `#${"x".repeat(size - rules.length - 2)}\n${rules}`;
+  const at = workspace(t, { ".gitignore": padding(MAX_GITIGNORE_BYTES), "a.log": "", "b.txt": "" });
+  t.is(fs.statSync(path.join(at.workspaceRoot, ".gitignore")).size, MAX_GITIGNORE_BYTES);
+  t.deepEqual(
+    (await listDirTool.handler({ path: "." }, at)).entries.map((e) => e.path),
+    [".gitignore", "b.txt"],
+  );
+  const past = workspace(t, { ".gitignore": padding(MAX_GITIGNORE_BYTES + 1), "a.log": "", "b.txt": "" });
+  t.deepEqual(
+    (await listDirTool.handler({ path: "." }, past)).entries.map((e) => e.path),
+    [".gitignore", "a.log", "b.txt"],
+  );
 });
