@@ -3,6 +3,7 @@
  * CallbackApprover. An approver only answers; timeouts, pausing the run's clock and turning answers into errors are
  * the dispatcher's job.
  */
+import type { RiskClass } from "../tools/index.js";
 
 /** One question for a person. Arguments are validated, then redacted and cut (see `redact`). */
 export interface ApprovalRequest {
@@ -18,7 +19,7 @@ export interface ApprovalRequest {
   /** The tools the script may call, or undefined when it may call any. */
   allowedTools?: readonly string[] | undefined;
   tool: string;
-  risk: string;
+  risk: RiskClass;
   /** Validated arguments with secrets redacted and long strings cut. */
   args: unknown;
   /** Why the policy asks, e.g. "`exec` runs `rm -rf build`". */

@@ -65,6 +65,12 @@ test("long strings are cut with a count, at the edge and one past it", (t) => {
   t.is(redact("y".repeat(30), { maxStringLength: 10 }), `${"y".repeat(10)}… [+20 chars]`);
 });
 
+test("arrays are kept whole up to 50 items and cut past it", (t) => {
+  const fifty = Array.from({ length: 50 }, (_, i) => i);
+  t.deepEqual(redact(fifty), fifty);
+  t.deepEqual(redact([...fifty, 50]), [...fifty, "[… 1 more items]"]);
+});
+
 test("big arrays, deep nesting and cycles are elided, and the input is not changed", (t) => {
   const input: Record<string, unknown> = { list: Array.from({ length: 60 }, (_, i) => i), token: "t" };
   input["self"] = input;
