@@ -17,6 +17,7 @@ const AREAS: ReadonlyArray<{ area: string; module: string; fn: string }> = [
   { area: "cache", module: "./cache.js", fn: "benchCache" },
   { area: "runtime", module: "./runtime.js", fn: "benchRuntime" },
   { area: "search", module: "./search.js", fn: "benchSearch" },
+  { area: "harness", module: "./harness.js", fn: "benchHarness" },
 ];
 
 async function main(): Promise<void> {
