@@ -334,3 +334,17 @@ for (const api of ["responses", "chat"] as const) {
     }
   });
 }
+
+test("an error response whose body stalls is cut off after the idle timeout and still reports its status", async (t) => {
+  const server = await startModelServer([
+    async (res) => {
+      res.writeHead(500, { "content-type": "application/json" });
+      res.write("{\"error\":");
+      await delay(3000);
+      res.end("{}}");
+    },
+  ]);
+  t.teardown(() => server.close());
+  const error = await t.throwsAsync(collect(provider(server, "responses", { maxRetries: 0, idleTimeoutMs: 150 }).stream(request, new AbortController().signal)), { instanceOf: ProviderError });
+  t.is(error?.details["status"], 500);
+});

@@ -59,7 +59,7 @@ export async function* postSse(
     }
     clearTimeout(timer);
     if (!res.ok) {
-      const text = await readSnippet(res);
+      const text = await readSnippet(res, ctl, cfg.idleTimeoutMs);
       release();
       if ((RETRYABLE.has(res.status) || res.status >= 500) && attempt < cfg.maxRetries) {
         await backoff(cfg, attempt, res.status, `HTTP ${res.status}`, res.headers, signal);
@@ -69,7 +69,7 @@ export async function* postSse(
     }
     const type = res.headers.get("content-type") ?? "";
     if (!type.includes("text/event-stream")) {
-      const text = await readSnippet(res);
+      const text = await readSnippet(res, ctl, cfg.idleTimeoutMs);
       release();
       throw new ProviderError(`Model server at ${url} did not stream (content-type \`${type}\`): ${text.slice(0, 200)}`, {
         kind: "protocol",
@@ -197,12 +197,16 @@ function extractMessage(body: string): string | undefined {
   return body.trim() === "" ? undefined : body.trim().slice(0, 200);
 }
 
-async function readSnippet(res: Response): Promise<string> {
+/** The start of an error body; a server that stalls while sending it is cut off after `idleMs`. */
+async function readSnippet(res: Response, ctl: AbortController, idleMs: number): Promise<string> {
+  const timer = setTimeout(() => ctl.abort(), idleMs);
   try {
     const text = await res.text();
     return text.length > BODY_SNIPPET ? `${text.slice(0, BODY_SNIPPET)}…` : text;
   } catch {
     return "";
+  } finally {
+    clearTimeout(timer);
   }
 }
 
