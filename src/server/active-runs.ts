@@ -1,0 +1,61 @@
+/**
+ * Runs in progress on this server, by id, so `DELETE /v1/runs/:id` and shutdown can abort them and shutdown can wait
+ * for them to settle.
+ */
+import { randomUUID } from "node:crypto";
+import { AbortedError } from "../errors/index.js";
+import { ConflictError } from "./errors.js";
+
+interface Active {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export class ActiveRuns {
+  readonly #runs = new Map<string, Active>();
+
+  /**
+   * Register a run under `runId` (a new UUID when not given) and track `work` until it settles.
+   * @throws ConflictError when a run with that id is already in progress.
+   */
+  start<T>(runId: string | undefined, work: (id: string, signal: AbortSignal) => Promise<T>): { runId: string; result: Promise<T> } {
+    const id = runId ?? randomUUID();
+    if (this.#runs.has(id)) throw new ConflictError(`A run with id \`${id}\` is already in progress`, { runId: id });
+    const controller = new AbortController();
+    const result = work(id, controller.signal);
+    const entry: Active = {
+      controller,
+      done: result.then(
+        () => undefined,
+        () => undefined,
+      ),
+    };
+    this.#runs.set(id, entry);
+    void entry.done.then(() => this.#runs.delete(id));
+    return { runId: id, result };
+  }
+
+  has(runId: string): boolean {
+    return this.#runs.has(runId);
+  }
+
+  /** Abort one run; false when no run with that id is in progress. */
+  abort(runId: string, why: string): boolean {
+    const entry = this.#runs.get(runId);
+    if (!entry) return false;
+    entry.controller.abort(new AbortedError(why, { runId }));
+    return true;
+  }
+
+  /** Ids of runs in progress. */
+  ids(): string[] {
+    return [...this.#runs.keys()];
+  }
+
+  /** Abort every run and wait until all have settled. */
+  async abortAll(why: string): Promise<void> {
+    const entries = [...this.#runs.entries()];
+    for (const [id, entry] of entries) entry.controller.abort(new AbortedError(why, { runId: id }));
+    await Promise.all(entries.map(([, entry]) => entry.done));
+  }
+}

@@ -1,0 +1,24 @@
+/** What every route module gets: the harness and the server's own state. */
+import type { Logger } from "pino";
+import type { Harness } from "../harness.js";
+import type { ActiveRuns } from "./active-runs.js";
+import type { ApprovalBroker } from "./approvals.js";
+import type { ServerMetrics } from "./metrics.js";
+
+export interface ServerContext {
+  harness: Harness;
+  runs: ActiveRuns;
+  /** Present when approval requests are answered over HTTP. */
+  approvals: ApprovalBroker | undefined;
+  metrics: ServerMetrics;
+  logger: Logger | undefined;
+}
+
+/** Hono environment: the client connection's signal, captured before any middleware replaces the request. */
+export interface AppEnv {
+  Variables: {
+    clientSignal: AbortSignal;
+    /** Set by run routes so the request log names the run. */
+    runId: string | undefined;
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * `POST /v1/runs` (JSON result, or an SSE stream of RunEvents when the client accepts `text/event-stream`),
+ * `DELETE /v1/runs/:id`, `GET /v1/runs/:id`, `GET /v1/runs`.
+ *
+ * A run is tied to its request: the client disconnecting aborts it, and with it every tool call it started.
+ */
+import type { Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { streamSSE, type SSEStreamingApi } from "hono/streaming";
+import { serializeError } from "../../errors/index.js";
+import type { RunEvent, RunResult } from "../../runtime/index.js";
+import { queryInt, readJsonObject } from "../body.js";
+import type { AppEnv, ServerContext } from "../context.js";
+import { NotFoundError } from "../errors.js";
+import { parseRunRequest, type RunRequest } from "../run-request.js";
+import { statusForRun } from "../status.js";
+import type { Artifact } from "../../compiler/index.js";
+
+type Emit = (event: string, data: unknown) => void;
+
+/** A result for a run the pool refused or that failed outside the script (queue full, pool closed). */
+function refused(runId: string, hash: string, error: unknown): RunResult {
+  return {
+    runId,
+    ok: false,
+    error: serializeError(error),
+    console: [],
+    consoleTruncated: false,
+    toolCalls: [],
+    abortedCalls: [],
+    durationMs: 0,
+    hash,
+    cache: "hit",
+  };
+}
+
+function wantsEventStream(c: Context): boolean {
+  return (c.req.header("accept") ?? "").toLowerCase().includes("text/event-stream");
+}
+
+/** Write SSE messages strictly in the order they were emitted, without making the run wait for the socket. */
+function serialWriter(stream: SSEStreamingApi): { emit: Emit; flushed(): Promise<void> } {
+  let chain = Promise.resolve();
+  return {
+    emit(event, data) {
+      chain = chain.then(() => stream.writeSSE({ event, data: JSON.stringify(data) }));
+    },
+    flushed: () => chain,
+  };
+}
+
+export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
+  const { harness, runs } = ctx;
+
+  /** Run the request to its end; never rejects (refusals come back as ok: false results with an end event). */
+  async function execute(req: RunRequest, artifact: Artifact | undefined, runId: string, signal: AbortSignal, onEvent: (e: RunEvent) => void): Promise<RunResult> {
+    const opts = { runId, signal, onEvent, limits: req.limits, allowedTools: req.allowedTools };
+    let result: RunResult;
+    try {
+      result = artifact ? await harness.runArtifact(artifact, opts, "hit") : await harness.run(req.input ?? { source: "" }, opts);
+    } catch (error) {
+      result = refused(runId, artifact?.hash ?? "", error);
+      onEvent({ type: "end", result });
+    }
+    ctx.metrics.observeRun(result);
+    ctx.logger?.info({ runId, ok: result.ok, code: result.error?.code, ms: Math.round(result.durationMs), cache: result.cache }, "run finished");
+    return result;
+  }
+
+  app.post("/v1/runs", async (c) => {
+    const req = parseRunRequest(await readJsonObject(c), harness);
+    let artifact: Artifact | undefined;
+    if (req.hash !== undefined) {
+      artifact = harness.cache.get(req.hash)?.artifact;
+      if (!artifact) throw new NotFoundError(`No compiled artifact with hash \`${req.hash}\` (compile it first)`, { kind: "artifact", id: req.hash });
+    }
+    const clientSignal = c.get("clientSignal");
+
+    if (!wantsEventStream(c)) {
+      const { runId, result } = runs.start(req.runId, (id, signal) =>
+        execute(req, artifact, id, AbortSignal.any([signal, clientSignal]), () => {}),
+      );
+      c.set("runId", runId);
+      const done = await result;
+      return c.json(done, statusForRun(done) as ContentfulStatusCode);
+    }
+
+    // Register before streaming so a DELETE right after the start event finds the run.
+    let writer: ReturnType<typeof serialWriter> | undefined;
+    const early: [string, unknown][] = [];
+    const emit: Emit = (event, data) => (writer ? writer.emit(event, data) : early.push([event, data]));
+    let unsubscribe = (): void => {};
+    const { runId, result } = runs.start(req.runId, (id, signal) => {
+      unsubscribe = ctx.approvals?.subscribe((r) => r.runId === id && emit("approval_request", r)) ?? unsubscribe;
+      return execute(req, artifact, id, AbortSignal.any([signal, clientSignal]), (e) => emit(e.type, e));
+    });
+    c.set("runId", runId);
+    c.header("X-Cody-Run-Id", runId);
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(() => {
+        runs.abort(runId, "The client disconnected");
+      });
+      writer = serialWriter(stream);
+      for (const [event, data] of early.splice(0)) writer.emit(event, data);
+      try {
+        await result;
+      } finally {
+        unsubscribe();
+      }
+      await writer.flushed();
+    });
+  });
+
+  app.delete("/v1/runs/:id", (c) => {
+    const id = c.req.param("id");
+    if (!runs.abort(id, "Aborted by DELETE /v1/runs/:id")) {
+      throw new NotFoundError(`No run \`${id}\` is in progress`, { kind: "run", id });
+    }
+    return c.json({ runId: id, aborted: true }, 202);
+  });
+
+  app.get("/v1/runs/:id", (c) => {
+    const id = c.req.param("id");
+    const record = harness.audit.getRun(id);
+    if (!record) throw new NotFoundError(`No run \`${id}\` in the audit log`, { kind: "run", id });
+    return c.json({ ...record, active: runs.has(id) });
+  });
+
+  app.get("/v1/runs", (c) => {
+    const limit = queryInt(c.req.query("limit"), "limit", 20, 1000);
+    return c.json({ runs: harness.audit.listRuns(limit), active: runs.ids() });
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * `POST /v1/runs` bodies: a script (`source`) or a precompiled artifact (`hash`), optional limits that may only
+ * tighten the server's own, an optional allow-list of tools, and an optional client-chosen run id (so a client
+ * waiting for a JSON result can still `DELETE` the run).
+ */
+import { InvalidOptionError } from "../errors/index.js";
+import type { Harness, ScriptInput } from "../harness.js";
+import { normalizeLimits, type Limits } from "../limits.js";
+import { optionalObject, optionalString, optionalStringArray, requireString, type JsonObject } from "./body.js";
+import { BadRequestError } from "./errors.js";
+
+export interface RunRequest {
+  /** The script to run, or undefined when running by `hash`. */
+  input?: ScriptInput;
+  hash?: string;
+  limits?: Partial<Limits>;
+  allowedTools?: string[];
+  runId?: string;
+}
+
+const RUN_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** The cache's key alphabet (content hashes are 64 hex digits). */
+const HASH = /^[A-Za-z0-9:_.+-]{1,256}$/;
+
+/** Limits from a request: known keys, valid values, and none above the server's own. */
+export function parseRequestLimits(raw: JsonObject | undefined, server: Limits): Partial<Limits> | undefined {
+  if (raw === undefined) return undefined;
+  normalizeLimits({ ...server, ...(raw as Partial<Limits>) });
+  const limits = raw as Partial<Limits>;
+  for (const [key, value] of Object.entries(limits) as [keyof Limits, number][]) {
+    if (value > server[key]) {
+      throw new InvalidOptionError(
+        `\`limits.${key}\` may only lower the server's limit of ${server[key]}, got \`${value}\``,
+        { path: `limits.${key}`, value },
+      );
+    }
+  }
+  return limits;
+}
+
+export function parseRunRequest(body: JsonObject, harness: Harness): RunRequest {
+  const hasSource = body["source"] !== undefined;
+  const hasHash = body["hash"] !== undefined;
+  if (hasSource === hasHash) {
+    throw new BadRequestError("Give exactly one of `source` (a script) or `hash` (a compiled artifact)", {
+      path: hasSource ? "hash" : "source",
+    });
+  }
+  const out: RunRequest = {};
+  if (hasSource) {
+    const filename = optionalString(body, "filename");
+    out.input = { source: requireString(body, "source"), ...(filename !== undefined ? { filename } : {}) };
+  } else {
+    const hash = requireString(body, "hash");
+    if (!HASH.test(hash)) throw new BadRequestError(`\`hash\` must be 64 lowercase hex digits, got \`${hash.slice(0, 80)}\``, { path: "hash" });
+    out.hash = hash;
+  }
+  const limits = parseRequestLimits(optionalObject(body, "limits"), harness.limits);
+  if (limits) out.limits = limits;
+  const allowedTools = optionalStringArray(body, "allowedTools");
+  if (allowedTools) {
+    const known = new Set(harness.toolNames());
+    const unknown = allowedTools.filter((t) => !known.has(t));
+    if (unknown.length > 0) {
+      throw new BadRequestError(`\`allowedTools\` names unknown tools: ${unknown.join(", ")}`, { path: "allowedTools", unknown });
+    }
+    out.allowedTools = allowedTools;
+  }
+  const runId = optionalString(body, "runId");
+  if (runId !== undefined) {
+    if (!RUN_ID.test(runId)) {
+      throw new BadRequestError(`\`runId\` must be 1-128 characters of A-Z a-z 0-9 . _ : -, got \`${runId.slice(0, 80)}\``, { path: "runId" });
+    }
+    out.runId = runId;
+  }
+  return out;
+}
