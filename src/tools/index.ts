@@ -23,6 +23,10 @@ export { createListDirTool, listDirTool, LIST_DIR_DEFAULT_DEPTH, LIST_DIR_DEFAUL
 export { createGlobTool, globTool, GLOB_MAX_RESULTS } from "./handlers/glob.js";
 export { createSearchTool, searchTool, SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT, SEARCH_MAX_FILE_BYTES, SEARCH_MAX_LINE_CHARS } from "./handlers/search.js";
 export { walk, isIgnored, followLinkInWorkspace } from "./fs-walk.js";
+export { MAX_GITIGNORE_BYTES } from "./fs-walk.js";
+export { BINARY_SNIFF_BYTES } from "./text-file.js";
+export { TIME_SLICE_MS } from "./time-slice.js";
+export { truncationMarker } from "./handlers/exec.js";
 export { isInsideRoot } from "./workspace.js";
 export type { ExecArgs, ExecResult, ExecToolOptions } from "./handlers/exec.js";
 export type { ReadFileArgs, ReadFileResult, ReadFileToolOptions } from "./handlers/read-file.js";
