@@ -63,6 +63,8 @@ export class ScriptPool {
   private readyResolve!: () => void;
   private readyReject!: (error: Error) => void;
   private startupFailures = 0;
+  /** Set when workers cannot start at all; every run is then refused with it. */
+  private broken: CodyError | undefined;
   private runCount = 0;
   private failures = 0;
   private restarts = 0;
@@ -84,7 +86,10 @@ export class ScriptPool {
         if (this.closed) return;
         for (let i = 0; i < this.options.workers; i++) this.spawn(i);
       },
-      (error: unknown) => this.readyReject(error instanceof Error ? error : new Error(String(error))),
+      (error: unknown) => {
+        const why = error instanceof Error ? error.message : String(error);
+        this.fail(new WorkerCrashedError(`The QuickJS engine could not be loaded: ${why}`, { reason: why }));
+      },
     );
   }
 
@@ -99,6 +104,7 @@ export class ScriptPool {
    */
   run(artifact: Artifact, opts: RunOptions): Promise<RunResult> {
     if (this.closed) return Promise.reject(new PoolClosedError("The script pool is closed"));
+    if (this.broken) return Promise.reject(this.broken);
     let state: RunState;
     try {
       validateRunOptions(opts);
@@ -236,13 +242,17 @@ export class ScriptPool {
     if (run) run.onWorkerLost(this.crashError(error));
     if (this.closed) return;
     if (!slot.ready && ++this.startupFailures >= MAX_STARTUP_FAILURES) {
-      const fatal = new WorkerCrashedError(`Script workers fail to start: ${error.message}`, { reason: error.message });
-      this.readyReject(fatal);
-      for (const state of this.queue.splice(0)) state.failEarly(fatal);
-      return;
+      return this.fail(new WorkerCrashedError(`Script workers fail to start: ${error.message}`, { reason: error.message }));
     }
     this.restarts++;
     this.spawn(slot.index);
+  }
+
+  /** The pool cannot work at all: refuse everything from now on. */
+  private fail(error: CodyError): void {
+    this.broken = error;
+    this.readyReject(error);
+    for (const state of this.queue.splice(0)) state.failEarly(error);
   }
 
   private crashError(error: Error): CodyError {

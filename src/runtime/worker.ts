@@ -19,6 +19,7 @@ let vmsCreated = 0;
 let vmsDisposed = 0;
 const runs = new Map<string, WorkerRun>();
 const cancelledEarly = new Set<string>();
+const waitingForVm = new Set<string>();
 
 const shouldInterrupt = (): boolean => Atomics.load(flags, 0) !== 0;
 
@@ -111,7 +112,13 @@ function finish(run: WorkerRun, outcome: RunOutcome, consoleTruncated: boolean):
 
 async function startRun(message: Extract<ReturnType<typeof parseToWorker>, { type: "run" }>): Promise<void> {
   const taken = takeVm();
-  const vm = taken instanceof GuestVm ? taken : await taken;
+  let vm: GuestVm;
+  if (taken instanceof GuestVm) vm = taken;
+  else {
+    waitingForVm.add(message.runId);
+    vm = await taken;
+    waitingForVm.delete(message.runId);
+  }
   if (cancelledEarly.delete(message.runId)) {
     recycle(vm, false);
     post({
@@ -144,7 +151,8 @@ port.on("message", (data: unknown) => {
     case "cancel": {
       const run = runs.get(message.runId);
       if (run) run.cancel();
-      else cancelledEarly.add(message.runId);
+      // A run still waiting for a VM is cancelled when it gets one; a cancel that crossed `done` is stale.
+      else if (waitingForVm.has(message.runId)) cancelledEarly.add(message.runId);
       return;
     }
   }

@@ -181,3 +181,14 @@ test("metrics count runs and failures", async (t) => {
     await p.close();
   }
 });
+
+test("runs submitted before the pool is ready wait for it and complete", async (t) => {
+  const p = new ScriptPool({ workers: 1, vmsPerWorker: 1 });
+  try {
+    const a = await artifact("return await tools.echo({ n: 1 })");
+    const results = await Promise.all([1, 2, 3].map(() => p.run(a, { invokeTool: echo, toolNames: ["echo"] })));
+    t.true(results.every((r) => r.ok));
+  } finally {
+    await p.close();
+  }
+});

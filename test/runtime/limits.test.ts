@@ -1,4 +1,5 @@
 import test from "ava";
+import { TimeoutError, deserializeError } from "../../src/errors/index.js";
 import { ScriptPool } from "../../src/runtime/index.js";
 import { artifact, echo, gate, sleep } from "./helpers.js";
 
@@ -21,6 +22,7 @@ test("a busy loop is stopped at the deadline with TimeoutError { limitMs }", asy
   t.false(r.ok);
   t.is(r.error?.code, "CODY_LIMIT_TIMEOUT");
   t.deepEqual(r.error?.details, { limitMs: 200 });
+  t.true(deserializeError(r.error!) instanceof TimeoutError, "the wire error is rebuilt as its class");
   const next = await pool.run(await artifact("return 'alive'"), { invokeTool: echo, toolNames: [] });
   t.is(next.value, "alive");
 });
