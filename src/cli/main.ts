@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { CodyError } from "../errors/index.js";
+import { isLimitError } from "../harness.js";
 import { EXIT } from "./exit-codes.js";
 import { registerScriptCheck } from "./commands/script-check.js";
 import { registerScriptCompile } from "./commands/script-compile.js";
@@ -14,6 +15,17 @@ import { registerCache } from "./commands/cache.js";
 import { registerRuns } from "./commands/runs.js";
 import { registerExec } from "./commands/exec.js";
 import { registerServe } from "./commands/serve.js";
+
+/** Errors that mean "the command could not be carried out as given" (flags, files, config, database): exit 2. */
+const USAGE_CODES = new Set([
+  "CODY_USAGE",
+  "CODY_INVALID_OPTION",
+  "CODY_CONFIG_INVALID",
+  "CODY_SCRIPT_READ",
+  "CODY_SCRIPT_ENCODING",
+  "CODY_SCRIPT_EMPTY",
+  "CODY_CACHE",
+]);
 
 export function buildProgram(): Command {
   const program = new Command("cody")
@@ -47,7 +59,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (error instanceof CodyError) {
       process.stderr.write(`cody: ${error.name}: ${error.message}\n`);
-      process.exitCode = error.code === "CODY_USAGE" || error.code.startsWith("CODY_SCRIPT_READ") ? EXIT.usage : EXIT.failed;
+      process.exitCode = USAGE_CODES.has(error.code) ? EXIT.usage : isLimitError(error) ? EXIT.limit : EXIT.failed;
       return;
     }
     process.stderr.write(`cody: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
