@@ -228,7 +228,7 @@ export class Harness {
   async compile(input: ScriptInput, opts: { approveBy?: string | undefined } = {}): Promise<PrepareResult> {
     const prepared = await this.prepare(input);
     if (prepared.artifact && opts.approveBy !== undefined) {
-      return { ...prepared, artifact: this.cache.approve(prepared.hash, opts.approveBy) };
+      return { ...prepared, artifact: this.cache.approve(prepared.artifact.hash, opts.approveBy) };
     }
     return prepared;
   }
