@@ -6,10 +6,8 @@
  * Cancellation: `signal` cancels the model stream, the running script (and its tool calls) and any structured call.
  * Each turn has its own `turnSignal`, aborted when the turn ends, which stops calls spawned by its scripts.
  */
-import { createHash } from "node:crypto";
-import { AbortedError, CodyError, InvalidOptionError, UsageError, serializeError } from "../errors/index.js";
+import { AbortedError, InvalidOptionError, UsageError } from "../errors/index.js";
 import type { Limits } from "../limits.js";
-import type { RunResult } from "../runtime/contract.js";
 import {
   SCRIPT_CALL_NAME,
   type AgentEvent,
@@ -20,20 +18,14 @@ import {
   type Usage,
 } from "./contract.js";
 import { StreamingDetector, type DetectorItem } from "./detect/streaming.js";
-import {
-  DEFAULT_OUTPUT_CAPS,
-  formatBlockedByCheck,
-  formatFunctionOutput,
-  formatNotRun,
-  formatScriptOutput,
-  type OutputCaps,
-} from "./output.js";
+import { DEFAULT_OUTPUT_CAPS, formatNotRun, type OutputCaps } from "./output.js";
 import { buildSystemPrompt } from "./prompt.js";
 import type { ModelProvider } from "./providers/types.js";
+import { runBlock, type CheckMode, type PendingCall } from "./run-block.js";
+import { runFunction } from "./run-function.js";
 import { MemoryConversationStore, type ConversationStoreLike } from "./store.js";
 
-/** `off`: just run. `warn`: type-check first, run anyway, include warnings. `block`: do not run a script with errors. */
-export type CheckMode = "off" | "warn" | "block";
+export type { CheckMode } from "./run-block.js";
 
 export interface AgentOptions {
   provider: ModelProvider;
@@ -78,11 +70,6 @@ export interface AgentResult {
 /** Default and bounds of `maxTurns`. */
 export const DEFAULT_MAX_TURNS = 20;
 
-interface PendingCall {
-  call: Extract<ConversationItem, { type: "function_call" }>;
-  output?: string;
-  runId?: string;
-}
 
 export class Agent {
   readonly #opts: AgentOptions;
@@ -249,7 +236,17 @@ export class Agent {
         emit({ type: "block_error", callId: pending.call.call_id, index: item.index, kind: item.kind, message: item.message });
         return;
       }
-      chain = chain.then(() => this.#runBlock(pending, item, cancel.signal, turnEnd.signal, emit, turn));
+      chain = chain.then(() =>
+        runBlock(pending, item, {
+          executor: this.#opts.executor,
+          check: this.#check,
+          caps: this.#caps,
+          signal: cancel.signal,
+          turnSignal: turnEnd.signal,
+          turn,
+          emit,
+        }),
+      );
     };
 
     try {
@@ -267,7 +264,7 @@ export class Agent {
       await chain;
       for (const pending of functions) {
         if (cancel.signal.aborted) break;
-        await this.#runFunction(pending, cancel.signal, emit);
+        await runFunction(pending, this.#opts.tools, { signal: cancel.signal, caps: this.#caps, emit });
       }
     } catch (error) {
       failure = error;
@@ -299,103 +296,6 @@ export class Agent {
       ...(usage ? { usage } : {}),
       ...(failure !== undefined ? { failure } : {}),
     };
-  }
-
-  async #runBlock(
-    pending: PendingCall,
-    block: Extract<DetectorItem, { type: "block" }>,
-    signal: AbortSignal,
-    turnSignal: AbortSignal,
-    emit: (e: AgentEvent) => void,
-    turn: number,
-  ): Promise<void> {
-    const callId = pending.call.call_id;
-    const label = `block #${block.index}`;
-    const filename = `<tool-calls#${block.index}>`;
-    const executor = this.#opts.executor;
-    emit({
-      type: "script_start",
-      turn,
-      callId,
-      index: block.index,
-      filename,
-      sourceHash: createHash("sha256").update(block.source).digest("hex").slice(0, 16),
-      tools: executor.toolNames(),
-      source: block.source,
-    });
-    if (signal.aborted) {
-      pending.output = formatNotRun(`${label} was not run: the turn was cancelled`);
-      emit({ type: "script_end", callId, index: block.index, ok: false, output: pending.output });
-      return;
-    }
-    let warnings: Awaited<ReturnType<ScriptExecutor["checkScript"]>> = [];
-    try {
-      if (this.#check !== "off") {
-        const diagnostics = await executor.checkScript(block.source, filename);
-        const blocked = this.#check === "block" && diagnostics.some((d) => d.category === "error");
-        if (diagnostics.length > 0) emit({ type: "diagnostics", callId, diagnostics, blocked });
-        if (blocked) {
-          pending.output = formatBlockedByCheck(label, diagnostics, this.#caps);
-          emit({ type: "script_end", callId, index: block.index, ok: false, output: pending.output });
-          return;
-        }
-        warnings = diagnostics;
-      }
-      const result: RunResult = await executor.runScript(block.source, {
-        filename,
-        signal,
-        turnSignal,
-        onEvent: (e) => {
-          if (e.type === "console") emit({ type: "console", callId, entry: e.entry });
-          else if (e.type === "tool_call") emit({ type: "tool_call", callId, id: e.id, tool: e.tool, args: e.args, detached: e.detached });
-          else if (e.type === "tool_result") emit({ type: "tool_result", callId, id: e.id, tool: e.tool, ok: e.ok, ms: e.ms, outcome: e.outcome });
-        },
-      });
-      pending.output = formatScriptOutput(label, result, this.#caps, warnings);
-      pending.runId = result.runId;
-      emit({
-        type: "script_end",
-        callId,
-        index: block.index,
-        ok: result.ok,
-        runId: result.runId,
-        hash: result.hash,
-        durationMs: result.durationMs,
-        ...(result.error ? { error: result.error } : {}),
-        output: pending.output,
-      });
-    } catch (error) {
-      const serialized = serializeError(error);
-      pending.output = formatNotRun(`${label} could not be run`, serialized);
-      emit({ type: "script_end", callId, index: block.index, ok: false, error: serialized, output: pending.output });
-    }
-  }
-
-  async #runFunction(pending: PendingCall, signal: AbortSignal, emit: (e: AgentEvent) => void): Promise<void> {
-    const { call_id: callId, name } = pending.call;
-    let args: unknown;
-    try {
-      args = pending.call.arguments.trim() === "" ? {} : JSON.parse(pending.call.arguments);
-    } catch (error) {
-      emit({ type: "function_call", callId, name, args: pending.call.arguments });
-      pending.output = formatFunctionOutput({
-        ok: false,
-        error: serializeError(new UsageError(`The arguments of \`${name}\` are not valid JSON: ${(error as Error).message}`, { tool: name })),
-      });
-      emit({ type: "function_result", callId, name, ok: false, output: pending.output });
-      return;
-    }
-    emit({ type: "function_call", callId, name, args });
-    const caller = this.#opts.tools;
-    try {
-      if (!caller) throw new CodyError("CODY_TOOL_NOT_FOUND", `No structured tools are available; \`${name}\` cannot be called`, { tool: name });
-      const value = await caller.call(name, args, signal);
-      pending.output = formatFunctionOutput({ ok: true, value }, this.#caps);
-      emit({ type: "function_result", callId, name, ok: true, output: pending.output });
-    } catch (error) {
-      pending.output = formatFunctionOutput({ ok: false, error: serializeError(error) }, this.#caps);
-      emit({ type: "function_result", callId, name, ok: false, output: pending.output });
-    }
   }
 }
 
