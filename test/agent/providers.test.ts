@@ -348,3 +348,17 @@ test("an error response whose body stalls is cut off after the idle timeout and 
   const error = await t.throwsAsync(collect(provider(server, "responses", { maxRetries: 0, idleTimeoutMs: 150 }).stream(request, new AbortController().signal)), { instanceOf: ProviderError });
   t.is(error?.details["status"], 500);
 });
+
+test("the config file's provider section sits below flags and environment, and may not hold a key", (t) => {
+  const file = { api: "chat", baseUrl: "http://127.0.0.1:9/v1", model: "file-model", apiKeyEnv: "FILE_KEY", maxRetries: 1 };
+  const fromFile = resolveProviderConfig({}, { FILE_KEY: "sk-file" }, file);
+  t.like(fromFile, { api: "chat", baseUrl: "http://127.0.0.1:9/v1", model: "file-model", apiKey: "sk-file", maxRetries: 1 });
+  const envWins = resolveProviderConfig({}, { FILE_KEY: "sk-file", CODY_MODEL: "env-model", CODY_BASE_URL: "http://localhost:1/v1" }, file);
+  t.like(envWins, { model: "env-model", baseUrl: "http://localhost:1/v1" });
+  const flagsWin = resolveProviderConfig({ model: "flag-model", api: "responses" }, { FILE_KEY: "sk-file", CODY_MODEL: "env-model" }, file);
+  t.like(flagsWin, { model: "flag-model", api: "responses" });
+  t.throws(() => resolveProviderConfig({}, {}, { apiKey: "sk-secret" }), { message: /provider\.apiKey.*apiKeyEnv/ });
+  t.throws(() => resolveProviderConfig({}, {}, { modle: "typo" }), { message: /Unknown field `provider\.modle`/ });
+  t.throws(() => resolveProviderConfig({}, {}, { model: 5 }), { message: /provider\.model.*got `5`/ });
+  t.throws(() => resolveProviderConfig({}, {}, "chat"), { message: /`provider` section must be an object/ });
+});
