@@ -40,10 +40,21 @@ export async function loadFile(abs: string, maxBytes: number): Promise<LoadedFil
   }
 }
 
-/** loadFile done with synchronous calls; see time-slice.ts for why search uses it. */
-export function loadFileSync(abs: string, maxBytes: number): LoadedFile {
+/**
+ * loadFile done with synchronous calls; see time-slice.ts for why search uses it. With `scratch`, a file that fits
+ * in it is read with one `read` and no `fstat` (the walker already said it is a regular file; a race that swaps in
+ * something else is caught when the first read fills the buffer), and the returned bytes live in `scratch`, valid
+ * only until the next call.
+ */
+export function loadFileSync(abs: string, maxBytes: number, scratch?: Buffer): LoadedFile {
   const fd = openSync(abs, OPEN_FLAGS);
   try {
+    if (scratch && scratch.length > 0) {
+      const first = readSync(fd, scratch, 0, scratch.length, 0);
+      if (first < scratch.length) {
+        return first > maxBytes ? { kind: "too-large", size: first } : { kind: "ok", bytes: scratch.subarray(0, first) };
+      }
+    }
     const stat = fstatSync(fd);
     if (!stat.isFile()) return { kind: "not-file", isDirectory: stat.isDirectory() };
     if (stat.size > maxBytes) return { kind: "too-large", size: stat.size };

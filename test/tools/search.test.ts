@@ -276,3 +276,19 @@ test("end anchors and lookarounds at line ends behave per line, CRLF included", 
     [["end.txt", 1, 5]],
   );
 });
+
+test("files larger than one read buffer are searched to their end", async (t) => {
+  const line = "filler line of text\n";
+  const big = line.repeat(Math.ceil((200 * 1024) / line.length)) + "needle at the end\n";
+  const exact = "x".repeat(64 * 1024 - "needle\n".length) + "needle\n";
+  const ctx = workspace(t, { "big.txt": big, "exact.txt": exact });
+  t.is(Buffer.byteLength(exact), 64 * 1024);
+  const r = await searchTool.handler({ pattern: "needle" }, ctx);
+  t.deepEqual(
+    r.map((m) => [m.path, m.line]),
+    [
+      ["big.txt", big.split("\n").length - 1],
+      ["exact.txt", 1],
+    ],
+  );
+});

@@ -126,10 +126,20 @@ function matchLines(rel: string, text: string, matcher: Matcher, maxLineChars: n
   return out;
 }
 
-function searchFile(abs: string, rel: string, matcher: Matcher, opts: SearchToolOptions, limit: number): SearchMatch[] {
+/** Most source files fit in one read of this size, which then needs no fstat and no allocation. */
+const SCRATCH_BYTES = 64 * 1024;
+
+function searchFile(
+  abs: string,
+  rel: string,
+  matcher: Matcher,
+  opts: SearchToolOptions,
+  limit: number,
+  scratch?: Buffer,
+): SearchMatch[] {
   let loaded;
   try {
-    loaded = loadFileSync(abs, opts.maxFileBytes);
+    loaded = loadFileSync(abs, opts.maxFileBytes, scratch);
   } catch {
     return []; // vanished, unreadable, or swapped for a symlink since the walk saw it
   }
@@ -196,8 +206,9 @@ export function createSearchTool(options: Partial<SearchToolOptions> = {}): Tool
       // trees that is several times faster than the thread pool, and results come out in walk order for free.
       const results: SearchMatch[] = [];
       const slicer = new TimeSlicer(ctx.signal, "search");
+      const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
       for await (const [abs, rel] of filesUnder(ctx.workspaceRoot, start, include, ctx.signal)) {
-        for (const m of searchFile(abs, rel, matcher, opts, limit - results.length)) results.push(m);
+        for (const m of searchFile(abs, rel, matcher, opts, limit - results.length, scratch)) results.push(m);
         if (results.length >= limit) break;
         await slicer.tick();
       }
