@@ -83,15 +83,12 @@ export function createListDirTool(options: Partial<ListDirToolOptions> = {}): To
         }
         found.push(entry);
       }
-      found.sort((a, b) => {
-        const ka = treeKey(a.rel);
-        const kb = treeKey(b.rel);
-        return ka < kb ? -1 : ka > kb ? 1 : 0;
-      });
+      const keyed = found.map((entry) => ({ entry, key: treeKey(entry.rel) }));
+      keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       // Sizes by synchronous lstat in time slices (see time-slice.ts).
       const slicer = new TimeSlicer(ctx.signal, "listDir");
       const entries: DirEntry[] = [];
-      for (const entry of found) {
+      for (const { entry } of keyed) {
         entries.push({ path: entry.rel, type: entry.type, size: sizeOf(entry) });
         await slicer.tick();
       }
