@@ -267,7 +267,10 @@ export class RunState {
       ok: outcome.ok,
       console: this.console,
       consoleTruncated: this.consoleTruncated,
-      toolCalls: [...this.calls.values()].map((c) => ({ ...c.record })),
+      // Spawned calls still running show their duration so far.
+      toolCalls: [...this.calls.values()].map((c) =>
+        c.state === "running" ? { ...c.record, ms: performance.now() - c.startedAt } : { ...c.record },
+      ),
       abortedCalls,
       durationMs: this.startedAt ? performance.now() - this.startedAt : 0,
       hash: this.artifact.hash,
