@@ -115,12 +115,17 @@ test.serial("exec stops at --max-turns with exit code 3 and says how to continue
   t.is(s.requests.length, 1);
 });
 
-test.serial("exec reports a provider failure with exit code 1 and a bad flag with exit code 2", async (t) => {
+test.serial("exec reports a provider failure with exit code 1", async (t) => {
   const cwd = workspace(t);
   const s = await server(t, [statusReply(401, { error: { message: "bad key" } })]);
   const r = await cody(["exec", "hi", ...flags(s, cwd)]);
   t.is(r.code, 1);
   t.regex(r.stderr, /ProviderError: .*authentication failed .*bad key/);
+});
+
+test.serial("exec refuses bad flags and a missing API key with exit code 2 before starting anything", async (t) => {
+  const cwd = workspace(t);
+  const s = await server(t, []);
   const bad = await cody(["exec", "hi", "--check", "sometimes", ...flags(s, cwd)]);
   t.is(bad.code, 2);
   const zero = await cody(["exec", "hi", "--max-turns", "0", ...flags(s, cwd)]);
@@ -128,6 +133,8 @@ test.serial("exec reports a provider failure with exit code 1 and a bad flag wit
   const noKey = await cody(["exec", "hi", "--cwd", cwd, "--db", path.join(cwd, "x.db")]);
   t.is(noKey.code, 2);
   t.regex(noKey.stderr, /No API key for api\.openai\.com/);
+  t.false(fs.existsSync(path.join(cwd, "x.db")), "no database was created");
+  t.is(s.requests.length, 0);
 });
 
 test.serial("exec --check block sends type errors back without running the script", async (t) => {
