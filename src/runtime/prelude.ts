@@ -65,7 +65,8 @@ export const PRELUDE_SOURCE = String.raw`(function () {
         { tool: tool, code: "CODY_TOOL_INVALID_ARGS" })) };
     }
     var id = "c" + (++nextId);
-    var entry = { tool: tool, resolve: null, reject: null };
+    // The call site's stack becomes the stack of a rejection, so an uncaught ToolError points at the user's line.
+    var entry = { tool: tool, site: new Err().stack, resolve: null, reject: null };
     var promise = new P(function (resolve, reject) { entry.resolve = resolve; entry.reject = reject; });
     pending[id] = entry;
     host("call", id, tool, json, detached ? "1" : "0");
@@ -86,7 +87,9 @@ export const PRELUDE_SOURCE = String.raw`(function () {
     try { info = parse(json); } catch (e) { info = { message: Str(json) }; }
     var details = info && typeof info.details === "object" && info.details !== null ? info.details : {};
     var Ctor = info.code === "CODY_APPROVAL_DENIED" ? ApprovalDeniedError : ToolError;
-    entry.reject(new Ctor(info.message, { tool: entry.tool, code: info.code, details: details }));
+    var error = new Ctor(info.message, { tool: entry.tool, code: info.code, details: details });
+    define(error, "stack", { value: entry.site, writable: true, configurable: true });
+    entry.reject(error);
   }
 
   function makeCall(name) {

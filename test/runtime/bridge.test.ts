@@ -99,6 +99,8 @@ test("an uncaught async rejection fails the run with ScriptRuntimeError instead 
   t.is(r.error?.details.name, "ToolError");
   t.is(r.error?.details.code, "CODY_TOOL_FAILED");
   t.regex(r.error?.message ?? "", /late failure/);
+  // The stack of a tool rejection is its call site in the script.
+  t.like(r.error?.location, { file: "test.ts", line: 2 });
   const after = await pool.run(await artifact("return 2"), { invokeTool: echo, toolNames: [] });
   t.is(after.value, 2);
 });
