@@ -98,6 +98,28 @@ test("while (true) is stopped at the deadline", async (t) => {
   t.is(r.error?.code, "CODY_LIMIT_TIMEOUT");
 });
 
+test("a long native call that never checks the interrupt is stopped by replacing its worker", async (t) => {
+  const restarts = pool.metrics().workerRestarts;
+  const r = await pool.run(await artifact("return new Array(1e9).join('x').length;"), {
+    invokeTool: echo,
+    toolNames: [],
+    limits: { timeoutMs: 300 },
+  });
+  t.is(r.error?.code, "CODY_LIMIT_TIMEOUT");
+  t.true(pool.metrics().workerRestarts > restarts);
+  t.is(await value("return 'served by a fresh worker'"), "served by a fresh worker");
+});
+
+test("Atomics, WebAssembly, timers and structuredClone are absent from the VM", async (t) => {
+  t.deepEqual(await value("return [typeof Atomics, typeof WebAssembly, typeof setTimeout, typeof structuredClone, typeof fetch]"), [
+    "undefined",
+    "undefined",
+    "undefined",
+    "undefined",
+    "undefined",
+  ]);
+});
+
 test("a memory bomb stops at the memory limit", async (t) => {
   const r = await pool.run(await artifact("const hoard = []; while (true) hoard.push(new Array(100000).fill(hoard.length));"), { invokeTool: echo, toolNames: [] });
   t.is(r.error?.code, "CODY_LIMIT_MEMORY");
