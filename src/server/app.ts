@@ -3,7 +3,7 @@
  * module per resource; this file joins them with the cross-cutting parts (request log, body limit, error mapping).
  */
 import { readFileSync } from "node:fs";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
@@ -25,6 +25,9 @@ import { statusForCode } from "./status.js";
 
 /** Request bodies larger than this are refused with 413. @default 1048576 (1 MB) */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** How long `close()` lets open responses finish (after aborting runs) before cutting their connections. */
+const CLOSE_GRACE_MS = 2000;
 
 export interface ServerOptions {
   /** Answers approval requests over HTTP; create the harness with `approvals.approver`. Without it none are listed. */
@@ -129,21 +132,35 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
     abortAll,
     listen(port, host = "127.0.0.1") {
       return new Promise<ListeningServer>((resolve, reject) => {
+        let closing = false;
         const server = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
           server.off("error", reject);
           logger?.info({ host, port: info.port }, "listening");
           resolve({
             port: info.port,
             async close() {
+              closing = true;
               await abortAll();
+              // Let streams write their end events; connections still open after the grace period are cut.
+              const http = server as Server;
               await new Promise<void>((done) => {
-                (server as Server).close(() => done());
-                (server as Server).closeAllConnections();
+                const cut = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
+                http.close(() => {
+                  clearTimeout(cut);
+                  done();
+                });
+                http.closeIdleConnections();
               });
             },
           });
         });
         server.once("error", reject);
+        // A keep-alive connection whose response ends while the server is closing is not reused: end it now.
+        (server as Server).on("request", (req: IncomingMessage, res: ServerResponse) => {
+          res.once("finish", () => {
+            if (closing) req.socket.end();
+          });
+        });
       });
     },
   };

@@ -14,6 +14,7 @@ import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../
 interface ServeFlags extends HarnessFlags {
   port: number;
   host: string;
+  workers?: number;
 }
 
 function port(value: string): number {
@@ -22,12 +23,19 @@ function port(value: string): number {
   return n;
 }
 
+function workers(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers must be an integer from 1 to 256, got \`${value}\``);
+  return n;
+}
+
 export function registerServe(parent: Command): void {
   const cmd = parent
     .command("serve")
     .description("Serve the harness over HTTP: check, compile and run scripts, stream events, answer approvals.")
     .option("--port <n>", "port to listen on (0 picks a free one)", port, 7077)
-    .option("--host <addr>", "address to bind (the API has no authentication: keep it on loopback)", "127.0.0.1");
+    .option("--host <addr>", "address to bind (the API has no authentication: keep it on loopback)", "127.0.0.1")
+    .option("--workers <n>", "worker threads in the script pool (default: one per core)", workers);
   addHarnessFlags(cmd).action(async (flags: ServeFlags) => {
     await serveCommand(flags);
   });
@@ -38,7 +46,12 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
   const options = await harnessOptionsFromFlags(flags, { stdinBusy: true });
   const asks = flags.approval === "on-request" || flags.approval === "untrusted";
   const broker = asks ? new ApprovalBroker() : undefined;
-  const harness = await createHarness({ ...options, approver: broker?.approver, policy: { ...options.policy, policy: flags.approval ?? "never" } });
+  const harness = await createHarness({
+    ...options,
+    approver: broker?.approver,
+    policy: { ...options.policy, policy: flags.approval ?? "never" },
+    ...(flags.workers !== undefined ? { pool: { workers: flags.workers } } : {}),
+  });
   if (harness.dispatcher.policy.warning) logger.warn(harness.dispatcher.policy.warning);
   let listening: Awaited<ReturnType<ReturnType<typeof createServer>["listen"]>>;
   try {
