@@ -249,7 +249,8 @@ export class RunState {
     this.opts.signal?.removeEventListener("abort", this.onAbort);
     const abortedCalls: string[] = [];
     const turn = this.opts.turnSignal;
-    const endReason = this.stopError ?? new AbortedError("The script ended before this tool call settled", {});
+    // Made only when a call needs it: building an Error captures a stack, which costs on the hot path.
+    let endReason = this.stopError;
     for (const call of this.calls.values()) {
       if (call.state === "done") {
         // Spawned calls count here only when the run itself cut them off (timeout, abort, limit).
@@ -259,6 +260,7 @@ export class RunState {
       // Spawned calls outlive a script that ended on its own, until the turn ends; without a turn they end here.
       const keep = call.detached && call.state === "running" && turn !== undefined && !turn.aborted && !this.stopError;
       if (keep) continue;
+      endReason ??= new AbortedError("The script ended before this tool call settled", {});
       this.abortCall(call, endReason);
       abortedCalls.push(call.id);
     }
