@@ -139,3 +139,44 @@ test("a second run with the id of a run in progress answers 409", async (t) => {
   await request(base, "DELETE", "/v1/runs/dup");
   t.is((await first).status, 200);
 });
+
+test("a client waiting for a JSON result that disconnects aborts the run", async (t) => {
+  const { base } = await startServer(t, { harness: EXEC_ALLOWED });
+  const client = new AbortController();
+  const pending = fetch(`${base}/v1/runs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ source: 'await tools.exec({ command: ["sleep", "30"] });\nreturn 1;', runId: "gone" }),
+    signal: client.signal,
+  }).catch((error: unknown) => error);
+  await waitFor(async () => {
+    const res = await request<{ calls: unknown[] }>(base, "GET", "/v1/runs/gone");
+    return res.status === 200 && res.body.calls.length > 0 ? true : undefined;
+  });
+  client.abort();
+  t.true((await pending) instanceof Error);
+  const record = await waitFor(async () => {
+    const res = await request<{ run: { outcome: string | null } }>(base, "GET", "/v1/runs/gone");
+    return res.body.run.outcome ?? undefined;
+  });
+  t.is(record, "aborted");
+});
+
+test("with the pool busy and its queue full a run answers 429, and as SSE ends with the same error", async (t) => {
+  const { base, cwd } = await startServer(t, { harness: { ...EXEC_ALLOWED, pool: { workers: 1, vmsPerWorker: 1, maxQueue: 0 } } });
+  const gate = path.join(cwd, "go");
+  const busy = request<{ ok: boolean }>(base, "POST", "/v1/runs", {
+    source: 'await tools.exec({ command: ["sh", "-c", "while [ ! -f go ]; do sleep 0.02; done"] });\nreturn 1;',
+    runId: "busy",
+  });
+  await waitFor(async () => ((await request<{ calls: unknown[] }>(base, "GET", "/v1/runs/busy")).body.calls?.length ? true : undefined));
+  const refused = await request<{ ok: boolean; error: { code: string } }>(base, "POST", "/v1/runs", { source: "return 2;" });
+  t.is(refused.status, 429);
+  t.is(refused.body.error.code, "CODY_POOL_QUEUE_FULL");
+  const { status, events } = await streamRun(base, { source: "return 3;" });
+  t.is(status, 200);
+  t.deepEqual(events.map((e) => e.event), ["end"]);
+  t.is((events[0]?.data["result"] as { error: { code: string } }).error.code, "CODY_POOL_QUEUE_FULL");
+  writeFileSync(gate, "");
+  t.true((await busy).body.ok);
+});
