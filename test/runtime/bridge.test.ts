@@ -240,3 +240,18 @@ test("invalid run options are refused with InvalidOptionError naming the path", 
   const e2 = await t.throwsAsync(pool.run(a, { invokeTool: "nope" as unknown as typeof echo, toolNames: [] }));
   t.is((e2 as { details?: { path?: string } }).details?.path, "invokeTool");
 });
+
+test("many concurrent runs each get their own tools, calls and results", async (t) => {
+  const results = await Promise.all(
+    Array.from({ length: 24 }, async (_, i) =>
+      pool.run(await artifact(`const r = await tools.who${i % 3}({ i: ${i} }); console.log("run", ${i}); return [r.tool, r.args.i];`), {
+        invokeTool: echo,
+        toolNames: [`who${i % 3}`],
+      }),
+    ),
+  );
+  results.forEach((r, i) => {
+    t.deepEqual(r.value, [`who${i % 3}`, i]);
+    t.deepEqual(r.console.map((e) => e.text), [`run ${i}`]);
+  });
+});

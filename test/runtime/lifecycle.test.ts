@@ -192,3 +192,11 @@ test("runs submitted before the pool is ready wait for it and complete", async (
     await p.close();
   }
 });
+
+test("invalid pool options are refused with InvalidOptionError naming the option", (t) => {
+  const error = t.throws(() => new ScriptPool({ workers: 0 }));
+  t.is((error as { code?: string }).code, "CODY_INVALID_OPTION");
+  t.is((error as { details?: { path?: string } }).details?.path, "workers");
+  t.throws(() => new ScriptPool({ maxQueue: -1 }));
+  t.throws(() => new ScriptPool({ vmsPerWorker: 1.5 }));
+});
