@@ -214,6 +214,8 @@ export class ScriptPool {
     }
     if (message.type === "ready") {
       slot.ready = true;
+      slot.vmsCreated = message.vmsCreated;
+      slot.vmsDisposed = message.vmsDisposed;
       this.startupFailures = 0;
       if (this.slots.every((s) => s?.ready)) this.readyResolve();
       this.pump();
@@ -236,7 +238,7 @@ export class ScriptPool {
     if (slot.dead) return;
     slot.dead = true;
     this.retiredCreated += slot.vmsCreated;
-    this.retiredDisposed += slot.vmsDisposed + 1;
+    this.retiredDisposed += slot.vmsCreated; // every VM of a dead worker is gone
     const run = slot.run;
     slot.run = null;
     if (run) run.onWorkerLost(this.crashError(error));

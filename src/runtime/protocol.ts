@@ -56,7 +56,7 @@ export type RunOutcome =
 
 /** Worker → main. */
 export type ToMain =
-  | { type: "ready" }
+  | { type: "ready"; vmsCreated: number; vmsDisposed: number }
   | { type: "tool_call"; runId: string; callId: string; tool: string; argsJson: string; detached: boolean }
   | { type: "console"; runId: string; level: ConsoleLevel; text: string; atMs: number }
   | {
@@ -91,7 +91,7 @@ export function parseToMain(data: unknown): ToMain | undefined {
   if (!isObject(data)) return undefined;
   switch (data.type) {
     case "ready":
-      return { type: "ready" };
+      return typeof data.vmsCreated === "number" && typeof data.vmsDisposed === "number" ? (data as ToMain) : undefined;
     case "tool_call":
       return typeof data.runId === "string" &&
         typeof data.callId === "string" &&

@@ -162,5 +162,5 @@ replenish();
 void Promise.resolve().then(async () => {
   // Report ready once the first VM exists, so `pool.ready()` means a run will not wait for VM creation.
   while (ready.length === 0) await new Promise((r) => setTimeout(r, 1));
-  post({ type: "ready" });
+  post({ type: "ready", vmsCreated, vmsDisposed });
 });

@@ -2,7 +2,7 @@ import test from "ava";
 import { parseToMain, parseToWorker } from "../../src/runtime/index.js";
 
 test("well-formed worker messages are accepted", (t) => {
-  t.deepEqual(parseToMain({ type: "ready" }), { type: "ready" });
+  t.deepEqual(parseToMain({ type: "ready", vmsCreated: 1, vmsDisposed: 0 }), { type: "ready", vmsCreated: 1, vmsDisposed: 0 });
   const call = { type: "tool_call", runId: "r", callId: "c1", tool: "t", argsJson: "{}", detached: false };
   t.deepEqual(parseToMain(call), call);
   const done = { type: "done", runId: "r", outcome: { ok: true, json: "1" }, consoleTruncated: false, vmsCreated: 1, vmsDisposed: 0 };
@@ -13,6 +13,7 @@ test("malformed worker messages are rejected", (t) => {
   for (const bad of [
     null,
     "ready",
+    { type: "ready" },
     { type: "nope" },
     { type: "tool_call", runId: "r", callId: "c1", tool: "t", argsJson: {}, detached: false },
     { type: "console", runId: "r", level: "shout", text: "x", atMs: 1 },
