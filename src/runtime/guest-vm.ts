@@ -29,6 +29,9 @@ function silentWasi(memory: { buffer: ArrayBuffer }): Record<string, (...args: n
   };
 }
 
+/** Heap headroom a run gets before its VM can no longer be reset in place. */
+const PREGROW_BYTES = 2 * 1024 * 1024;
+
 /** What the guest asks the host for; every argument is a string. */
 export type HostHandler = (op: string, args: string[]) => boolean | void;
 
@@ -95,6 +98,10 @@ export class GuestVm {
       );
     }
     const api = vm.evalCode(PRELUDE_SOURCE, PRELUDE_FILENAME);
+    // Grow the heap once and free it again: the allocator keeps the pages, so a run can use this much fresh memory
+    // and still be reset in place (a VM whose memory grew must be replaced). Restoring 3.5 MB instead of 1.4 MB costs
+    // ≈0.05 ms more per reset.
+    vm.evalCode(`new ArrayBuffer(${PREGROW_BYTES}), 0`, PRELUDE_FILENAME);
     const self = new GuestVm(vm, api.getProp("setup"), api.getProp("start"), api.getProp("settle"));
     ref.self = self;
     self.takeSnapshot();

@@ -68,6 +68,13 @@ test.serial("Math.random differs between runs that start from the same snapshot"
   for (const x of [...(a as number[]), ...(b as number[])]) t.true(x >= 0 && x < 1);
 });
 
+test.serial("a run that allocates a few hundred KB reuses its VM in place", async (t) => {
+  const before = pool.metrics().vmsCreated;
+  for (let i = 0; i < 3; i++) await run("globalThis.mid = 'y'.repeat(512 * 1024) + '!'; return mid.length;");
+  t.is(await run("return typeof mid"), "undefined");
+  t.is(pool.metrics().vmsCreated, before);
+});
+
 test.serial("a run that grows VM memory gets a replaced VM and the next run is still isolated", async (t) => {
   const before = pool.metrics().vmsCreated;
   await run("globalThis.big = 'x'.repeat(4 * 1024 * 1024); return big.length;");
