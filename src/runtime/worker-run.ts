@@ -158,6 +158,8 @@ export class WorkerRun {
     if (this.finished || this.fatal) return;
     switch (op) {
       case "call":
+        // The script already settled: a call made by a leftover job would only be started to be aborted.
+        if (this.outcome) return;
         return this.onCall(args[0] ?? "", args[1] ?? "", args[2] ?? "", args[3] === "1");
       case "console":
         this.onConsole(args[0] ?? "log", args[1] ?? "");
