@@ -200,3 +200,23 @@ test("invalid pool options are refused with InvalidOptionError naming the option
   t.throws(() => new ScriptPool({ maxQueue: -1 }));
   t.throws(() => new ScriptPool({ vmsPerWorker: 1.5 }));
 });
+
+test("a turn that ends while the script runs aborts its spawned call, and the handle reports aborted", async (t) => {
+  const turn = new Turn();
+  const g = gate();
+  const run = pool.run(
+    await artifact(`
+      const h = tools.spawn.bg({});
+      await tools.wait({});
+      let reason = "";
+      try { await h.result(); } catch (e) { reason = e.code; }
+      return [h.status(), reason];`),
+    { invokeTool: g.invoker, toolNames: ["bg", "wait"], turnSignal: turn.signal },
+  );
+  await g.waitFor(2);
+  await turn.end();
+  g.release(g.calls.findIndex((c) => c.tool === "wait"), "go");
+  const r = await run;
+  t.deepEqual(r.value, ["aborted", "CODY_ABORTED"]);
+  t.like(r.toolCalls.find((c) => c.tool === "bg"), { outcome: "aborted", detached: true });
+});
