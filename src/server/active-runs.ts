@@ -3,7 +3,7 @@
  * for them to settle.
  */
 import { randomUUID } from "node:crypto";
-import { AbortedError } from "../errors/index.js";
+import { AbortedError, PoolClosedError } from "../errors/index.js";
 import { ConflictError } from "./errors.js";
 
 interface Active {
@@ -13,12 +13,14 @@ interface Active {
 
 export class ActiveRuns {
   readonly #runs = new Map<string, Active>();
+  #closed = false;
 
   /**
    * Register a run under `runId` (a new UUID when not given) and track `work` until it settles.
-   * @throws ConflictError when a run with that id is already in progress.
+   * @throws ConflictError when a run with that id is already in progress; PoolClosedError after `abortAll()`.
    */
   start<T>(runId: string | undefined, work: (id: string, signal: AbortSignal) => Promise<T>): { runId: string; result: Promise<T> } {
+    if (this.#closed) throw new PoolClosedError("The server is shutting down and accepts no new runs", {});
     const id = runId ?? randomUUID();
     if (this.#runs.has(id)) throw new ConflictError(`A run with id \`${id}\` is already in progress`, { runId: id });
     const controller = new AbortController();
@@ -52,8 +54,9 @@ export class ActiveRuns {
     return [...this.#runs.keys()];
   }
 
-  /** Abort every run and wait until all have settled. */
+  /** Refuse new runs, abort every run in progress and wait until all have settled. */
   async abortAll(why: string): Promise<void> {
+    this.#closed = true;
     const entries = [...this.#runs.entries()];
     for (const [id, entry] of entries) entry.controller.abort(new AbortedError(why, { runId: id }));
     await Promise.all(entries.map(([, entry]) => entry.done));

@@ -1,4 +1,5 @@
 import test from "ava";
+import { createServer } from "../../src/server/index.js";
 import { request, startServer } from "./helpers.js";
 
 type Err = { error: { code: string; name: string; message: string; details: Record<string, unknown>; stack?: string } };
@@ -249,4 +250,41 @@ test("GET /metrics exposes pool, cache and run series in Prometheus text", async
   t.regex(text, /^cody_cache_hit_rate 0\.5$/m);
   t.regex(text, /^cody_runs_total\{outcome="ok"\} 2$/m);
   t.regex(text, /^cody_run_duration_seconds_count\{outcome="ok"\} 2$/m);
+});
+
+test("a chunked body without Content-Length is also cut off at the size limit", async (t) => {
+  const limit = 1024;
+  const { base } = await startServer(t, { server: { maxBodyBytes: limit } });
+  const send = (text: string) =>
+    fetch(`${base}/v1/scripts/check`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(text));
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+  const json = (pad: number): string => JSON.stringify({ files: [{ source: "return 1;" }], pad: "x".repeat(pad) });
+  const fits = json(limit - json(0).length);
+  t.is(fits.length, limit);
+  const ok = await send(fits);
+  t.is(ok.status, 200);
+  const over = await send(json(limit - json(0).length + 1));
+  t.is(over.status, 413);
+  t.is(((await over.json()) as Err).error.code, "CODY_HTTP_PAYLOAD_TOO_LARGE");
+});
+
+test("once the server is shutting down a new run answers 503 and health still answers", async (t) => {
+  const { harness } = await startServer(t);
+  const server = createServer(harness);
+  await server.abortAll();
+  const run = await server.app.fetch(
+    new Request("http://local/v1/runs", { method: "POST", body: JSON.stringify({ source: "return 1;" }), headers: { "content-type": "application/json" } }),
+  );
+  t.is(run.status, 503);
+  t.is(((await run.json()) as Err).error.code, "CODY_POOL_CLOSED");
+  t.is((await server.app.fetch(new Request("http://local/healthz"))).status, 200);
 });

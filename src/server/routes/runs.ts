@@ -19,7 +19,7 @@ import type { Artifact } from "../../compiler/index.js";
 type Emit = (event: string, data: unknown) => void;
 
 /** A result for a run the pool refused or that failed outside the script (queue full, pool closed). */
-function refused(runId: string, hash: string, error: unknown): RunResult {
+function refused(runId: string, hash: string, cache: "hit" | "miss", error: unknown): RunResult {
   return {
     runId,
     ok: false,
@@ -30,7 +30,7 @@ function refused(runId: string, hash: string, error: unknown): RunResult {
     abortedCalls: [],
     durationMs: 0,
     hash,
-    cache: "hit",
+    cache,
   };
 }
 
@@ -38,14 +38,27 @@ function wantsEventStream(c: Context): boolean {
   return (c.req.header("accept") ?? "").toLowerCase().includes("text/event-stream");
 }
 
-/** Write SSE messages strictly in the order they were emitted, without making the run wait for the socket. */
+/** A comment line this often keeps proxies from closing a stream that is quiet (e.g. waiting for an approval). */
+const KEEPALIVE_MS = 15_000;
+
+/**
+ * Write SSE messages strictly in the order they were emitted, without making the run wait for the socket. A comment
+ * line is sent while the stream is quiet.
+ */
 function serialWriter(stream: SSEStreamingApi): { emit: Emit; flushed(): Promise<void> } {
   let chain = Promise.resolve();
+  const keepalive = setInterval(() => {
+    chain = chain.then(() => stream.write(": keep-alive\n\n")).then(() => undefined);
+  }, KEEPALIVE_MS);
+  keepalive.unref();
   return {
     emit(event, data) {
       chain = chain.then(() => stream.writeSSE({ event, data: JSON.stringify(data) }));
     },
-    flushed: () => chain,
+    flushed: () => {
+      clearInterval(keepalive);
+      return chain;
+    },
   };
 }
 
@@ -59,7 +72,7 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
     try {
       result = artifact ? await harness.runArtifact(artifact, opts, "hit") : await harness.run(req.input ?? { source: "" }, opts);
     } catch (error) {
-      result = refused(runId, artifact?.hash ?? "", error);
+      result = refused(runId, artifact?.hash ?? "", artifact ? "hit" : "miss", error);
       onEvent({ type: "end", result });
     }
     ctx.metrics.observeRun(result);
@@ -106,8 +119,8 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
         await result;
       } finally {
         unsubscribe();
+        await writer.flushed();
       }
-      await writer.flushed();
     });
   });
 
