@@ -8,6 +8,7 @@ import {
   ScriptRuntimeError,
   TimeoutError,
   ToolCallLimitError,
+  ToolNotFoundError,
   serializeError,
   type SerializedError,
 } from "../errors/index.js";
@@ -57,6 +58,7 @@ export class RunState {
     readonly limits: Limits,
   ) {
     this.promise = new Promise<RunResult>((resolve) => (this.settle = resolve));
+    this.toolNames = new Set(opts.toolNames);
     this.clock = new PausableClock(limits.timeoutMs, () =>
       this.requestStop(new TimeoutError(`Script exceeded its time limit of ${limits.timeoutMs} ms`, { limitMs: limits.timeoutMs })),
     );
@@ -125,6 +127,7 @@ export class RunState {
     }
   }
   private consoleTruncated = false;
+  private readonly toolNames: ReadonlySet<string>;
 
   /** The worker died (or was killed) while running this run. */
   onWorkerLost(error: CodyError): void {
@@ -147,6 +150,12 @@ export class RunState {
 
   private onToolCall(callId: string, tool: string, argsJson: string, detached: boolean): void {
     if (this.stopError) return;
+    if (!this.toolNames.has(tool)) {
+      // The prelude only calls names it was given; anything else is refused without reaching the invoker.
+      const reply = replyFor(false, undefined, tool, new ToolNotFoundError(`No tool named ${tool} in this run`, { tool }).toJSON());
+      this.channel?.post({ type: "tool_result", runId: this.runId, callId, ok: false, json: reply.json });
+      return;
+    }
     if (this.calls.size >= this.limits.maxToolCalls) {
       const limit = this.limits.maxToolCalls;
       return this.requestStop(new ToolCallLimitError(`Script made more than ${limit} tool calls`, { limit, tool }));

@@ -29,6 +29,8 @@ export interface RunHost {
 }
 
 const MARKER = "[console output truncated: limit of %d bytes reached]";
+/** Console entries kept per run, whatever their size (an empty `console.log()` still costs a message). */
+export const MAX_CONSOLE_ENTRIES = 10_000;
 
 /** A guest error message that means the VM ran out of its memory limit. */
 function isOutOfMemory(name: string, message: string): boolean {
@@ -44,6 +46,7 @@ export class WorkerRun {
   private readonly outstanding = new Set<string>();
   private consoleBytes = 0;
   private consoleTruncated = false;
+  private consoleEntries = 0;
   private readonly startedAt = performance.now();
   /** Set when the VM must not be reused (trap, corrupted state). */
   vmBroken = false;
@@ -184,6 +187,13 @@ export class WorkerRun {
   private onConsole(level: string, text: string): void {
     if (this.consoleTruncated) return;
     const limit = this.msg.limits.maxConsoleBytes;
+    if (++this.consoleEntries > MAX_CONSOLE_ENTRIES) {
+      // Many tiny entries cost the host far more than their bytes say: cap the count as well.
+      this.consoleTruncated = true;
+      const text = `[console output truncated: more than ${MAX_CONSOLE_ENTRIES} entries]`;
+      this.host.post({ type: "console", runId: this.runId, level: "warn", text, atMs: performance.now() - this.startedAt });
+      return;
+    }
     const bytes = Buffer.byteLength(text) + 1;
     const atMs = performance.now() - this.startedAt;
     const lvl = (["log", "info", "warn", "error", "debug"].includes(level) ? level : "log") as ConsoleLevel;

@@ -215,3 +215,13 @@ test("uncaught stack overflow fails the run with ScriptRuntimeError naming Range
   t.is(r.error?.code, "CODY_SCRIPT_RUNTIME");
   t.is(r.error?.details.name, "RangeError");
 });
+
+test("console entries are capped at 10 000 per run, however small", async (t) => {
+  const exactly = await pool.run(await artifact("for (let i = 0; i < 10000; i++) console.log(''); return 1;"), { invokeTool: echo, toolNames: [] });
+  t.false(exactly.consoleTruncated);
+  t.is(exactly.console.length, 10000);
+  const past = await pool.run(await artifact("for (let i = 0; i < 10005; i++) console.log(''); return 1;"), { invokeTool: echo, toolNames: [] });
+  t.true(past.consoleTruncated);
+  t.is(past.console.length, 10001);
+  t.regex(past.console.at(-1)?.text ?? "", /more than 10000 entries/);
+});
