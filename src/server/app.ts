@@ -16,6 +16,7 @@ import { ActiveRuns } from "./active-runs.js";
 import type { ApprovalBroker } from "./approvals.js";
 import type { AppEnv, ServerContext } from "./context.js";
 import { NotFoundError, PayloadTooLargeError } from "./errors.js";
+import { browserGuard, isLoopback } from "./guard.js";
 import { createServerMetrics } from "./metrics.js";
 import { approvalRoutes } from "./routes/approvals.js";
 import { runRoutes } from "./routes/runs.js";
@@ -94,6 +95,8 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
       "request",
     );
   });
+  let loopbackOnly = false;
+  app.use(browserGuard(() => loopbackOnly));
   app.use(
     bodyLimit({
       maxSize: maxBodyBytes,
@@ -131,6 +134,7 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
     app,
     abortAll,
     listen(port, host = "127.0.0.1") {
+      loopbackOnly = isLoopback(host);
       return new Promise<ListeningServer>((resolve, reject) => {
         let closing = false;
         const server = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {

@@ -42,3 +42,21 @@ export class ConflictError extends CodyError {
   }
 }
 registerErrorCode("CODY_HTTP_CONFLICT", (s) => new ConflictError(s.message, s.details, opts(s)));
+
+/** A request body that is not declared as JSON (details: contentType). */
+export class UnsupportedMediaTypeError extends CodyError {
+  static readonly code = "CODY_HTTP_UNSUPPORTED_MEDIA_TYPE";
+  constructor(message: string, details: Record<string, unknown> = {}, options: Opts = {}) {
+    super("CODY_HTTP_UNSUPPORTED_MEDIA_TYPE", message, details, options);
+  }
+}
+registerErrorCode("CODY_HTTP_UNSUPPORTED_MEDIA_TYPE", (s) => new UnsupportedMediaTypeError(s.message, s.details, opts(s)));
+
+/** A request naming a host this loopback-bound server does not answer to (details: host). */
+export class ForbiddenHostError extends CodyError {
+  static readonly code = "CODY_HTTP_FORBIDDEN_HOST";
+  constructor(message: string, details: Record<string, unknown> = {}, options: Opts = {}) {
+    super("CODY_HTTP_FORBIDDEN_HOST", message, details, options);
+  }
+}
+registerErrorCode("CODY_HTTP_FORBIDDEN_HOST", (s) => new ForbiddenHostError(s.message, s.details, opts(s)));

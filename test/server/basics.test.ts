@@ -1,3 +1,4 @@
+import http from "node:http";
 import test from "ava";
 import { createServer } from "../../src/server/index.js";
 import { request, startServer } from "./helpers.js";
@@ -287,4 +288,32 @@ test("once the server is shutting down a new run answers 503 and health still an
   t.is(run.status, 503);
   t.is(((await run.json()) as Err).error.code, "CODY_POOL_CLOSED");
   t.is((await server.app.fetch(new Request("http://local/healthz"))).status, 200);
+});
+
+test("a body not declared as JSON answers 415 and runs nothing (a browser's simple cross-origin POST)", async (t) => {
+  const { base, harness } = await startServer(t);
+  const res = await fetch(`${base}/v1/runs`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ source: "return 1;" }) });
+  t.is(res.status, 415);
+  t.is(((await res.json()) as Err).error.code, "CODY_HTTP_UNSUPPORTED_MEDIA_TYPE");
+  t.deepEqual(harness.audit.listRuns(5), []);
+  const charset = await request(base, "POST", "/v1/runs", { source: "return 1;" }, { "content-type": "application/json; charset=utf-8" });
+  t.is(charset.status, 200);
+});
+
+test("while bound to loopback, a request naming another host answers 403 (DNS rebinding)", async (t) => {
+  const { base } = await startServer(t);
+  const port = Number(new URL(base).port);
+  const get = (host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: "127.0.0.1", port, path: "/healthz", headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  t.is(await get("evil.example:80"), 403);
+  t.is(await get(`localhost:${port}`), 200);
+  t.is(await get(`[::1]:${port}`), 200);
+  t.is(await get(`127.0.0.1:${port}`), 200);
 });
