@@ -16,13 +16,21 @@ import {
   computeArtifactKey,
   generateToolsDts,
   hasErrors,
+  SYNTAX_ERROR_CODE,
   validateScriptSource,
   type Artifact,
   type Diagnostic,
   type ToolsDts,
 } from "./compiler/index.js";
 import { loadConfig, type CodyConfig } from "./config/index.js";
-import { AbortedError, CodyError, ScriptTypeError, serializeError, type SerializedError } from "./errors/index.js";
+import {
+  AbortedError,
+  CodyError,
+  ScriptSyntaxError,
+  ScriptTypeError,
+  serializeError,
+  type SerializedError,
+} from "./errors/index.js";
 import { normalizeLimits, type Limits } from "./limits.js";
 import { ScriptPool, type PoolMetrics, type PoolOptions, type RunEvent, type RunResult } from "./runtime/index.js";
 import { openDatabase, resolveDatabasePath, type Database } from "./store/index.js";
@@ -263,7 +271,9 @@ export class Harness {
     if (!prepared.artifact) {
       const diagnostics = prepared.diagnostics.filter((d) => d.category === "error");
       const first = diagnostics[0];
-      const error = new ScriptTypeError(
+      // esbuild's syntax errors (seen when the type-check is off) keep their own class; the rest are type errors.
+      const ErrorClass = first?.code === SYNTAX_ERROR_CODE ? ScriptSyntaxError : ScriptTypeError;
+      const error = new ErrorClass(
         first ? `${first.file}(${first.line},${first.column}): TS${first.code}: ${first.message}` : "script has errors",
         { diagnostics },
         first ? { location: { file: first.file, line: first.line, column: first.column } } : {},

@@ -209,3 +209,11 @@ test("a script over the size limit is refused before anything is compiled", asyn
   t.is(result.error?.code, "CODY_SCRIPT_TOO_LARGE");
   t.is(result.error?.details["limit"], 20 * 1024);
 });
+
+test("with the type-check off a syntax error is a ScriptSyntaxError at the user's line", async (t) => {
+  const { harness } = await harnessFor(t, {}, { typecheck: false });
+  const result = await harness.run({ source: "const a = 1;\nconst = 2;\nreturn a;", filename: "syntax.ts" });
+  t.false(result.ok);
+  t.is(result.error?.code, "CODY_SCRIPT_SYNTAX");
+  t.is(result.error?.location?.line, 2);
+});
