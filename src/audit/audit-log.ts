@@ -142,10 +142,22 @@ const cut = (s: string | undefined): string | null => (s === undefined ? null : 
 export class AuditLog {
   readonly db: Database;
   readonly #stmts;
+  /**
+   * Writes that need not precede anything (run start/end, a call's outcome) wait here and are committed together in
+   * one transaction on the next turn of the event loop, or earlier when a call row is inserted or the log is read.
+   * Only a call's start row is written synchronously, because it must exist before the handler can have side effects.
+   */
+  #pending: (() => void)[] = [];
+  #flushScheduled = false;
+  readonly #deferWrites: boolean;
 
-  /** Use `db` (opened with `openDatabase`), creating or upgrading the audit tables. */
-  constructor(db: Database) {
+  /**
+   * Use `db` (opened with `openDatabase`), creating or upgrading the audit tables. With `deferWrites`, run rows and
+   * call outcomes are batched (see `flush`); the owner must call `flush()` before closing the database.
+   */
+  constructor(db: Database, options: { deferWrites?: boolean } = {}) {
     this.db = db;
+    this.#deferWrites = options.deferWrites === true;
     migrate(db, AUDIT_NAMESPACE, AUDIT_MIGRATIONS);
     this.#stmts = {
       ensureRun: db.prepare("INSERT OR IGNORE INTO audit_runs (run_id, script_hash, started_at) VALUES (?, ?, ?)"),
@@ -186,11 +198,39 @@ export class AuditLog {
 
   /** Record that a run began (the integrator calls this before the script starts). */
   recordRunStart(input: { runId: string; scriptHash?: string | undefined; scriptName?: string | undefined; startedAt?: number }): void {
-    this.#stmts.runStart.run({
+    const row = {
       runId: input.runId,
       scriptHash: input.scriptHash ?? null,
       scriptName: input.scriptName ?? null,
       startedAt: input.startedAt ?? Date.now(),
+    };
+    this.#defer(() => this.#stmts.runStart.run(row));
+  }
+
+  /** Commit every deferred write now (before reading, and before the database is closed). */
+  flush(): void {
+    if (this.#pending.length === 0) return;
+    this.db.transaction(() => this.#runPending())();
+  }
+
+  #runPending(): void {
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const write of pending) write();
+  }
+
+  #defer(write: () => void): void {
+    if (!this.#deferWrites) {
+      write();
+      return;
+    }
+    this.#pending.push(write);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      // The database may have been closed by an owner that flushed first; then there is nothing left to write.
+      if (this.db.open) this.flush();
     });
   }
 
@@ -199,13 +239,14 @@ export class AuditLog {
     runId: string,
     input: { outcome: RunOutcome; errorCode?: string | undefined; errorMessage?: string | undefined; endedAt?: number },
   ): void {
-    this.#stmts.runEnd.run({
+    const row = {
       runId,
       endedAt: input.endedAt ?? Date.now(),
       outcome: input.outcome,
       errorCode: input.errorCode ?? null,
       errorMessage: cut(input.errorMessage),
-    });
+    };
+    this.#defer(() => this.#stmts.runEnd.run(row));
   }
 
   /**
@@ -226,6 +267,7 @@ export class AuditLog {
       preview = JSON.stringify(String(input.args));
     }
     const insert = this.db.transaction(() => {
+      this.#runPending();
       this.#stmts.ensureRun.run(input.runId, input.scriptHash ?? null, startedAt);
       return this.#stmts.insertCall.run({
         runId: input.runId,
@@ -267,28 +309,32 @@ export class AuditLog {
 
   /** Settle a call. May be called again to correct it (a handler that finished after its call was aborted). */
   endCall(id: number, outcome: CallOutcome, input: EndCallInput): void {
-    this.#stmts.endCall.run({
+    const row = {
       id,
       outcome,
       durationMs: input.durationMs,
       errorCode: input.errorCode ?? null,
       errorMessage: cut(input.errorMessage),
       note: input.note ?? null,
-    });
+    };
+    this.#defer(() => this.#stmts.endCall.run(row));
   }
 
   /** The most recent runs first. */
   listRuns(limit = 20): RunRow[] {
+    this.flush();
     return this.#stmts.listRuns.all(Math.max(0, Math.floor(limit))).map(toRun);
   }
 
   /** Run ids starting with `prefix` (at most 10), so a person can type a short id. */
   findRunIds(prefix: string): string[] {
+    this.flush();
     return this.#stmts.byPrefix.all({ p: prefix }).map((r) => r.run_id);
   }
 
   /** One run and its calls in the order they arrived, or undefined when the id is unknown. */
   getRun(runId: string): { run: RunRow; calls: CallRow[] } | undefined {
+    this.flush();
     const raw = this.#stmts.getRun.get(runId);
     if (raw === undefined) return undefined;
     return { run: toRun(raw), calls: this.#stmts.getCalls.all(runId).map(toCall) };

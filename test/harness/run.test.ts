@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
+import Database from "better-sqlite3";
 import test from "ava";
 import { CallbackApprover, type ApprovalRequest } from "../../src/approval/index.js";
 import { ToolArgumentError } from "../../src/errors/index.js";
@@ -216,4 +217,17 @@ test("with the type-check off a syntax error is a ScriptSyntaxError at the user'
   t.false(result.ok);
   t.is(result.error?.code, "CODY_SCRIPT_SYNTAX");
   t.is(result.error?.location?.line, 2);
+});
+
+test("the audit rows of a run reach the database file for other processes within one event-loop turn", async (t) => {
+  const { harness } = await harnessFor(t, { "a.txt": "a\n" });
+  const result = await harness.run({ source: 'return (await tools.readFile({ path: "a.txt" })).totalLines;', filename: "audit.ts" });
+  t.true(result.ok);
+  await new Promise((resolve) => setImmediate(resolve));
+  const reader = new Database(harness.db.name, { readonly: true });
+  t.teardown(() => reader.close());
+  const run = reader.prepare("SELECT outcome FROM audit_runs WHERE run_id = ?").get(result.runId) as { outcome: string } | undefined;
+  const calls = reader.prepare("SELECT tool, outcome, handler_started FROM audit_calls WHERE run_id = ?").all(result.runId);
+  t.deepEqual(run, { outcome: "ok" });
+  t.deepEqual(calls, [{ tool: "readFile", outcome: "ok", handler_started: 1 }]);
 });
