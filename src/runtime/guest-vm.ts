@@ -11,6 +11,7 @@
  * test/runtime/isolation.test.ts proves that nothing one run does is seen by the next.
  */
 import { QuickJS, MAX_STACK_SIZE, type JSValueHandle } from "quickjs-wasi";
+import { OOM_COUNTER_EXPORT } from "./oom-counter.js";
 import { PRELUDE_FILENAME, PRELUDE_SOURCE } from "./prelude.js";
 
 /**
@@ -57,13 +58,32 @@ export class GuestVm {
   private ownedAtSnapshot: Set<JSValueHandle> = new Set();
   private memoryLimit = -1;
   private stackLimit = -1;
+  /** The engine's out-of-memory counter (absent when the engine build could not be instrumented). */
+  private readonly oomCounter: { value: unknown } | undefined;
+  /** The counter's value when the current run started. */
+  private oomBase = 0;
 
   private constructor(
     readonly vm: QuickJS,
     readonly setupFn: JSValueHandle,
     readonly startFn: JSValueHandle,
     readonly settleFn: JSValueHandle,
-  ) {}
+  ) {
+    this.oomCounter = (vm._getExports() as unknown as Record<string, { value: unknown } | undefined>)[OOM_COUNTER_EXPORT];
+  }
+
+  /** Whether this VM's engine counts out-of-memory errors (see oom-counter.ts). */
+  get countsOutOfMemory(): boolean {
+    return this.oomCounter !== undefined;
+  }
+
+  /**
+   * True once the guest hit its memory limit during the current run, even if it caught the error. One read of a
+   * WebAssembly global: cheap enough for every host call and interrupt check.
+   */
+  outOfMemory(): boolean {
+    return this.oomCounter !== undefined && this.oomCounter.value !== this.oomBase;
+  }
 
   /** Create a VM, evaluate the prelude, and remember its memory for `reset()`. */
   static async create(options: GuestVmOptions): Promise<GuestVm> {
@@ -72,7 +92,8 @@ export class GuestVm {
     // The interrupt flag is per worker: only a VM that is executing a run (onHost set) may be interrupted by it, never
     // one being created or reset in idle time while another run's stop is in progress.
     const shouldInterrupt = options.shouldInterrupt;
-    const interruptHandler = (): boolean => ref.self?.onHost !== undefined && shouldInterrupt();
+    // A guest that caught "out of memory" is stopped at its next check too (the run then ends with MemoryLimitError).
+    const interruptHandler = (): boolean => ref.self?.onHost !== undefined && (shouldInterrupt() || ref.self.outOfMemory());
     const vm = await QuickJS.create({ wasm: options.wasm, interruptHandler, wasi: silentWasi });
     // Touch the cached singletons so their boxes live inside the snapshot.
     void vm.global;
@@ -120,9 +141,13 @@ export class GuestVm {
     this.ownedAtSnapshot = new Set(this.internals._ownedHandles);
   }
 
-  /** Apply a run's memory and stack limits (both live in the VM's memory, so `reset()` undoes them). */
+  /**
+   * Apply a run's memory and stack limits (both live in the VM's memory, so `reset()` undoes them) and start counting
+   * the run's out-of-memory errors from zero.
+   */
   configure(memoryBytes: number, maxStackBytes: number): void {
     const exports = this.vm._getExports();
+    this.oomBase = (this.oomCounter?.value as number | undefined) ?? 0;
     if (memoryBytes !== this.memoryLimit) {
       exports.qjs_set_memory_limit(memoryBytes);
       this.memoryLimit = memoryBytes;

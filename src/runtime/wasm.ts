@@ -1,6 +1,10 @@
-/** The quickjs-wasi engine compiled once per process into a WebAssembly.Module, which workers receive ready-made. */
+/**
+ * The quickjs-wasi engine compiled once per process into a WebAssembly.Module, which workers receive ready-made. The
+ * bytes are first given an out-of-memory counter (oom-counter.ts), so a caught "out of memory" still ends the run.
+ */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { instrumentOutOfMemory } from "./oom-counter.js";
 
 const require = createRequire(import.meta.url);
 
@@ -10,8 +14,9 @@ const wasmApi = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8A
 
 let module: Promise<WebAssembly.Module> | undefined;
 
+/** The engine module with its out-of-memory counter (unchanged if the engine build is not recognised). */
 export function loadEngineModule(): Promise<WebAssembly.Module> {
-  module ??= readFile(require.resolve("quickjs-wasi/quickjs.wasm")).then((bytes) => wasmApi.compile(bytes));
+  module ??= readFile(require.resolve("quickjs-wasi/quickjs.wasm")).then((bytes) => wasmApi.compile(instrumentOutOfMemory(bytes).bytes));
   module.catch(() => (module = undefined));
   return module;
 }

@@ -2,6 +2,10 @@
  * One run inside a worker: install the run's globals, evaluate the bytecode, call the script's function and drive
  * QuickJS's job queue until the script's promise settles. Tool calls leave as `tool_call` messages; their results
  * come back through `settle()`. Limits enforced here: memory, stack, tool-call count, console bytes, result size.
+ *
+ * Hitting the memory limit is fatal even when the guest catches the engine's "out of memory" error: the engine counts
+ * those errors (oom-counter.ts), and the count is checked at every host call, at the end of every step, and by the
+ * interrupt handler (guest-vm.ts), so a guest that swallows the error is stopped within one interrupt interval.
  */
 import { JSException } from "quickjs-wasi";
 import {
@@ -103,8 +107,19 @@ export class WorkerRun {
     this.afterStep();
   }
 
+  /** Record a memory-limit hit (caught by the guest or not) as the run's fatal error; true if there was one. */
+  private checkMemory(): boolean {
+    if (this.fatal) return this.fatal instanceof MemoryLimitError;
+    if (!this.guest.outOfMemory()) return false;
+    this.fatal = this.memoryError();
+    // The VM's allocator just failed: never reuse it.
+    this.vmBroken = true;
+    return true;
+  }
+
   private afterStep(): void {
     if (this.finished) return;
+    this.checkMemory();
     if (this.fatal) return this.end({ ok: false, error: serializeError(this.fatal) });
     if (this.outcome) return this.end(this.outcome);
     if (this.outstanding.size === 0) {
@@ -125,6 +140,7 @@ export class WorkerRun {
   /** An exception left QuickJS: an interrupt, an uncatchable error, or a trap. */
   private onEscape(error: unknown): void {
     if (this.finished) return;
+    this.checkMemory();
     if (this.fatal) return this.end({ ok: false, error: serializeError(this.fatal) });
     if (this.host.isInterrupted()) {
       return this.end({ ok: false, cancelled: true, error: serializeError(new AbortedError("Run interrupted by the host")) });
@@ -158,7 +174,7 @@ export class WorkerRun {
 
   /** Called synchronously from inside the guest. */
   private onHost(op: string, args: string[]): boolean | void {
-    if (this.finished || this.fatal) return;
+    if (this.finished || this.fatal || this.checkMemory()) return;
     switch (op) {
       case "call":
         // The script already settled: a call made by a leftover job would only be started to be aborted.
