@@ -28,13 +28,32 @@ export interface ToolsDts {
 /** The spec facts that influence the output (risk does not). */
 type DtsInput = Pick<ToolSpec, "name" | "description" | "argsSchema" | "resultSchema">;
 
+/**
+ * The `ToolError` subclasses a failed call rejects with, chosen by the error's code (the runtime's prelude installs
+ * the same classes and keeps the same mapping). `ToolError` and `ApprovalDeniedError` come from the script library;
+ * these complete the set so a script can branch with `instanceof`.
+ */
+export const toolErrorSubclassesDts = `/** The arguments did not match the tool's schema, or were not JSON (code \`CODY_TOOL_INVALID_ARGS\`). */
+declare class ToolArgumentError extends ToolError {}
+
+/** A path argument resolved outside the workspace, through \`..\` or a symlink (code \`CODY_PATH_OUTSIDE_WORKSPACE\`). */
+declare class PathOutsideWorkspaceError extends ToolError {}
+`;
+
+/**
+ * Bumped whenever the text around the tool declarations changes, so declarations cached on disk by an older build
+ * (keyed by the specs and COMPILER_VERSION only) are not reused.
+ */
+const DTS_FORMAT = "2";
+
 const memo = new Map<string, Promise<ToolsDts>>();
 const MEMO_MAX = 16;
 
 /**
  * Build the declarations for `specs`: one `tools.<name>(args): Promise<Result>` method per tool (dotted names such as
  * `mcp.<server>.<tool>` become nested objects, with quoted keys where a segment is not an identifier), the same tree
- * under `tools.spawn` returning `SpawnHandle<Result>`, plus the ambient script library (`console`, `ToolError`, …).
+ * under `tools.spawn` returning `SpawnHandle<Result>`, plus the ambient script library (`console`, `ToolError` and its
+ * subclasses `ToolArgumentError`, `ApprovalDeniedError`, `PathOutsideWorkspaceError`, …).
  * Memoized by the specs' JSON.
  */
 export function generateToolsDts(specs: readonly ToolSpec[], opts: ToolsDtsOptions = {}): Promise<ToolsDts> {
@@ -73,7 +92,7 @@ export function renderToolsDts(specs: readonly ToolSpec[]): Promise<ToolsDts> {
 }
 
 async function buildCached(input: DtsInput[], key: string, cacheDir: string): Promise<ToolsDts> {
-  const file = path.join(cacheDir, `tools-${sha256(COMPILER_VERSION + "\n" + key).slice(0, 32)}.d.ts`);
+  const file = path.join(cacheDir, `tools-${sha256(COMPILER_VERSION + "\n" + DTS_FORMAT + "\n" + key).slice(0, 32)}.d.ts`);
   try {
     const text = await readFile(file, "utf8");
     return { text, hash: sha256(text) };
@@ -117,6 +136,7 @@ async function build(specs: DtsInput[]): Promise<ToolsDts> {
     "};",
     "",
     scriptLibDts,
+    toolErrorSubclassesDts,
   ].join("\n");
   return { text, hash: sha256(text) };
 }

@@ -3,7 +3,8 @@
  * it relies on (so a script that replaces `JSON.stringify` or `Promise.prototype.then` cannot confuse it), takes the
  * single host function `__cody_host` off the global object, and returns `{ setup, start, settle }`:
  *
- * - `setup(toolNamesJson, seed)` installs `tools`, `console`, `ToolError`, `ApprovalDeniedError` for one run;
+ * - `setup(toolNamesJson, seed)` installs `tools`, `console` and the error classes (`ToolError` and its subclasses
+ *   `ToolArgumentError`, `ApprovalDeniedError`, `PathOutsideWorkspaceError`) for one run;
  * - `start(main)` calls the compiled script's async function and reports its outcome through the host;
  * - `settle(callId, ok, json)` resolves or rejects the promise of one tool call.
  *
@@ -37,13 +38,30 @@ export const PRELUDE_SOURCE = String.raw`(function () {
       super(message === undefined ? "" : Str(message));
       var i = info || {};
       field(this, "tool", i.tool === undefined ? "" : Str(i.tool));
-      field(this, "code", i.code === undefined ? "CODY_TOOL_FAILED" : Str(i.code));
+      var fallback = new.target.code;
+      field(this, "code", Str(i.code !== undefined ? i.code : fallback !== undefined ? fallback : "CODY_TOOL_FAILED"));
       field(this, "details", i.details === undefined ? {} : i.details);
     }
   }
-  define(ToolError.prototype, "name", { value: "ToolError", writable: true, configurable: true });
-  class ApprovalDeniedError extends ToolError {}
-  define(ApprovalDeniedError.prototype, "name", { value: "ApprovalDeniedError", writable: true, configurable: true });
+  function named(Ctor, name, code) {
+    define(Ctor, "name", { value: name, configurable: true });
+    // The code a guest-made instance gets by default (a host error always brings its own).
+    define(Ctor, "code", { value: code, configurable: true });
+    define(Ctor.prototype, "name", { value: name, writable: true, configurable: true });
+    return Ctor;
+  }
+  named(ToolError, "ToolError", "CODY_TOOL_FAILED");
+  var ToolArgumentError = named(class extends ToolError {}, "ToolArgumentError", "CODY_TOOL_INVALID_ARGS");
+  var ApprovalDeniedError = named(class extends ToolError {}, "ApprovalDeniedError", "CODY_APPROVAL_DENIED");
+  var PathOutsideWorkspaceError = named(class extends ToolError {}, "PathOutsideWorkspaceError", "CODY_PATH_OUTSIDE_WORKSPACE");
+  // A failed call rejects with the subclass for its code, so scripts can branch with instanceof; anything else is a
+  // plain ToolError. Keep in sync with the declarations in src/compiler/dts.ts.
+  var byCode = create(null);
+  byCode.CODY_TOOL_INVALID_ARGS = ToolArgumentError;
+  byCode.CODY_APPROVAL_DENIED = ApprovalDeniedError;
+  byCode.CODY_PATH_OUTSIDE_WORKSPACE = PathOutsideWorkspaceError;
+  var guestErrors = { ToolError: ToolError, ToolArgumentError: ToolArgumentError, ApprovalDeniedError: ApprovalDeniedError,
+    PathOutsideWorkspaceError: PathOutsideWorkspaceError };
 
   var pending = create(null);
   var nextId = 0;
@@ -61,8 +79,8 @@ export const PRELUDE_SOURCE = String.raw`(function () {
     var json, why = "";
     try { json = args === undefined ? "{}" : stringify(args); } catch (e) { why = ": " + message(e); }
     if (typeof json !== "string") {
-      return { id: "", promise: rejected(new ToolError("Arguments for tools." + tool + " are not JSON-serializable" + why,
-        { tool: tool, code: "CODY_TOOL_INVALID_ARGS" })) };
+      return { id: "", promise: rejected(new ToolArgumentError("Arguments for tools." + tool + " are not JSON-serializable" + why,
+        { tool: tool })) };
     }
     var id = "c" + (++nextId);
     // The call site's stack becomes the stack of a rejection, so an uncaught ToolError points at the user's line.
@@ -85,9 +103,11 @@ export const PRELUDE_SOURCE = String.raw`(function () {
     }
     var info;
     try { info = parse(json); } catch (e) { info = { message: Str(json) }; }
-    var details = info && typeof info.details === "object" && info.details !== null ? info.details : {};
-    var Ctor = info.code === "CODY_APPROVAL_DENIED" ? ApprovalDeniedError : ToolError;
-    var error = new Ctor(info.message, { tool: entry.tool, code: info.code, details: details });
+    if (typeof info !== "object" || info === null) info = { message: Str(info) };
+    var details = typeof info.details === "object" && info.details !== null ? info.details : {};
+    var code = typeof info.code === "string" ? info.code : undefined;
+    var Ctor = (code !== undefined && byCode[code]) || ToolError;
+    var error = new Ctor(info.message, { tool: entry.tool, code: code === undefined ? "CODY_TOOL_FAILED" : code, details: details });
     define(error, "stack", { value: entry.site, writable: true, configurable: true });
     entry.reject(error);
   }
@@ -191,8 +211,8 @@ export const PRELUDE_SOURCE = String.raw`(function () {
     tools.spawn = spawn;
     constant("tools", deepFreeze(tools));
     constant("console", makeConsole());
-    constant("ToolError", ToolError);
-    constant("ApprovalDeniedError", ApprovalDeniedError);
+    var errorNames = keysOf(guestErrors);
+    for (var k = 0; k < errorNames.length; k++) constant(errorNames[k], guestErrors[errorNames[k]]);
     // Every VM starts from the same snapshot, so give each run its own Math.random stream.
     var s = Number(seed) | 0;
     define(Math, "random", { writable: true, configurable: true, value: function random() {

@@ -1,5 +1,12 @@
 import test from "ava";
-import { ApprovalDeniedError, ToolError } from "../../src/errors/index.js";
+import {
+  ApprovalDeniedError,
+  ApprovalTimeoutError,
+  PatchError,
+  PathOutsideWorkspaceError,
+  ToolArgumentError,
+  ToolError,
+} from "../../src/errors/index.js";
 import { ScriptPool, type RunEvent, type ToolInvocation } from "../../src/runtime/index.js";
 import { artifact, echo } from "./helpers.js";
 
@@ -168,7 +175,7 @@ test("arguments that are not JSON (BigInt, cycles) reject the call with CODY_TOO
       toolNames: ["t"],
     },
   );
-  t.deepEqual(r.value, ["ToolError", "CODY_TOOL_INVALID_ARGS", "CODY_TOOL_INVALID_ARGS"]);
+  t.deepEqual(r.value, ["ToolArgumentError", "CODY_TOOL_INVALID_ARGS", "CODY_TOOL_INVALID_ARGS"]);
   t.is(calls, 0);
 });
 
@@ -254,4 +261,77 @@ test("many concurrent runs each get their own tools, calls and results", async (
     t.deepEqual(r.value, [`who${i % 3}`, i]);
     t.deepEqual(r.console.map((e) => e.text), [`run ${i}`]);
   });
+});
+
+test("each failure code arrives as its ToolError subclass, every one instanceof ToolError and Error; unknown codes stay ToolError", async (t) => {
+  const failures: Record<string, Error> = {
+    args: new ToolArgumentError("path must be string", { path: "/path" }),
+    outside: new PathOutsideWorkspaceError("Path `../x` is outside the workspace", { path: "../x" }),
+    denied: new ApprovalDeniedError("not approved", {}),
+    failed: new ToolError("disk on fire", {}),
+    patch: new PatchError("hunk did not apply", {}),
+    approvalTimeout: new ApprovalTimeoutError("nobody answered", {}),
+  };
+  const r = await pool.run(
+    await artifact(`
+      const out = {};
+      for (const kind of ${JSON.stringify(Object.keys(failures))}) {
+        try { await tools.t({ kind }); out[kind] = "resolved"; }
+        catch (e) {
+          const cls = e instanceof ToolArgumentError ? "ToolArgumentError"
+            : e instanceof PathOutsideWorkspaceError ? "PathOutsideWorkspaceError"
+            : e instanceof ApprovalDeniedError ? "ApprovalDeniedError"
+            : e instanceof ToolError ? "ToolError" : "other";
+          out[kind] = [cls, e.name, e.code, e.tool, e instanceof ToolError, e instanceof Error, e.constructor === globalThis[e.name]];
+        }
+      }
+      return out;`),
+    {
+      invokeTool: async (call) => {
+        throw failures[(call.args as { kind: string }).kind];
+      },
+      toolNames: ["t"],
+    },
+  );
+  t.true(r.ok, JSON.stringify(r.error));
+  t.deepEqual(r.value, {
+    args: ["ToolArgumentError", "ToolArgumentError", "CODY_TOOL_INVALID_ARGS", "t", true, true, true],
+    outside: ["PathOutsideWorkspaceError", "PathOutsideWorkspaceError", "CODY_PATH_OUTSIDE_WORKSPACE", "t", true, true, true],
+    denied: ["ApprovalDeniedError", "ApprovalDeniedError", "CODY_APPROVAL_DENIED", "t", true, true, true],
+    failed: ["ToolError", "ToolError", "CODY_TOOL_FAILED", "t", true, true, true],
+    patch: ["ToolError", "ToolError", "CODY_PATCH_FAILED", "t", true, true, true],
+    approvalTimeout: ["ToolError", "ToolError", "CODY_APPROVAL_TIMEOUT", "t", true, true, true],
+  });
+});
+
+test("the error classes are fixed globals; instances a script makes get their class's code by default", async (t) => {
+  const r = await pool.run(
+    await artifact(`
+      const original = ToolArgumentError;
+      try { globalThis.ToolArgumentError = class {}; } catch {}
+      try { delete globalThis.PathOutsideWorkspaceError; } catch {}
+      class Mine extends ToolError {}
+      return {
+        kept: ToolArgumentError === original && typeof PathOutsideWorkspaceError === "function",
+        stillSubclass: Object.getPrototypeOf(ToolArgumentError) === ToolError,
+        codes: [new ToolError("a").code, new ToolArgumentError("b").code, new PathOutsideWorkspaceError("c").code,
+                new ApprovalDeniedError("d").code, new Mine("e").code, new ToolArgumentError("f", { code: "X" }).code],
+        names: [new ToolArgumentError().name, PathOutsideWorkspaceError.name, new Mine().name],
+      };`),
+    { invokeTool: echo, toolNames: [] },
+  );
+  t.true(r.ok, JSON.stringify(r.error));
+  t.deepEqual(r.value, {
+    kept: true,
+    stillSubclass: true,
+    codes: ["CODY_TOOL_FAILED", "CODY_TOOL_INVALID_ARGS", "CODY_PATH_OUTSIDE_WORKSPACE", "CODY_APPROVAL_DENIED", "CODY_TOOL_FAILED", "X"],
+    names: ["ToolArgumentError", "PathOutsideWorkspaceError", "ToolError"],
+  });
+});
+
+test("an uncaught ToolArgumentError ends the run with its name and code in the ScriptRuntimeError details", async (t) => {
+  const r = await pool.run(await artifact("await tools.t({ big: 1n });"), { invokeTool: echo, toolNames: ["t"] });
+  t.is(r.error?.code, "CODY_SCRIPT_RUNTIME");
+  t.is(r.error?.details.name, "ToolArgumentError");
+  t.is(r.error?.details.code, "CODY_TOOL_INVALID_ARGS");
 });
