@@ -93,3 +93,12 @@ test("the pool keeps serving after memory-limit runs, and a later run is not bla
     t.is(ok.value, 1000);
   }
 });
+
+test("a regular expression too big to compile within the limit (a SyntaxError 'out of memory'), caught, fails the run", async (t) => {
+  const r = await pool.run(
+    await artifact(`try { new RegExp("[\\\\u0100-\\\\uffff]".repeat(2e5), "i"); } catch (e) { return e.name + ": " + e.message; } return "compiled";`),
+    { invokeTool: echo, toolNames: [], limits: { memoryBytes: 4 * 1024 * 1024 } },
+  );
+  t.is(r.error?.code, "CODY_LIMIT_MEMORY");
+  t.deepEqual(r.error?.details, { limitBytes: 4 * 1024 * 1024 });
+});
