@@ -102,3 +102,15 @@ test("a regular expression too big to compile within the limit (a SyntaxError 'o
   t.is(r.error?.code, "CODY_LIMIT_MEMORY");
   t.deepEqual(r.error?.details, { limitBytes: 4 * 1024 * 1024 });
 });
+
+test("a tool result too big for the VM's memory fails the run with MemoryLimitError even inside try/catch", async (t) => {
+  const r = await run(
+    `try { const s = await tools.big({}); return s.length; } catch (e) { return "caught: " + String(e); }`,
+    ["big"],
+    async () => "x".repeat(12 * 1024 * 1024),
+  );
+  t.is(r.error?.code, "CODY_LIMIT_MEMORY");
+  t.deepEqual(r.error?.details, { limitBytes: LIMIT });
+  const small = await run(`const s = await tools.big({}); return s.length;`, ["big"], async () => "x".repeat(1024 * 1024));
+  t.is(small.value, 1024 * 1024);
+});
