@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import test from "ava";
 import { QuickJS } from "quickjs-wasi";
+import { GuestVm } from "../../src/runtime/guest-vm.js";
 import { instrumentOutOfMemory, OOM_COUNTER_EXPORT } from "../../src/runtime/oom-counter.js";
+import { loadEngineModule } from "../../src/runtime/wasm.js";
 
 const require = createRequire(import.meta.url);
 const original = readFileSync(require.resolve("quickjs-wasi/quickjs.wasm"));
@@ -34,4 +36,19 @@ test("bytes that are not the expected engine are returned unchanged with no site
   t.is(out.bytes, junk);
   const truncated = original.subarray(0, 4096);
   t.is(instrumentOutOfMemory(truncated).sites, 0);
+});
+
+test("the runtime's VMs run the instrumented engine, and a run's count starts from zero at configure()", async (t) => {
+  const guest = await GuestVm.create({ wasm: await loadEngineModule(), shouldInterrupt: () => false });
+  try {
+    t.true(guest.countsOutOfMemory);
+    guest.configure(4 * 1024 * 1024, 256 * 1024);
+    t.false(guest.outOfMemory());
+    t.is(guest.vm.evalCode("try { new ArrayBuffer(16 * 1024 * 1024); 1 } catch (e) { 2 }").toNumber(), 2);
+    t.true(guest.outOfMemory());
+    guest.configure(4 * 1024 * 1024, 256 * 1024);
+    t.false(guest.outOfMemory(), "the next run is not blamed for the previous one");
+  } finally {
+    guest.dispose();
+  }
 });
