@@ -4,18 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { AbortedError, PathOutsideWorkspaceError, ToolArgumentError, ToolError } from "../../src/errors/index.js";
 import { createGlobTool, GLOB_MAX_RESULTS, globTool } from "../../src/tools/handlers/glob.js";
-import type { ToolContext } from "../../src/tools/types.js";
-import { realWorkspaceRoot } from "../../src/tools/workspace.js";
+import { workspace } from "./helpers.js";
 
-function workspace(t: { teardown(fn: () => void): void }, files: Record<string, string> = {}): ToolContext {
-  const root = realWorkspaceRoot(fs.mkdtempSync(path.join(os.tmpdir(), "cody-glob-")));
-  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.writeFileSync(path.join(root, rel), content);
-  }
-  return { workspaceRoot: root, signal: new AbortController().signal };
-}
 
 const tree = {
   "a.ts": "",

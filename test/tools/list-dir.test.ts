@@ -5,18 +5,8 @@ import path from "node:path";
 import { AbortedError, PathOutsideWorkspaceError, ToolError } from "../../src/errors/index.js";
 import { createListDirTool, LIST_DIR_DEFAULT_LIMIT, listDirTool } from "../../src/tools/handlers/list-dir.js";
 import { MAX_GITIGNORE_BYTES } from "../../src/tools/fs-walk.js";
-import type { ToolContext } from "../../src/tools/types.js";
-import { realWorkspaceRoot } from "../../src/tools/workspace.js";
+import { workspace } from "./helpers.js";
 
-function workspace(t: { teardown(fn: () => void): void }, files: Record<string, string> = {}): ToolContext {
-  const root = realWorkspaceRoot(fs.mkdtempSync(path.join(os.tmpdir(), "cody-ls-")));
-  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.writeFileSync(path.join(root, rel), content);
-  }
-  return { workspaceRoot: root, signal: new AbortController().signal };
-}
 
 test("direct children are listed by default, sorted, with types and sizes", async (t) => {
   const ctx = workspace(t, { "b.txt": "bb", "a.txt": "a", "src/x.ts": "x", "Z.md": "" });

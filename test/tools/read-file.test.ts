@@ -5,18 +5,8 @@ import path from "node:path";
 import { AbortedError, PathOutsideWorkspaceError, ToolError } from "../../src/errors/index.js";
 import { BINARY_SNIFF_BYTES } from "../../src/tools/text-file.js";
 import { createReadFileTool, READ_FILE_MAX_BYTES, readFileTool } from "../../src/tools/handlers/read-file.js";
-import type { ToolContext } from "../../src/tools/types.js";
-import { realWorkspaceRoot } from "../../src/tools/workspace.js";
+import { workspace } from "./helpers.js";
 
-function workspace(t: { teardown(fn: () => void): void }, files: Record<string, string | Buffer> = {}): ToolContext {
-  const root = realWorkspaceRoot(fs.mkdtempSync(path.join(os.tmpdir(), "cody-read-")));
-  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.writeFileSync(path.join(root, rel), content);
-  }
-  return { workspaceRoot: root, signal: new AbortController().signal };
-}
 
 test("a whole file is returned exactly, with its line count", async (t) => {
   const ctx = workspace(t, { "src/a.ts": "one\ntwo\nthree\n", "b.txt": "no newline", "crlf.txt": "a\r\nb\r\n" });

@@ -10,18 +10,8 @@ import {
   searchTool,
 } from "../../src/tools/handlers/search.js";
 import { TimeSlicer } from "../../src/tools/time-slice.js";
-import type { ToolContext } from "../../src/tools/types.js";
-import { realWorkspaceRoot } from "../../src/tools/workspace.js";
+import { workspace } from "./helpers.js";
 
-function workspace(t: { teardown(fn: () => void): void }, files: Record<string, string | Buffer> = {}): ToolContext {
-  const root = realWorkspaceRoot(fs.mkdtempSync(path.join(os.tmpdir(), "cody-search-")));
-  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.writeFileSync(path.join(root, rel), content);
-  }
-  return { workspaceRoot: root, signal: new AbortController().signal };
-}
 
 const tree = {
   "src/a.ts": "const foo = 1;\nexport function Foo() {}\n// foo.bar\n",

@@ -4,14 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { AbortedError, PathOutsideWorkspaceError, ToolError } from "../../src/errors/index.js";
 import { writeFileTool } from "../../src/tools/handlers/write-file.js";
-import type { ToolContext } from "../../src/tools/types.js";
-import { realWorkspaceRoot } from "../../src/tools/workspace.js";
+import { workspace } from "./helpers.js";
 
-function workspace(t: { teardown(fn: () => void): void }): ToolContext {
-  const root = realWorkspaceRoot(fs.mkdtempSync(path.join(os.tmpdir(), "cody-write-")));
-  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
-  return { workspaceRoot: root, signal: new AbortController().signal };
-}
 
 function outsideDir(t: { teardown(fn: () => void): void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cody-write-out-"));
