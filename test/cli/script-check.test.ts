@@ -1,29 +1,12 @@
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import test from "ava";
-
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/cody.js");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { CODY_BIN, runCody, type CliRun } from "../helpers/cli.js";
 
 /** Spawn the real CLI (`node bin/cody.js script check …`) in `cwd`. */
-function cody(args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "script", "check", ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function cody(args: string[], cwd: string): Promise<CliRun> {
+  return runCody(["script", "check", ...args], { cwd });
 }
 
 const GOOD = 'const r = await tools.readFile({ path: "README.md" });\nreturn { lines: r.totalLines };\n';
@@ -199,7 +182,7 @@ test("--cwd resolves files relative to that directory and names them relative to
 });
 
 test("the shipped examples check clean and the broken example fails", async (t) => {
-  const root = path.resolve(path.dirname(BIN), "..");
+  const root = path.resolve(path.dirname(CODY_BIN), "..");
   const ok = await cody(["examples/*.ts"], root);
   t.is(ok.code, 0, ok.stdout + ok.stderr);
   const broken = await cody(["examples/broken/type-error.ts"], root);

@@ -1,32 +1,12 @@
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import test from "ava";
+import { runCody, type CliOptions, type CliRun } from "../helpers/cli.js";
 import { tempWorkspace } from "../helpers/workspace.js";
 
-const CODY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/cody.js");
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cody(args: string[], opts: { cwd: string; input?: string; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void }): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CODY, ...args], { cwd: opts.cwd, env: { ...process.env, CODY_DB: "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-      opts.onStdout?.(stdout, child);
-    });
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.input ?? "");
-  });
+function cody(args: string[], opts: Omit<CliOptions, "env">): Promise<CliRun> {
+  // An empty CODY_DB means "unset": each test's database lives in its own temp workspace.
+  return runCody(args, { ...opts, env: { ...process.env, CODY_DB: "" } });
 }
 
 test("script run prints a banner, the console output and the result, and exits 0", async (t) => {

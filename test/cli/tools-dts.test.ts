@@ -1,24 +1,13 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import test from "ava";
+import { runCody, type CliRun } from "../helpers/cli.js";
 import { generateToolsDts } from "../../src/compiler/index.js";
 import { BUILTIN_SPECS } from "../../src/tools/index.js";
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/cody.js");
-
-function cody(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "tools", "dts", ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function cody(args: string[], cwd: string): Promise<CliRun> {
+  return runCody(["tools", "dts", ...args], { cwd });
 }
 
 test("cody tools dts prints exactly the declarations scripts are checked against", async (t) => {
