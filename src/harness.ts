@@ -107,6 +107,7 @@ export class Harness {
   #poolOptions: PoolOptions;
   #checker: TypeChecker | undefined;
   #dts: ToolsDts | undefined;
+  #toolNames: string[] | undefined;
   #closed = false;
 
   private constructor(parts: {
@@ -191,9 +192,10 @@ export class Harness {
     return this.#dts;
   }
 
-  /** Names of every tool a script can call. */
+  /** Names of every tool a script can call (the registry is fixed once the harness is created). */
   toolNames(): string[] {
-    return this.registry.list().map((t) => t.name);
+    this.#toolNames ??= this.registry.list().map((t) => t.name);
+    return this.#toolNames;
   }
 
   async #checkerFor(): Promise<TypeChecker> {
@@ -300,7 +302,8 @@ export class Harness {
           runId,
           scriptHash: artifact.hash,
           scriptName: artifact.filename,
-          scriptApproved: artifact.approvedBy !== undefined || this.cache.isApproved(artifact.hash),
+          // A cache hit carries its approval; a fresh compile may still have been approved by hash earlier.
+          scriptApproved: artifact.approvedBy !== undefined || (cache === "miss" && this.cache.isApproved(artifact.hash)),
           allowedTools: opts.allowedTools,
           onAbortRequested: (reason: AbortedError) => abort.abort(reason),
         }),
