@@ -111,3 +111,23 @@ test("an approved script's writes run without asking under the never policy", as
   t.regex(allowed.stdout, /"ok"/);
   t.is(readFileSync(path.join(cwd, "out.txt"), "utf8"), "hi");
 });
+
+test("script run exits 3 for a script over 20 KB and 2 for an empty or binary file", async (t) => {
+  const cwd = tempWorkspace(t, {
+    "edge.ts": `return 1;${" ".repeat(20 * 1024 - 9)}`,
+    "big.ts": `return 1;${" ".repeat(20 * 1024 - 8)}`,
+    "empty.ts": "// nothing here\n",
+    "bin.ts": "return 1;\u0000\u0001",
+  });
+  const edge = await cody(["script", "run", "edge.ts", "-q"], { cwd });
+  t.is(edge.code, 0, edge.stderr);
+  const big = await cody(["script", "run", "big.ts", "-q"], { cwd });
+  t.is(big.code, 3);
+  t.regex(big.stderr, /ScriptTooLargeError: big\.ts: script is 20481 bytes, over the 20480-byte limit/);
+  const empty = await cody(["script", "run", "empty.ts"], { cwd });
+  t.is(empty.code, 2);
+  t.regex(empty.stderr, /ScriptEmptyError/);
+  const binary = await cody(["script", "run", "bin.ts"], { cwd });
+  t.is(binary.code, 2);
+  t.regex(binary.stderr, /ScriptEncodingError/);
+});
