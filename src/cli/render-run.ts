@@ -55,6 +55,14 @@ export function formatError(error: SerializedError): string {
   return `${lines.join("\n")}\n`;
 }
 
+const OUTCOME_TEXT: Record<RunResult["toolCalls"][number]["outcome"], string> = {
+  ok: "completed",
+  error: "failed",
+  aborted: "cut off (aborted)",
+  denied: "not run (denied)",
+  pending: "still running (spawned)",
+};
+
 /** Summary after the run: value (JSON) on stdout, one status line on stderr. */
 export function renderResult(result: RunResult, w: Writers): void {
   const calls = result.toolCalls;
@@ -62,12 +70,19 @@ export function renderResult(result: RunResult, w: Writers): void {
   const status =
     `${result.ok ? "✔ ok" : "✖ failed"} in ${result.durationMs.toFixed(1)} ms; ` +
     `${calls.length} tool call${calls.length === 1 ? "" : "s"}${failed ? ` (${failed} not ok)` : ""}` +
-    (result.abortedCalls.length ? `; aborted un-awaited: ${result.abortedCalls.join(", ")}` : "") +
+    // On success these are calls the script started but never awaited; on failure the call list below says it all.
+    (result.ok && result.abortedCalls.length ? `; aborted un-awaited: ${result.abortedCalls.join(", ")}` : "") +
     (result.consoleTruncated ? "; console output truncated" : "");
   if (result.ok) {
     if (result.value !== undefined) w.out(`${JSON.stringify(result.value, null, 2)}\n`);
   } else if (result.error) {
     w.err(formatError(result.error));
+    // After a failure, say exactly which tool calls (side effects) completed and which were cut off.
+    if (calls.length > 0) {
+      w.err("  tool calls:\n");
+      for (const c of calls) w.err(`    ${c.id} ${c.tool} ${OUTCOME_TEXT[c.outcome]}\n`);
+      w.err(`  full record: cody runs show ${result.runId.slice(0, 8)}\n`);
+    }
   }
   w.err(`${status}  (run ${result.runId})\n`);
 }

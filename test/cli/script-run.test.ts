@@ -131,3 +131,13 @@ test("script run exits 3 for a script over 20 KB and 2 for an empty or binary fi
   t.is(binary.code, 2);
   t.regex(binary.stderr, /ScriptEncodingError/);
 });
+
+test("after a timeout script run lists which tool calls completed and which were cut off", async (t) => {
+  const cwd = tempWorkspace(t, {
+    "slow.ts": 'await tools.writeFile({ path: "before.txt", content: "1" });\nawait tools.exec({ command: ["sleep", "20"] });\nreturn 1;\n',
+  });
+  const r = await cody(["script", "run", "slow.ts", "-q", "--timeout", "1500", "--allow", "writeFile", "--allow", "exec"], { cwd });
+  t.is(r.code, 3);
+  t.regex(r.stderr, /c1 writeFile completed\n\s+c2 exec cut off \(aborted\)/);
+  t.regex(r.stderr, /full record: cody runs show [0-9a-f]{8}/);
+});
