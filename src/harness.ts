@@ -25,7 +25,6 @@ import {
 import { loadConfig, type CodyConfig } from "./config/index.js";
 import {
   AbortedError,
-  CodyError,
   ScriptSyntaxError,
   ScriptTypeError,
   serializeError,
@@ -36,7 +35,7 @@ import { ScriptPool, type PoolMetrics, type PoolOptions, type RunEvent, type Run
 import { openDatabase, resolveDatabasePath, type Database } from "./store/index.js";
 import { createBuiltinRegistry } from "./tools/builtin.js";
 import { ToolDispatcher } from "./tools/dispatch/index.js";
-import { McpManager } from "./tools/mcp/index.js";
+import type { McpManager } from "./tools/mcp/index.js";
 import type { ToolRegistry } from "./tools/index.js";
 
 export interface HarnessOptions {
@@ -108,6 +107,7 @@ export class Harness {
   #checker: TypeChecker | undefined;
   #dts: ToolsDts | undefined;
   #toolNames: string[] | undefined;
+  readonly #dtsCacheDir: string | undefined;
   #closed = false;
 
   private constructor(parts: {
@@ -122,6 +122,7 @@ export class Harness {
     mcp: McpManager | undefined;
     pool: ScriptPool | undefined;
     poolOptions: PoolOptions;
+    dtsCacheDir: string | undefined;
   }) {
     this.cwd = parts.cwd;
     this.registry = parts.registry;
@@ -135,6 +136,7 @@ export class Harness {
     this.#pool = parts.pool;
     this.#ownsPool = parts.pool === undefined;
     this.#poolOptions = parts.poolOptions;
+    this.#dtsCacheDir = parts.dtsCacheDir;
   }
 
   /** Open the database, load config, register built-in and MCP tools. MCP servers start here if configured. */
@@ -142,13 +144,16 @@ export class Harness {
     const cwd = path.resolve(options.cwd);
     const config = options.config ?? (await loadConfig(cwd));
     const limits = normalizeLimits({ ...config.limits, ...options.limits });
-    const db = openDatabase(options.dbPath ?? resolveDatabasePath({ cwd, env: process.env }));
+    const dbPath = options.dbPath ?? resolveDatabasePath({ cwd, env: process.env });
+    const db = openDatabase(dbPath);
     let mcp: McpManager | undefined;
     let registry = options.registry;
     try {
       if (!registry) {
         registry = createBuiltinRegistry();
         if (Object.keys(config.mcpServers).length > 0) {
+          // Loaded only when configured: the MCP SDK (with zod) is a large share of a CLI process's start-up.
+          const { McpManager } = await import("./tools/mcp/index.js");
           mcp = new McpManager({ servers: config.mcpServers, cwd });
           await mcp.registerInto(registry);
         }
@@ -178,6 +183,8 @@ export class Harness {
         mcp,
         pool,
         poolOptions,
+        // Generated declarations are kept beside the database so a new process does not regenerate them (~70 ms).
+        dtsCacheDir: dbPath === ":memory:" ? undefined : path.join(path.dirname(dbPath), "dts"),
       });
     } catch (error) {
       await mcp?.close();
@@ -188,7 +195,10 @@ export class Harness {
 
   /** The `.d.ts` scripts are checked against (memoized; the registry does not change after create). */
   async toolsDts(): Promise<ToolsDts> {
-    this.#dts ??= await generateToolsDts(this.registry.specs());
+    this.#dts ??= await generateToolsDts(
+      this.registry.specs(),
+      this.#dtsCacheDir === undefined ? {} : { cacheDir: this.#dtsCacheDir },
+    );
     return this.#dts;
   }
 
@@ -265,6 +275,9 @@ export class Harness {
   async run(input: ScriptInput, opts: HarnessRunOptions = {}): Promise<RunResult> {
     const runId = opts.runId ?? randomUUID();
     const started = Date.now();
+    // Start the worker pool while the script is looked up (and, on a miss, checked and compiled); a failure to start
+    // surfaces where the pool is awaited, in runArtifact.
+    this.#ensurePool().catch(() => undefined);
     let prepared: PrepareResult;
     try {
       prepared = await this.prepare(input, { limits: opts.limits });
@@ -389,12 +402,4 @@ export class Harness {
 /** Convenience: `await createHarness({ cwd })`. */
 export function createHarness(options: HarnessOptions): Promise<Harness> {
   return Harness.create(options);
-}
-
-/** True for errors that mean a run limit was exceeded (CLI exit code 3). */
-export function isLimitError(error: SerializedError | CodyError | undefined): boolean {
-  if (!error) return false;
-  return (
-    error.code.startsWith("CODY_LIMIT_") || error.code === "CODY_SCRIPT_TOO_LARGE" || error.code === "CODY_POOL_QUEUE_FULL"
-  );
 }

@@ -2,10 +2,11 @@
  * The package's library surface. Most embedders need only `createHarness` (check, compile, cache and run scripts
  * against the workspace tools); the lower layers are exported for those who assemble their own.
  */
-export { Harness, createHarness, isLimitError } from "./harness.js";
+export { Harness, createHarness } from "./harness.js";
 export { DEFAULT_LIMITS, normalizeLimits } from "./limits.js";
 export {
   CodyError,
+  isLimitError,
   serializeError,
   deserializeError,
   ScriptTooLargeError,

@@ -3,18 +3,31 @@
  * this file only wires them together and maps thrown errors to exit codes.
  */
 import { Command, CommanderError } from "commander";
-import { CodyError } from "../errors/index.js";
-import { isLimitError } from "../harness.js";
+import { CodyError, isLimitError } from "../errors/index.js";
 import { EXIT } from "./exit-codes.js";
-import { registerScriptCheck } from "./commands/script-check.js";
-import { registerScriptCompile } from "./commands/script-compile.js";
-import { registerScriptLs } from "./commands/script-ls.js";
-import { registerScriptRun } from "./commands/script-run.js";
-import { registerToolsDts } from "./commands/tools-dts.js";
-import { registerCache } from "./commands/cache.js";
-import { registerRuns } from "./commands/runs.js";
-import { registerExec } from "./commands/exec.js";
-import { registerServe } from "./commands/serve.js";
+
+type Register = (parent: Command) => void;
+
+/**
+ * Every command, with the module that registers it. Modules are imported only for the command being run (the run
+ * path should not pay for loading the HTTP server or the model providers); `--help` and unknown commands load all.
+ */
+const COMMANDS: ReadonlyArray<{ group?: "script" | "tools"; name: string; load: () => Promise<Register> }> = [
+  { group: "script", name: "check", load: async () => (await import("./commands/script-check.js")).registerScriptCheck },
+  { group: "script", name: "compile", load: async () => (await import("./commands/script-compile.js")).registerScriptCompile },
+  { group: "script", name: "ls", load: async () => (await import("./commands/script-ls.js")).registerScriptLs },
+  { group: "script", name: "run", load: async () => (await import("./commands/script-run.js")).registerScriptRun },
+  { group: "tools", name: "dts", load: async () => (await import("./commands/tools-dts.js")).registerToolsDts },
+  { name: "cache", load: async () => (await import("./commands/cache.js")).registerCache },
+  { name: "runs", load: async () => (await import("./commands/runs.js")).registerRuns },
+  { name: "exec", load: async () => (await import("./commands/exec.js")).registerExec },
+  { name: "serve", load: async () => (await import("./commands/serve.js")).registerServe },
+];
+
+const GROUP_DESCRIPTIONS = {
+  script: "Check, compile and run saved scripts.",
+  tools: "Inspect the tool registry.",
+} as const;
 
 /** Errors that mean "the command could not be carried out as given" (flags, files, config, database): exit 2. */
 const USAGE_CODES = new Set([
@@ -27,28 +40,32 @@ const USAGE_CODES = new Set([
   "CODY_CACHE",
 ]);
 
-export function buildProgram(): Command {
+/** The commands `argv` names (its first one or two words), or all of them when it names none. */
+function commandsFor(argv: readonly string[]): typeof COMMANDS {
+  const words = argv.filter((a) => !a.startsWith("-"));
+  const [first, second] = words;
+  const picked = COMMANDS.filter((c) => (c.group ? c.group === first && c.name === second : c.name === first));
+  return picked.length > 0 ? picked : COMMANDS;
+}
+
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command("cody")
     .description("Run type-checked TypeScript scripts against workspace tools in pooled QuickJS sandboxes.")
     .version("0.1.0")
     .exitOverride()
     .showHelpAfterError();
-  const script = program.command("script").description("Check, compile and run saved scripts.");
-  registerScriptCheck(script);
-  registerScriptCompile(script);
-  registerScriptLs(script);
-  registerScriptRun(script);
-  const tools = program.command("tools").description("Inspect the tool registry.");
-  registerToolsDts(tools);
-  registerCache(program);
-  registerRuns(program);
-  registerExec(program);
-  registerServe(program);
+  const groups = new Map<string, Command>();
+  for (const group of ["script", "tools"] as const) {
+    groups.set(group, program.command(group).description(GROUP_DESCRIPTIONS[group]));
+  }
+  const wanted = commandsFor(argv);
+  const registers = await Promise.all(wanted.map((c) => c.load()));
+  wanted.forEach((c, i) => registers[i]?.(c.group ? (groups.get(c.group) as Command) : program));
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {

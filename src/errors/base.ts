@@ -79,3 +79,14 @@ export function deserializeError(s: SerializedError): CodyError {
   if (s.stack !== undefined) error.stack = s.stack;
   return error;
 }
+
+/**
+ * True for errors that mean a run limit was exceeded (CLI exit code 3): every `CODY_LIMIT_*` code, an oversized
+ * source, and a full pool queue.
+ */
+export function isLimitError(error: Pick<SerializedError, "code"> | undefined): boolean {
+  if (!error) return false;
+  return (
+    error.code.startsWith("CODY_LIMIT_") || error.code === "CODY_SCRIPT_TOO_LARGE" || error.code === "CODY_POOL_QUEUE_FULL"
+  );
+}

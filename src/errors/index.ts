@@ -1,5 +1,12 @@
 /** Public surface of errors/: the base, the wire helpers and every concrete class. */
-export { CodyError, serializeError, deserializeError, registerErrorCode, registeredErrorCodes } from "./base.js";
+export {
+  CodyError,
+  serializeError,
+  deserializeError,
+  registerErrorCode,
+  registeredErrorCodes,
+  isLimitError,
+} from "./base.js";
 export type { SerializedError, ErrorLocation } from "./base.js";
 export {
   UsageError,

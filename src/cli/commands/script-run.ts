@@ -6,7 +6,8 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { readScriptFile, validateScriptSource, type ScriptSource } from "../../compiler/index.js";
-import { createHarness, isLimitError, type Harness } from "../../harness.js";
+import { isLimitError } from "../../errors/index.js";
+import { createHarness, type Harness } from "../../harness.js";
 import { normalizeLimits } from "../../limits.js";
 import { Turn, type RunResult } from "../../runtime/index.js";
 import { EXIT } from "../exit-codes.js";
@@ -59,7 +60,8 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
 
   const out = (text: string): void => void process.stdout.write(text);
   const err = (text: string): void => void process.stderr.write(text);
-  const harness: Harness = await createHarness(options);
+  // One script runs at a time here: one worker with one ready VM starts fastest.
+  const harness: Harness = await createHarness({ ...options, pool: { workers: 1, vmsPerWorker: 1 } });
   const abort = new AbortController();
   const turn = new Turn();
   let interrupts = 0;

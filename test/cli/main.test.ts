@@ -1,0 +1,26 @@
+import os from "node:os";
+import test from "ava";
+import { isLimitError } from "../../src/errors/index.js";
+import { runCody } from "../helpers/cli.js";
+
+test("cody --help lists every command even though commands are loaded only when named", async (t) => {
+  const r = await runCody(["--help"], { cwd: os.tmpdir() });
+  t.is(r.code, 0, r.stderr);
+  for (const name of ["script", "tools", "cache", "runs", "exec", "serve"]) t.regex(r.stdout, new RegExp(`\\n  ${name}\\b`));
+  const script = await runCody(["script", "--help"], { cwd: os.tmpdir() });
+  for (const name of ["check", "compile", "ls", "run"]) t.regex(script.stdout, new RegExp(`\\n  ${name}\\b`));
+});
+
+test("an unknown command is a usage error with exit code 2", async (t) => {
+  const r = await runCody(["frobnicate"], { cwd: os.tmpdir() });
+  t.is(r.code, 2);
+  t.regex(r.stderr, /unknown command 'frobnicate'/);
+});
+
+test("limit errors are the CODY_LIMIT_* codes, an oversized script and a full pool queue", (t) => {
+  t.true(isLimitError({ code: "CODY_LIMIT_TIMEOUT" }));
+  t.true(isLimitError({ code: "CODY_SCRIPT_TOO_LARGE" }));
+  t.true(isLimitError({ code: "CODY_POOL_QUEUE_FULL" }));
+  t.false(isLimitError({ code: "CODY_SCRIPT_RUNTIME" }));
+  t.false(isLimitError(undefined));
+});
