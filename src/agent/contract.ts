@@ -51,8 +51,19 @@ export interface StructuredToolInfo {
 /** Runs the provider's native tool calls through the same registry, validation and approvals as scripts. */
 export interface StructuredToolCaller {
   listTools(): StructuredToolInfo[];
-  /** Resolve with the tool's JSON result; throw (preferably a CodyError) to report a failure to the model. */
-  call(name: string, args: unknown, signal: AbortSignal): Promise<unknown>;
+  /**
+   * Resolve with the tool's JSON result; throw (preferably a CodyError) to report a failure to the model. `context`
+   * says which conversation turn and which model call this is, so an audit can group a turn's calls.
+   */
+  call(name: string, args: unknown, signal: AbortSignal, context?: StructuredCallContext): Promise<unknown>;
+}
+
+/** Where a structured call comes from. */
+export interface StructuredCallContext {
+  conversationId: string;
+  turn: number;
+  /** The provider's id of the function call (`call_id`). */
+  callId: string;
 }
 
 /**

@@ -28,6 +28,7 @@ export type {
   ScriptExecutor,
   ScriptRunOptions,
   StopReason,
+  StructuredCallContext,
   StructuredToolCaller,
   StructuredToolInfo,
   Usage,

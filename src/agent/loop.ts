@@ -142,7 +142,7 @@ export class Agent {
         throw new AbortedError("The conversation was aborted", { conversationId: id });
       }
       emit({ type: "turn_start", conversationId: id, turn: globalTurn });
-      const outcome = await this.#turn(globalTurn, instructions, history, tools, signal, emit);
+      const outcome = await this.#turn(id, globalTurn, instructions, history, tools, signal, emit);
       if (outcome.usage) addUsage(usage, outcome.usage);
       const entries = [...unsaved.map((item) => ({ item })), ...outcome.entries];
       unsaved = [];
@@ -182,6 +182,7 @@ export class Agent {
 
   /** One model call and the calls it asks for. Never throws: a failure comes back with what was recorded before it. */
   async #turn(
+    conversationId: string,
     turn: number,
     instructions: string,
     history: ConversationItem[],
@@ -264,7 +265,7 @@ export class Agent {
       await chain;
       for (const pending of functions) {
         if (cancel.signal.aborted) break;
-        await runFunction(pending, this.#opts.tools, { signal: cancel.signal, caps: this.#caps, emit });
+        await runFunction(pending, this.#opts.tools, { signal: cancel.signal, caps: this.#caps, emit, conversationId, turn });
       }
     } catch (error) {
       failure = error;

@@ -10,7 +10,7 @@ import type { PendingCall } from "./run-block.js";
 export async function runFunction(
   pending: PendingCall,
   caller: StructuredToolCaller | undefined,
-  ctx: { signal: AbortSignal; caps: OutputCaps; emit: (e: AgentEvent) => void },
+  ctx: { signal: AbortSignal; caps: OutputCaps; emit: (e: AgentEvent) => void; conversationId: string; turn: number },
 ): Promise<void> {
   const { emit } = ctx;
   const { call_id: callId, name } = pending.call;
@@ -28,7 +28,7 @@ export async function runFunction(
   emit({ type: "function_call", callId, name, args });
   try {
     if (!caller) throw new CodyError("CODY_TOOL_NOT_FOUND", `No structured tools are available; \`${name}\` cannot be called`, { tool: name });
-    const value = await caller.call(name, args, ctx.signal);
+    const value = await caller.call(name, args, ctx.signal, { conversationId: ctx.conversationId, turn: ctx.turn, callId });
     pending.output = formatFunctionOutput({ ok: true, value }, ctx.caps);
     emit({ type: "function_result", callId, name, ok: true, output: pending.output });
   } catch (error) {

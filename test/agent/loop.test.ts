@@ -80,6 +80,7 @@ for (const api of ["responses", "chat"] as const) {
     t.regex(outputs["tc_1_1"] ?? "", /console:\nlines: 1/);
     t.regex(outputs["tc_1_1"] ?? "", /tool calls \(2\): writeFile ok \d+ ms · readFile ok \d+ ms/);
     t.is(outputs["call_a"], "{\"echoed\":\"ping\"}");
+    t.deepEqual(h.structuredContexts, [{ conversationId: result.conversationId, turn: 1, callId: "call_a" }]);
 
     const types = events.map((e) => e.type);
     for (const type of ["turn_start", "assistant_text", "script_start", "tool_call", "tool_result", "console", "script_end", "function_call", "function_result", "turn_end", "final"]) {

@@ -80,7 +80,14 @@ export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
       },
       tools: {
         listTools: () => harness.registry.specs().map((s) => ({ name: s.name, description: s.description, parameters: s.argsSchema })),
-        call: (name, args, signal) => harness.callTool({ callId: `f${++structured}`, tool: name, args }, signal),
+        // A turn's native calls share one audit run id, so `cody runs show <conversation>:t<turn>` lists them together.
+        call: (name, args, signal, context) =>
+          harness.callTool(
+            context
+              ? { runId: `${context.conversationId}:t${context.turn}`, callId: context.callId, tool: name, args }
+              : { callId: `f${++structured}`, tool: name, args },
+            signal,
+          ),
       },
       toolsDts: dts.text,
       store: new ConversationStore(harness.db),

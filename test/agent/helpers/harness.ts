@@ -20,6 +20,7 @@ import type {
   ScriptExecutor,
   ScriptRunOptions,
   StructuredToolCaller,
+  StructuredCallContext,
   StructuredToolInfo,
 } from "../../../src/agent/index.js";
 
@@ -56,6 +57,8 @@ export interface TestHarness {
   dispatcher: ToolDispatcher;
   executor: VmExecutor;
   tools: StructuredToolCaller;
+  /** The context each structured call received, in order. */
+  structuredContexts: (StructuredCallContext | undefined)[];
   toolsDts: string;
   cleanup(): void;
 }
@@ -69,11 +72,14 @@ export async function createTestHarness(): Promise<TestHarness> {
   const dts = await generateToolsDts(registry.specs());
   const executor = new VmExecutor(registry, dispatcher, dts.text);
   let structured = 0;
+  const structuredContexts: (StructuredCallContext | undefined)[] = [];
   const tools: StructuredToolCaller = {
     listTools: (): StructuredToolInfo[] =>
       registry.specs().map((s) => ({ name: s.name, description: s.description, parameters: s.argsSchema })),
-    call: (name, args, signal) =>
-      dispatcher.callStructured({ runId: `structured-${++structured}`, callId: `s${structured}`, tool: name, args }, signal),
+    call: (name, args, signal, context) => {
+      structuredContexts.push(context);
+      return dispatcher.callStructured({ runId: `structured-${++structured}`, callId: `s${structured}`, tool: name, args }, signal);
+    },
   };
   return {
     root,
@@ -81,6 +87,7 @@ export async function createTestHarness(): Promise<TestHarness> {
     dispatcher,
     executor,
     tools,
+    structuredContexts,
     toolsDts: dts.text,
     cleanup: () => {
       executor.close();
