@@ -4,19 +4,10 @@
  * as an artifact MAC.
  */
 import crypto from "node:crypto";
+import type { Artifact } from "../compiler/artifact.js";
 
-/** The artifact fields covered by a row's MAC (usage counters are not: they change on every hit). */
-export interface MacFields {
-  hash: string;
-  bytecode: Uint8Array;
-  sourceMap: string;
-  filename: string;
-  dtsHash: string;
-  engineVersion: string;
-  compilerVersion: string;
-  sourceBytes: number;
-  createdAt: number;
-}
+/** The artifact fields covered by a row's MAC: all of them but the approval, which has its own record and MAC. */
+export type MacFields = Omit<Artifact, "approvedBy" | "approvedAt">;
 
 function feed(h: crypto.Hmac, part: Uint8Array | string): void {
   const bytes = typeof part === "string" ? Buffer.from(part, "utf8") : part;
