@@ -54,7 +54,8 @@ const MINIMUMS: Readonly<Record<keyof Limits, number>> = {
 export function normalizeLimits(input: Partial<Limits> = {}): Limits {
   const out: Limits = { ...DEFAULT_LIMITS };
   for (const [key, value] of Object.entries(input) as [string, unknown][]) {
-    if (!(key in DEFAULT_LIMITS)) {
+    // Own keys only: `constructor`, `toString`, … are inherited by every object and are not limits.
+    if (!Object.hasOwn(DEFAULT_LIMITS, key)) {
       throw new InvalidOptionError(`Unknown limit \`limits.${key}\``, { path: `limits.${key}`, value });
     }
     if (value === undefined) continue;

@@ -31,3 +31,11 @@ test("a limit at its minimum is accepted and one below is refused", (t) => {
   t.is(normalizeLimits({ maxConcurrentToolCalls: 1 }).maxConcurrentToolCalls, 1);
   t.throws(() => normalizeLimits({ maxConcurrentToolCalls: 0 }), { instanceOf: InvalidOptionError });
 });
+
+test("keys every object inherits (constructor, toString, hasOwnProperty, __proto__) are not limits", (t) => {
+  for (const key of ["constructor", "toString", "hasOwnProperty", "valueOf", "__proto__"]) {
+    // JSON.parse makes each an own key, as a request body or config file would.
+    const input = JSON.parse(`{"${key}": 5}`) as never;
+    t.throws(() => normalizeLimits(input), { instanceOf: InvalidOptionError, message: new RegExp(`Unknown limit \`limits\\.${key}\``) }, key);
+  }
+});

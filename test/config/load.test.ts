@@ -121,3 +121,7 @@ test("a config path that cannot be read as a file is a ConfigError, not a silent
   const error = await t.throwsAsync(loadConfig(dir), { instanceOf: ConfigError });
   t.is(error?.details["file"], path.join(dir, "cody.json"));
 });
+
+test("a config file's limits may not name keys inherited from Object.prototype", (t) => {
+  t.throws(() => parseConfig('{"limits": {"constructor": 1}}', "c.json"), { instanceOf: ConfigError, message: /limits\.constructor/ });
+});
