@@ -3,7 +3,7 @@
  * one-line summary of its tool calls and, on failure, the typed error with its stack (already mapped to the user's
  * TypeScript by the runtime). Compact, and capped: every cut says how much was left out.
  */
-import type { SerializedError } from "../errors/index.js";
+import { publicError, type SerializedError } from "../errors/index.js";
 import type { RunResult } from "../runtime/contract.js";
 import type { ScriptDiagnostic } from "./contract.js";
 
@@ -97,7 +97,8 @@ export function formatFunctionOutput(outcome: { ok: true; value: unknown } | { o
 /** `code: message`, the location, the mapped stack, and compact details. */
 export function formatError(error: SerializedError): string {
   const lines = [`${error.name} [${error.code}]: ${error.message}`];
-  const stack = typeof error.details["stack"] === "string" ? error.details["stack"] : error.stack;
+  // Only the guest's own stack (a script error's, mapped): a host stack names server files, not the user's script.
+  const stack = typeof publicError(error).details["stack"] === "string" ? String(error.details["stack"]) : undefined;
   // Keep only frame lines (the first line of a stack repeats the message), and only frames in the user's script:
   // host frames mean nothing to the model.
   const frames = (stack ?? "").split("\n").filter((l) => /^\s+at /.test(l) && (!loc(error) || l.includes(loc(error) ?? ""))).slice(0, 8);

@@ -3,7 +3,7 @@
  * its events forwarded, and the output text for the model. Never throws: every failure becomes the call's output.
  */
 import { createHash } from "node:crypto";
-import { serializeError } from "../errors/index.js";
+import { publicError, serializeError } from "../errors/index.js";
 import type { RunResult } from "../runtime/contract.js";
 import type { AgentEvent, ConversationItem, ScriptDiagnostic, ScriptExecutor } from "./contract.js";
 import type { DetectorItem } from "./detect/streaming.js";
@@ -82,10 +82,10 @@ export async function runBlock(pending: PendingCall, block: Extract<DetectorItem
       runId: result.runId,
       hash: result.hash,
       durationMs: result.durationMs,
-      ...(result.error ? { error: result.error } : {}),
+      ...(result.error ? { error: publicError(result.error) } : {}),
     });
   } catch (error) {
-    const serialized = serializeError(error);
+    const serialized = publicError(serializeError(error));
     pending.output = formatNotRun(`${label} could not be run`, serialized);
     end(false, { error: serialized });
   }

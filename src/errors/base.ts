@@ -71,6 +71,20 @@ export function serializeError(error: unknown): SerializedError {
   return { name: "Error", code: "CODY_INTERNAL", message: String(error), details: {} };
 }
 
+/**
+ * The form of an error that may leave the process (REST bodies, SSE and `--json` events, model output): without the
+ * host stack, which names server paths and framework frames. Only a script error's own stack — the guest's, already
+ * mapped to the user's TypeScript — is kept (`details.stack` of `CODY_SCRIPT_RUNTIME`). Logs keep the full error.
+ */
+export function publicError(error: SerializedError): SerializedError {
+  const { stack: _stack, ...out } = error;
+  if (error.code !== "CODY_SCRIPT_RUNTIME" && Object.hasOwn(error.details, "stack")) {
+    const { stack: _hostStack, ...details } = error.details;
+    out.details = details;
+  }
+  return out;
+}
+
 export function deserializeError(s: SerializedError): CodyError {
   const factory = factories.get(s.code);
   const error = factory

@@ -2,6 +2,7 @@
 export {
   CodyError,
   serializeError,
+  publicError,
   deserializeError,
   registerErrorCode,
   registeredErrorCodes,

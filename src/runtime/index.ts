@@ -2,6 +2,7 @@
 export { ScriptPool } from "./pool.js";
 export { Turn } from "./turn.js";
 export { mapStack } from "./stack.js";
+export { publicRunEvent, publicRunResult } from "./public.js";
 export { parseToMain, parseToWorker } from "./protocol.js";
 export { PRELUDE_FILENAME } from "./prelude.js";
 export type { PoolMetrics } from "./pool.js";

@@ -17,7 +17,7 @@ import {
   type StructuredToolCaller,
 } from "../../agent/index.js";
 import { loadConfig } from "../../config/index.js";
-import { AbortedError, CodyError, UsageError, serializeError } from "../../errors/index.js";
+import { AbortedError, CodyError, UsageError, publicError, serializeError } from "../../errors/index.js";
 import { Harness } from "../../harness.js";
 import type { ConversationStoreLike } from "../../agent/index.js";
 import type { Limits } from "../../limits.js";
@@ -175,7 +175,7 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
     process.exitCode = result.stopReason === "max_turns" ? EXIT.limit : EXIT.ok;
   } catch (error) {
     if (error instanceof UsageError || !(error instanceof CodyError)) throw error;
-    if (flags.json) process.stdout.write(`${JSON.stringify({ type: "error", error: serializeError(error) })}\n`);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ type: "error", error: publicError(serializeError(error)) })}\n`);
     process.stderr.write(`\ncody: ${error.name}: ${error.message}\n`);
     const conversationId = error.details["conversationId"];
     if (typeof conversationId === "string") process.stderr.write(`conversation ${conversationId} (resume with --resume ${conversationId})\n`);
@@ -188,7 +188,9 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
 
 function jsonRenderer(): (e: AgentEvent) => void {
   return (e) => {
-    process.stdout.write(`${JSON.stringify(e)}\n`);
+    // Errors leave the process without host stacks.
+    const out = e.type === "script_end" && e.error ? { ...e, error: publicError(e.error) } : e;
+    process.stdout.write(`${JSON.stringify(out)}\n`);
   };
 }
 

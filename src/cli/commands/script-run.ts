@@ -9,7 +9,7 @@ import { readScriptFile, validateScriptSource, type ScriptSource } from "../../c
 import { isLimitError } from "../../errors/index.js";
 import { createHarness, type Harness } from "../../harness.js";
 import { normalizeLimits } from "../../limits.js";
-import { Turn, type RunResult } from "../../runtime/index.js";
+import { Turn, publicRunEvent, type RunResult } from "../../runtime/index.js";
 import { EXIT } from "../exit-codes.js";
 import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 import { banner, renderEvent, renderResult } from "../render-run.js";
@@ -81,7 +81,7 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
         turnSignal: turn.signal,
         onEvent: (event) => {
           if (flags.json) {
-            out(`${JSON.stringify(event)}\n`);
+            out(`${JSON.stringify(publicRunEvent(event))}\n`);
             return;
           }
           if (event.type === "start" && !flags.quiet) {

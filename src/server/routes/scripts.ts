@@ -1,6 +1,6 @@
 /** `POST /v1/scripts/check` and `POST /v1/scripts/compile`. */
 import type { Hono } from "hono";
-import { ScriptTypeError } from "../../errors/index.js";
+import { ScriptTypeError, publicError } from "../../errors/index.js";
 import type { ScriptInput } from "../../harness.js";
 import { optionalBoolean, optionalString, readJsonObject, type JsonObject } from "../body.js";
 import type { AppEnv, ServerContext } from "../context.js";
@@ -60,8 +60,7 @@ export function scriptRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
         first ? `${first.file}(${first.line},${first.column}): TS${first.code}: ${first.message}` : "script has errors",
         { diagnostics: errors },
       );
-      const { stack: _stack, ...wire } = error.toJSON();
-      return c.json({ error: wire, hash: prepared.hash, cache: prepared.cache, diagnostics: prepared.diagnostics }, 422);
+      return c.json({ error: publicError(error.toJSON()), hash: prepared.hash, cache: prepared.cache, diagnostics: prepared.diagnostics }, 422);
     }
     const approvedBy = prepared.artifact.approvedBy;
     return c.json({
