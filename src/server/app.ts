@@ -5,30 +5,42 @@
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
-import { serializeError, type SerializedError } from "../errors/index.js";
+import { publicError, serializeError, type SerializedError } from "../errors/index.js";
 import type { Harness } from "../harness.js";
 import { ActiveRuns } from "./active-runs.js";
 import type { ApprovalBroker } from "./approvals.js";
+import { bearerAuth } from "./auth.js";
 import type { AppEnv, ServerContext } from "./context.js";
 import { NotFoundError, PayloadTooLargeError } from "./errors.js";
-import { browserGuard, isLoopback } from "./guard.js";
+import { hostGuard, jsonOnly, normalizeOrigin } from "./guard.js";
 import { createServerMetrics } from "./metrics.js";
 import { approvalRoutes } from "./routes/approvals.js";
 import { runRoutes } from "./routes/runs.js";
 import { scriptRoutes } from "./routes/scripts.js";
 import { toolRoutes } from "./routes/tools.js";
+import { retryHeaders } from "./retry.js";
 import { statusForCode } from "./status.js";
+import { checkToken } from "./token.js";
 
 /** Request bodies larger than this are refused with 413. @default 1048576 (1 MB) */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** How long `close()` lets open responses finish (after aborting runs) before cutting their connections. */
 const CLOSE_GRACE_MS = 2000;
+
+/** A client has this long to send its request headers. @default 10000 */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** A client has this long to send its whole request (headers and body; not the response). @default 30000 */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Open connections beyond this are closed as soon as they are accepted. @default 1024 */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 export interface ServerOptions {
   /** Answers approval requests over HTTP; create the harness with `approvals.approver`. Without it none are listed. */
@@ -37,6 +49,21 @@ export interface ServerOptions {
   logger?: Logger | undefined;
   /** @default DEFAULT_MAX_BODY_BYTES */
   maxBodyBytes?: number | undefined;
+  /**
+   * The bearer token every route but `/healthz` requires (at least 16 printable ASCII characters). When omitted a
+   * random one is made; read it from `CodyServer.token`.
+   */
+  token?: string | undefined;
+  /** Host names answered besides the loopback names (checked while bound to loopback, or whenever given). */
+  allowedHosts?: readonly string[] | undefined;
+  /** Origins browsers may call from; CORS headers and preflights are answered for these only. @default none */
+  corsOrigins?: readonly string[] | undefined;
+  /** @default DEFAULT_HEADERS_TIMEOUT_MS */
+  headersTimeoutMs?: number | undefined;
+  /** @default DEFAULT_REQUEST_TIMEOUT_MS */
+  requestTimeoutMs?: number | undefined;
+  /** @default DEFAULT_MAX_CONNECTIONS */
+  maxConnections?: number | undefined;
   /** Reported by `GET /healthz`. @default the package version */
   version?: string | undefined;
 }
@@ -50,6 +77,8 @@ export interface ListeningServer {
 
 export interface CodyServer {
   app: Hono<AppEnv>;
+  /** The bearer token requests must carry (the one given in the options, or the random one made). */
+  token: string;
   listen(port: number, host?: string): Promise<ListeningServer>;
   /** Abort every run in progress and wait for them to settle (also done by the listening server's `close()`). */
   abortAll(why?: string): Promise<void>;
@@ -66,8 +95,13 @@ function packageVersion(): string {
 
 /** The wire form of an error without its host stack (stacks name server paths; the log keeps them). */
 function wireError(error: unknown): SerializedError {
-  const { stack: _stack, ...rest } = serializeError(error);
-  return rest;
+  return publicError(serializeError(error));
+}
+
+function positiveInt(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`ServerOptions.${name} must be a positive integer, got ${String(value)}`);
+  return value;
 }
 
 /** Build the app. The harness stays the caller's: closing the server does not close it. */
@@ -75,6 +109,11 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
   const logger = opts.logger;
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const version = opts.version ?? packageVersion();
+  const token = opts.token === undefined ? randomBytes(32).toString("base64url") : checkToken(opts.token, "ServerOptions.token");
+  const headersTimeout = positiveInt(opts.headersTimeoutMs, DEFAULT_HEADERS_TIMEOUT_MS, "headersTimeoutMs");
+  const requestTimeout = Math.max(headersTimeout, positiveInt(opts.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, "requestTimeoutMs"));
+  const maxConnections = positiveInt(opts.maxConnections, DEFAULT_MAX_CONNECTIONS, "maxConnections");
+  const corsOrigins = (opts.corsOrigins ?? []).map(normalizeOrigin);
   const ctx: ServerContext = {
     harness,
     runs: new ActiveRuns(),
@@ -95,8 +134,23 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
       "request",
     );
   });
-  let loopbackOnly = false;
-  app.use(browserGuard(() => loopbackOnly));
+  let boundTo: string | undefined;
+  app.use(hostGuard(() => boundTo, { allowedHosts: opts.allowedHosts ?? [], corsOrigins }));
+  if (corsOrigins.length > 0) {
+    // Only origins that passed the guard get here; preflights are answered before authentication (browsers send no
+    // credentials on them).
+    app.use(
+      cors({
+        origin: (origin) => (corsOrigins.includes(normalizeOrigin(origin)) ? origin : null),
+        allowMethods: ["GET", "POST", "DELETE"],
+        allowHeaders: ["Authorization", "Content-Type", "Accept"],
+        exposeHeaders: ["X-Cody-Run-Id", "Retry-After", "WWW-Authenticate"],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use(bearerAuth(token));
+  app.use(jsonOnly());
   app.use(
     bodyLimit({
       maxSize: maxBodyBytes,
@@ -122,7 +176,7 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
     const wire = wireError(error);
     const status = statusForCode(wire.code);
     if (status >= 500) logger?.error({ err: error, path: c.req.path }, "request failed");
-    return c.json({ error: wire }, status as ContentfulStatusCode);
+    return c.json({ error: wire }, status as ContentfulStatusCode, retryHeaders(status));
   });
 
   const abortAll = async (why = "The server is shutting down"): Promise<void> => {
@@ -132,12 +186,19 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
 
   return {
     app,
+    token,
     abortAll,
     listen(port, host = "127.0.0.1") {
-      loopbackOnly = isLoopback(host);
+      boundTo = host;
       return new Promise<ListeningServer>((resolve, reject) => {
         let closing = false;
-        const server = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
+        const serverOptions = {
+          headersTimeout,
+          requestTimeout,
+          // Node checks the two timeouts above on this interval (30 s by default, which would let them run long).
+          connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
+        };
+        const server = serve({ fetch: app.fetch, port, hostname: host, serverOptions }, (info: AddressInfo) => {
           server.off("error", reject);
           logger?.info({ host, port: info.port }, "listening");
           resolve({
@@ -159,6 +220,8 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
           });
         });
         server.once("error", reject);
+        // Past the cap Node closes each new connection at once, so stalled clients cannot exhaust sockets and memory.
+        (server as Server).maxConnections = maxConnections;
         // A keep-alive connection whose response ends while the server is closing is not reused: end it now.
         (server as Server).on("request", (req: IncomingMessage, res: ServerResponse) => {
           res.once("finish", () => {

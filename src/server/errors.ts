@@ -60,3 +60,21 @@ export class ForbiddenHostError extends CodyError {
   }
 }
 registerErrorCode("CODY_HTTP_FORBIDDEN_HOST", (s) => new ForbiddenHostError(s.message, s.details, opts(s)));
+
+/** A request without the server's bearer token, or with another one (details: reason). Answered with 401. */
+export class UnauthorizedError extends CodyError {
+  static readonly code = "CODY_HTTP_UNAUTHORIZED";
+  constructor(message: string, details: Record<string, unknown> = {}, options: Opts = {}) {
+    super("CODY_HTTP_UNAUTHORIZED", message, details, options);
+  }
+}
+registerErrorCode("CODY_HTTP_UNAUTHORIZED", (s) => new UnauthorizedError(s.message, s.details, opts(s)));
+
+/** A browser request from a page whose origin is not in the server's CORS list (details: origin). */
+export class ForbiddenOriginError extends CodyError {
+  static readonly code = "CODY_HTTP_FORBIDDEN_ORIGIN";
+  constructor(message: string, details: Record<string, unknown> = {}, options: Opts = {}) {
+    super("CODY_HTTP_FORBIDDEN_ORIGIN", message, details, options);
+  }
+}
+registerErrorCode("CODY_HTTP_FORBIDDEN_ORIGIN", (s) => new ForbiddenOriginError(s.message, s.details, opts(s)));

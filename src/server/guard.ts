@@ -1,39 +1,90 @@
 /**
- * Browser-facing guards for a server without authentication on loopback. A web page the user visits can send
- * requests to 127.0.0.1: a "simple" cross-origin POST (text/plain, no preflight) or, after DNS rebinding, any
- * request under its own host name. So bodies must be declared JSON (a cross-origin JSON POST needs a CORS preflight,
- * which this server never grants), and while bound to loopback only loopback host names are answered.
+ * Browser-facing guards. A web page the user visits can send requests to the server: a "simple" cross-origin POST
+ * (text/plain, no preflight) or, after DNS rebinding, any request under its own host name. The bearer token
+ * (auth.ts) is the main defence; these keep a browser from getting that far:
+ * - `Host` must name this server: exactly a loopback name (`localhost`, `127.0.0.1`, `[::1]`, any port) or a name the
+ *   operator allowed. Checked while bound to loopback, or whenever names were allowed.
+ * - A request carrying `Origin` (browsers send it on every cross-origin request and on POSTs) is refused unless that
+ *   origin was allowed with `--cors-origin`.
+ * - `POST` bodies must be declared JSON (a cross-origin JSON POST needs a preflight, granted only to allowed origins).
  */
+import { isIPv4 } from "node:net";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./context.js";
-import { ForbiddenHostError, UnsupportedMediaTypeError } from "./errors.js";
+import { ForbiddenHostError, ForbiddenOriginError, UnsupportedMediaTypeError } from "./errors.js";
 
-const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+/** Host names (as they appear in a Host header, without the port) that always mean this machine. */
+const LOOPBACK_HOST_NAMES: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
 
-/** True for addresses that only this machine can reach. */
-export function isLoopback(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || host.startsWith("127.");
-}
-
-/** Host name of a Host header (`localhost:7077` → `localhost`, `[::1]:7077` → `[::1]`). */
-function hostName(header: string): string {
-  const h = header.trim().toLowerCase();
-  if (h.startsWith("[")) return h.slice(0, h.indexOf("]") + 1);
-  const colon = h.lastIndexOf(":");
-  return colon === -1 ? h : h.slice(0, colon);
+/** True for bind addresses only this machine can reach (`localhost`, `::1`, an IPv4 address in 127.0.0.0/8). */
+export function isLoopback(address: string): boolean {
+  const a = address.trim().toLowerCase();
+  if (a === "localhost" || a === "::1" || a === "[::1]") return true;
+  const v4 = a.startsWith("::ffff:") ? a.slice("::ffff:".length) : a;
+  return isIPv4(v4) && v4.startsWith("127.");
 }
 
 /**
- * @param loopbackOnly returns true while the server is bound to a loopback address (then Host is checked).
+ * The host name of a Host header, lower-cased, without the port (`localhost:7077` → `localhost`, `[::1]:7077` →
+ * `[::1]`); undefined when the header is not a well-formed `name[:port]`, so nothing after the name can slip through.
  */
-export function browserGuard(loopbackOnly: () => boolean): MiddlewareHandler<AppEnv> {
+export function hostName(header: string): string | undefined {
+  const m = /^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::\d{1,5})?$/.exec(header.trim().toLowerCase());
+  return m?.[1];
+}
+
+/** The form a bind address takes in a Host header (`::1` → `[::1]`). */
+function asHostName(address: string): string {
+  const a = address.trim().toLowerCase();
+  return a.includes(":") && !a.startsWith("[") ? `[${a}]` : a;
+}
+
+/** An origin as browsers send it: `scheme://host[:port]`, lower-case, no path or trailing slash. */
+export function normalizeOrigin(origin: string): string {
+  return origin.trim().toLowerCase().replace(/\/+$/, "");
+}
+
+export interface GuardOptions {
+  /** Extra host names (without port) the server answers to, e.g. `cody.internal`. */
+  allowedHosts: readonly string[];
+  /** Origins browsers may call from (`scheme://host[:port]`); every other Origin is refused with 403. */
+  corsOrigins: readonly string[];
+}
+
+/**
+ * Refuse requests naming another host, and browser requests from origins not allowed.
+ * @param boundTo returns the address the server is bound to (undefined before `listen`, e.g. `app.fetch` in tests).
+ */
+export function hostGuard(boundTo: () => string | undefined, opts: GuardOptions): MiddlewareHandler<AppEnv> {
+  const extra = opts.allowedHosts.map((h) => h.trim().toLowerCase());
+  const origins = new Set(opts.corsOrigins.map(normalizeOrigin));
   return async (c, next) => {
-    if (loopbackOnly()) {
-      const host = c.req.header("host");
-      if (host !== undefined && !isLoopback(hostName(host))) {
-        throw new ForbiddenHostError(`This server answers only to loopback host names, got Host \`${host.slice(0, 100)}\``, { host: host.slice(0, 100) });
+    const bound = boundTo();
+    const loopback = bound === undefined || isLoopback(bound);
+    if (loopback || extra.length > 0) {
+      const allowed = new Set([...LOOPBACK_HOST_NAMES, ...extra, ...(bound !== undefined && loopback ? [asHostName(bound)] : [])]);
+      const header = c.req.header("host");
+      const name = header === undefined ? undefined : hostName(header);
+      if (header !== undefined && (name === undefined || !allowed.has(name))) {
+        const shown = header.slice(0, 100);
+        throw new ForbiddenHostError(`This server answers only to ${[...allowed].join(", ")}, got Host \`${shown}\``, { host: shown });
       }
     }
+    const origin = c.req.header("origin");
+    if (origin !== undefined && !origins.has(normalizeOrigin(origin))) {
+      const shown = origin.slice(0, 100);
+      throw new ForbiddenOriginError(
+        `Browser requests from \`${shown}\` are refused (allow an origin with \`cody serve --cors-origin\`)`,
+        { origin: shown },
+      );
+    }
+    await next();
+  };
+}
+
+/** `POST` bodies must say `Content-Type: application/json` (415 otherwise), even when empty. */
+export function jsonOnly(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
     if (c.req.method === "POST") {
       const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
       if (type !== "application/json") {

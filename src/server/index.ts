@@ -1,15 +1,26 @@
-/** Public surface of server/: the REST server over a Harness and its approval broker. */
-export { createServer, DEFAULT_MAX_BODY_BYTES } from "./app.js";
+/** Public surface of server/: the REST server over a Harness, its approval broker and its bearer token. */
+export {
+  createServer,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from "./app.js";
 export { ApprovalBroker } from "./approvals.js";
+export { tokenMatches } from "./auth.js";
 export {
   BadRequestError,
   ConflictError,
   ForbiddenHostError,
+  ForbiddenOriginError,
   NotFoundError,
   PayloadTooLargeError,
+  UnauthorizedError,
   UnsupportedMediaTypeError,
 } from "./errors.js";
-export { isLoopback } from "./guard.js";
+export { hostName, isLoopback } from "./guard.js";
 export { statusForCode, statusForRun } from "./status.js";
+export { MIN_TOKEN_LENGTH, TOKEN_ENV, TOKEN_FILE_RELATIVE, checkToken, resolveServerToken } from "./token.js";
 export type { CodyServer, ListeningServer, ServerOptions } from "./app.js";
 export type { ApprovalListener } from "./approvals.js";
+export type { ServerToken } from "./token.js";

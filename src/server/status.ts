@@ -25,11 +25,13 @@ const STATUS: Readonly<Record<string, number>> = {
   CODY_POOL_QUEUE_FULL: 429,
   CODY_MCP: 502,
   CODY_POOL_CLOSED: 503,
+  CODY_HTTP_UNAUTHORIZED: 401,
+  CODY_HTTP_FORBIDDEN_ORIGIN: 403,
 };
 
 /** The HTTP status for an error code; 500 for anything not listed (an internal failure). */
 export function statusForCode(code: string): number {
-  return STATUS[code] ?? 500;
+  return (Object.hasOwn(STATUS, code) ? STATUS[code] : undefined) ?? 500;
 }
 
 /**

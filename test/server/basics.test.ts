@@ -1,7 +1,7 @@
 import http from "node:http";
 import test from "ava";
 import { createServer } from "../../src/server/index.js";
-import { request, startServer } from "./helpers.js";
+import { AUTH, request, startServer } from "./helpers.js";
 
 type Err = { error: { code: string; name: string; message: string; details: Record<string, unknown>; stack?: string } };
 
@@ -21,7 +21,7 @@ test("GET /v1/tools lists every tool with its risk and argument schema, and /v1/
   t.is(exec?.risk, "executes");
   t.is(exec?.argsSchema["type"], "object");
   t.true((exec?.description.length ?? 0) > 0);
-  const dts = await fetch(`${base}/v1/tools/dts`);
+  const dts = await fetch(`${base}/v1/tools/dts`, { headers: AUTH });
   t.is(dts.status, 200);
   t.regex(dts.headers.get("content-type") ?? "", /^text\/plain/);
   const text = await dts.text();
@@ -236,7 +236,7 @@ test("GET /metrics exposes pool, cache and run series in Prometheus text", async
   const { base } = await startServer(t);
   await request(base, "POST", "/v1/runs", { source: "return 1;" });
   await request(base, "POST", "/v1/runs", { source: "return 1;" });
-  const res = await fetch(`${base}/metrics`);
+  const res = await fetch(`${base}/metrics`, { headers: AUTH });
   t.is(res.status, 200);
   t.regex(res.headers.get("content-type") ?? "", /^text\/plain/);
   const text = await res.text();
@@ -259,7 +259,7 @@ test("a chunked body without Content-Length is also cut off at the size limit", 
   const send = (text: string) =>
     fetch(`${base}/v1/scripts/check`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...AUTH },
       body: new ReadableStream({
         start(controller) {
           controller.enqueue(new TextEncoder().encode(text));
@@ -283,7 +283,11 @@ test("once the server is shutting down a new run answers 503 and health still an
   const server = createServer(harness);
   await server.abortAll();
   const run = await server.app.fetch(
-    new Request("http://local/v1/runs", { method: "POST", body: JSON.stringify({ source: "return 1;" }), headers: { "content-type": "application/json" } }),
+    new Request("http://local/v1/runs", {
+      method: "POST",
+      body: JSON.stringify({ source: "return 1;" }),
+      headers: { "content-type": "application/json", authorization: `Bearer ${server.token}` },
+    }),
   );
   t.is(run.status, 503);
   t.is(((await run.json()) as Err).error.code, "CODY_POOL_CLOSED");
@@ -292,7 +296,7 @@ test("once the server is shutting down a new run answers 503 and health still an
 
 test("a body not declared as JSON answers 415 and runs nothing (a browser's simple cross-origin POST)", async (t) => {
   const { base, harness } = await startServer(t);
-  const res = await fetch(`${base}/v1/runs`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ source: "return 1;" }) });
+  const res = await fetch(`${base}/v1/runs`, { method: "POST", headers: { "content-type": "text/plain", ...AUTH }, body: JSON.stringify({ source: "return 1;" }) });
   t.is(res.status, 415);
   t.is(((await res.json()) as Err).error.code, "CODY_HTTP_UNSUPPORTED_MEDIA_TYPE");
   t.deepEqual(harness.audit.listRuns(5), []);

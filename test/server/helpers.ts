@@ -7,6 +7,11 @@ import { tempWorkspace } from "../helpers/workspace.js";
 
 export const POOL = { workers: 1, vmsPerWorker: 1 };
 
+/** The bearer token every test server is started with; `request` and `streamRun` send it unless told otherwise. */
+export const TEST_TOKEN = "test-token-0123456789abcdef";
+/** The header that carries it, for tests that call `fetch` themselves. */
+export const AUTH: Readonly<Record<string, string>> = { authorization: `Bearer ${TEST_TOKEN}` };
+
 export interface TestServer {
   base: string;
   cwd: string;
@@ -26,7 +31,7 @@ export async function startServer(
     ...(broker ? { approver: broker.approver, policy: { policy: "on-request" } } : {}),
     ...opts.harness,
   });
-  const listening = await createServer(harness, { ...opts.server, approvals: broker }).listen(0, "127.0.0.1");
+  const listening = await createServer(harness, { token: TEST_TOKEN, ...opts.server, approvals: broker }).listen(0, "127.0.0.1");
   // One teardown so the server stops (aborting runs) before the harness closes.
   t.teardown(async () => {
     await listening.close();
@@ -41,7 +46,7 @@ export interface JsonResponse<T = Record<string, unknown>> {
   headers: Headers;
 }
 
-/** Send JSON (or a raw string) and parse the JSON answer. */
+/** Send JSON (or a raw string) with the test token and parse the JSON answer. */
 export async function request<T = Record<string, unknown>>(
   base: string,
   method: string,
@@ -49,7 +54,7 @@ export async function request<T = Record<string, unknown>>(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<JsonResponse<T>> {
-  const init: RequestInit = { method, headers: { "content-type": "application/json", ...headers } };
+  const init: RequestInit = { method, headers: { "content-type": "application/json", ...AUTH, ...headers } };
   if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
   const res = await fetch(base + path, init);
   const text = await res.text();
@@ -73,7 +78,7 @@ export async function streamRun(
 ): Promise<{ status: number; events: SseEvent[] }> {
   const res = await fetch(`${base}/v1/runs`, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "text/event-stream" },
+    headers: { "content-type": "application/json", accept: "text/event-stream", ...AUTH },
     body: JSON.stringify(body),
     ...(signal ? { signal } : {}),
   });

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import { tempWorkspace } from "../helpers/workspace.js";
-import { request, streamRun, waitFor } from "./helpers.js";
+import { TEST_TOKEN, request, streamRun, waitFor } from "./helpers.js";
 
 const CODY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/cody.js");
 
@@ -14,11 +14,10 @@ interface Served {
   exited: Promise<number | null>;
 }
 
-/** Start `cody serve --port 0` and wait for its "ready" log line (JSON, on stderr). */
-async function serve(t: Parameters<typeof tempWorkspace>[0], args: string[]): Promise<Served> {
-  const cwd = tempWorkspace(t);
+/** Start `cody serve --port 0` (with the test token, unless `env` says otherwise) and wait for its "ready" log line (JSON, on stderr). */
+async function serve(t: Parameters<typeof tempWorkspace>[0], args: string[], env: NodeJS.ProcessEnv = { CODY_SERVER_TOKEN: TEST_TOKEN }, cwd = tempWorkspace(t)): Promise<Served> {
   const child = spawn(process.execPath, [CODY, "serve", "--port", "0", "--cwd", cwd, "--workers", "1", ...args], {
-    env: { ...process.env, CODY_DB: "" },
+    env: { ...process.env, CODY_DB: "", CODY_SERVER_TOKEN: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";

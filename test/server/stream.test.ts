@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import test from "ava";
-import { request, startServer, streamRun, waitFor, type SseEvent } from "./helpers.js";
+import { AUTH, request, startServer, streamRun, waitFor, type SseEvent } from "./helpers.js";
 
 const EXEC_ALLOWED = { policy: { policy: "never" as const, allowTools: ["exec"] }, limits: { timeoutMs: 20_000 } };
 
@@ -145,7 +145,7 @@ test("a client waiting for a JSON result that disconnects aborts the run", async
   const client = new AbortController();
   const pending = fetch(`${base}/v1/runs`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...AUTH },
     body: JSON.stringify({ source: 'await tools.exec({ command: ["sleep", "30"] });\nreturn 1;', runId: "gone" }),
     signal: client.signal,
   }).catch((error: unknown) => error);
@@ -162,7 +162,7 @@ test("a client waiting for a JSON result that disconnects aborts the run", async
   t.is(record, "aborted");
 });
 
-test("with the pool busy and its queue full a run answers 429, and as SSE ends with the same error", async (t) => {
+test("with the pool busy and its queue full a run answers 429 with Retry-After, also when it asked for SSE", async (t) => {
   const { base, cwd } = await startServer(t, { harness: { ...EXEC_ALLOWED, pool: { workers: 1, vmsPerWorker: 1, maxQueue: 0 } } });
   const gate = path.join(cwd, "go");
   const busy = request<{ ok: boolean }>(base, "POST", "/v1/runs", {
@@ -170,13 +170,26 @@ test("with the pool busy and its queue full a run answers 429, and as SSE ends w
     runId: "busy",
   });
   await waitFor(async () => ((await request<{ calls: unknown[] }>(base, "GET", "/v1/runs/busy")).body.calls?.length ? true : undefined));
-  const refused = await request<{ ok: boolean; error: { code: string } }>(base, "POST", "/v1/runs", { source: "return 2;" });
+  const refused = await request<{ ok: boolean; error: { code: string } }>(base, "POST", "/v1/runs", { source: "return 2;", runId: "refused-json" });
   t.is(refused.status, 429);
+  t.is(refused.headers.get("retry-after"), "1");
   t.is(refused.body.error.code, "CODY_POOL_QUEUE_FULL");
-  const { status, events } = await streamRun(base, { source: "return 3;" });
-  t.is(status, 200);
-  t.deepEqual(events.map((e) => e.event), ["end"]);
-  t.is((events[0]?.data["result"] as { error: { code: string } }).error.code, "CODY_POOL_QUEUE_FULL");
+  // Not a 200 stream holding one `end` event: the refusal's own status, with the RunResult as a JSON body.
+  const sse = await request<{ ok: boolean; error: { code: string } }>(
+    base,
+    "POST",
+    "/v1/runs",
+    { source: "return 3;", runId: "refused-sse" },
+    { accept: "text/event-stream" },
+  );
+  t.is(sse.status, 429);
+  t.is(sse.headers.get("retry-after"), "1");
+  t.regex(sse.headers.get("content-type") ?? "", /^application\/json/);
+  t.false(sse.body.ok);
+  t.is(sse.body.error.code, "CODY_POOL_QUEUE_FULL");
+  // As docs/rest-api.md says: a run the pool refused is in the audit log, with the refusal's code.
+  const row = await request<{ run: { outcome: string; errorCode: string } }>(base, "GET", "/v1/runs/refused-sse");
+  t.is(row.body.run.errorCode, "CODY_POOL_QUEUE_FULL");
   writeFileSync(gate, "");
   t.true((await busy).body.ok);
 });

@@ -1,20 +1,59 @@
 /**
  * `cody serve` — the REST server (see docs/rest-api.md). Takes the shared harness flags; approval requests are
  * answered over HTTP (`GET/POST /v1/approvals`) when the policy asks (`--approval on-request|untrusted`), and
- * refused otherwise (`never`, the default). Logs requests as JSON lines (pino) to stderr. SIGINT/SIGTERM abort runs
- * in progress, close the listener and the harness, then exit.
+ * refused otherwise (`never`, the default). Every route but `/healthz` needs the bearer token (token.ts says where it
+ * comes from); a non-loopback `--host` needs one given by the operator. Logs requests as JSON lines (pino) to
+ * stderr. SIGINT/SIGTERM abort runs in progress, close the listener and the harness, then exit.
  */
 import type { Command } from "commander";
 import pino from "pino";
 import { UsageError } from "../../errors/index.js";
 import { createHarness } from "../../harness.js";
-import { ApprovalBroker, createServer } from "../../server/index.js";
+import {
+  ApprovalBroker,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  TOKEN_ENV,
+  createServer,
+  isLoopback,
+  resolveServerToken,
+} from "../../server/index.js";
 import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 
 interface ServeFlags extends HarnessFlags {
   port: number;
   host: string;
   workers?: number;
+  tokenFile?: string;
+  allowedHost?: string[];
+  corsOrigin?: string[];
+  headersTimeout?: number;
+  requestTimeout?: number;
+  maxConnections?: number;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function positive(name: string, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${name} must be an integer from 1 to ${max}, got \`${value}\``);
+    return n;
+  };
+}
+
+function origin(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.origin !== value.replace(/\/+$/, "").toLowerCase()) {
+    throw new UsageError(`--cors-origin must be an origin such as https://app.example:8443 (scheme, host, port; no path), got \`${value}\``);
+  }
+  return url.origin;
 }
 
 function port(value: string): number {
@@ -34,16 +73,38 @@ export function registerServe(parent: Command): void {
     .command("serve")
     .description("Serve the harness over HTTP: check, compile and run scripts, stream events, answer approvals.")
     .option("--port <n>", "port to listen on (0 picks a free one)", port, 7077)
-    .option("--host <addr>", "address to bind (the API has no authentication: keep it on loopback)", "127.0.0.1")
-    .option("--workers <n>", "worker threads in the script pool (default: one per core)", workers);
+    .option("--host <addr>", `address to bind; a non-loopback address needs ${TOKEN_ENV} or --token-file`, "127.0.0.1")
+    .option("--workers <n>", "worker threads in the script pool (default: one per core)", workers)
+    .option("--token-file <file>", `read the bearer token from this file (default: env ${TOKEN_ENV}, else <cwd>/.cody/server.token, created on first start)`)
+    .option("--allowed-host <name>", "also answer requests whose Host is this name (repeatable; loopback names are always allowed)", collect)
+    .option("--cors-origin <origin>", "let browser pages from this origin call the API, e.g. https://app.example (repeatable)", (v: string, prev: string[] = []) => [...prev, origin(v)])
+    .option("--headers-timeout <ms>", `time a client has to send its request headers (default ${DEFAULT_HEADERS_TIMEOUT_MS})`, positive("--headers-timeout", 3_600_000))
+    .option("--request-timeout <ms>", `time a client has to send its whole request (default ${DEFAULT_REQUEST_TIMEOUT_MS})`, positive("--request-timeout", 3_600_000))
+    .option("--max-connections <n>", `open connections accepted at once (default ${DEFAULT_MAX_CONNECTIONS})`, positive("--max-connections", 1_000_000))
+    .addHelpText(
+      "after",
+      `\nAuthentication: every route except /healthz needs "Authorization: Bearer <token>". The token is read from\n` +
+        `--token-file, else ${TOKEN_ENV}, else <cwd>/.cody/server.token (created with a random token, mode 0600, on first\n` +
+        "start; its path is logged at start). Binding a non-loopback --host needs --token-file or " + TOKEN_ENV + ".\n",
+    );
   addHarnessFlags(cmd).action(async (flags: ServeFlags) => {
     await serveCommand(flags);
   });
 }
 
 async function serveCommand(flags: ServeFlags): Promise<void> {
+  const givenToken = flags.tokenFile !== undefined || (process.env[TOKEN_ENV] ?? "") !== "";
+  if (!isLoopback(flags.host) && !givenToken) {
+    throw new UsageError(
+      `--host ${flags.host} is reachable from other machines: give the server a token with ${TOKEN_ENV} or --token-file`,
+      { host: flags.host },
+    );
+  }
   const logger = pino({ name: "cody" }, pino.destination({ fd: 2, sync: true }));
   const options = await harnessOptionsFromFlags(flags, { stdinBusy: true });
+  const cwd = options.cwd;
+  const auth = resolveServerToken({ cwd, tokenFile: flags.tokenFile });
+  if (auth.warning) logger.warn(auth.warning);
   const asks = flags.approval === "on-request" || flags.approval === "untrusted";
   const broker = asks ? new ApprovalBroker() : undefined;
   const harness = await createHarness({
@@ -56,13 +117,28 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
   let listening: Awaited<ReturnType<ReturnType<typeof createServer>["listen"]>>;
   try {
     await harness.warmUp();
-    listening = await createServer(harness, { approvals: broker, logger }).listen(flags.port, flags.host);
+    listening = await createServer(harness, {
+      approvals: broker,
+      logger,
+      token: auth.token,
+      allowedHosts: flags.allowedHost,
+      corsOrigins: flags.corsOrigin,
+      headersTimeoutMs: flags.headersTimeout,
+      requestTimeoutMs: flags.requestTimeout,
+      maxConnections: flags.maxConnections,
+    }).listen(flags.port, flags.host);
   } catch (error) {
     await harness.close();
     throw error;
   }
+  // Where the token is, never the token itself.
+  const tokenAt = auth.file ?? `env ${TOKEN_ENV}`;
+  logger.info(
+    { token: tokenAt, created: auth.source === "created" },
+    `requests need "Authorization: Bearer <token>"; the token is in ${tokenAt}${auth.source === "created" ? " (created now)" : ""}`,
+  );
   // The line scripts and tests wait for; the port matters when --port 0 was given.
-  logger.info({ url: `http://${flags.host}:${listening.port}`, approval: harness.dispatcher.policy.policy }, "cody serve ready");
+  logger.info({ url: `http://${flags.host}:${listening.port}`, approval: harness.dispatcher.policy.policy, token: tokenAt }, "cody serve ready");
 
   await new Promise<void>((resolve) => {
     let stopping = false;

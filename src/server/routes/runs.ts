@@ -8,11 +8,12 @@ import type { Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { serializeError } from "../../errors/index.js";
-import type { RunEvent, RunResult } from "../../runtime/index.js";
+import { publicRunEvent, publicRunResult, type RunEvent, type RunResult } from "../../runtime/index.js";
 import { queryInt, readJsonObject } from "../body.js";
 import type { AppEnv, ServerContext } from "../context.js";
 import { NotFoundError } from "../errors.js";
 import { parseRunRequest, type RunRequest } from "../run-request.js";
+import { retryHeaders } from "../retry.js";
 import { statusForRun } from "../status.js";
 import type { Artifact } from "../../compiler/index.js";
 
@@ -94,21 +95,39 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
         execute(req, artifact, id, AbortSignal.any([signal, clientSignal]), () => {}),
       );
       c.set("runId", runId);
-      const done = await result;
-      return c.json(done, statusForRun(done) as ContentfulStatusCode);
+      const done = publicRunResult(await result);
+      const status = statusForRun(done);
+      return c.json(done, status as ContentfulStatusCode, retryHeaders(status));
     }
 
     // Register before streaming so a DELETE right after the start event finds the run.
     let writer: ReturnType<typeof serialWriter> | undefined;
     const early: [string, unknown][] = [];
-    const emit: Emit = (event, data) => (writer ? writer.emit(event, data) : early.push([event, data]));
+    let firstEvent = (): void => {};
+    const started = new Promise<void>((resolve) => (firstEvent = resolve));
+    const emit: Emit = (event, data) => {
+      if (writer) return writer.emit(event, data);
+      early.push([event, data]);
+      firstEvent();
+    };
     let unsubscribe = (): void => {};
     const { runId, result } = runs.start(req.runId, (id, signal) => {
       unsubscribe = ctx.approvals?.subscribe((r) => r.runId === id && emit("approval_request", r)) ?? unsubscribe;
-      return execute(req, artifact, id, AbortSignal.any([signal, clientSignal]), (e) => emit(e.type, e));
+      return execute(req, artifact, id, AbortSignal.any([signal, clientSignal]), (e) => emit(e.type, publicRunEvent(e)));
     });
     c.set("runId", runId);
     c.header("X-Cody-Run-Id", runId);
+    // The status is chosen when the run starts or ends, whichever comes first: a run refused before it started
+    // (type errors, a full queue, shutdown) is answered like in JSON mode, with its status and the RunResult.
+    await Promise.race([started, result]);
+    if (early[0]?.[0] === "end") {
+      const done = publicRunResult(await result);
+      const status = statusForRun(done);
+      if (status !== 200) {
+        unsubscribe();
+        return c.json(done, status as ContentfulStatusCode, retryHeaders(status));
+      }
+    }
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => {
         runs.abort(runId, "The client disconnected");

@@ -1,0 +1,38 @@
+/**
+ * Bearer-token authentication (RFC 6750) for every route but `/healthz`. The comparison is constant-time: both sides
+ * are hashed to 32 bytes first, so neither the token's bytes nor its length can be learned from response times.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { MiddlewareHandler } from "hono";
+import { publicError } from "../errors/index.js";
+import type { AppEnv } from "./context.js";
+import { UnauthorizedError } from "./errors.js";
+
+/** Paths answered without a token: a liveness probe says nothing a caller could use. */
+const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz"]);
+
+const digest = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest();
+
+/** True when `given` is the expected token, in time independent of both. */
+export function tokenMatches(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+export function bearerAuth(token: string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (OPEN_PATHS.has(c.req.path)) return next();
+    const header = c.req.header("authorization")?.trim() || undefined;
+    const given = header === undefined ? undefined : /^Bearer +([^\s]+) *$/i.exec(header)?.[1];
+    if (given !== undefined && tokenMatches(given, token)) return next();
+    const missing = header === undefined;
+    const error = new UnauthorizedError(
+      missing
+        ? "This server needs `Authorization: Bearer <token>` (the token is in CODY_SERVER_TOKEN, --token-file or .cody/server.token)"
+        : "The `Authorization` header does not carry this server's bearer token",
+      { reason: missing ? "missing" : "invalid" },
+    );
+    // RFC 6750 §3: a request without credentials gets the bare challenge; a wrong token gets `invalid_token`.
+    const challenge = missing ? 'Bearer realm="cody"' : 'Bearer realm="cody", error="invalid_token"';
+    return c.json({ error: publicError(error.toJSON()) }, 401, { "WWW-Authenticate": challenge });
+  };
+}
