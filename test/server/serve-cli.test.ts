@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
@@ -78,4 +79,69 @@ test("cody serve refuses a bad --port as a usage error", async (t) => {
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   t.is(code, 2);
   t.regex(stderr, /--port must be an integer from 0 to 65535, got `70000`/);
+});
+
+test("without a token given, cody serve creates .cody/server.token (0600), logs its path but never the token, and reuses it", async (t) => {
+  const cwd = tempWorkspace(t);
+  const first = await serve(t, [], {}, cwd);
+  const file = path.join(cwd, ".cody", "server.token");
+  const token = readFileSync(file, "utf8").trim();
+  t.true(token.length >= 40);
+  t.is(statSync(file).mode & 0o777, 0o600);
+  t.true(first.log().includes(file), "the log names the token file");
+  t.false(first.log().includes(token), "the log never shows the token");
+  t.is((await request(first.base, "GET", "/v1/tools", undefined, { authorization: "" })).status, 401);
+  t.is((await request(first.base, "GET", "/v1/tools", undefined, { authorization: `Bearer ${token}` })).status, 200);
+  t.is((await request(first.base, "GET", "/healthz", undefined, { authorization: "" })).status, 200);
+  first.child.kill("SIGTERM");
+  t.is(await first.exited, 0);
+  const second = await serve(t, [], {}, cwd);
+  t.is(readFileSync(file, "utf8").trim(), token, "a restart keeps the token");
+  t.is((await request(second.base, "GET", "/v1/tools", undefined, { authorization: `Bearer ${token}` })).status, 200);
+  second.child.kill("SIGTERM");
+  t.is(await second.exited, 0);
+});
+
+test("--token-file beats CODY_SERVER_TOKEN, which beats the state folder's file", async (t) => {
+  const cwd = tempWorkspace(t, { "secret.txt": "file-token-0123456789abcdef\n" });
+  const served = await serve(t, ["--token-file", "secret.txt"], { CODY_SERVER_TOKEN: TEST_TOKEN }, cwd);
+  t.is((await request(served.base, "GET", "/v1/tools", undefined, { authorization: "Bearer file-token-0123456789abcdef" })).status, 200);
+  t.is((await request(served.base, "GET", "/v1/tools")).status, 401);
+  t.false(existsSync(path.join(cwd, ".cody", "server.token")));
+  served.child.kill("SIGTERM");
+  await served.exited;
+});
+
+async function refused(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CODY, "serve", "--port", "0", ...args], {
+    env: { ...process.env, CODY_SERVER_TOKEN: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  return { code, stderr };
+}
+
+test("binding a non-loopback --host without CODY_SERVER_TOKEN or --token-file is refused with one line and exit 2", async (t) => {
+  const cwd = tempWorkspace(t);
+  for (const host of ["0.0.0.0", "::", "127.0.0.1.nip.io"]) {
+    const { code, stderr } = await refused(["--host", host, "--cwd", cwd]);
+    t.is(code, 2, host);
+    t.is(stderr.trim().split("\n").length, 1, stderr);
+    t.regex(stderr, /reachable from other machines: give the server a token with CODY_SERVER_TOKEN or --token-file/);
+  }
+  t.false(existsSync(path.join(cwd, ".cody", "server.token")), "nothing was created");
+  const short = await refused(["--cwd", cwd], { CODY_SERVER_TOKEN: "short" });
+  t.is(short.code, 2);
+  t.regex(short.stderr, /CODY_SERVER_TOKEN is 5 characters; use at least 16/);
+});
+
+test("a non-loopback --host with a token given starts, and answers only with that token", async (t) => {
+  const served = await serve(t, ["--host", "0.0.0.0"]);
+  const base = served.base.replace("0.0.0.0", "127.0.0.1");
+  t.is((await request(base, "GET", "/v1/tools")).status, 200);
+  t.is((await request(base, "GET", "/v1/tools", undefined, { authorization: "" })).status, 401);
+  served.child.kill("SIGTERM");
+  t.is(await served.exited, 0);
 });
