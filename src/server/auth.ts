@@ -14,16 +14,17 @@ const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz"]);
 const digest = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest();
 
 /** True when `given` is the expected token, in time independent of both. */
-export function tokenMatches(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
+export function tokenMatches(given: string, expected: string | Buffer): boolean {
+  return timingSafeEqual(digest(given), typeof expected === "string" ? digest(expected) : expected);
 }
 
 export function bearerAuth(token: string): MiddlewareHandler<AppEnv> {
+  const expected = digest(token);
   return async (c, next) => {
     if (OPEN_PATHS.has(c.req.path)) return next();
     const header = c.req.header("authorization")?.trim() || undefined;
     const given = header === undefined ? undefined : /^Bearer +([^\s]+) *$/i.exec(header)?.[1];
-    if (given !== undefined && tokenMatches(given, token)) return next();
+    if (given !== undefined && tokenMatches(given, expected)) return next();
     const missing = header === undefined;
     const error = new UnauthorizedError(
       missing

@@ -4,8 +4,10 @@ import {
   BadRequestError,
   ConflictError,
   ForbiddenHostError,
+  ForbiddenOriginError,
   NotFoundError,
   PayloadTooLargeError,
+  UnauthorizedError,
   UnsupportedMediaTypeError,
   statusForCode,
   statusForRun,
@@ -13,7 +15,9 @@ import {
 
 const CLASSES = [
   [BadRequestError, 400],
+  [UnauthorizedError, 401],
   [ForbiddenHostError, 403],
+  [ForbiddenOriginError, 403],
   [NotFoundError, 404],
   [ConflictError, 409],
   [PayloadTooLargeError, 413],
@@ -33,6 +37,7 @@ for (const [Class, status] of CLASSES) {
 
 test("an unknown error code maps to 500 and a run that started maps to 200 whatever its error", (t) => {
   t.is(statusForCode("CODY_INTERNAL"), 500);
+  t.is(statusForCode("constructor"), 500, "inherited keys of the table are not codes");
   t.is(statusForRun({ ok: true }), 200);
   t.is(statusForRun({ ok: false, error: { code: "CODY_LIMIT_TIMEOUT" } }), 200);
   t.is(statusForRun({ ok: false, error: { code: "CODY_SCRIPT_TYPE" } }), 422);

@@ -32,7 +32,7 @@ async function serve(t: Parameters<typeof tempWorkspace>[0], args: string[], env
   const url = await waitFor(() => {
     const ready = stderr.split("\n").find((l) => l.includes('"cody serve ready"'));
     return ready ? String((JSON.parse(ready) as { url: string }).url) : undefined;
-  }, 20_000);
+  }, 60_000); // a loaded machine can take many seconds to start a server
   if (!url) throw new Error(`cody serve did not start:\n${stderr}`);
   t.is(stdout, "", "the server writes nothing to stdout");
   return { child, base: url, log: () => stderr, exited };
@@ -82,6 +82,7 @@ test("cody serve refuses a bad --port as a usage error", async (t) => {
 });
 
 test("without a token given, cody serve creates .cody/server.token (0600), logs its path but never the token, and reuses it", async (t) => {
+  t.timeout(180_000); // two servers, one after the other
   const cwd = tempWorkspace(t);
   const first = await serve(t, [], {}, cwd);
   const file = path.join(cwd, ".cody", "server.token");
@@ -144,4 +145,15 @@ test("a non-loopback --host with a token given starts, and answers only with tha
   t.is((await request(base, "GET", "/v1/tools", undefined, { authorization: "" })).status, 401);
   served.child.kill("SIGTERM");
   t.is(await served.exited, 0);
+});
+
+test("cody serve --help explains where the token comes from and the non-loopback rule", async (t) => {
+  const child = spawn(process.execPath, [CODY, "serve", "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  t.is(await new Promise<number | null>((resolve) => child.on("close", resolve)), 0);
+  t.regex(stdout, /Authorization: Bearer <token>/);
+  t.regex(stdout, /\.cody\/server\.token/);
+  t.regex(stdout, /non-loopback --host needs --token-file or CODY_SERVER_TOKEN/);
+  for (const flag of ["--token-file", "--allowed-host", "--cors-origin", "--headers-timeout", "--request-timeout", "--max-connections"]) t.true(stdout.includes(flag), flag);
 });
