@@ -8,6 +8,7 @@ export {
   CodyError,
   isLimitError,
   serializeError,
+  publicError,
   deserializeError,
   ScriptTooLargeError,
   ScriptTypeError,
@@ -24,7 +25,7 @@ export {
 } from "./errors/index.js";
 export { compileScript, generateToolsDts, TypeChecker, computeArtifactKey, validateScriptSource } from "./compiler/index.js";
 export { ArtifactCache } from "./cache/index.js";
-export { ScriptPool, Turn } from "./runtime/index.js";
+export { ScriptPool, Turn, publicRunResult, publicRunEvent } from "./runtime/index.js";
 export { ToolRegistry, BUILTIN_SPECS, McpManager, resolveInWorkspace } from "./tools/index.js";
 export { createBuiltinRegistry, createBuiltinTools } from "./tools/builtin.js";
 export { ToolDispatcher } from "./tools/dispatch/index.js";
