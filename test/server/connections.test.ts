@@ -1,7 +1,7 @@
 /** Slow or stalled clients: header and body timeouts, and the cap on open connections. */
 import net from "node:net";
 import test from "ava";
-import { TEST_TOKEN, request, startServer } from "./helpers.js";
+import { TEST_TOKEN, request, startServer, streamRun } from "./helpers.js";
 
 /** Open a socket and send `text`, never finishing the request. Resolves once connected; `closed` once the server hangs up. */
 async function stall(port: number, text: string): Promise<{ socket: net.Socket; closed: Promise<void> }> {
@@ -50,4 +50,19 @@ test("connections past maxConnections are closed at once while the ones within t
   await Promise.all(held.map((s) => s.closed));
   const res = await request<{ value: number }>(base, "POST", "/v1/runs", { source: "return 1;" });
   t.is(res.status, 200);
+});
+
+test("the request timeout bounds receiving a request, not the answer: runs longer than it still complete, JSON and SSE", async (t) => {
+  t.timeout(60_000);
+  const { base } = await startServer(t, {
+    harness: { policy: { allowTools: ["exec"] } },
+    server: { headersTimeoutMs: 200, requestTimeoutMs: 400 },
+  });
+  const source = 'await tools.exec({ command: ["sleep", "1.5"] });\nreturn "done";';
+  const json = await request<{ ok: boolean; value: string }>(base, "POST", "/v1/runs", { source });
+  t.is(json.status, 200);
+  t.is(json.body.value, "done");
+  const { status, events } = await streamRun(base, { source });
+  t.is(status, 200);
+  t.is((events.at(-1)?.data["result"] as { value: string }).value, "done");
 });
