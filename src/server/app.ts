@@ -2,17 +2,17 @@
  * The REST server over one Harness: a hono app plus `listen()` on Node's HTTP server. Routes live in routes/, one
  * module per resource; this file joins them with the cross-cutting parts (request log, body limit, error mapping).
  */
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { randomBytes } from "node:crypto";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
-import { publicError, serializeError, type SerializedError } from "../errors/index.js";
+import { InvalidOptionError, publicError, serializeError, type SerializedError } from "../errors/index.js";
 import type { Harness } from "../harness.js";
 import { ActiveRuns } from "./active-runs.js";
 import type { ApprovalBroker } from "./approvals.js";
@@ -100,7 +100,9 @@ function wireError(error: unknown): SerializedError {
 
 function positiveInt(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`ServerOptions.${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidOptionError(`\`${name}\` must be a positive integer, got \`${String(value)}\``, { path: name, value: String(value) });
+  }
   return value;
 }
 
@@ -111,6 +113,7 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
   const version = opts.version ?? packageVersion();
   const token = opts.token === undefined ? randomBytes(32).toString("base64url") : checkToken(opts.token, "ServerOptions.token");
   const headersTimeout = positiveInt(opts.headersTimeoutMs, DEFAULT_HEADERS_TIMEOUT_MS, "headersTimeoutMs");
+  // Node refuses a headers timeout longer than the request timeout; the whole request includes its headers.
   const requestTimeout = Math.max(headersTimeout, positiveInt(opts.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, "requestTimeoutMs"));
   const maxConnections = positiveInt(opts.maxConnections, DEFAULT_MAX_CONNECTIONS, "maxConnections");
   const corsOrigins = (opts.corsOrigins ?? []).map(normalizeOrigin);
