@@ -56,7 +56,8 @@ export interface GuardOptions {
  * @param boundTo returns the address the server is bound to (undefined before `listen`, e.g. `app.fetch` in tests).
  */
 export function hostGuard(boundTo: () => string | undefined, opts: GuardOptions): MiddlewareHandler<AppEnv> {
-  const extra = opts.allowedHosts.map((h) => h.trim().toLowerCase());
+  // A name given with a port (`cody.internal:8080`) means the name: Host is compared without its port.
+  const extra = opts.allowedHosts.map((h) => hostName(h) ?? h.trim().toLowerCase());
   const origins = new Set(opts.corsOrigins.map(normalizeOrigin));
   return async (c, next) => {
     const bound = boundTo();

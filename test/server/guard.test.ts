@@ -50,12 +50,13 @@ test("Host names that only begin like a loopback name are refused with 403 (DNS 
 });
 
 test("names given with allowedHosts are answered besides the loopback names", async (t) => {
-  const { base } = await startServer(t, { server: { allowedHosts: ["cody.internal"] } });
+  const { base } = await startServer(t, { server: { allowedHosts: ["cody.internal", "proxy.example:8443"] } });
   const port = new URL(base).port;
   t.is((await raw(base, "GET", "/v1/tools", { host: `cody.internal:${port}`, ...AUTH })).status, 200);
   t.is((await raw(base, "GET", "/v1/tools", { host: "CODY.internal", ...AUTH })).status, 200);
   t.is((await raw(base, "GET", "/v1/tools", { host: "cody.internal.evil.example", ...AUTH })).status, 403);
   t.is((await raw(base, "GET", "/v1/tools", { host: `localhost:${port}`, ...AUTH })).status, 200);
+  t.is((await raw(base, "GET", "/v1/tools", { host: "proxy.example", ...AUTH })).status, 200);
 });
 
 test("a browser request from an origin not allowed answers 403 even with the token, and no CORS headers are sent", async (t) => {
