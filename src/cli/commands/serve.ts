@@ -18,6 +18,7 @@ import {
   createServer,
   isLoopback,
   resolveServerToken,
+  type ServerToken,
 } from "../../server/index.js";
 import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 
@@ -102,9 +103,6 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
   }
   const logger = pino({ name: "cody" }, pino.destination({ fd: 2, sync: true }));
   const options = await harnessOptionsFromFlags(flags, { stdinBusy: true });
-  const cwd = options.cwd;
-  const auth = resolveServerToken({ cwd, tokenFile: flags.tokenFile });
-  if (auth.warning) logger.warn(auth.warning);
   const asks = flags.approval === "on-request" || flags.approval === "untrusted";
   const broker = asks ? new ApprovalBroker() : undefined;
   const harness = await createHarness({
@@ -115,7 +113,11 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
   });
   if (harness.dispatcher.policy.warning) logger.warn(harness.dispatcher.policy.warning);
   let listening: Awaited<ReturnType<ReturnType<typeof createServer>["listen"]>>;
+  let auth: ServerToken;
   try {
+    // After the harness, which makes the state folder (and whatever it keeps there) before the token file goes in.
+    auth = resolveServerToken({ cwd: options.cwd, tokenFile: flags.tokenFile });
+    if (auth.warning) logger.warn(auth.warning);
     await harness.warmUp();
     listening = await createServer(harness, {
       approvals: broker,
