@@ -78,9 +78,11 @@ export function serializeError(error: unknown): SerializedError {
  */
 export function publicError(error: SerializedError): SerializedError {
   const { stack: _stack, ...out } = error;
-  if (error.code !== "CODY_SCRIPT_RUNTIME" && Object.hasOwn(error.details, "stack")) {
-    const { stack: _hostStack, ...details } = error.details;
-    out.details = details;
+  // `details` is typed as present, but errors rebuilt from data may lack it; stripping must never throw.
+  const details: unknown = error.details;
+  if (error.code !== "CODY_SCRIPT_RUNTIME" && typeof details === "object" && details !== null && Object.hasOwn(details, "stack")) {
+    const { stack: _hostStack, ...rest } = error.details;
+    out.details = rest;
   }
   return out;
 }
