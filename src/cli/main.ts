@@ -38,6 +38,7 @@ const USAGE_CODES = new Set([
   "CODY_SCRIPT_ENCODING",
   "CODY_SCRIPT_EMPTY",
   "CODY_CACHE",
+  "CODY_STORE",
 ]);
 
 /** The commands `argv` names (its first one or two words), or all of them when it names none. */

@@ -39,4 +39,5 @@ export {
   CacheError,
   ProviderError,
   McpError,
+  StoreError,
 } from "./classes.js";

@@ -25,6 +25,7 @@ const STATUS: Readonly<Record<string, number>> = {
   CODY_POOL_QUEUE_FULL: 429,
   CODY_MCP: 502,
   CODY_POOL_CLOSED: 503,
+  CODY_STORE: 503,
 };
 
 /** The HTTP status for an error code; 500 for anything not listed (an internal failure). */

@@ -41,6 +41,7 @@ async function readStdin(): Promise<Buffer> {
 
 function exitCodeFor(result: RunResult): number {
   if (result.ok) return EXIT.ok;
+  if (result.error?.code === "CODY_STORE") return EXIT.usage;
   if (result.error?.code === "CODY_ABORTED") return EXIT.aborted;
   if (isLimitError(result.error)) return EXIT.limit;
   return EXIT.failed;
@@ -62,6 +63,11 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
   const err = (text: string): void => void process.stderr.write(text);
   // One script runs at a time here: one worker with one ready VM starts fastest.
   const harness: Harness = await createHarness({ ...options, pool: { workers: 1, vmsPerWorker: 1 } });
+  // A storage fault nobody could be thrown to (the run's end not saved, a compile not cached) is still said, once.
+  let storeFault: string | undefined;
+  harness.storeHealth.listen((error) => {
+    storeFault ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  });
   const abort = new AbortController();
   const turn = new Turn();
   let interrupts = 0;
@@ -72,6 +78,7 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
     abort.abort();
   };
   process.on("SIGINT", onSigint);
+  let code: number;
   try {
     if (harness.dispatcher.policy.warning) err(`${harness.dispatcher.policy.warning}\n`);
     const result = await harness.run(
@@ -101,13 +108,22 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
       },
     );
     await waitForSpawned(turn, abort.signal, limits.timeoutMs, flags.json ? () => {} : err);
-    if (!flags.json) renderResult(result, { out, err });
-    return exitCodeFor(result);
+    if (result.error?.code === "CODY_STORE") {
+      // The database failed, not the script: one line, like every other I/O error (exit 2).
+      storeFault = undefined;
+      if (!flags.json) err(`cody: StoreError: ${result.error.message}\n`);
+    } else if (!flags.json) {
+      renderResult(result, { out, err });
+    }
+    code = exitCodeFor(result);
   } finally {
     process.off("SIGINT", onSigint);
     await turn.end();
     await harness.close();
   }
+  if (storeFault === undefined) return code;
+  err(`cody: ${storeFault}\n`);
+  return EXIT.usage;
 }
 
 /**

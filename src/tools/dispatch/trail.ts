@@ -6,7 +6,7 @@
  * Writes that must succeed before a side effect (`beforeAsk`, `beforeHandler`) throw — the call is then refused
  * (fail closed). Later writes report failures to `onError` and never change the call's result.
  */
-import { ToolError } from "../../errors/index.js";
+import { StoreError, ToolError } from "../../errors/index.js";
 import type { AuditLog, CallDecisionInput, CallOutcome, CallSource } from "../../audit/index.js";
 
 export interface TrailCall {
@@ -92,12 +92,24 @@ export class CallTrail {
     }
   }
 
-  /** Fail closed: a call whose start cannot be recorded does not run. */
+  /**
+   * Fail closed: a call whose start cannot be recorded does not run. A storage fault stays a StoreError (so the run
+   * can fail with it) and is also reported to `onError` with the run id, since the script may catch its rejection.
+   */
   #safelyOrThrow(write: () => void): void {
     try {
       write();
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
+      if (error instanceof StoreError) {
+        const fault = new StoreError(
+          `${this.#call.tool}: cannot record the call in the audit log (${reason}); it was not run`,
+          { ...error.details, tool: this.#call.tool, runId: this.#call.runId },
+          { cause: error },
+        );
+        this.#onError?.(fault);
+        throw fault;
+      }
       throw new ToolError(`${this.#call.tool}: cannot record the call in the audit log (${reason}); it was not run`, {
         tool: this.#call.tool,
         reason,
