@@ -6,6 +6,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { readScriptFile, validateScriptSource, type ScriptSource } from "../../compiler/index.js";
+import { describeSideEffect } from "../../audit/index.js";
 import { isLimitError } from "../../errors/index.js";
 import { createHarness, type Harness } from "../../harness.js";
 import { normalizeLimits } from "../../limits.js";
@@ -113,7 +114,7 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
       storeFault = undefined;
       if (!flags.json) err(`cody: StoreError: ${result.error.message}\n`);
     } else if (!flags.json) {
-      renderResult(result, { out, err });
+      renderResult(result, { out, err }, sideEffectsOf(harness, result));
     }
     code = exitCodeFor(result);
   } finally {
@@ -124,6 +125,17 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
   if (storeFault === undefined) return code;
   err(`cody: ${storeFault}\n`);
   return EXIT.usage;
+}
+
+/** The audit's words for each call of the run (as `cody runs show` prints them); empty when it cannot be read. */
+function sideEffectsOf(harness: Harness, result: RunResult): Map<string, string> {
+  if (result.ok || result.toolCalls.length === 0) return new Map();
+  try {
+    const calls = harness.audit.getRun(result.runId)?.calls ?? [];
+    return new Map(calls.map((c) => [c.callId, describeSideEffect(c)]));
+  } catch {
+    return new Map(); // the store is failing; that is reported on its own
+  }
 }
 
 /**
