@@ -7,10 +7,12 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import test from "ava";
+import { ConversationStore } from "../../src/agent/index.js";
 import { CallbackApprover } from "../../src/approval/index.js";
 import { StoreError } from "../../src/errors/index.js";
 import { createHarness, type Harness } from "../../src/harness.js";
 import { createServer } from "../../src/server/index.js";
+import { openDatabase } from "../../src/store/index.js";
 import { runCody } from "../helpers/cli.js";
 import { tempWorkspace } from "../helpers/workspace.js";
 import { request } from "../server/helpers.js";
@@ -192,4 +194,17 @@ test("the CLI exits 2 with one line when the database stays locked past the busy
   const lines = r.stderr.trim().split("\n");
   t.is(lines.length, 1, r.stderr);
   t.regex(lines[0] ?? "", /^cody: StoreError: .*SQLITE_BUSY/);
+});
+
+test("conversation writes refused by the database are a StoreError, not a raw SQLite error", (t) => {
+  const cwd = tempWorkspace(t, {});
+  const db = openDatabase(path.join(cwd, "c.db"));
+  t.teardown(() => db.close());
+  const store = new ConversationStore(db);
+  const id = store.create({ model: "m", api: "responses", title: "hello" });
+  db.pragma("query_only = ON");
+  const error = t.throws(() => store.create({ model: "m", api: "responses", title: "again" }), { instanceOf: StoreError });
+  t.like(error?.details, { operation: "conversations.create", sqliteCode: "SQLITE_READONLY" });
+  t.throws(() => store.append(id, 1, [{ item: { type: "message", role: "user", content: "hi" } }]), { instanceOf: StoreError });
+  t.is(store.get(id)?.title, "hello");
 });
