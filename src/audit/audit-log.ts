@@ -4,7 +4,7 @@
  * abort the log still says which calls ran to completion (`ok`), which were cut off after their handler started
  * (`aborted`, handler_started = 1) and which never ran.
  */
-import { asStoreError, currentOwner, isStoreFault, migrate, ownerIsGone, storeOp, type Database } from "../store/index.js";
+import { asStoreError, currentOwner, isStoreFault, migrate, ownerIsGone, ownerPid, storeOp, type Database } from "../store/index.js";
 import { redact } from "../approval/index.js";
 import type { DecidedBy } from "../approval/index.js";
 import { argsDigest } from "./digest.js";
@@ -286,7 +286,7 @@ export class AuditLog {
     const closed: string[] = [];
     this.#commit("audit.closeCrashedRuns", () => {
       for (const r of dead) {
-        const pid = r.owner_id.split("|")[2] ?? "?";
+        const pid = ownerPid(r.owner_id) ?? "?";
         const message = `the process that ran it (pid ${pid}) ended without recording an end; found at ${new Date(now).toISOString()}`;
         if (this.#stmts.crashRun.run({ runId: r.run_id, ownerId: r.owner_id, now, message }).changes === 0) continue;
         this.#stmts.crashCalls.run(r.run_id);

@@ -47,7 +47,7 @@ export const AUDIT_MIGRATIONS: readonly string[] = [
   // those of a live one.
   `
   ALTER TABLE audit_runs ADD COLUMN owner_pid INTEGER;
-  ALTER TABLE audit_runs ADD COLUMN owner_id TEXT;          -- host|boot id|pid|process start time
+  ALTER TABLE audit_runs ADD COLUMN owner_id TEXT;          -- host|boot id|pid namespace|pid|process start time
   ALTER TABLE audit_runs ADD COLUMN crash_detected_at INTEGER; -- set with outcome 'crashed'; ended_at stays NULL
   CREATE INDEX audit_runs_unended ON audit_runs (owner_id) WHERE outcome IS NULL;
   `,

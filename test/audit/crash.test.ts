@@ -16,6 +16,7 @@ import { tempWorkspace } from "../helpers/workspace.js";
 import { tempDb } from "./helpers.js";
 
 const boot = (): string => fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+const pidns = (): string => fs.readlinkSync("/proc/self/ns/pid");
 
 /** The owner id of a process that has already exited (a shell that prints its own /proc stat). */
 function deadOwnerId(): string {
@@ -23,24 +24,27 @@ function deadOwnerId(): string {
   const stat = r.stdout;
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const pid = stat.slice(0, stat.indexOf(" "));
-  return [os.hostname(), boot(), pid, fields[19]].join("|");
+  return [os.hostname(), boot(), pidns(), pid, fields[19]].join("|");
 }
 
 test("owner identity: this process is alive; a gone pid, a reused pid, another boot are gone; another host is left alone", (t) => {
   const me = currentOwner();
   t.is(me.pid, process.pid);
   t.false(ownerIsGone(me.id));
-  const [host, bootId, pid, start] = me.id.split("|") as [string, string, string, string];
+  const [host, bootId, ns, pid, start] = me.id.split("|") as [string, string, string, string, string];
+  t.is(ns, pidns());
   // The same pid, started at another time: the pid was reused by an unrelated process.
-  t.true(ownerIsGone([host, bootId, pid, String(Number(start) + 1)].join("|")));
+  t.true(ownerIsGone([host, bootId, ns, pid, String(Number(start) + 1)].join("|")));
   t.true(ownerIsGone(deadOwnerId()));
-  t.true(ownerIsGone([host, "another-boot", pid, start].join("|")));
-  t.false(ownerIsGone(["some-other-host", bootId, "999999", start].join("|")));
+  t.true(ownerIsGone([host, "another-boot", ns, pid, start].join("|")));
+  t.false(ownerIsGone(["some-other-host", bootId, ns, "999999", start].join("|")));
+  // Another pid namespace (a container on the same kernel): its pids cannot be checked from here.
+  t.false(ownerIsGone([host, bootId, "pid:[1]", "999999", start].join("|")));
   t.false(ownerIsGone("not an owner id"));
   // A live process other than this one (our parent) is alive.
   const parentStat = fs.readFileSync(`/proc/${process.ppid}/stat`, "utf8");
   const parentStart = parentStat.slice(parentStat.lastIndexOf(")") + 2).split(" ")[19];
-  t.false(ownerIsGone([host, bootId, process.ppid, parentStart].join("|")));
+  t.false(ownerIsGone([host, bootId, ns, process.ppid, parentStart].join("|")));
 });
 
 test("opening the log closes runs of gone owners as crashed (pending calls unknown) and leaves live and unowned ones", (t) => {
@@ -51,8 +55,8 @@ test("opening the log closes runs of gone owners as crashed (pending calls unkno
   const parentStat = fs.readFileSync(`/proc/${process.ppid}/stat`, "utf8");
   const parentStart = parentStat.slice(parentStat.lastIndexOf(")") + 2).split(" ")[19];
   const dead = deadOwnerId();
-  insert.run("dead", 1, Number(dead.split("|")[2]), dead);
-  insert.run("live-other", 2, process.ppid, [os.hostname(), boot(), process.ppid, parentStart].join("|"));
+  insert.run("dead", 1, Number(dead.split("|")[3]), dead);
+  insert.run("live-other", 2, process.ppid, [os.hostname(), boot(), pidns(), process.ppid, parentStart].join("|"));
   insert.run("mine", 3, process.pid, currentOwner().id);
   insert.run("legacy", 4, null, null);
   db.audit.startCall({ runId: "dead", callId: "c1", tool: "exec", source: "script", args: {}, handlerStarted: true });
