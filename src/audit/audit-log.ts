@@ -6,6 +6,7 @@
  */
 import { asStoreError, currentOwner, isStoreFault, migrate, ownerIsGone, ownerPid, storeOp, type Database } from "../store/index.js";
 import { redact } from "../approval/index.js";
+import { StoreError } from "../errors/index.js";
 import type { DecidedBy } from "../approval/index.js";
 import { argsDigest } from "./digest.js";
 import { AUDIT_MIGRATIONS, AUDIT_NAMESPACE } from "./schema.js";
@@ -153,6 +154,8 @@ const cut = (s: string | undefined): string | null => (s === undefined ? null : 
  * dropped, and the next report says how many were lost: memory must not grow without bound while the disk stays full.
  */
 const MAX_PENDING = 10_000;
+/** How soon a deferred flush that found the database locked tries again. */
+const BUSY_RETRY_MS = 100;
 
 export interface AuditLogOptions {
   /** Batch run ends and call outcomes (see `flush`). @default false */
@@ -179,6 +182,9 @@ export class AuditLog {
   #flushScheduled = false;
   /** Deferred writes dropped because MAX_PENDING was reached while the database refused writes. */
   #lost = 0;
+  /** Since when an opportunistic flush has found the database locked by another process. */
+  #busySince: number | undefined;
+  #retry: NodeJS.Timeout | undefined;
   readonly #deferWrites: boolean;
   readonly #onError: ((error: unknown) => void) | undefined;
 
@@ -347,13 +353,47 @@ export class AuditLog {
     }
   }
 
-  /** Reads show what is committed: deferred writes the database refuses are reported, not thrown at the reader. */
-  #flushForRead(): void {
+  /**
+   * An opportunistic flush (on its own turn of the loop, or before a read): it never waits for another process's
+   * lock — `busy_timeout` would stall the event loop, and with it every run's clock, for up to 5 s — but retries
+   * shortly instead, and reports SQLITE_BUSY only once the lock has been held longer than the busy timeout. Any other
+   * refusal is reported at once (a throw here would end the process). Reads then show what is committed.
+   */
+  #flushSoon(): void {
+    if (!this.db.open || this.#pending.length === 0) return;
+    const timeout = Number(this.db.pragma("busy_timeout", { simple: true })) || 0;
     try {
-      this.flush();
+      this.db.pragma("busy_timeout = 0");
+      try {
+        this.flush();
+      } finally {
+        this.db.pragma(`busy_timeout = ${timeout}`);
+      }
+      this.#busySince = undefined;
     } catch (error) {
-      this.#report(error);
+      const code = error instanceof StoreError ? String(error.details["sqliteCode"]) : "";
+      if (!code.startsWith("SQLITE_BUSY") && !code.startsWith("SQLITE_LOCKED")) {
+        this.#report(error);
+        return;
+      }
+      const now = Date.now();
+      this.#busySince ??= now;
+      if (now - this.#busySince >= timeout) {
+        this.#report(error);
+        this.#busySince = now;
+      }
+      this.#retryLater();
     }
+  }
+
+  #retryLater(): void {
+    if (this.#retry !== undefined) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#flushSoon();
+    }, BUSY_RETRY_MS);
+    // The owner's final flush (before closing) writes whatever is left; a retry must not keep the process alive.
+    this.#retry.unref();
   }
 
   #defer(write: () => void): void {
@@ -368,7 +408,7 @@ export class AuditLog {
       this.#flushScheduled = false;
       // The database may have been closed by an owner that flushed first; then there is nothing left to write. A
       // refused flush is reported: it runs on its own turn of the event loop, where a throw would end the process.
-      if (this.db.open) this.#flushForRead();
+      if (this.db.open) this.#flushSoon();
     });
   }
 
@@ -460,19 +500,19 @@ export class AuditLog {
 
   /** The most recent runs first. */
   listRuns(limit = 20): RunRow[] {
-    this.#flushForRead();
+    this.#flushSoon();
     return storeOp("audit.listRuns", this.db.name, () => this.#stmts.listRuns.all(Math.max(0, Math.floor(limit))).map(toRun));
   }
 
   /** Run ids starting with `prefix` (at most 10), so a person can type a short id. */
   findRunIds(prefix: string): string[] {
-    this.#flushForRead();
+    this.#flushSoon();
     return storeOp("audit.findRunIds", this.db.name, () => this.#stmts.byPrefix.all({ p: prefix }).map((r) => r.run_id));
   }
 
   /** One run and its calls in the order they arrived, or undefined when the id is unknown. */
   getRun(runId: string): { run: RunRow; calls: CallRow[] } | undefined {
-    this.#flushForRead();
+    this.#flushSoon();
     return storeOp("audit.getRun", this.db.name, () => {
       const raw = this.#stmts.getRun.get(runId);
       if (raw === undefined) return undefined;

@@ -18,6 +18,8 @@ import { tempWorkspace } from "../helpers/workspace.js";
 import { request } from "../server/helpers.js";
 
 const POOL = { workers: 1, vmsPerWorker: 1 };
+/** Tests in this file share one event loop and the machine is shared: a run's wall-time limit gets a wide margin. */
+const LIMITS = { timeoutMs: 60_000 };
 
 /** Let every pending setImmediate (the audit's deferred flush) run. */
 const turns = async (n = 3): Promise<void> => {
@@ -55,7 +57,7 @@ function smallPageWorkspace(t: Parameters<typeof tempWorkspace>[0]): { cwd: stri
 }
 
 async function open(t: Parameters<typeof tempWorkspace>[0], cwd: string, extra: Parameters<typeof createHarness>[0] | object = {}): Promise<Harness> {
-  const harness = await createHarness({ cwd, pool: POOL, ...extra });
+  const harness = await createHarness({ cwd, pool: POOL, limits: LIMITS, ...extra });
   t.teardown(() => harness.close());
   return harness;
 }
@@ -63,9 +65,10 @@ async function open(t: Parameters<typeof tempWorkspace>[0], cwd: string, extra: 
 test("a deferred audit flush refused with SQLITE_FULL is reported, not thrown; the writes land once there is room", async (t) => {
   const { cwd } = smallPageWorkspace(t);
   const box: { harness?: Harness } = {};
-  // The disk fills while the run waits for its approval: the run's row and its call's row are already written.
+  // The disk fills once the approved call has been recorded as started: the run's row and its call's row (with
+  // the answer) are written; what is left is the deferred part — the call's outcome and the run's end.
   const approver = new CallbackApprover(() => {
-    fillUp((box.harness as Harness).db);
+    setImmediate(() => fillUp((box.harness as Harness).db));
     return "approve";
   });
   const harness = (box.harness = await open(t, cwd, { approver, policy: { policy: "on-request" } }));
@@ -75,11 +78,12 @@ test("a deferred audit flush refused with SQLITE_FULL is reported, not thrown; t
   const result = await harness.run({ source, filename: "full.ts" });
   await turns();
   // The script ran and failed on its own; the end of the run could not be written and that is said, not crashed on.
-  t.is(result.error?.code, "CODY_SCRIPT_RUNTIME");
-  t.true(fs.existsSync(path.join(cwd, "out.txt")));
   const fault = harness.storeHealth.fault;
-  t.is(fault?.sqliteCode, "SQLITE_FULL");
-  t.is(fault?.operation, "audit.flush");
+  const seen = JSON.stringify({ error: result.error, fault });
+  t.is(result.error?.code, "CODY_SCRIPT_RUNTIME", seen);
+  t.true(fs.existsSync(path.join(cwd, "out.txt")));
+  t.is(fault?.sqliteCode, "SQLITE_FULL", seen);
+  t.is(fault?.operation, "audit.flush", seen);
   t.true(reported.length >= 1 && reported.every((e) => e instanceof StoreError));
   t.true(harness.audit.pendingWrites > 0);
   // Reads still work, and show only what was committed: the run has no end yet, it does not claim one.
@@ -98,7 +102,7 @@ test("a deferred audit flush refused with SQLITE_FULL is reported, not thrown; t
 
 test("a cached run on a database that refuses writes fails with StoreError, also after a restart; reads still work", async (t) => {
   const cwd = tempWorkspace(t, {});
-  const first = await createHarness({ cwd, pool: POOL });
+  const first = await createHarness({ cwd, pool: POOL, limits: LIMITS });
   t.true((await first.run({ source: "return 42;", filename: "c.ts" })).ok);
   await turns();
   first.db.pragma("query_only = ON");
@@ -160,7 +164,7 @@ return "ran";`;
 
 test("GET /healthz reports degraded with the reason while the database refuses writes; reads keep working", async (t) => {
   const cwd = tempWorkspace(t, {});
-  const harness = await createHarness({ cwd, pool: POOL });
+  const harness = await createHarness({ cwd, pool: POOL, limits: LIMITS });
   const server = await createServer(harness).listen(0, "127.0.0.1");
   t.teardown(async () => {
     await server.close();
@@ -207,4 +211,39 @@ test("conversation writes refused by the database are a StoreError, not a raw SQ
   t.like(error?.details, { operation: "conversations.create", sqliteCode: "SQLITE_READONLY" });
   t.throws(() => store.append(id, 1, [{ item: { type: "message", role: "user", content: "hi" } }]), { instanceOf: StoreError });
   t.is(store.get(id)?.title, "hello");
+});
+
+test("cody script run whose end cannot be saved (lock held past the busy timeout) shows its result, then one line, exit 2", async (t) => {
+  const cwd = tempWorkspace(t, { "w.ts": 'await tools.exec({ command: ["sleep", "3"] });\nreturn "done";' });
+  const dbPath = path.join(cwd, ".cody", "cache.db");
+  let holder: Database.Database | undefined;
+  t.teardown(() => holder?.close());
+  const run = runCody(["script", "run", "-q", "--timeout", "60000", "--allow", "exec", "w.ts"], { cwd });
+  // Once the exec has started (its row says so), take the write lock and keep it.
+  const deadline = Date.now() + 60_000;
+  while (holder === undefined && Date.now() < deadline) {
+    if (fs.existsSync(dbPath)) {
+      // No busy wait here: this process's event loop runs the other tests of the file.
+      const db = new Database(dbPath, { fileMustExist: true, timeout: 0 });
+      try {
+        const started = db.prepare("SELECT 1 FROM audit_calls WHERE tool = 'exec' AND handler_started = 1").get();
+        if (started !== undefined) {
+          db.exec("BEGIN IMMEDIATE"); // SQLITE_BUSY (caught) if cody is writing right now: try again shortly
+          holder = db;
+        }
+      } catch {
+        // tables not created yet
+      }
+      if (holder === undefined) db.close();
+    }
+    if (holder === undefined) await new Promise((r) => setTimeout(r, 50));
+  }
+  t.truthy(holder, "the exec call never started");
+  const r = await run;
+  t.is(r.code, 2, r.stderr);
+  t.is(r.stdout, '"done"\n', r.stderr);
+  const lines = r.stderr.trim().split("\n");
+  t.regex(lines.at(-2) ?? "", /^✔ ok/);
+  t.regex(lines.at(-1) ?? "", /^cody: StoreError: Database audit\.flush failed \(SQLITE_BUSY\)/);
+  t.false(/at .*\.js:\d+/.test(r.stderr), "no stack");
 });

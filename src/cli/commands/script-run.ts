@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { readScriptFile, validateScriptSource, type ScriptSource } from "../../compiler/index.js";
 import { describeSideEffect } from "../../audit/index.js";
-import { isLimitError } from "../../errors/index.js";
+import { isLimitError, StoreError } from "../../errors/index.js";
 import { createHarness, type Harness } from "../../harness.js";
 import { normalizeLimits } from "../../limits.js";
 import { Turn, type RunResult } from "../../runtime/index.js";
@@ -64,10 +64,15 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
   const err = (text: string): void => void process.stderr.write(text);
   // One script runs at a time here: one worker with one ready VM starts fastest.
   const harness: Harness = await createHarness({ ...options, pool: { workers: 1, vmsPerWorker: 1 } });
-  // A storage fault nobody could be thrown to (the run's end not saved, a compile not cached) is still said, once.
+  // A storage fault nobody could be thrown to is still said, once. The audit's (the run's end not saved) fails the
+  // command — its record is incomplete; the cache's (a compile not cached) is a warning: the run itself was fine.
   let storeFault: string | undefined;
+  let cacheWarning: string | undefined;
   harness.storeHealth.listen((error) => {
-    storeFault ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const operation = error instanceof StoreError ? String(error.details["operation"]) : "";
+    if (operation.startsWith("cache.")) cacheWarning ??= text;
+    else storeFault ??= text;
   });
   const abort = new AbortController();
   const turn = new Turn();
@@ -112,6 +117,7 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
     if (result.error?.code === "CODY_STORE") {
       // The database failed, not the script: one line, like every other I/O error (exit 2).
       storeFault = undefined;
+      cacheWarning = undefined;
       if (!flags.json) err(`cody: StoreError: ${result.error.message}\n`);
     } else if (!flags.json) {
       renderResult(result, { out, err }, sideEffectsOf(harness, result));
@@ -122,6 +128,7 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
     await turn.end();
     await harness.close();
   }
+  if (cacheWarning !== undefined) err(`cody: warning: ${cacheWarning} (the script ran uncached)\n`);
   if (storeFault === undefined) return code;
   err(`cody: ${storeFault}\n`);
   return EXIT.usage;
