@@ -27,12 +27,13 @@ import {
   AbortedError,
   ScriptSyntaxError,
   ScriptTypeError,
+  StoreError,
   serializeError,
   type SerializedError,
 } from "./errors/index.js";
 import { normalizeLimits, type Limits } from "./limits.js";
 import { ScriptPool, type PoolMetrics, type PoolOptions, type RunEvent, type RunResult } from "./runtime/index.js";
-import { openDatabase, resolveDatabasePath, type Database } from "./store/index.js";
+import { openDatabase, resolveDatabasePath, StoreHealth, type Database } from "./store/index.js";
 import { createBuiltinRegistry } from "./tools/builtin.js";
 import { ToolDispatcher } from "./tools/dispatch/index.js";
 import type { McpManager } from "./tools/mcp/index.js";
@@ -100,6 +101,10 @@ export class Harness {
   readonly db: Database;
   readonly limits: Limits;
   readonly typecheck: boolean;
+  /** Storage faults nobody could be thrown to (see docs/cache.md, "When the disk fails"); `/healthz` reads it. */
+  readonly storeHealth: StoreHealth;
+  /** Runs in progress here → the storage fault that hit one of their calls (the run then fails with it). */
+  readonly #runFaults = new Map<string, StoreError | undefined>();
   readonly #mcp: McpManager | undefined;
   readonly #ownsPool: boolean;
   #pool: ScriptPool | undefined;
@@ -119,6 +124,7 @@ export class Harness {
     db: Database;
     limits: Limits;
     typecheck: boolean;
+    storeHealth: StoreHealth;
     mcp: McpManager | undefined;
     pool: ScriptPool | undefined;
     poolOptions: PoolOptions;
@@ -132,6 +138,11 @@ export class Harness {
     this.db = parts.db;
     this.limits = parts.limits;
     this.typecheck = parts.typecheck;
+    this.storeHealth = parts.storeHealth;
+    this.storeHealth.listen((error) => {
+      const runId = error instanceof StoreError ? error.details["runId"] : undefined;
+      if (typeof runId === "string" && this.#runFaults.has(runId)) this.#runFaults.set(runId, this.#runFaults.get(runId) ?? error as StoreError);
+    });
     this.#mcp = parts.mcp;
     this.#pool = parts.pool;
     this.#ownsPool = parts.pool === undefined;
@@ -159,9 +170,11 @@ export class Harness {
         }
       }
       const cache = new ArtifactCache({ db });
+      const storeHealth = new StoreHealth();
       // Batched run/outcome writes keep the warm path to one synchronous write per tool call (measured: 1.5 → ~1 ms).
-      const audit = new AuditLog(db, { deferWrites: true });
+      const audit = new AuditLog(db, { deferWrites: true, onError: (error) => storeHealth.report(error) });
       const dispatcher = new ToolDispatcher({
+        onAuditError: (error) => storeHealth.report(error),
         registry,
         workspaceRoot: cwd,
         ...(options.policy ? { policy: options.policy } : {}),
@@ -180,6 +193,7 @@ export class Harness {
         db,
         limits,
         typecheck: options.typecheck ?? true,
+        storeHealth,
         mcp,
         pool,
         poolOptions,
@@ -241,7 +255,13 @@ export class Harness {
     if (!compiled.artifact || hasErrors(compiled.diagnostics)) {
       return { diagnostics: compiled.diagnostics, cache: "miss", hash };
     }
-    this.cache.put(compiled.artifact);
+    try {
+      this.cache.put(compiled.artifact);
+    } catch (error) {
+      // The script compiled fine: a cache that cannot take it costs the next run a compile, not this run its result.
+      if (!(error instanceof StoreError)) throw error;
+      this.storeHealth.report(error);
+    }
     return { artifact: compiled.artifact, diagnostics: compiled.diagnostics, cache: "miss", hash };
   }
 
@@ -302,15 +322,26 @@ export class Harness {
   /** Run an artifact already compiled (e.g. looked up by hash). */
   async runArtifact(artifact: Artifact, opts: HarnessRunOptions = {}, cache: "hit" | "miss" = "hit"): Promise<RunResult> {
     const runId = opts.runId ?? randomUUID();
-    const pool = await this.#ensurePool();
+    const started = Date.now();
+    // The run's row is committed before anything else (and before the pool can report the run started), so a run
+    // that was accepted always has one; a database that refuses it fails the run: its calls could not be audited.
+    try {
+      this.audit.recordRunStart({ runId, scriptHash: artifact.hash, scriptName: artifact.filename });
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      this.storeHealth.report(error);
+      return this.#failed(runId, artifact.hash, cache, started, withoutStack(error), opts);
+    }
+    if (this.audit.pendingWrites === 0) this.storeHealth.recovered();
     const abort = new AbortController();
     const onOuterAbort = (): void => abort.abort(opts.signal?.reason);
     if (opts.signal?.aborted) abort.abort(opts.signal.reason);
     else opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
-    this.audit.recordRunStart({ runId, scriptHash: artifact.hash, scriptName: artifact.filename });
     const toolNames = opts.allowedTools ? this.toolNames().filter((n) => opts.allowedTools?.includes(n)) : this.toolNames();
+    this.#runFaults.set(runId, undefined);
     try {
-      const result = await pool.run(artifact, {
+      const pool = await this.#ensurePool();
+      let result = await pool.run(artifact, {
         invokeTool: this.dispatcher.forRun({
           runId,
           scriptHash: artifact.hash,
@@ -328,6 +359,10 @@ export class Harness {
         runId,
         cache,
       });
+      const fault = this.#runFaults.get(runId);
+      // A call the audit could not record was refused; even if the script caught that, the run's record is
+      // incomplete, so the run fails with the storage error rather than report success.
+      if (fault !== undefined) result = { ...result, ok: false, error: withoutStack(fault) };
       this.audit.recordRunEnd(runId, {
         outcome: result.ok ? "ok" : runOutcomeForError(result.error?.code),
         errorCode: result.error?.code,
@@ -343,6 +378,7 @@ export class Harness {
       });
       throw error;
     } finally {
+      this.#runFaults.delete(runId);
       opts.signal?.removeEventListener("abort", onOuterAbort);
     }
   }
@@ -369,7 +405,12 @@ export class Harness {
     this.#checker?.close();
     if (this.#ownsPool) await this.#pool?.close();
     await this.#mcp?.close();
-    this.audit.flush();
+    try {
+      this.audit.flush();
+    } catch (error) {
+      // Closing must finish (the database is closed below); the writes that could not be saved are reported.
+      this.storeHealth.report(error);
+    }
     this.cache.close();
     this.db.close();
   }
@@ -397,6 +438,12 @@ export class Harness {
     opts.onEvent?.({ type: "end", result });
     return result;
   }
+}
+
+/** A storage error as a run's error: the host stack names server files and stays in the process. */
+function withoutStack(error: StoreError): SerializedError {
+  const { stack: _stack, ...rest } = error.toJSON();
+  return rest;
 }
 
 /** Convenience: `await createHarness({ cwd })`. */

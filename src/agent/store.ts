@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { UsageError } from "../errors/index.js";
-import { migrate, type Database } from "../store/index.js";
+import { migrate, storeOp, type Database } from "../store/index.js";
 import type { ConversationItem } from "./contract.js";
 
 const STEPS: readonly string[] = [
@@ -86,9 +86,11 @@ export class ConversationStore implements ConversationStoreLike {
   create(meta: { model: string; api: string; title: string }): string {
     const id = `conv_${randomUUID().replace(/-/g, "").slice(0, 20)}`;
     const now = Date.now();
-    this.#db
-      .prepare("INSERT INTO conversations (id, created_at, updated_at, model, api, title) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(id, now, now, meta.model, meta.api, meta.title.slice(0, 80));
+    storeOp("conversations.create", this.#db.name, () =>
+      this.#db
+        .prepare("INSERT INTO conversations (id, created_at, updated_at, model, api, title) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(id, now, now, meta.model, meta.api, meta.title.slice(0, 80)),
+    );
     return id;
   }
 
@@ -124,7 +126,8 @@ export class ConversationStore implements ConversationStoreLike {
       "INSERT INTO conversation_items (conversation_id, seq, turn, type, call_id, run_id, item, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
     const touch = this.#db.prepare("UPDATE conversations SET updated_at = ?, turns = MAX(turns, ?) WHERE id = ?");
-    this.#db.transaction(() => {
+    // A storage fault is a StoreError (CODY_STORE): the turn fails with it rather than with a raw SQLite error.
+    storeOp("conversations.append", this.#db.name, () => this.#db.transaction(() => {
       let seq = (next.get(id)?.n ?? 0) + 1;
       const now = Date.now();
       for (const { item, runId } of entries) {
@@ -133,7 +136,7 @@ export class ConversationStore implements ConversationStoreLike {
       }
       const changed = touch.run(now, turn, id).changes;
       if (changed === 0) throw new UsageError(`No conversation \`${id}\``, { conversationId: id });
-    })();
+    })());
   }
 }
 

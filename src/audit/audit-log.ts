@@ -4,14 +4,17 @@
  * abort the log still says which calls ran to completion (`ok`), which were cut off after their handler started
  * (`aborted`, handler_started = 1) and which never ran.
  */
-import { migrate, type Database } from "../store/index.js";
+import { asStoreError, currentOwner, isStoreFault, migrate, ownerIsGone, ownerPid, storeOp, type Database } from "../store/index.js";
 import { redact } from "../approval/index.js";
+import { StoreError } from "../errors/index.js";
 import type { DecidedBy } from "../approval/index.js";
 import { argsDigest } from "./digest.js";
 import { AUDIT_MIGRATIONS, AUDIT_NAMESPACE } from "./schema.js";
 
-export type CallOutcome = "ok" | "error" | "aborted" | "denied" | "pending";
-export type RunOutcome = "ok" | "error" | "aborted" | "timeout" | "denied";
+/** `unknown`: the call was pending when its process died (closed by `closeCrashedRuns`). */
+export type CallOutcome = "ok" | "error" | "aborted" | "denied" | "pending" | "unknown";
+/** `crashed`: the process running it died before recording an end (closed by `closeCrashedRuns`). */
+export type RunOutcome = "ok" | "error" | "aborted" | "timeout" | "denied" | "crashed";
 export type CallSource = "script" | "structured";
 
 export interface StartCallInput {
@@ -56,8 +59,12 @@ export interface RunRow {
   outcome: RunOutcome | null;
   errorCode: string | null;
   errorMessage: string | null;
+  /** The process that ran it (null for runs recorded before owners were). */
+  ownerPid: number | null;
+  /** When a later process found the owner gone and closed the run as `crashed`. */
+  crashDetectedAt: number | null;
   /** Counts of this run's calls by outcome. */
-  calls: { total: number; ok: number; error: number; aborted: number; denied: number; pending: number };
+  calls: { total: number; ok: number; error: number; aborted: number; denied: number; pending: number; unknown: number };
 }
 
 export interface CallRow {
@@ -93,12 +100,15 @@ interface RawRun {
   outcome: RunOutcome | null;
   error_code: string | null;
   error_message: string | null;
+  owner_pid: number | null;
+  crash_detected_at: number | null;
   total: number;
   n_ok: number;
   n_error: number;
   n_aborted: number;
   n_denied: number;
   n_pending: number;
+  n_unknown: number;
 }
 
 interface RawCall {
@@ -132,12 +142,33 @@ const RUN_SELECT = `
     (SELECT COUNT(*) FROM audit_calls c WHERE c.run_id = r.run_id AND c.outcome = 'error') AS n_error,
     (SELECT COUNT(*) FROM audit_calls c WHERE c.run_id = r.run_id AND c.outcome = 'aborted') AS n_aborted,
     (SELECT COUNT(*) FROM audit_calls c WHERE c.run_id = r.run_id AND c.outcome = 'denied') AS n_denied,
-    (SELECT COUNT(*) FROM audit_calls c WHERE c.run_id = r.run_id AND c.outcome = 'pending') AS n_pending
+    (SELECT COUNT(*) FROM audit_calls c WHERE c.run_id = r.run_id AND c.outcome = 'pending') AS n_pending,
+    (SELECT COUNT(*) FROM audit_calls c WHERE c.run_id = r.run_id AND c.outcome = 'unknown') AS n_unknown
   FROM audit_runs r`;
 
 /** Error messages can be long (stack-like); the log keeps a readable head. */
 const MAX_MESSAGE = 2000;
 const cut = (s: string | undefined): string | null => (s === undefined ? null : s.length > MAX_MESSAGE ? `${s.slice(0, MAX_MESSAGE)}…` : s);
+/**
+ * Deferred writes kept for a retry after the database refused them (disk full…). Past this many the oldest are
+ * dropped, and the next report says how many were lost: memory must not grow without bound while the disk stays full.
+ */
+const MAX_PENDING = 10_000;
+/** How soon a deferred flush that found the database locked tries again. */
+const BUSY_RETRY_MS = 100;
+
+export interface AuditLogOptions {
+  /** Batch run ends and call outcomes (see `flush`). @default false */
+  deferWrites?: boolean;
+  /**
+   * Told about failures nobody else can be: a deferred flush that the database refused (the writes are kept and
+   * retried with the next write), or closing crashed runs at open. Never called for a write whose caller gets the
+   * error thrown. Without it such failures are silent — but never an uncaught exception.
+   */
+  onError?: (error: unknown) => void;
+  /** Close runs left by dead processes when opening (see `closeCrashedRuns`). @default true */
+  closeCrashedRuns?: boolean;
+}
 
 export class AuditLog {
   readonly db: Database;
@@ -149,20 +180,31 @@ export class AuditLog {
    */
   #pending: (() => void)[] = [];
   #flushScheduled = false;
+  /** Deferred writes dropped because MAX_PENDING was reached while the database refused writes. */
+  #lost = 0;
+  /** Since when an opportunistic flush has found the database locked by another process. */
+  #busySince: number | undefined;
+  #retry: NodeJS.Timeout | undefined;
   readonly #deferWrites: boolean;
+  readonly #onError: ((error: unknown) => void) | undefined;
 
   /**
-   * Use `db` (opened with `openDatabase`), creating or upgrading the audit tables. With `deferWrites`, run rows and
-   * call outcomes are batched (see `flush`); the owner must call `flush()` before closing the database.
+   * Use `db` (opened with `openDatabase`), creating or upgrading the audit tables, then close runs whose process is
+   * gone. With `deferWrites`, run ends and call outcomes are batched (see `flush`); the owner must call `flush()`
+   * before closing the database.
    */
-  constructor(db: Database, options: { deferWrites?: boolean } = {}) {
+  constructor(db: Database, options: AuditLogOptions = {}) {
     this.db = db;
     this.#deferWrites = options.deferWrites === true;
+    this.#onError = options.onError;
     migrate(db, AUDIT_NAMESPACE, AUDIT_MIGRATIONS);
     this.#stmts = {
-      ensureRun: db.prepare("INSERT OR IGNORE INTO audit_runs (run_id, script_hash, started_at) VALUES (?, ?, ?)"),
+      ensureRun: db.prepare(
+        "INSERT OR IGNORE INTO audit_runs (run_id, script_hash, started_at, owner_pid, owner_id) VALUES (?, ?, ?, ?, ?)",
+      ),
       runStart: db.prepare(
-        `INSERT INTO audit_runs (run_id, script_hash, script_name, started_at) VALUES (@runId, @scriptHash, @scriptName, @startedAt)
+        `INSERT INTO audit_runs (run_id, script_hash, script_name, started_at, owner_pid, owner_id)
+         VALUES (@runId, @scriptHash, @scriptName, @startedAt, @ownerPid, @ownerId)
          ON CONFLICT(run_id) DO UPDATE SET
            script_hash = COALESCE(excluded.script_hash, script_hash),
            script_name = COALESCE(excluded.script_name, script_name),
@@ -193,35 +235,170 @@ export class AuditLog {
       byPrefix: db.prepare<[{ p: string }], { run_id: string }>(
         "SELECT run_id FROM audit_runs WHERE substr(run_id, 1, length(@p)) = @p ORDER BY run_id LIMIT 10",
       ),
+      unended: db.prepare<[string], { run_id: string; owner_id: string }>(
+        "SELECT run_id, owner_id FROM audit_runs WHERE outcome IS NULL AND owner_id IS NOT NULL AND owner_id != ?",
+      ),
+      crashRun: db.prepare(
+        `UPDATE audit_runs SET outcome = 'crashed', crash_detected_at = @now, error_message = @message WHERE run_id = @runId AND outcome IS NULL AND owner_id = @ownerId`,
+      ),
+      crashCalls: db.prepare(
+        `UPDATE audit_calls SET outcome = 'unknown', note = 'its process ended before the call settled'
+         WHERE run_id = ? AND outcome = 'pending'`,
+      ),
     };
+    if (options.closeCrashedRuns !== false) {
+      try {
+        this.closeCrashedRuns();
+      } catch (error) {
+        // Reading the log must still work on a full or read-only database; the next open tries again.
+        this.#report(error);
+      }
+    }
   }
 
-  /** Record that a run began (the integrator calls this before the script starts). */
+  /**
+   * Record that a run began (the integrator calls this before the script starts). Written at once, with any deferred
+   * writes, in one transaction: a run reported as accepted always has its row, and the row names this process as
+   * the owner so that a later process can tell whether the run is still going.
+   *
+   * @throws StoreError when the database refuses the write (the run must then not start).
+   */
   recordRunStart(input: { runId: string; scriptHash?: string | undefined; scriptName?: string | undefined; startedAt?: number }): void {
+    const owner = currentOwner();
     const row = {
       runId: input.runId,
       scriptHash: input.scriptHash ?? null,
       scriptName: input.scriptName ?? null,
       startedAt: input.startedAt ?? Date.now(),
+      ownerPid: owner.pid,
+      ownerId: owner.id,
     };
-    this.#defer(() => this.#stmts.runStart.run(row));
+    this.#commit("audit.recordRunStart", () => this.#stmts.runStart.run(row));
   }
 
-  /** Commit every deferred write now (before reading, and before the database is closed). */
+  /**
+   * Close every run left open by a process that is gone (see store/owner.ts: host, boot, pid and process start time
+   * must all match for the owner to count as alive): the run becomes `crashed` with the time this was noticed, and
+   * its calls still `pending` become `unknown`. Runs of live processes — another server on the same file — and runs
+   * recorded without an owner are left alone. Returns the ids closed.
+   *
+   * @throws StoreError when the database refuses the write.
+   */
+  closeCrashedRuns(now = Date.now()): string[] {
+    const mine = currentOwner().id;
+    const candidates = storeOp("audit.closeCrashedRuns", this.db.name, () => this.#stmts.unended.all(mine));
+    const dead = candidates.filter((r) => ownerIsGone(r.owner_id));
+    if (dead.length === 0) return [];
+    const closed: string[] = [];
+    this.#commit("audit.closeCrashedRuns", () => {
+      for (const r of dead) {
+        const pid = ownerPid(r.owner_id) ?? "?";
+        const message = `the process that ran it (pid ${pid}) ended without recording an end; found at ${new Date(now).toISOString()}`;
+        if (this.#stmts.crashRun.run({ runId: r.run_id, ownerId: r.owner_id, now, message }).changes === 0) continue;
+        this.#stmts.crashCalls.run(r.run_id);
+        closed.push(r.run_id);
+      }
+    });
+    return closed;
+  }
+
+  /**
+   * Commit every deferred write now (before reading, and before the database is closed).
+   *
+   * @throws StoreError when the database refuses them; they stay queued and are retried with the next write.
+   */
   flush(): void {
     if (this.#pending.length === 0) return;
-    this.db.transaction(() => this.#runPending())();
+    this.#commit("audit.flush", () => undefined);
   }
 
-  #runPending(): void {
-    const pending = this.#pending;
+  /** Deferred writes not yet committed (a flush the database refused leaves them here). */
+  get pendingWrites(): number {
+    return this.#pending.length;
+  }
+
+  /**
+   * Run the deferred writes and then `write` in one transaction. On a storage fault everything rolls back and the
+   * deferred writes are queued again (the newest MAX_PENDING), so the log catches up once the disk has room; any other
+   * failure (a bug) drops them rather than failing every later write.
+   */
+  #commit<T>(operation: string, write: () => T): T {
+    const batch = this.#pending;
     this.#pending = [];
-    for (const write of pending) write();
+    try {
+      return this.db.transaction(() => {
+        for (const w of batch) w();
+        return write();
+      }).immediate();
+    } catch (error) {
+      if (isStoreFault(error)) {
+        const all = batch.concat(this.#pending);
+        const over = all.length - MAX_PENDING;
+        if (over > 0) this.#lost += over;
+        this.#pending = over > 0 ? all.slice(over) : all;
+      }
+      const wrapped = asStoreError(operation, error, this.db.name);
+      if (this.#lost > 0 && wrapped instanceof Error) {
+        wrapped.message += ` (${this.#lost} deferred audit writes lost so far)`;
+      }
+      throw wrapped;
+    }
+  }
+
+  #report(error: unknown): void {
+    try {
+      this.#onError?.(error);
+    } catch {
+      // a failing reporter must not turn a reported failure into a crash
+    }
+  }
+
+  /**
+   * An opportunistic flush (on its own turn of the loop, or before a read): it never waits for another process's
+   * lock — `busy_timeout` would stall the event loop, and with it every run's clock, for up to 5 s — but retries
+   * shortly instead, and reports SQLITE_BUSY only once the lock has been held longer than the busy timeout. Any other
+   * refusal is reported at once (a throw here would end the process). Reads then show what is committed.
+   */
+  #flushSoon(): void {
+    if (!this.db.open || this.#pending.length === 0) return;
+    const timeout = Number(this.db.pragma("busy_timeout", { simple: true })) || 0;
+    try {
+      this.db.pragma("busy_timeout = 0");
+      try {
+        this.flush();
+      } finally {
+        this.db.pragma(`busy_timeout = ${timeout}`);
+      }
+      this.#busySince = undefined;
+    } catch (error) {
+      const code = error instanceof StoreError ? String(error.details["sqliteCode"]) : "";
+      if (!code.startsWith("SQLITE_BUSY") && !code.startsWith("SQLITE_LOCKED")) {
+        this.#report(error);
+        return;
+      }
+      const now = Date.now();
+      this.#busySince ??= now;
+      if (now - this.#busySince >= timeout) {
+        this.#report(error);
+        this.#busySince = now;
+      }
+      this.#retryLater();
+    }
+  }
+
+  #retryLater(): void {
+    if (this.#retry !== undefined) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#flushSoon();
+    }, BUSY_RETRY_MS);
+    // The owner's final flush (before closing) writes whatever is left; a retry must not keep the process alive.
+    this.#retry.unref();
   }
 
   #defer(write: () => void): void {
     if (!this.#deferWrites) {
-      write();
+      this.#commit("audit.write", write);
       return;
     }
     this.#pending.push(write);
@@ -229,8 +406,9 @@ export class AuditLog {
     this.#flushScheduled = true;
     setImmediate(() => {
       this.#flushScheduled = false;
-      // The database may have been closed by an owner that flushed first; then there is nothing left to write.
-      if (this.db.open) this.flush();
+      // The database may have been closed by an owner that flushed first; then there is nothing left to write. A
+      // refused flush is reported: it runs on its own turn of the event loop, where a throw would end the process.
+      if (this.db.open) this.#flushSoon();
     });
   }
 
@@ -266,9 +444,9 @@ export class AuditLog {
       digest = "unserializable";
       preview = JSON.stringify(String(input.args));
     }
-    const insert = this.db.transaction(() => {
-      this.#runPending();
-      this.#stmts.ensureRun.run(input.runId, input.scriptHash ?? null, startedAt);
+    const owner = currentOwner();
+    const id = this.#commit("audit.startCall", () => {
+      this.#stmts.ensureRun.run(input.runId, input.scriptHash ?? null, startedAt, owner.pid, owner.id);
       return this.#stmts.insertCall.run({
         runId: input.runId,
         scriptHash: input.scriptHash ?? null,
@@ -287,24 +465,24 @@ export class AuditLog {
         handlerStarted: input.handlerStarted === true ? 1 : 0,
       }).lastInsertRowid;
     });
-    return Number(insert());
+    return Number(id);
   }
 
   /** Record the policy's decision and, when a person was asked, their answer. */
   recordDecision(id: number, input: CallDecisionInput): void {
-    this.#stmts.decision.run({
+    storeOp("audit.recordDecision", this.db.name, () => this.#stmts.decision.run({
       id,
       decision: input.decision,
       decidedBy: input.decidedBy,
       reason: input.reason ?? null,
       approval: input.approval ?? null,
       approvalWaitMs: input.approvalWaitMs ?? null,
-    });
+    }));
   }
 
   /** Mark that the handler was invoked: from here on the call may have had side effects. */
   markHandlerStarted(id: number): void {
-    this.#stmts.handlerStarted.run(id);
+    storeOp("audit.markHandlerStarted", this.db.name, () => this.#stmts.handlerStarted.run(id));
   }
 
   /** Settle a call. May be called again to correct it (a handler that finished after its call was aborted). */
@@ -322,22 +500,24 @@ export class AuditLog {
 
   /** The most recent runs first. */
   listRuns(limit = 20): RunRow[] {
-    this.flush();
-    return this.#stmts.listRuns.all(Math.max(0, Math.floor(limit))).map(toRun);
+    this.#flushSoon();
+    return storeOp("audit.listRuns", this.db.name, () => this.#stmts.listRuns.all(Math.max(0, Math.floor(limit))).map(toRun));
   }
 
   /** Run ids starting with `prefix` (at most 10), so a person can type a short id. */
   findRunIds(prefix: string): string[] {
-    this.flush();
-    return this.#stmts.byPrefix.all({ p: prefix }).map((r) => r.run_id);
+    this.#flushSoon();
+    return storeOp("audit.findRunIds", this.db.name, () => this.#stmts.byPrefix.all({ p: prefix }).map((r) => r.run_id));
   }
 
   /** One run and its calls in the order they arrived, or undefined when the id is unknown. */
   getRun(runId: string): { run: RunRow; calls: CallRow[] } | undefined {
-    this.flush();
-    const raw = this.#stmts.getRun.get(runId);
-    if (raw === undefined) return undefined;
-    return { run: toRun(raw), calls: this.#stmts.getCalls.all(runId).map(toCall) };
+    this.#flushSoon();
+    return storeOp("audit.getRun", this.db.name, () => {
+      const raw = this.#stmts.getRun.get(runId);
+      if (raw === undefined) return undefined;
+      return { run: toRun(raw), calls: this.#stmts.getCalls.all(runId).map(toCall) };
+    });
   }
 }
 
@@ -360,7 +540,17 @@ function toRun(r: RawRun): RunRow {
     outcome: r.outcome,
     errorCode: r.error_code,
     errorMessage: r.error_message,
-    calls: { total: r.total, ok: r.n_ok, error: r.n_error, aborted: r.n_aborted, denied: r.n_denied, pending: r.n_pending },
+    ownerPid: r.owner_pid,
+    crashDetectedAt: r.crash_detected_at,
+    calls: {
+      total: r.total,
+      ok: r.n_ok,
+      error: r.n_error,
+      aborted: r.n_aborted,
+      denied: r.n_denied,
+      pending: r.n_pending,
+      unknown: r.n_unknown,
+    },
   };
 }
 

@@ -42,4 +42,13 @@ export const AUDIT_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_calls_run ON audit_calls (run_id, id);
   `,
+  // Step 2: which process owns a run (see store/owner.ts), so runs left by a process that died (kill -9, power loss)
+  // are closed as `crashed` (their pending calls as `unknown`) by the next process that opens the log, and never
+  // those of a live one.
+  `
+  ALTER TABLE audit_runs ADD COLUMN owner_pid INTEGER;
+  ALTER TABLE audit_runs ADD COLUMN owner_id TEXT;          -- host|boot id|pid namespace|pid|process start time
+  ALTER TABLE audit_runs ADD COLUMN crash_detected_at INTEGER; -- set with outcome 'crashed'; ended_at stays NULL
+  CREATE INDEX audit_runs_unended ON audit_runs (owner_id) WHERE outcome IS NULL;
+  `,
 ];

@@ -13,6 +13,8 @@ export type SideEffect =
   | "failed"
   /** A spawned call still running (or never settled before the process ended). */
   | "running"
+  /** The handler started and its process died before it settled: it may have finished, half-finished or not. */
+  | "unknown"
   /** The handler never started (invalid arguments, denied, aborted while waiting): nothing happened. */
   | "not-run";
 
@@ -25,6 +27,8 @@ export function sideEffectOf(call: Pick<CallRow, "outcome" | "handlerStarted">):
       return "cut-off";
     case "pending":
       return "running";
+    case "unknown":
+      return "unknown";
     default:
       return "failed";
   }
@@ -41,6 +45,8 @@ export function describeSideEffect(call: Pick<CallRow, "outcome" | "handlerStart
       return "failed (may be partial)";
     case "running":
       return call.detached ? "running (spawned) or unknown" : "UNKNOWN (started, never settled)";
+    case "unknown":
+      return "UNKNOWN (started; its process crashed before it settled)";
     case "not-run":
       return "not run";
   }

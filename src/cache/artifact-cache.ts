@@ -5,9 +5,9 @@
  */
 import type BetterSqlite3 from "better-sqlite3";
 import { LRUCache } from "lru-cache";
-import { CacheError } from "../errors/index.js";
+import { CacheError, StoreError } from "../errors/index.js";
 import type { Artifact } from "../compiler/artifact.js";
-import { migrate, openDatabase, type Database } from "../store/index.js";
+import { asStoreError, migrate, openDatabase, type Database } from "../store/index.js";
 import { defaultKeyFile, ephemeralKey, loadOrCreateKey } from "./key.js";
 import { listRows } from "./list.js";
 import { approvalMac, artifactMac, macEquals } from "./mac.js";
@@ -49,8 +49,11 @@ interface Statements {
   totals: Stmt;
 }
 
-function wrap(action: string, file: string, error: unknown): CacheError {
+/** A storage fault (disk full, I/O, read-only, lock timeout) becomes a StoreError; anything else a CacheError. */
+function wrap(action: string, file: string, error: unknown): CacheError | StoreError {
   if (error instanceof CacheError) return error;
+  const fault = asStoreError(`cache.${action}`, error, file);
+  if (fault instanceof StoreError) return fault;
   const reason = error instanceof Error ? error.message : String(error);
   return new CacheError(`Cache ${action} failed on \`${file}\`: ${reason}`, { path: file, action, reason }, { cause: error });
 }
@@ -177,7 +180,8 @@ export class ArtifactCache {
    * the caller may reuse its buffer. `approvedBy`/`approvedAt` on the argument are ignored: approval is only recorded
    * by `approve()`.
    *
-   * @throws CacheError when the artifact is malformed or the write fails (disk full, lock held > 5 s, read-only file).
+   * @throws CacheError when the artifact is malformed; StoreError when the write fails (disk full, lock held > 5 s,
+   *   read-only file).
    */
   put(artifact: Artifact): void {
     this.#open();

@@ -38,6 +38,7 @@ const USAGE_CODES = new Set([
   "CODY_SCRIPT_ENCODING",
   "CODY_SCRIPT_EMPTY",
   "CODY_CACHE",
+  "CODY_STORE",
 ]);
 
 /** The commands `argv` names (its first one or two words), or all of them when it names none. */
@@ -64,7 +65,21 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   return program;
 }
 
+/**
+ * A reader that went away (`cody runs ls | head`) is not a failure of the command: Node reports it as an 'error'
+ * event on the stream, which with no listener ends the process with a stack. From then on that stream's output is
+ * dropped and the command finishes normally (a run in progress still ends and is recorded).
+ */
+function tolerateClosedOutput(stream: NodeJS.WriteStream): void {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+    stream.write = (() => true) as typeof stream.write;
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  tolerateClosedOutput(process.stdout);
+  tolerateClosedOutput(process.stderr);
   const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: "user" });

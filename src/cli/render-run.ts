@@ -55,16 +55,23 @@ export function formatError(error: SerializedError): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * Used only when the audit's record of a call is not at hand: the runtime alone cannot tell whether an aborted call's
+ * handler had started, so it says "aborted" rather than guess "cut off".
+ */
 const OUTCOME_TEXT: Record<RunResult["toolCalls"][number]["outcome"], string> = {
   ok: "completed",
   error: "failed",
-  aborted: "cut off (aborted)",
+  aborted: "aborted",
   denied: "not run (denied)",
   pending: "still running (spawned)",
 };
 
-/** Summary after the run: value (JSON) on stdout, one status line on stderr. */
-export function renderResult(result: RunResult, w: Writers): void {
+/**
+ * Summary after the run: value (JSON) on stdout, one status line on stderr. `sideEffects` (call id → the words
+ * `cody runs show` uses, from the audit) says for each call whether it completed, was cut off or never ran.
+ */
+export function renderResult(result: RunResult, w: Writers, sideEffects?: ReadonlyMap<string, string>): void {
   const calls = result.toolCalls;
   const failed = calls.filter((c) => !c.ok).length;
   const status =
@@ -80,7 +87,7 @@ export function renderResult(result: RunResult, w: Writers): void {
     // After a failure, say exactly which tool calls (side effects) completed and which were cut off.
     if (calls.length > 0) {
       w.err("  tool calls:\n");
-      for (const c of calls) w.err(`    ${c.id} ${c.tool} ${OUTCOME_TEXT[c.outcome]}\n`);
+      for (const c of calls) w.err(`    ${c.id} ${c.tool} ${sideEffects?.get(c.id) ?? OUTCOME_TEXT[c.outcome]}\n`);
       w.err(`  full record: cody runs show ${result.runId.slice(0, 8)}\n`);
     }
   }

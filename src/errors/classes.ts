@@ -273,3 +273,15 @@ export class McpError extends CodyError {
   }
 }
 registerErrorCode("CODY_MCP", (s) => new McpError(s.message, s.details, s.location ? { location: s.location } : {}));
+
+/**
+ * The database failed under an operation (disk full, I/O error, read-only, lock held past the busy timeout).
+ * Details: `operation` (e.g. `audit.flush`, `cache.put`), `sqliteCode` (e.g. `SQLITE_FULL`), `path`.
+ */
+export class StoreError extends CodyError {
+  static readonly code = "CODY_STORE";
+  constructor(message: string, details: Details = {}, options: Opts = {}) {
+    super("CODY_STORE", message, details, options);
+  }
+}
+registerErrorCode("CODY_STORE", (s) => new StoreError(s.message, s.details, s.location ? { location: s.location } : {}));

@@ -40,4 +40,5 @@ export {
   CacheError,
   ProviderError,
   McpError,
+  StoreError,
 } from "./classes.js";

@@ -20,6 +20,7 @@ import { bearerAuth } from "./auth.js";
 import type { AppEnv, ServerContext } from "./context.js";
 import { NotFoundError, PayloadTooLargeError } from "./errors.js";
 import { hostGuard, jsonOnly, normalizeOrigin } from "./guard.js";
+import { healthBody } from "./health.js";
 import { createServerMetrics } from "./metrics.js";
 import { approvalRoutes } from "./routes/approvals.js";
 import { runRoutes } from "./routes/runs.js";
@@ -125,6 +126,8 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
     logger,
   };
   const app = new Hono<AppEnv>();
+  // Storage faults with no request to fail (a deferred audit flush) still reach the log.
+  harness.storeHealth.listen((error) => logger?.error({ err: error }, "storage fault"));
 
   app.use(async (c, next) => {
     // Node's request signal aborts when the client goes away; keep it before body-limit swaps the Request object.
@@ -164,7 +167,7 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
     }),
   );
 
-  app.get("/healthz", (c) => c.json({ ok: true, version }));
+  app.get("/healthz", (c) => c.json(healthBody(harness, version)));
   app.get("/metrics", async (c) => c.text(await ctx.metrics.text(), 200, { "Content-Type": ctx.metrics.contentType }));
   toolRoutes(app, ctx);
   scriptRoutes(app, ctx);

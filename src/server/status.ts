@@ -27,6 +27,7 @@ const STATUS: Readonly<Record<string, number>> = {
   CODY_POOL_CLOSED: 503,
   CODY_HTTP_UNAUTHORIZED: 401,
   CODY_HTTP_FORBIDDEN_ORIGIN: 403,
+  CODY_STORE: 503,
 };
 
 /** The HTTP status for an error code; 500 for anything not listed (an internal failure). */

@@ -24,7 +24,7 @@ export function openDatabase(file: string): Database {
   const memory = file === ":memory:";
   let db: Database | undefined;
   try {
-    if (!memory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    if (!memory) makeDirectories(path.dirname(path.resolve(file)));
     db = new BetterSqlite3(file);
     // busy_timeout first: switching to WAL needs a lock another process may hold for a moment.
     db.pragma("busy_timeout = 5000");
@@ -40,5 +40,39 @@ export function openDatabase(file: string): Database {
     }
     const reason = error instanceof Error ? error.message : String(error);
     throw new CacheError(`Cannot open database \`${file}\`: ${reason}`, { path: file, reason }, { cause: error });
+  }
+}
+
+/**
+ * `mkdir -p` without `fs.mkdirSync(…, { recursive: true })`, which spins forever at 100 % CPU on paths inside
+ * `/proc` (mkdir there fails with ENOENT though the parent exists, and Node retries). Each missing level is made once;
+ * the first failure is thrown.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  let at = dir;
+  for (;;) {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(at);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    if (stat !== undefined) {
+      if (!stat.isDirectory()) throw new Error(`\`${at}\` is not a directory`);
+      break;
+    }
+    missing.push(at);
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (error) {
+      // another process made it meanwhile
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
   }
 }

@@ -136,3 +136,52 @@ test("when input ends, pending and later questions are denied", async (t) => {
   t.is(await approver.request(req("c3"), signal), "deny");
   t.regex(s.text(), /input closed: denied/);
 });
+
+test("the waiting count follows arrivals; after `q` that run's queued questions are withdrawn unseen", async (t) => {
+  const s = streams();
+  const approver = new TtyApprover({ input: s.input, output: s.output });
+  const c2 = new AbortController();
+  const signal = new AbortController().signal;
+  const first = approver.request(req("c1"), signal);
+  await until(s.text, "Allow?");
+  t.false(s.text().includes("more waiting"));
+  const second = approver.request(req("c2"), c2.signal);
+  await until(s.text, "(1 more waiting)");
+  const other = approver.request({ ...req("c9"), runId: "r2" }, signal);
+  await until(s.text, "(2 more waiting)");
+  s.input.write("q\n");
+  t.is(await first, "abort");
+  t.is(approver.waiting, 1);
+  // The other run's question is next; the aborted run's is never printed.
+  await until(s.text, "Allow?", 4);
+  t.regex(s.text(), /call {4}c9/);
+  t.false(/call {4}c2/.test(s.text()));
+  c2.abort(new Error("run aborted"));
+  await t.throwsAsync(second, { message: "run aborted" });
+  s.input.write("y\n");
+  t.is(await other, "approve");
+  approver.close();
+});
+
+test("`always` settles queued questions it covers (same script and tool), and asks the others", async (t) => {
+  const s = streams();
+  const approver = new TtyApprover({ input: s.input, output: s.output });
+  const signal = new AbortController().signal;
+  const first = approver.request(req("c1"), signal);
+  const sameTool = approver.request(req("c2"), signal);
+  const otherTool = approver.request(req("c3", "exec"), signal);
+  const otherScript = approver.request({ ...req("c4"), scriptHash: "ffff456789abcdef0123" }, signal);
+  await until(s.text, "Allow?");
+  s.input.write("a\n");
+  t.is(await first, "always");
+  t.is(await sameTool, "always");
+  await until(s.text, "Allow?", 2);
+  t.regex(s.text(), /call {4}c3 {2}exec/);
+  t.false(/call {4}c2/.test(s.text()));
+  s.input.write("n\n");
+  t.is(await otherTool, "deny");
+  await until(s.text, "Allow?", 3);
+  s.input.write("y\n");
+  t.is(await otherScript, "approve");
+  approver.close();
+});

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import test from "ava";
-import { AuditLog, argsDigest, canonicalJson, runOutcomeForError, sideEffectOf } from "../../src/audit/index.js";
+import { AUDIT_MIGRATIONS, AuditLog, argsDigest, canonicalJson, runOutcomeForError, sideEffectOf } from "../../src/audit/index.js";
 import { CallbackApprover } from "../../src/approval/index.js";
 import { ToolDispatcher } from "../../src/tools/dispatch/index.js";
 import { openDatabase, migrate, schemaVersion } from "../../src/store/index.js";
@@ -47,7 +47,7 @@ test("every call lands in the log: ok, error, denied and aborted, with decision 
     t.truthy(found);
     const { run: row, calls } = found!;
     t.like(row, { runId: "run-1", scriptHash: "hash-1", scriptName: "mix.ts", outcome: "timeout", errorCode: "CODY_LIMIT_TIMEOUT" });
-    t.deepEqual(row.calls, { total: 6, ok: 2, error: 2, aborted: 1, denied: 1, pending: 0 });
+    t.deepEqual(row.calls, { total: 6, ok: 2, error: 2, aborted: 1, denied: 1, pending: 0, unknown: 0 });
     t.truthy(row.endedAt);
     const by = Object.fromEntries(calls.map((c) => [c.callId, c]));
     t.like(by["c1"], { tool: "readFile", source: "script", decision: "skip", decidedBy: "policy", outcome: "ok", handlerStarted: true, scriptHash: "hash-1" });
@@ -177,7 +177,7 @@ test("the audit tables share the database with other namespaces and reopen witho
     db.audit.recordRunStart({ runId: "r1" });
     db.audit.db.close();
     const again = new AuditLog(openDatabase(db.file));
-    t.is(schemaVersion(again.db, "audit"), 1);
+    t.is(schemaVersion(again.db, "audit"), AUDIT_MIGRATIONS.length);
     t.is(schemaVersion(again.db, "cache-test"), 1);
     t.is(again.listRuns().length, 1);
     again.db.close();

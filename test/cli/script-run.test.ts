@@ -138,6 +138,6 @@ test("after a timeout script run lists which tool calls completed and which were
   });
   const r = await cody(["script", "run", "slow.ts", "-q", "--timeout", "1500", "--allow", "writeFile", "--allow", "exec"], { cwd });
   t.is(r.code, 3);
-  t.regex(r.stderr, /c1 writeFile completed\n\s+c2 exec cut off \(aborted\)/);
+  t.regex(r.stderr, /c1 writeFile completed\n\s+c2 exec CUT OFF \(started, did not finish\)/);
   t.regex(r.stderr, /full record: cody runs show [0-9a-f]{8}/);
 });

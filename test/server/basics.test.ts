@@ -9,7 +9,7 @@ test("GET /healthz answers ok with the package version", async (t) => {
   const { base } = await startServer(t);
   const res = await request(base, "GET", "/healthz");
   t.is(res.status, 200);
-  t.deepEqual(res.body, { ok: true, version: "0.1.0" });
+  t.deepEqual(res.body, { ok: true, status: "ok", version: "0.1.0" });
 });
 
 test("GET /v1/tools lists every tool with its risk and argument schema, and /v1/tools/dts serves the declarations as text", async (t) => {

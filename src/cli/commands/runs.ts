@@ -36,7 +36,7 @@ const pad = (s: string, n: number): string => (s.length >= n ? `${s} ` : s.padEn
 
 function callSummary(run: RunRow): string {
   const c = run.calls;
-  const parts = (["ok", "error", "aborted", "denied", "pending"] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`);
+  const parts = (["ok", "error", "aborted", "denied", "pending", "unknown"] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`);
   return `${c.total}${parts.length ? ` (${parts.join(", ")})` : ""}`;
 }
 
@@ -84,12 +84,23 @@ function show(id: string, opts: DbCliOptions): void {
     out(`run      ${run.runId}`);
     out(`script   ${run.scriptName ?? "-"}${run.scriptHash ? `  hash ${run.scriptHash}` : ""}`);
     const took = run.endedAt !== null ? `  (${run.endedAt - run.startedAt} ms)` : "";
-    out(`time     ${iso(run.startedAt)} → ${run.endedAt === null ? "(no end recorded)" : iso(run.endedAt)}${took}`);
+    const end =
+      run.endedAt !== null
+        ? iso(run.endedAt)
+        : run.crashDetectedAt !== null
+          ? `(never ended: its process died; found ${iso(run.crashDetectedAt)})`
+          : "(no end recorded)";
+    out(`time     ${iso(run.startedAt)} → ${end}${took}`);
     const error = run.errorCode ? `  ${run.errorCode}${run.errorMessage ? `: ${run.errorMessage}` : ""}` : "";
-    out(`outcome  ${run.outcome ?? "no end recorded (still running, or the process died)"}${error}`);
+    if (run.outcome === "crashed") {
+      out(`outcome  crashed: ${run.errorMessage ?? "its process ended without recording an end"}`);
+    } else {
+      const open = run.ownerPid !== null ? `still running (pid ${run.ownerPid})` : "no end recorded (still running, or the process died)";
+      out(`outcome  ${run.outcome ?? open}${error}`);
+    }
     out(
       `effects  ${count("completed")} completed, ${count("cut-off")} cut off, ${count("failed")} failed, ` +
-        `${count("running")} unsettled, ${count("not-run")} not run`,
+        `${count("running")} unsettled, ${count("unknown") > 0 ? `${count("unknown")} unknown, ` : ""}${count("not-run")} not run`,
     );
     if (calls.length === 0) return out("calls    none");
     out("");

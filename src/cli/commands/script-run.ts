@@ -6,7 +6,8 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { readScriptFile, validateScriptSource, type ScriptSource } from "../../compiler/index.js";
-import { isLimitError } from "../../errors/index.js";
+import { describeSideEffect } from "../../audit/index.js";
+import { isLimitError, StoreError } from "../../errors/index.js";
 import { createHarness, type Harness } from "../../harness.js";
 import { normalizeLimits } from "../../limits.js";
 import { Turn, publicRunEvent, type RunResult } from "../../runtime/index.js";
@@ -41,6 +42,7 @@ async function readStdin(): Promise<Buffer> {
 
 function exitCodeFor(result: RunResult): number {
   if (result.ok) return EXIT.ok;
+  if (result.error?.code === "CODY_STORE") return EXIT.usage;
   if (result.error?.code === "CODY_ABORTED") return EXIT.aborted;
   if (isLimitError(result.error)) return EXIT.limit;
   return EXIT.failed;
@@ -62,6 +64,16 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
   const err = (text: string): void => void process.stderr.write(text);
   // One script runs at a time here: one worker with one ready VM starts fastest.
   const harness: Harness = await createHarness({ ...options, pool: { workers: 1, vmsPerWorker: 1 } });
+  // A storage fault nobody could be thrown to is still said, once. The audit's (the run's end not saved) fails the
+  // command — its record is incomplete; the cache's (a compile not cached) is a warning: the run itself was fine.
+  let storeFault: string | undefined;
+  let cacheWarning: string | undefined;
+  harness.storeHealth.listen((error) => {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const operation = error instanceof StoreError ? String(error.details["operation"]) : "";
+    if (operation.startsWith("cache.")) cacheWarning ??= text;
+    else storeFault ??= text;
+  });
   const abort = new AbortController();
   const turn = new Turn();
   let interrupts = 0;
@@ -72,6 +84,7 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
     abort.abort();
   };
   process.on("SIGINT", onSigint);
+  let code: number;
   try {
     if (harness.dispatcher.policy.warning) err(`${harness.dispatcher.policy.warning}\n`);
     const result = await harness.run(
@@ -101,12 +114,34 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
       },
     );
     await waitForSpawned(turn, abort.signal, limits.timeoutMs, flags.json ? () => {} : err);
-    if (!flags.json) renderResult(result, { out, err });
-    return exitCodeFor(result);
+    if (result.error?.code === "CODY_STORE") {
+      // The database failed, not the script: one line, like every other I/O error (exit 2).
+      storeFault = undefined;
+      cacheWarning = undefined;
+      if (!flags.json) err(`cody: StoreError: ${result.error.message}\n`);
+    } else if (!flags.json) {
+      renderResult(result, { out, err }, sideEffectsOf(harness, result));
+    }
+    code = exitCodeFor(result);
   } finally {
     process.off("SIGINT", onSigint);
     await turn.end();
     await harness.close();
+  }
+  if (cacheWarning !== undefined) err(`cody: warning: ${cacheWarning} (the script ran uncached)\n`);
+  if (storeFault === undefined) return code;
+  err(`cody: ${storeFault}\n`);
+  return EXIT.usage;
+}
+
+/** The audit's words for each call of the run (as `cody runs show` prints them); empty when it cannot be read. */
+function sideEffectsOf(harness: Harness, result: RunResult): Map<string, string> {
+  if (result.ok || result.toolCalls.length === 0) return new Map();
+  try {
+    const calls = harness.audit.getRun(result.runId)?.calls ?? [];
+    return new Map(calls.map((c) => [c.callId, describeSideEffect(c)]));
+  } catch {
+    return new Map(); // the store is failing; that is reported on its own
   }
 }
 

@@ -6,7 +6,7 @@
  * Writes that must succeed before a side effect (`beforeAsk`, `beforeHandler`) throw — the call is then refused
  * (fail closed). Later writes report failures to `onError` and never change the call's result.
  */
-import { ToolError } from "../../errors/index.js";
+import { StoreError, ToolError } from "../../errors/index.js";
 import type { AuditLog, CallDecisionInput, CallOutcome, CallSource } from "../../audit/index.js";
 
 export interface TrailCall {
@@ -27,6 +27,8 @@ export class CallTrail {
   readonly #onError: ((error: unknown) => void) | undefined;
   #id: number | undefined;
   #decision: CallDecisionInput | undefined;
+  /** The decision (say, a person's approval) could not be written to an existing row: retried before the handler. */
+  #decisionUnsaved = false;
 
   constructor(audit: AuditLog | undefined, call: TrailCall, onError: ((error: unknown) => void) | undefined) {
     this.#audit = audit;
@@ -43,7 +45,16 @@ export class CallTrail {
   decided(input: CallDecisionInput): void {
     this.#decision = input;
     const id = this.#id;
-    if (id !== undefined) this.#safely(() => this.#audit?.recordDecision(id, input));
+    if (id === undefined) return;
+    this.#decisionUnsaved = false;
+    this.#safely(() => {
+      try {
+        this.#audit?.recordDecision(id, input);
+      } catch (error) {
+        this.#decisionUnsaved = true;
+        throw error;
+      }
+    });
   }
 
   /** The call is about to wait for a person: its row must exist first. */
@@ -54,8 +65,12 @@ export class CallTrail {
   /** The handler is about to run: the row must say so before any side effect can happen. */
   beforeHandler(): void {
     const id = this.#id;
-    if (id === undefined) this.#insert(true);
-    else this.#safelyOrThrow(() => this.#audit?.markHandlerStarted(id));
+    if (id === undefined) return this.#insert(true);
+    // A call must not run with a decision (an approval) the log does not show.
+    const decision = this.#decision;
+    if (this.#decisionUnsaved && decision !== undefined) this.#safelyOrThrow(() => this.#audit?.recordDecision(id, decision));
+    this.#decisionUnsaved = false;
+    this.#safelyOrThrow(() => this.#audit?.markHandlerStarted(id));
   }
 
   /** Settle the row (inserting it first if the call failed before anything was written). */
@@ -92,12 +107,24 @@ export class CallTrail {
     }
   }
 
-  /** Fail closed: a call whose start cannot be recorded does not run. */
+  /**
+   * Fail closed: a call whose start cannot be recorded does not run. A storage fault stays a StoreError (so the run
+   * can fail with it) and is also reported to `onError` with the run id, since the script may catch its rejection.
+   */
   #safelyOrThrow(write: () => void): void {
     try {
       write();
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
+      if (error instanceof StoreError) {
+        const fault = new StoreError(
+          `${this.#call.tool}: cannot record the call in the audit log (${reason}); it was not run`,
+          { ...error.details, tool: this.#call.tool, runId: this.#call.runId },
+          { cause: error },
+        );
+        this.#onError?.(fault);
+        throw fault;
+      }
       throw new ToolError(`${this.#call.tool}: cannot record the call in the audit log (${reason}); it was not run`, {
         tool: this.#call.tool,
         reason,
