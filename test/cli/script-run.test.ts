@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import test from "ava";
 import { runCody, type CliOptions, type CliRun } from "../helpers/cli.js";
@@ -56,6 +56,15 @@ test("script run exits 3 when the time limit is exceeded", async (t) => {
   const r = await cody(["script", "run", "loop.ts", "--timeout", "300", "-q"], { cwd });
   t.is(r.code, 3);
   t.regex(r.stderr, /CODY_LIMIT_TIMEOUT/);
+});
+
+test("script run puts its database where CODY_DB points: the CLI reads the environment and passes the path on", async (t) => {
+  const cwd = tempWorkspace(t, { "one.ts": "return 1;\n" });
+  const elsewhere = path.join(tempWorkspace(t), "from-env.db");
+  const r = await runCody(["script", "run", "one.ts", "-q"], { cwd, env: { ...process.env, CODY_DB: elsewhere } });
+  t.is(r.code, 0, r.stderr);
+  t.true(existsSync(elsewhere), "no database at CODY_DB");
+  t.false(existsSync(path.join(cwd, ".cody", "cache.db")), "the workspace default was used instead of CODY_DB");
 });
 
 test("script run exits 2 for a missing file, a directory and a bad flag value", async (t) => {
