@@ -42,7 +42,11 @@ import type { ToolRegistry } from "./tools/index.js";
 export interface HarnessOptions {
   /** Workspace root: every tool path is confined to it. */
   cwd: string;
-  /** SQLite file for cache, audit and conversations. @default `--db` / `CODY_DB` / `<cwd>/.cody/cache.db` */
+  /**
+   * SQLite file for cache, audit and conversations. The library never reads `CODY_DB` itself (an embedder's or a
+   * test's state must not follow the caller's environment): the CLI resolves `--db` / `CODY_DB` and passes the result.
+   * @default `<cwd>/.cody/cache.db`
+   */
   dbPath?: string | undefined;
   /** Loaded from `<cwd>/cody.json` or `<cwd>/.cody/config.json` when not given. */
   config?: CodyConfig | undefined;
@@ -155,7 +159,7 @@ export class Harness {
     const cwd = path.resolve(options.cwd);
     const config = options.config ?? (await loadConfig(cwd));
     const limits = normalizeLimits({ ...config.limits, ...options.limits });
-    const dbPath = options.dbPath ?? resolveDatabasePath({ cwd, env: process.env });
+    const dbPath = options.dbPath ?? resolveDatabasePath({ cwd, env: {} });
     const db = openDatabase(dbPath);
     let mcp: McpManager | undefined;
     let registry = options.registry;

@@ -14,6 +14,7 @@ import {
 } from "../approval/index.js";
 import { UsageError } from "../errors/index.js";
 import type { HarnessOptions } from "../harness.js";
+import { resolveDatabasePath } from "../store/index.js";
 import type { Limits } from "../limits.js";
 
 export interface HarnessFlags {
@@ -64,6 +65,14 @@ export function limitsFromFlags(flags: HarnessFlags): Partial<Limits> {
 }
 
 /**
+ * The database file for a command: `--db` (relative to the process's directory, as typed), else `CODY_DB`, else
+ * `<cwd>/.cody/cache.db`. The CLI is the one place that reads `CODY_DB`; the library takes the resolved path.
+ */
+export function databasePathFromFlags(db: string | undefined, cwd: string): string {
+  return db ? path.resolve(db) : resolveDatabasePath({ cwd, env: process.env });
+}
+
+/**
  * HarnessOptions from flags. A TTY approver is used only when both stdin and stderr are terminals and stdin is not
  * carrying the script itself.
  */
@@ -83,7 +92,7 @@ export async function harnessOptionsFromFlags(
   };
   return {
     cwd,
-    dbPath: flags.db ? path.resolve(flags.db) : undefined,
+    dbPath: databasePathFromFlags(flags.db, cwd),
     limits: limitsFromFlags(flags),
     policy,
     approver: interactive ? new TtyApprover() : undefined,

@@ -7,11 +7,11 @@ export const DEFAULT_DB_RELATIVE = path.join(".cody", "cache.db");
 
 /**
  * Resolve the database file. A relative flag or env value is taken relative to `cwd`. An empty `CODY_DB` counts as
- * unset; an empty flag is a usage error (someone typed `--db ""`).
+ * unset; an empty flag is a usage error (someone typed `--db ""`). `env` is required: only the CLI passes
+ * `process.env`, so library callers and tests never pick up the caller's `CODY_DB` by accident.
  */
-export function resolveDatabasePath(opts: { cwd: string; flag?: string | undefined; env?: NodeJS.ProcessEnv }): string {
-  const { cwd, flag } = opts;
-  const env = opts.env ?? process.env;
+export function resolveDatabasePath(opts: { cwd: string; flag?: string | undefined; env: NodeJS.ProcessEnv }): string {
+  const { cwd, flag, env } = opts;
   if (flag !== undefined) {
     if (flag === "") throw new UsageError("`--db` needs a file path, got an empty string", { path: "--db", value: flag });
     return flag === ":memory:" ? flag : path.resolve(cwd, flag);

@@ -1,5 +1,4 @@
 import test from "ava";
-import { setTimeout as delay } from "node:timers/promises";
 import {
   createProvider,
   resolveProviderConfig,
@@ -12,6 +11,7 @@ import {
 import { AbortedError, ProviderError } from "../../src/errors/index.js";
 import {
   chatFrames,
+  closed,
   reply,
   responsesFrames,
   sse,
@@ -151,7 +151,8 @@ for (const api of ["responses", "chat"] as const) {
       async (res) => {
         res.writeHead(200, { "content-type": "text/event-stream" });
         res.write(api === "chat" ? chatFrames({ text: "x" })[0] ?? "" : responsesFrames({ text: "x" })[0] ?? "");
-        await delay(2000);
+        // Stalled until the client gives up and closes the connection: no race against a timer.
+        await closed(res);
         res.end();
       },
     ]);
@@ -166,7 +167,7 @@ for (const api of ["responses", "chat"] as const) {
         res.writeHead(200, { "content-type": "text/event-stream" });
         const frames = api === "chat" ? chatFrames({ text: "first" }) : responsesFrames({ text: "first" });
         res.write(frames.slice(0, 3).join(""));
-        await delay(3000);
+        await closed(res);
         res.end();
       },
     ]);
@@ -340,7 +341,7 @@ test("an error response whose body stalls is cut off after the idle timeout and 
     async (res) => {
       res.writeHead(500, { "content-type": "application/json" });
       res.write("{\"error\":");
-      await delay(3000);
+      await closed(res);
       res.end("{}}");
     },
   ]);

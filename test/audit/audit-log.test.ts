@@ -7,8 +7,8 @@ import { ToolDispatcher } from "../../src/tools/dispatch/index.js";
 import { openDatabase, migrate, schemaVersion } from "../../src/store/index.js";
 import { ToolError } from "../../src/errors/index.js";
 import type { ToolDefinition } from "../../src/tools/index.js";
-import { explode, fakeExec, invocation, readFile, registry, slowWrite, ticks, writeNote } from "../dispatch/helpers.js";
-import { tempDb } from "./helpers.js";
+import { explode, fakeExec, readFile, registry, slowWrite, ticks, writeNote } from "../dispatch/helpers.js";
+import { auditHarness, tempDb } from "./helpers.js";
 
 test("canonical JSON sorts keys at every level, so the digest ignores key order", (t) => {
   t.is(canonicalJson({ b: 1, a: { d: [1, { z: 0, y: 1 }], c: null } }), '{"a":{"c":null,"d":[1,{"y":1,"z":0}]},"b":1}');
@@ -17,65 +17,93 @@ test("canonical JSON sorts keys at every level, so the digest ignores key order"
   t.regex(argsDigest({}), /^sha256:[0-9a-f]{64}$/);
 });
 
-test("every call lands in the log: ok, error, denied and aborted, with decision and who made it", async (t) => {
+test("every call of a real run lands in the log: ok, error, denied and aborted, with decision and who made it", async (t) => {
   const db = tempDb();
+  db.audit.db.close();
   const slow = slowWrite();
-  try {
-    const d = new ToolDispatcher({
-      registry: registry(readFile, writeNote, fakeExec, explode, slow.tool),
-      workspaceRoot: db.dir,
-      policy: { policy: "on-request", allowTools: ["slowWrite"] },
-      approver: new CallbackApprover((req) => (req.callId === "c2" ? "approve" : "deny")),
-      audit: db.audit,
-    });
-    db.audit.recordRunStart({ runId: "run-1", scriptHash: "hash-1", scriptName: "mix.ts" });
-    const controller = new AbortController();
-    const run = d.forRun({ runId: "run-1", scriptHash: "hash-1", scriptName: "mix.ts", scriptApproved: false });
-    const secret = `ghp_${"a".repeat(36)}`;
-    await run(invocation("c1", "readFile", { path: "cache.db" }));
-    await run(invocation("c2", "writeNote", { name: "n.txt", text: "hi" }));
-    await t.throwsAsync(run(invocation("c3", "writeNote", { name: "no.txt", text: secret })));
-    await t.throwsAsync(run(invocation("c4", "explode", {})));
-    await t.throwsAsync(run(invocation("c5", "readFile", { path: 42 })));
-    const cut = run(invocation("c6", "slowWrite", { name: "job" }, controller.signal));
-    await slow.started;
-    controller.abort(new Error("timeout"));
-    await t.throwsAsync(cut);
-    db.audit.recordRunEnd("run-1", { outcome: "timeout", errorCode: "CODY_LIMIT_TIMEOUT", errorMessage: "Script exceeded 5000 ms" });
-
-    const found = db.audit.getRun("run-1");
-    t.truthy(found);
-    const { run: row, calls } = found!;
-    t.like(row, { runId: "run-1", scriptHash: "hash-1", scriptName: "mix.ts", outcome: "timeout", errorCode: "CODY_LIMIT_TIMEOUT" });
-    t.deepEqual(row.calls, { total: 6, ok: 2, error: 2, aborted: 1, denied: 1, pending: 0, unknown: 0 });
-    t.truthy(row.endedAt);
-    const by = Object.fromEntries(calls.map((c) => [c.callId, c]));
-    t.like(by["c1"], { tool: "readFile", source: "script", decision: "skip", decidedBy: "policy", outcome: "ok", handlerStarted: true, scriptHash: "hash-1" });
-    t.like(by["c2"], { decision: "ask", decidedBy: "user", approval: "approve", outcome: "ok", handlerStarted: true });
-    t.true((by["c2"]?.approvalWaitMs ?? -1) >= 0);
-    t.like(by["c3"], { decision: "ask", decidedBy: "user", approval: "deny", outcome: "denied", errorCode: "CODY_APPROVAL_DENIED", handlerStarted: false });
-    t.like(by["c4"], { outcome: "error", errorCode: "CODY_TOOL_FAILED", errorMessage: "explode: kaboom", handlerStarted: true });
-    t.like(by["c5"], { outcome: "error", errorCode: "CODY_TOOL_INVALID_ARGS", decision: null, handlerStarted: false });
-    t.like(by["c6"], { decision: "skip", decidedBy: "allow-rule", outcome: "aborted", errorCode: "CODY_ABORTED", handlerStarted: true });
-    for (const c of calls) t.true(c.outcome === "pending" || (c.durationMs ?? -1) >= 0);
-    // digests are of the arguments as given; previews are redacted
-    t.is(by["c3"]?.argsDigest, argsDigest({ name: "no.txt", text: secret }));
-    t.false(by["c3"]?.argsPreview.includes(secret));
-    t.is(by["c3"]?.argsPreview, '{"name":"no.txt","text":"[REDACTED]"}');
-    // which side effects ran and which were cut off
-    t.deepEqual(calls.map((c) => [c.callId, sideEffectOf(c)]), [
-      ["c1", "completed"],
-      ["c2", "completed"],
-      ["c3", "not-run"],
-      ["c4", "failed"],
-      ["c5", "not-run"],
-      ["c6", "cut-off"],
-    ]);
-    t.true(fs.existsSync(path.join(db.dir, "n.txt")));
-    t.false(fs.existsSync(path.join(db.dir, "no.txt")));
-  } finally {
+  const harness = await auditHarness(db.dir, {
+    registry: registry(readFile, writeNote, fakeExec, explode, slow.tool),
+    policy: { policy: "on-request", allowTools: ["slowWrite"] },
+    approver: new CallbackApprover((req) => (req.callId === "c2" ? "approve" : "deny")),
+  });
+  t.teardown(async () => {
+    await harness.close();
     db.cleanup();
-  }
+  });
+  fs.writeFileSync(path.join(db.dir, "in.txt"), "input\n");
+  const secret = `ghp_${"a".repeat(36)}`;
+  const source = [
+    'await tools.readFile({ path: "in.txt" });',
+    'await tools.writeNote({ name: "n.txt", text: "hi" });',
+    `try { await tools.writeNote({ name: "no.txt", text: "${secret}" }); } catch {}`,
+    "try { await tools.explode({}); } catch {}",
+    "try { await tools.readFile({ path: 42 }); } catch {}",
+    'await tools.slowWrite({ name: "job" });',
+  ].join("\n");
+  const controller = new AbortController();
+  void slow.started.then(() => controller.abort());
+  const result = await harness.run({ source, filename: "mix.ts" }, { runId: "run-1", signal: controller.signal });
+  t.is(result.error?.code, "CODY_ABORTED", JSON.stringify(result.error));
+  harness.audit.flush();
+
+  const found = harness.audit.getRun("run-1");
+  if (!found) return t.fail("the run was not recorded");
+  const { run: row, calls } = found;
+  t.like(row, { runId: "run-1", scriptHash: result.hash, scriptName: "mix.ts", outcome: "aborted", errorCode: "CODY_ABORTED" });
+  t.deepEqual(row.calls, { total: 6, ok: 2, error: 2, aborted: 1, denied: 1, pending: 0, unknown: 0 });
+  t.true(row.endedAt !== null && row.endedAt >= row.startedAt);
+  const by = Object.fromEntries(calls.map((c) => [c.callId, c]));
+  t.like(by["c1"], { tool: "readFile", source: "script", decision: "skip", decidedBy: "policy", outcome: "ok", handlerStarted: true, scriptHash: result.hash });
+  t.like(by["c2"], { decision: "ask", decidedBy: "user", approval: "approve", outcome: "ok", handlerStarted: true });
+  t.true((by["c2"]?.approvalWaitMs ?? -1) >= 0);
+  t.like(by["c3"], { decision: "ask", decidedBy: "user", approval: "deny", outcome: "denied", errorCode: "CODY_APPROVAL_DENIED", handlerStarted: false });
+  t.like(by["c4"], { outcome: "error", errorCode: "CODY_TOOL_FAILED", errorMessage: "explode: kaboom", handlerStarted: true });
+  t.like(by["c5"], { outcome: "error", errorCode: "CODY_TOOL_INVALID_ARGS", decision: null, handlerStarted: false });
+  t.like(by["c6"], { decision: "skip", decidedBy: "allow-rule", outcome: "aborted", errorCode: "CODY_ABORTED", handlerStarted: true });
+  for (const c of calls) t.true((c.durationMs ?? -1) >= 0, c.callId);
+  // digests are of the arguments as the script sent them; previews are redacted
+  t.is(by["c3"]?.argsDigest, argsDigest({ name: "no.txt", text: secret }));
+  t.false(by["c3"]?.argsPreview.includes(secret));
+  t.is(by["c3"]?.argsPreview, '{"name":"no.txt","text":"[REDACTED]"}');
+  // which side effects ran and which were cut off, matching the files on disk
+  t.deepEqual(calls.map((c) => [c.callId, sideEffectOf(c)]), [
+    ["c1", "completed"],
+    ["c2", "completed"],
+    ["c3", "not-run"],
+    ["c4", "failed"],
+    ["c5", "not-run"],
+    ["c6", "cut-off"],
+  ]);
+  t.true(fs.existsSync(path.join(db.dir, "n.txt")));
+  t.false(fs.existsSync(path.join(db.dir, "no.txt")));
+  t.true(fs.existsSync(path.join(db.dir, "job.started")));
+  t.false(fs.existsSync(path.join(db.dir, "job.done")));
+});
+
+test("a real run's outcome is recorded as the harness saw it: ok, timeout, script error", async (t) => {
+  const db = tempDb();
+  db.audit.db.close();
+  const harness = await auditHarness(db.dir, { registry: registry(readFile) });
+  t.teardown(async () => {
+    await harness.close();
+    db.cleanup();
+  });
+  const ok = await harness.run({ source: "return 1;", filename: "ok.ts" }, { runId: "r-ok" });
+  const timeout = await harness.run({ source: "while (true) {}", filename: "spin.ts" }, { runId: "r-timeout", limits: { timeoutMs: 300 } });
+  const thrown = await harness.run({ source: 'throw new Error("boom");', filename: "throw.ts" }, { runId: "r-error" });
+  harness.audit.flush();
+  t.true(ok.ok);
+  t.is(timeout.error?.code, "CODY_LIMIT_TIMEOUT");
+  t.is(thrown.error?.code, "CODY_SCRIPT_RUNTIME");
+  t.like(harness.audit.getRun("r-ok")?.run, { scriptName: "ok.ts", scriptHash: ok.hash, outcome: "ok", errorCode: null });
+  t.like(harness.audit.getRun("r-timeout")?.run, {
+    scriptName: "spin.ts",
+    outcome: "timeout",
+    errorCode: "CODY_LIMIT_TIMEOUT",
+    errorMessage: "Script exceeded its time limit of 300 ms",
+  });
+  t.like(harness.audit.getRun("r-error")?.run, { scriptName: "throw.ts", outcome: "error", errorCode: "CODY_SCRIPT_RUNTIME" });
+  t.regex(harness.audit.getRun("r-error")?.run.errorMessage ?? "", /boom/);
 });
 
 test("a handler that ignores its signal and finishes after the abort is recorded as completed", async (t) => {

@@ -2,8 +2,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { Approver, ApprovalPolicyOptions } from "../../src/approval/index.js";
 import { AuditLog } from "../../src/audit/index.js";
+import { createHarness, type Harness } from "../../src/harness.js";
+import type { Limits } from "../../src/limits.js";
 import { openDatabase } from "../../src/store/index.js";
+import type { ToolRegistry } from "../../src/tools/index.js";
 
 export function tempDb(): { dir: string; file: string; audit: AuditLog; cleanup(): void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cody-audit-"));
@@ -22,4 +26,25 @@ export function tempDb(): { dir: string; file: string; audit: AuditLog; cleanup(
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A real Harness (compiler, cache, worker pool, dispatcher, audit) over `dir` with its database at `dir/cache.db`:
+ * the audit rows the tests read are the ones real runs wrote.
+ */
+export function auditHarness(
+  dir: string,
+  opts: { registry: ToolRegistry; policy?: ApprovalPolicyOptions; approver?: Approver; limits?: Partial<Limits> },
+): Promise<Harness> {
+  return createHarness({
+    cwd: dir,
+    dbPath: path.join(dir, "cache.db"),
+    registry: opts.registry,
+    policy: opts.policy,
+    approver: opts.approver,
+    limits: opts.limits,
+    pool: { workers: 1, vmsPerWorker: 1 },
+    // The audit tests are about what runs record, not about types; skipping the checker saves a compiler process.
+    typecheck: false,
+  });
 }

@@ -3,9 +3,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import { CallbackApprover } from "../../src/approval/index.js";
-import { ToolDispatcher } from "../../src/tools/dispatch/index.js";
-import { invocation, readFile, registry, slowWrite, writeNote } from "../dispatch/helpers.js";
-import { tempDb } from "./helpers.js";
+import { AuditLog } from "../../src/audit/index.js";
+import { readFile, registry, slowWrite, writeNote } from "../dispatch/helpers.js";
+import { auditHarness, tempDb } from "./helpers.js";
 
 /** Repo root: this file runs as dist/test/audit/runs-cli.test.js. */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -19,30 +19,35 @@ function cody(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numb
   });
 }
 
-/** A database holding one timed-out run: a completed write, a cut-off write, a denied write. */
+/**
+ * A database holding one real timed-out run, made through the harness: a completed write, a write cut off by the
+ * time limit, a denied write. Plus one run row with no end (what a killed process leaves), for the listing.
+ */
 async function prepare() {
   const db = tempDb();
+  db.audit.db.close();
   const slow = slowWrite();
-  const d = new ToolDispatcher({
+  const harness = await auditHarness(db.dir, {
     registry: registry(readFile, writeNote, slow.tool),
-    workspaceRoot: db.dir,
     policy: { policy: "on-request", allowTools: ["slowWrite"] },
     approver: new CallbackApprover((req) => (req.callId === "c1" ? "approve" : "deny")),
-    audit: db.audit,
   });
-  db.audit.recordRunStart({ runId: "run-7f3a", scriptHash: "abcdef0123456789", scriptName: "release.ts" });
-  const controller = new AbortController();
-  const run = d.forRun({ runId: "run-7f3a", scriptHash: "abcdef0123456789", scriptName: "release.ts", scriptApproved: false });
-  await run(invocation("c1", "writeNote", { name: "CHANGELOG", text: "v1" }));
-  const cut = run(invocation("c2", "slowWrite", { name: "upload" }, controller.signal));
-  await slow.started;
-  await run(invocation("c3", "writeNote", { name: "tag", text: "v1" })).catch(() => undefined);
-  controller.abort(new Error("time limit"));
-  await cut.catch(() => undefined);
-  db.audit.recordRunEnd("run-7f3a", { outcome: "timeout", errorCode: "CODY_LIMIT_TIMEOUT", errorMessage: "Script exceeded 5000 ms" });
-  db.audit.recordRunStart({ runId: "run-0001", scriptName: "other.ts", startedAt: 1 });
-  db.audit.db.close();
-  return db;
+  try {
+    const source = [
+      'await tools.writeNote({ name: "CHANGELOG", text: "v1" });',
+      'const upload = tools.slowWrite({ name: "upload" });',
+      'try { await tools.writeNote({ name: "tag", text: "v1" }); } catch {}',
+      "await upload;",
+    ].join("\n");
+    // The run ends by its time limit while slowWrite waits for a release that never comes.
+    const result = await harness.run({ source, filename: "release.ts" }, { runId: "run-7f3a", limits: { timeoutMs: 1500 } });
+    if (result.error?.code !== "CODY_LIMIT_TIMEOUT") throw new Error(`expected a timeout, got ${JSON.stringify(result.error)}`);
+    const audit = new AuditLog(harness.db);
+    audit.recordRunStart({ runId: "run-0001", scriptName: "other.ts", startedAt: 1 });
+    return { ...db, hash: result.hash };
+  } finally {
+    await harness.close();
+  }
 }
 
 test("cody runs show prints each call and marks which side effects completed and which were cut off", async (t) => {
@@ -51,13 +56,13 @@ test("cody runs show prints each call and marks which side effects completed and
     const r = await cody(["runs", "show", "run-7f3a", "--db", db.file]);
     t.is(r.code, 0, r.stderr);
     t.regex(r.stdout, /run {6}run-7f3a/);
-    t.regex(r.stdout, /script {3}release\.ts {2}hash abcdef0123456789/);
-    t.regex(r.stdout, /outcome {2}timeout {2}CODY_LIMIT_TIMEOUT: Script exceeded 5000 ms/);
+    t.regex(r.stdout, new RegExp(`script {3}release\\.ts {2}hash ${db.hash}`));
+    t.regex(r.stdout, /outcome {2}timeout {2}CODY_LIMIT_TIMEOUT: Script exceeded its time limit of 1500 ms/);
     t.regex(r.stdout, /effects {2}1 completed, 1 cut off, 0 failed, 0 unsettled, 1 not run/);
     t.regex(r.stdout, /c1 +writeNote +ask → approve \(user\) +ok .*completed/);
     t.regex(r.stdout, /c2 +slowWrite +skip \(allow-rule\) +aborted .*CUT OFF \(started, did not finish\)/);
     t.regex(r.stdout, /c3 +writeNote +ask → deny \(user\) +denied .*not run/);
-    t.regex(r.stdout, /error {2}CODY_ABORTED: slowWrite \(c2\) cut off while running: time limit/);
+    t.regex(r.stdout, /error {2}CODY_ABORTED: slowWrite \(c2\) cut off while running/);
   } finally {
     db.cleanup();
   }
@@ -88,7 +93,7 @@ test("cody runs ls lists runs newest first, as text and JSON, honouring CODY_DB"
     t.is(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split("\n");
     t.regex(lines[0] ?? "", /^RUN +STARTED +OUTCOME +CALLS +SCRIPT$/);
-    t.regex(lines[1] ?? "", /^run-7f3a +\S+ +timeout +3 \(1 ok, 1 aborted, 1 denied\) +release\.ts abcdef012345$/);
+    t.regex(lines[1] ?? "", new RegExp(`^run-7f3a +\\S+ +timeout +3 \\(1 ok, 1 aborted, 1 denied\\) +release\\.ts ${db.hash.slice(0, 12)}$`));
     t.regex(lines[2] ?? "", /^run-0001 +1970-01-01T00:00:00\.001Z +unended +0 +other\.ts$/);
     const json = await cody(["runs", "ls", "--db", db.file, "--json", "--limit", "1"]);
     t.is(json.code, 0, json.stderr);

@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import { reply, startModelServer, statusReply, type ModelServer } from "../agent/helpers/model-server.js";
+import { isAlive, waitForPidFile, waitUntilGone } from "../helpers/processes.js";
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/cody.js");
 
@@ -151,16 +152,24 @@ test.serial("exec --check block sends type errors back without running the scrip
   t.regex(out ?? "", /<tool-calls#1>:1:7 error TS2322/);
 });
 
-test.serial("Ctrl-C (SIGINT) during a script cancels the turn and exits 130", async (t) => {
+test.serial("Ctrl-C (SIGINT) during a script cancels the turn, kills the exec's process group, audits the abort, exits 130", async (t) => {
   const cwd = workspace(t);
   const s = await server(t, [
-    reply({ text: "<tool-calls>\nawait tools.exec({ command: [\"sleep\", \"20\"] });\nreturn 1;\n</tool-calls>" }),
+    reply({ text: "<tool-calls>\nawait tools.exec({ command: [\"sh\", \"-c\", \"sleep 60 & echo $! > grandchild.pid; wait\"] });\nreturn 1;\n</tool-calls>" }),
   ]);
   let sent = false;
-  const r = await cody(["exec", "wait", "--allow", "exec", "--timeout", "30000", ...flags(s, cwd)], {}, (chunk, kill) => {
+  let grandchild = 0;
+  t.teardown(() => {
+    if (grandchild > 0 && isAlive(grandchild)) process.kill(grandchild, "SIGKILL");
+  });
+  // SIGINT goes once the exec's grandchild has written its pid: the call is certainly running then.
+  const r = await cody(["exec", "wait", "--allow", "exec", "--timeout", "60000", ...flags(s, cwd)], {}, (chunk, kill) => {
     if (!sent && chunk.includes("→ exec")) {
       sent = true;
-      setTimeout(() => kill("SIGINT"), 100);
+      void waitForPidFile(path.join(cwd, "grandchild.pid")).then((pid) => {
+        grandchild = pid;
+        kill("SIGINT");
+      });
     }
   });
   t.true(sent, r.stderr);
@@ -168,4 +177,20 @@ test.serial("Ctrl-C (SIGINT) during a script cancels the turn and exits 130", as
   t.regex(r.stderr, /cancelling the turn/);
   t.regex(r.stderr, /AbortedError/);
   t.is(s.requests.length, 1);
+  t.true(grandchild > 0);
+  t.true(await waitUntilGone(grandchild), `the exec's grandchild ${grandchild} is still running`);
+
+  const db = path.join(cwd, ".cody", "test.db");
+  const ls = await cody(["runs", "ls", "--json", "--db", db]);
+  t.is(ls.code, 0, ls.stderr);
+  const runs = (JSON.parse(ls.stdout) as { runs: { runId: string }[] }).runs;
+  t.is(runs.length, 1);
+  const show = await cody(["runs", "show", runs[0]?.runId ?? "?", "--json", "--db", db]);
+  t.is(show.code, 0, show.stderr);
+  const audit = JSON.parse(show.stdout) as {
+    run: { outcome: string; errorCode: string };
+    calls: { tool: string; outcome: string; errorCode: string; sideEffect: string }[];
+  };
+  t.like(audit.run, { outcome: "aborted", errorCode: "CODY_ABORTED" });
+  t.deepEqual(audit.calls.map((c) => [c.tool, c.outcome, c.errorCode, c.sideEffect]), [["exec", "aborted", "CODY_ABORTED", "cut-off"]]);
 });

@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import test from "ava";
 import { runCody, type CliOptions, type CliRun } from "../helpers/cli.js";
+import { isAlive, waitForPidFile, waitUntilGone } from "../helpers/processes.js";
 import { tempWorkspace } from "../helpers/workspace.js";
 
 function cody(args: string[], opts: Omit<CliOptions, "env">): Promise<CliRun> {
@@ -57,6 +58,15 @@ test("script run exits 3 when the time limit is exceeded", async (t) => {
   t.regex(r.stderr, /CODY_LIMIT_TIMEOUT/);
 });
 
+test("script run puts its database where CODY_DB points: the CLI reads the environment and passes the path on", async (t) => {
+  const cwd = tempWorkspace(t, { "one.ts": "return 1;\n" });
+  const elsewhere = path.join(tempWorkspace(t), "from-env.db");
+  const r = await runCody(["script", "run", "one.ts", "-q"], { cwd, env: { ...process.env, CODY_DB: elsewhere } });
+  t.is(r.code, 0, r.stderr);
+  t.true(existsSync(elsewhere), "no database at CODY_DB");
+  t.false(existsSync(path.join(cwd, ".cody", "cache.db")), "the workspace default was used instead of CODY_DB");
+});
+
 test("script run exits 2 for a missing file, a directory and a bad flag value", async (t) => {
   const cwd = tempWorkspace(t, { "dir/x.txt": "" });
   const missing = await cody(["script", "run", "nope.ts"], { cwd });
@@ -68,22 +78,49 @@ test("script run exits 2 for a missing file, a directory and a bad flag value", 
   t.is(flag.code, 2);
 });
 
-test("Ctrl-C aborts a running script and exits 130", async (t) => {
-  const cwd = tempWorkspace(t, { "wait.ts": 'console.log("started");\nawait tools.exec({ command: ["sleep", "20"] });\nreturn 1;\n' });
+/**
+ * The script's exec starts `sh`, which starts a `sleep` (a grandchild of cody, in the exec's own process group) and
+ * writes its pid. SIGINT is sent once that pid exists, so the interrupt always lands while the call is running.
+ */
+const GRANDCHILD = 'console.log("started");\nawait tools.exec({ command: ["sh", "-c", "sleep 60 & echo $! > grandchild.pid; wait"] });\nreturn 1;\n';
+
+test("Ctrl-C aborts a running script, kills its exec's process group, records the run as aborted, and exits 130", async (t) => {
+  const cwd = tempWorkspace(t, { "wait.ts": GRANDCHILD });
   let sent = false;
-  const r = await cody(["script", "run", "wait.ts", "-q", "--allow", "exec", "--timeout", "30000"], {
+  let grandchild = 0;
+  t.teardown(() => {
+    if (grandchild > 0 && isAlive(grandchild)) process.kill(grandchild, "SIGKILL");
+  });
+  const r = await cody(["script", "run", "wait.ts", "-q", "--allow", "exec", "--timeout", "60000"], {
     cwd,
     onStdout: (text, child) => {
       if (!sent && text.includes("started")) {
         sent = true;
-        // Give the exec call a moment to start, then interrupt.
-        setTimeout(() => child.kill("SIGINT"), 200);
+        void waitForPidFile(path.join(cwd, "grandchild.pid")).then((pid) => {
+          grandchild = pid;
+          child.kill("SIGINT");
+        });
       }
     },
   });
   t.true(sent);
   t.is(r.code, 130, r.stderr);
   t.regex(r.stderr, /aborting/);
+  t.true(grandchild > 0);
+  t.true(await waitUntilGone(grandchild), `the exec's grandchild ${grandchild} is still running`);
+
+  const ls = await cody(["runs", "ls", "--json"], { cwd });
+  t.is(ls.code, 0, ls.stderr);
+  const runs = (JSON.parse(ls.stdout) as { runs: { runId: string }[] }).runs;
+  t.is(runs.length, 1);
+  const show = await cody(["runs", "show", runs[0]?.runId ?? "?", "--json"], { cwd });
+  t.is(show.code, 0, show.stderr);
+  const audit = JSON.parse(show.stdout) as {
+    run: { scriptName: string; outcome: string; errorCode: string };
+    calls: { tool: string; outcome: string; errorCode: string; sideEffect: string }[];
+  };
+  t.like(audit.run, { scriptName: "wait.ts", outcome: "aborted", errorCode: "CODY_ABORTED" });
+  t.deepEqual(audit.calls.map((c) => [c.tool, c.outcome, c.errorCode, c.sideEffect]), [["exec", "aborted", "CODY_ABORTED", "cut-off"]]);
 });
 
 test("script compile --approve prints the hash and script ls shows the approval", async (t) => {

@@ -117,18 +117,22 @@ test("when a run times out the audit log shows the completed call as ok and the 
 test("time spent waiting for a person does not count against the script's wall time", async (t) => {
   const db = tempDb();
   try {
-    // The approver answers well after the run's time limit would have passed had the clock kept running.
-    const approver = new CallbackApprover(() => new Promise<ApprovalAnswer>((resolve) => setTimeout(() => resolve("approve"), 2500)));
+    // The approver answers at three times the run's time limit: had the clock kept running, the run would have timed
+    // out long before. The script's own work outside the wait (a few ms, measured below) has 1000 ms.
+    const limitMs = 1000;
+    const approver = new CallbackApprover(() => new Promise<ApprovalAnswer>((resolve) => setTimeout(() => resolve("approve"), 3 * limitMs)));
     const d = new ToolDispatcher({ registry: registry(writeNote), workspaceRoot: db.dir, approver, audit: db.audit });
     const a = await artifact(`return await tools.writeNote({ name: "slow-approval.txt", text: "ok" });`);
     const r = await pool.run(a, {
       invokeTool: d.forRun({ runId: "rt-4", scriptHash: a.hash, scriptApproved: false }),
       toolNames: ["writeNote"],
-      limits: { timeoutMs: 2000 },
+      limits: { timeoutMs: limitMs },
     });
     t.true(r.ok, JSON.stringify(r.error));
     t.deepEqual(r.value, { bytes: 2 });
-    t.true((db.audit.getRun("rt-4")?.calls[0]?.approvalWaitMs ?? 0) >= 2000);
+    const waited = db.audit.getRun("rt-4")?.calls[0]?.approvalWaitMs ?? 0;
+    t.true(waited >= 2 * limitMs, String(waited));
+    t.log(`run ${r.durationMs} ms, of which ${Math.round(waited)} ms waiting for approval`);
   } finally {
     db.cleanup();
   }

@@ -1,6 +1,6 @@
 import test from "ava";
 import { ScriptPool, Turn, type RunEvent } from "../../src/runtime/index.js";
-import { artifact, echo, gate, sleep } from "./helpers.js";
+import { artifact, echo, gate } from "./helpers.js";
 
 const pool = new ScriptPool({ workers: 2 });
 test.before(() => pool.ready());
@@ -94,9 +94,13 @@ test("aborting opts.signal cancels the script and every call it started, spawned
 
 test("aborting opts.signal stops a busy guest", async (t) => {
   const controller = new AbortController();
-  const run = pool.run(await artifact("while (true) {}"), { invokeTool: echo, toolNames: [], signal: controller.signal });
-  await sleep(50);
-  controller.abort();
+  // Aborted once the guest says it is spinning, so the abort always meets a busy guest (not one still starting).
+  const run = pool.run(await artifact("console.log('spinning'); while (true) {}"), {
+    invokeTool: echo,
+    toolNames: [],
+    signal: controller.signal,
+    onEvent: (e) => e.type === "console" && controller.abort(),
+  });
   const r = await run;
   t.is(r.error?.code, "CODY_ABORTED");
 });
@@ -160,8 +164,14 @@ test("a queued run whose signal aborts leaves the queue with AbortedError", asyn
 test("close() refuses new runs and stops running ones with PoolClosedError", async (t) => {
   const p = new ScriptPool({ workers: 1 });
   await p.ready();
-  const running = p.run(await artifact("while (true) {}"), { invokeTool: echo, toolNames: [] });
-  await sleep(30);
+  let spinning!: () => void;
+  const isSpinning = new Promise<void>((resolve) => (spinning = resolve));
+  const running = p.run(await artifact("console.log('spinning'); while (true) {}"), {
+    invokeTool: echo,
+    toolNames: [],
+    onEvent: (e) => e.type === "console" && spinning(),
+  });
+  await isSpinning;
   await p.close();
   t.is((await running).error?.code, "CODY_POOL_CLOSED");
   const err = await t.throwsAsync(p.run(await artifact("return 1"), { invokeTool: echo, toolNames: [] }));

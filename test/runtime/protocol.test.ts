@@ -26,12 +26,14 @@ test("malformed worker messages are rejected", (t) => {
 
 test("main-thread messages are checked before the worker acts on them", (t) => {
   const limits = { memoryBytes: 1, maxStackBytes: 1, maxToolCalls: 1, maxConsoleBytes: 1, maxResultBytes: 1 };
-  t.truthy(parseToWorker({ type: "run", runId: "r", bytecode: new Uint8Array(1), toolNames: ["a"], limits }));
+  const run = { type: "run", runId: "r", bytecode: new Uint8Array(1), toolNames: ["a"], limits };
+  t.deepEqual(parseToWorker(run), run);
   t.is(parseToWorker({ type: "run", runId: "r", bytecode: [1], toolNames: [], limits }), undefined);
   t.is(parseToWorker({ type: "run", runId: "r", bytecode: new Uint8Array(1), toolNames: [1], limits }), undefined);
   t.is(parseToWorker({ type: "run", runId: "r", bytecode: new Uint8Array(1), toolNames: [], limits: { ...limits, memoryBytes: "1" } }), undefined);
-  t.truthy(parseToWorker({ type: "tool_result", runId: "r", callId: "c1", ok: true, json: "" }));
+  const result = { type: "tool_result", runId: "r", callId: "c1", ok: true, json: "" };
+  t.deepEqual(parseToWorker(result), result);
   t.is(parseToWorker({ type: "tool_result", runId: "r", callId: "c1", ok: "yes", json: "" }), undefined);
-  t.truthy(parseToWorker({ type: "cancel", runId: "r" }));
+  t.deepEqual(parseToWorker({ type: "cancel", runId: "r" }), { type: "cancel", runId: "r" });
   t.is(parseToWorker({ type: "cancel" }), undefined);
 });

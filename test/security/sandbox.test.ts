@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import test from "ava";
 import { ScriptPool, type ToolInvocation } from "../../src/runtime/index.js";
 import { artifact, echo } from "../runtime/helpers.js";
@@ -36,52 +38,87 @@ test("(function(){}).constructor('return this')() yields only the VM's own globa
   t.deepEqual(v, [true, "undefined", "object", false, "object"]);
 });
 
-test("prototype pollution inside the VM does not touch the host's Object.prototype", async (t) => {
-  await value(`
-    Object.prototype.pollutedByGuest = "yes";
-    ({}).__proto__.alsoPolluted = "yes";
-    Array.prototype.polluted = 1;
-    return 1;`);
-  const probe = {} as Record<string, unknown>;
-  t.is(probe.pollutedByGuest, undefined);
-  t.is(probe.alsoPolluted, undefined);
-  t.is(([] as unknown as Record<string, unknown>).polluted, undefined);
+// One worker with one VM: a second run is served by the same (reset) VM, so leftovers from the first would show.
+const single = new ScriptPool({ workers: 1, vmsPerWorker: 1 });
+test.before(() => single.ready());
+test.after.always(() => single.close());
+
+/**
+ * Paths inside a host value where a guest could have reached a prototype: an own `__proto__` key (which a later
+ * `Object.assign` or spread-merge on the host would turn into a prototype change), or an object whose prototype is
+ * not the host's own Object.prototype / Array.prototype.
+ */
+function prototypeHazards(value: unknown, at = "$"): string[] {
+  if (value === null || typeof value !== "object") return [];
+  const out: string[] = [];
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== (Array.isArray(value) ? Array.prototype : Object.prototype)) out.push(`${at}: foreign prototype`);
+  if (Object.prototype.hasOwnProperty.call(value, "__proto__")) out.push(`${at}.__proto__: own key`);
+  for (const key of Object.keys(value)) out.push(...prototypeHazards((value as Record<string, unknown>)[key], `${at}.${key}`));
+  return out;
+}
+
+test.serial("prototype pollution in one run is not seen by the next run on the same VM", async (t) => {
+  const created = single.metrics().vmsCreated;
+  const first = await single.run(
+    await artifact(`
+      Object.prototype.polluted = "yes";
+      ({}).__proto__.alsoPolluted = "yes";
+      Object.defineProperty(Object.prototype, "x", { value: "defined", enumerable: false, configurable: false, writable: false });
+      Array.prototype.polluted = 1;
+      Function.prototype.polluted = 1;
+      return [({}).polluted, ({}).alsoPolluted, Object.prototype.x, [].polluted];`),
+    { invokeTool: echo, toolNames: [] },
+  );
+  t.deepEqual(first.value, ["yes", "yes", "defined", 1], "the first run really polluted its own realm");
+  const second = await single.run(
+    await artifact(`
+      return [typeof ({}).polluted, typeof ({}).alsoPolluted, typeof Object.prototype.x, "x" in {}, typeof [].polluted,
+              typeof (function () {}).polluted, Object.getOwnPropertyNames(Object.prototype).includes("polluted")];`),
+    { invokeTool: echo, toolNames: [] },
+  );
+  t.deepEqual(second.value, ["undefined", "undefined", "undefined", false, "undefined", "undefined", false]);
+  t.is(single.metrics().vmsCreated, created, "both runs used the same VM, reset in place");
 });
 
-test("__proto__, constructor and prototype keys in tool args never pollute host objects", async (t) => {
-  let received: unknown;
-  const naiveMerge = (target: Record<string, unknown>, source: Record<string, unknown>): void => {
-    for (const key of Object.keys(source)) {
-      const v = source[key];
-      if (v && typeof v === "object") {
-        if (!target[key] || typeof target[key] !== "object") target[key] = {};
-        naiveMerge(target[key] as Record<string, unknown>, v as Record<string, unknown>);
-      } else target[key] = v;
-    }
-  };
+test("a script's result reaches the host as plain host objects: no own __proto__ keys, no foreign prototypes", async (t) => {
+  const v = await value(`
+    Object.prototype.polluted = "guest";
+    const evil = JSON.parse('{"__proto__": {"hostPolluted": true}, "nested": {"__proto__": {"deep": 1}, "ok": 2}, "list": [{"__proto__": {"inList": 1}}]}');
+    if (!Object.prototype.hasOwnProperty.call(evil, "__proto__")) throw new Error("the guest's JSON.parse made no own __proto__ key");
+    return evil;`);
+  t.deepEqual(prototypeHazards(v), []);
+  t.deepEqual(v, { nested: { ok: 2 }, list: [{}] });
+  // What a host that merges the result would get: a plain object, its prototype untouched.
+  const merged = Object.assign({}, v) as Record<string, unknown>;
+  t.is(Object.getPrototypeOf(merged), Object.prototype);
+  t.is(merged["hostPolluted"], undefined);
+});
+
+test("__proto__ keys in tool args are dropped before the handler sees them, at every depth", async (t) => {
+  const received: unknown[] = [];
   const r = await pool.run(
     await artifact(`
-      const evil = JSON.parse('{"__proto__": {"hostPolluted": true}, "constructor": {"prototype": {"hostPolluted2": true}}, "prototype": {"x": 1}, "ok": 1}');
-      const viaLiteral = { ["__proto__"]: { hostPolluted3: true } };
+      const evil = JSON.parse('{"__proto__": {"hostPolluted": true}, "constructor": {"prototype": {"hostPolluted2": true}}, "deep": {"list": [{"__proto__": {"x": 1}, "keep": 1}]}, "ok": 1}');
+      const viaLiteral = { ["__proto__"]: { hostPolluted3: true }, ok: 2 };
       await tools.t(evil);
       await tools.t(viaLiteral);
       return 1;`),
     {
       invokeTool: async (call: ToolInvocation) => {
-        received = call.args;
-        naiveMerge({}, call.args as Record<string, unknown>);
-        Object.assign({}, call.args);
+        received.push(call.args);
         return null;
       },
       toolNames: ["t"],
     },
   );
   t.true(r.ok, JSON.stringify(r.error));
-  const probe = {} as Record<string, unknown>;
-  t.is(probe.hostPolluted, undefined);
-  t.is(probe.hostPolluted2, undefined);
-  t.is(probe.hostPolluted3, undefined);
-  t.false(Object.prototype.hasOwnProperty.call(received, "__proto__"));
+  t.is(received.length, 2);
+  for (const args of received) t.deepEqual(prototypeHazards(args), []);
+  const expected: unknown[] = [{ constructor: { prototype: { hostPolluted2: true } }, deep: { list: [{ keep: 1 }] }, ok: 1 }, { ok: 2 }];
+  t.deepEqual(received, expected);
+  // A handler that merges its args into a fresh object gets no prototype change.
+  for (const args of received) t.is(Object.getPrototypeOf(Object.assign({}, args)), Object.prototype);
 });
 
 test("a tool named __proto__ is not installed and cannot reshape the tools object", async (t) => {
@@ -159,32 +196,34 @@ test("a console flood is capped at maxConsoleBytes with a truncation marker", as
   t.regex(r.console.at(-1)?.text ?? "", /truncated/);
 });
 
-test.serial("the host event loop stays responsive while a guest spins (liveness, not speed)", async (t) => {
-  const spin = await artifact("while (true) {}");
-  // The machine's own scheduling noise (other processes) is measured first, over a quiet second, and allowed for.
-  let baseline = 0;
-  let spinning = 0;
-  {
-    let last = performance.now();
-    const timer = setInterval(() => {
-      const now = performance.now();
-      baseline = Math.max(baseline, now - last - 10);
-      last = now;
-    }, 10);
-    await new Promise((r) => setTimeout(r, 1000));
-    clearInterval(timer);
+test.serial("the host event loop keeps turning while a guest spins (liveness, not speed)", async (t) => {
+  // Event-driven, no wall-clock threshold: once the guest says it is about to spin, the main thread does a chain of
+  // timer and I/O turns and must finish them while the run is still spinning. A guest running on the main thread
+  // would block them until the run ended.
+  const ctl = new AbortController();
+  let settled = false;
+  let spinning!: () => void;
+  const aboutToSpin = new Promise<void>((resolve) => (spinning = resolve));
+  const run = pool
+    .run(await artifact("console.log('spinning'); while (true) {}"), {
+      invokeTool: echo,
+      toolNames: [],
+      // Far beyond the test: the run ends by our abort, not by its deadline.
+      limits: { timeoutMs: 60_000 },
+      signal: ctl.signal,
+      onEvent: (e) => {
+        if (e.type === "console") spinning();
+      },
+    })
+    .finally(() => (settled = true));
+  await aboutToSpin;
+  for (let i = 0; i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 1));
+    await new Promise((r) => setImmediate(r));
+    await readFile(fileURLToPath(import.meta.url));
   }
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    spinning = Math.max(spinning, now - last - 10);
-    last = now;
-  }, 10);
-  try {
-    const r = await pool.run(spin, { invokeTool: echo, toolNames: [], limits: { timeoutMs: 1000 } });
-    t.is(r.error?.code, "CODY_LIMIT_TIMEOUT", JSON.stringify(r.error));
-  } finally {
-    clearInterval(timer);
-  }
-  t.true(spinning < 200 + baseline, `max event-loop lag ${spinning.toFixed(1)} ms while spinning, ${baseline.toFixed(1)} ms idle`);
+  t.false(settled, "the main thread's turns completed while the guest was still spinning");
+  ctl.abort();
+  const r = await run;
+  t.is(r.error?.code, "CODY_ABORTED", JSON.stringify(r.error));
 });

@@ -10,6 +10,7 @@ import { readScriptFile } from "../../compiler/index.js";
 import { CodyError, UsageError } from "../../errors/index.js";
 import { createHarness } from "../../harness.js";
 import { EXIT } from "../exit-codes.js";
+import { databasePathFromFlags } from "../harness-options.js";
 import { formatError } from "../render-run.js";
 import { expandFileArgs } from "../format/index.js";
 
@@ -44,7 +45,7 @@ async function compileCommand(patterns: string[], flags: CompileFlags): Promise<
   const files = await expandFileArgs(patterns, cwd);
   const harness = await createHarness({
     cwd,
-    dbPath: flags.db ? path.resolve(flags.db) : undefined,
+    dbPath: databasePathFromFlags(flags.db, cwd),
     typecheck: flags.check !== false,
   });
   const by = flags.by ?? os.userInfo().username;

@@ -199,3 +199,11 @@ export function statusReply(status: number, body: unknown = { error: { message: 
 export function reply(r: ScriptedReply): Reply {
   return (res, req) => (req.url.endsWith("/chat/completions") ? chatReply(r)(res, req) : responsesReply(r)(res, req));
 }
+
+/** Resolve when the client has gone (it gave up, aborted, or the server closed): a stall with no timer to race. */
+export function closed(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.destroyed || res.socket?.destroyed) resolve();
+    else res.once("close", () => resolve());
+  });
+}
