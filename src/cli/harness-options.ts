@@ -2,7 +2,6 @@
  * Flags shared by every command that runs tools (`script run`, `exec`, `serve`): workspace, database, approval
  * policy and limits. One place turns them into HarnessOptions so the commands cannot drift apart.
  */
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import {
@@ -15,6 +14,7 @@ import {
 import { UsageError } from "../errors/index.js";
 import type { HarnessOptions } from "../harness.js";
 import type { Limits } from "../limits.js";
+import { resolveWorkspace } from "./workspace.js";
 
 export interface HarnessFlags {
   cwd?: string;
@@ -42,7 +42,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 /** Add the shared flags to a command. */
 export function addHarnessFlags(cmd: Command): Command {
   return cmd
-    .option("--cwd <dir>", "workspace root (every tool path is confined to it)")
+    .option("--cwd <dir>", "workspace root (default: nearest directory up with cody.json, .cody/ or .git); tool paths are confined to it")
     .option("--db <file>", "SQLite file for cache, audit and conversations (env CODY_DB; default <cwd>/.cody/cache.db)")
     .addOption(new Option("--approval <policy>", "approval policy (default: on-request on a TTY, never otherwise)").choices(APPROVAL_POLICY_NAMES))
     .option("--allow <tool>", "run this tool without asking (repeatable)", collect)
@@ -71,9 +71,7 @@ export async function harnessOptionsFromFlags(
   flags: HarnessFlags,
   opts: { stdinBusy?: boolean } = {},
 ): Promise<HarnessOptions> {
-  const cwd = path.resolve(flags.cwd ?? process.cwd());
-  const info = await stat(cwd).catch(() => undefined);
-  if (!info?.isDirectory()) throw new UsageError(`--cwd \`${flags.cwd ?? cwd}\` is not a directory`, { cwd });
+  const cwd = resolveWorkspace(flags.cwd);
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY && !opts.stdinBusy);
   const policy: ApprovalPolicyOptions = {
     allowTools: flags.allow ?? [],

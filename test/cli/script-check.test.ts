@@ -174,11 +174,14 @@ test("an unknown format and a missing --cwd directory are usage errors (exit 2)"
   t.regex(cwd.stderr, /is not a directory/);
 });
 
-test("--cwd resolves files relative to that directory and names them relative to it", async (t) => {
+test("--cwd only names the workspace: files resolve against the shell's directory and are named relative to the workspace", async (t) => {
   const dir = workspace(t);
-  const r = await cody(["--cwd", dir, "--format", "json", "bad.ts"], os.tmpdir());
+  const r = await cody(["--cwd", dir, "--format", "json", path.join(dir, "bad.ts")], os.tmpdir());
   t.is(r.code, 1);
   t.is((JSON.parse(r.stdout) as { diagnostics: { file: string }[] }).diagnostics[0]?.file, "bad.ts");
+  const relative = await cody(["--cwd", dir, "bad.ts"], os.tmpdir());
+  t.is(relative.code, 2);
+  t.regex(relative.stderr, /no such file/);
 });
 
 test("the shipped examples check clean and the broken example fails", async (t) => {

@@ -4,7 +4,6 @@
  * stderr; `--json` prints every event as one JSON line on stdout instead.
  * Exit codes: 0 done, 1 model/provider failure, 2 usage, 3 stopped at --max-turns, 130 aborted (Ctrl-C).
  */
-import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import {
   Agent,
@@ -23,6 +22,7 @@ import type { ConversationStoreLike } from "../../agent/index.js";
 import type { Limits } from "../../limits.js";
 import { EXIT } from "../exit-codes.js";
 import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
+import { resolveWorkspace } from "../workspace.js";
 
 export interface ExecFlags extends Omit<HarnessFlags, "check"> {
   model?: string;
@@ -129,7 +129,7 @@ export function registerExec(parent: Command, wiring: (flags: ExecFlags) => Prom
 
 async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: ExecFlags) => Promise<ExecWiring>): Promise<void> {
   // Resolve the provider first: a missing key or bad URL fails before any worker or MCP server starts.
-  const config = await loadConfig(path.resolve(flags.cwd ?? process.cwd()));
+  const config = await loadConfig(resolveWorkspace(flags.cwd));
   const provider = createProvider(
     resolveProviderConfig(
       {

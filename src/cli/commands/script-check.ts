@@ -3,8 +3,6 @@
  * Exit codes: 0 clean (warnings allowed), 1 diagnostics, 2 usage or input error (missing file, directory, binary or
  * invalid UTF-8, empty, too large — each reported with its own message).
  */
-import { stat } from "node:fs/promises";
-import path from "node:path";
 import { Option, type Command } from "commander";
 import {
   generateToolsDts,
@@ -14,8 +12,9 @@ import {
   type CheckInput,
   type Diagnostic,
 } from "../../compiler/index.js";
-import { CodyError, UsageError } from "../../errors/index.js";
+import { CodyError } from "../../errors/index.js";
 import { EXIT } from "../exit-codes.js";
+import { resolveWorkspace } from "../workspace.js";
 import {
   expandFileArgs,
   formatGithub,
@@ -39,16 +38,14 @@ export function registerScriptCheck(parent: Command): void {
     .description("Type-check scripts against the tool declarations (many files in one program).")
     .argument("<files...>", "script files or glob patterns (expanded without a shell, e.g. 'scripts/**/*.ts')")
     .addOption(new Option("--format <format>", "output format").choices(["human", "json", "github", "sarif"]).default("human"))
-    .option("--cwd <dir>", "directory that files, globs and tool configuration are relative to")
+    .option("--cwd <dir>", "workspace whose tool configuration to use (default: found from the current directory); files resolve against the current directory")
     .action(async (patterns: string[], opts: CheckOptions) => {
       process.exitCode = await runCheck(patterns, opts);
     });
 }
 
 async function runCheck(patterns: string[], opts: CheckOptions): Promise<number> {
-  const cwd = path.resolve(opts.cwd ?? process.cwd());
-  const cwdInfo = await stat(cwd).catch(() => undefined);
-  if (!cwdInfo?.isDirectory()) throw new UsageError(`--cwd \`${opts.cwd ?? cwd}\` is not a directory`, { cwd });
+  const cwd = resolveWorkspace(opts.cwd);
 
   const files = await expandFileArgs(patterns, cwd);
   const inputs: CheckInput[] = [];

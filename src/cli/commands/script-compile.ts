@@ -12,6 +12,7 @@ import { createHarness } from "../../harness.js";
 import { EXIT } from "../exit-codes.js";
 import { formatError } from "../render-run.js";
 import { expandFileArgs } from "../format/index.js";
+import { resolveWorkspace } from "../workspace.js";
 
 interface CompileFlags {
   approve?: boolean;
@@ -29,7 +30,7 @@ export function registerScriptCompile(parent: Command): void {
     .argument("<files...>", "script files or glob patterns")
     .option("--approve", "record each script as reviewed by a person (its tool calls then run without asking)")
     .option("--by <name>", "who approved (default: the current user)")
-    .option("--cwd <dir>", "workspace root")
+    .option("--cwd <dir>", "workspace root (default: found from the current directory); files resolve against the current directory")
     .option("--db <file>", "SQLite file (env CODY_DB; default <cwd>/.cody/cache.db)")
     .option("--json", "print one JSON object per script")
     .option("--no-check", "skip the type-check")
@@ -40,7 +41,7 @@ export function registerScriptCompile(parent: Command): void {
 
 async function compileCommand(patterns: string[], flags: CompileFlags): Promise<number> {
   if (flags.by !== undefined && !flags.approve) throw new UsageError("--by only makes sense with --approve");
-  const cwd = path.resolve(flags.cwd ?? process.cwd());
+  const cwd = resolveWorkspace(flags.cwd);
   const files = await expandFileArgs(patterns, cwd);
   const harness = await createHarness({
     cwd,

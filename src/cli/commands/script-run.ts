@@ -3,7 +3,6 @@
  * (start, console, tool_call, tool_result, end). Exit codes: 0 ok, 1 script failed, 2 usage, 3 limit exceeded,
  * 130 aborted. Ctrl-C aborts the script and every tool it started; a second Ctrl-C exits at once.
  */
-import path from "node:path";
 import type { Command } from "commander";
 import { readScriptFile, validateScriptSource, type ScriptSource } from "../../compiler/index.js";
 import { isLimitError } from "../../errors/index.js";
@@ -13,6 +12,7 @@ import { Turn, type RunResult } from "../../runtime/index.js";
 import { EXIT } from "../exit-codes.js";
 import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 import { banner, renderEvent, renderResult } from "../render-run.js";
+import { resolveFileArg, workspaceDisplayName } from "../workspace.js";
 
 interface RunFlags extends HarnessFlags {
   json?: boolean;
@@ -54,8 +54,8 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
   if (fromStdin) {
     script = validateScriptSource(await readStdin(), "<stdin>.ts", limits);
   } else {
-    const display = path.relative(options.cwd, path.resolve(file)) || file;
-    script = await readScriptFile(path.resolve(file), limits, display.startsWith("..") ? file : display);
+    const absolute = resolveFileArg(file);
+    script = await readScriptFile(absolute, limits, workspaceDisplayName(absolute, options.cwd));
   }
 
   const out = (text: string): void => void process.stdout.write(text);
