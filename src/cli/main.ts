@@ -18,6 +18,7 @@ const COMMANDS: ReadonlyArray<{ group?: "script" | "tools"; name: string; load: 
   { group: "script", name: "ls", load: async () => (await import("./commands/script-ls.js")).registerScriptLs },
   { group: "script", name: "run", load: async () => (await import("./commands/script-run.js")).registerScriptRun },
   { group: "tools", name: "dts", load: async () => (await import("./commands/tools-dts.js")).registerToolsDts },
+  { name: "init", load: async () => (await import("./commands/init.js")).registerInit },
   { name: "cache", load: async () => (await import("./commands/cache.js")).registerCache },
   { name: "runs", load: async () => (await import("./commands/runs.js")).registerRuns },
   { name: "exec", load: async () => (await import("./commands/exec.js")).registerExec },

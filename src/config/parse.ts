@@ -1,17 +1,18 @@
 /** Turn the text of a config file into a validated CodyConfig. */
 import { ConfigError, InvalidOptionError } from "../errors/index.js";
 import { normalizeLimits } from "../limits.js";
+import { blankJsonComments } from "./comments.js";
 import { findJsonSyntaxError, lineColumn } from "./json-syntax.js";
 import type { CodyConfig } from "./types.js";
 import { show, validateConfigShape } from "./validate.js";
 
 /**
- * Parse and validate config text. `file` is only used in messages and error details.
+ * Parse and validate config text (JSON with `//` and `/* *\/` comments). `file` is only used in messages and details.
  * Throws ConfigError: invalid JSON (with line and column), a top level that is not an object, or a known section
  * that does not match its schema (with the JSON path and the value received).
  */
 export function parseConfig(text: string, file: string): CodyConfig {
-  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const source = blankJsonComments(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   let data: unknown;
   try {
     data = JSON.parse(source);
