@@ -35,7 +35,9 @@ import { ScriptPool, type PoolMetrics, type PoolOptions, type RunEvent, type Run
 import { openDatabase, resolveDatabasePath, type Database } from "./store/index.js";
 import { createBuiltinRegistry } from "./tools/builtin.js";
 import { ToolDispatcher } from "./tools/dispatch/index.js";
-import type { McpManager } from "./tools/mcp/index.js";
+import type { McpManager, McpUnavailable } from "./tools/mcp/index.js";
+// Directly, not through tools/mcp/index.js: that loads the MCP SDK, which only a configured server should pay for.
+import { unavailableServerUse } from "./tools/mcp/unavailable.js";
 import type { ToolRegistry } from "./tools/index.js";
 
 export interface HarnessOptions {
@@ -100,6 +102,8 @@ export class Harness {
   readonly db: Database;
   readonly limits: Limits;
   readonly typecheck: boolean;
+  /** Configured MCP servers that could not start: their tools are left out, and scripts that use them fail. */
+  readonly mcpUnavailable: readonly McpUnavailable[];
   readonly #mcp: McpManager | undefined;
   readonly #ownsPool: boolean;
   #pool: ScriptPool | undefined;
@@ -120,6 +124,7 @@ export class Harness {
     limits: Limits;
     typecheck: boolean;
     mcp: McpManager | undefined;
+    mcpUnavailable: readonly McpUnavailable[];
     pool: ScriptPool | undefined;
     poolOptions: PoolOptions;
     dtsCacheDir: string | undefined;
@@ -133,6 +138,7 @@ export class Harness {
     this.limits = parts.limits;
     this.typecheck = parts.typecheck;
     this.#mcp = parts.mcp;
+    this.mcpUnavailable = parts.mcpUnavailable;
     this.#pool = parts.pool;
     this.#ownsPool = parts.pool === undefined;
     this.#poolOptions = parts.poolOptions;
@@ -147,6 +153,7 @@ export class Harness {
     const dbPath = options.dbPath ?? resolveDatabasePath({ cwd, env: process.env });
     const db = openDatabase(dbPath);
     let mcp: McpManager | undefined;
+    let mcpUnavailable: McpUnavailable[] = [];
     let registry = options.registry;
     try {
       if (!registry) {
@@ -155,7 +162,7 @@ export class Harness {
           // Loaded only when configured: the MCP SDK (with zod) is a large share of a CLI process's start-up.
           const { McpManager } = await import("./tools/mcp/index.js");
           mcp = new McpManager({ servers: config.mcpServers, cwd });
-          await mcp.registerInto(registry);
+          mcpUnavailable = await mcp.registerInto(registry);
         }
       }
       const cache = new ArtifactCache({ db });
@@ -181,6 +188,7 @@ export class Harness {
         limits,
         typecheck: options.typecheck ?? true,
         mcp,
+        mcpUnavailable,
         pool,
         poolOptions,
         // Generated declarations are kept beside the database so a new process does not regenerate them (~70 ms).
@@ -278,6 +286,8 @@ export class Harness {
     // Start the worker pool while the script is looked up (and, on a miss, checked and compiled); a failure to start
     // surfaces where the pool is awaited, in runArtifact.
     this.#ensurePool().catch(() => undefined);
+    const unavailable = unavailableServerUse(input.source, this.mcpUnavailable, input.filename ?? "script.ts");
+    if (unavailable) return this.#failed(runId, "", "miss", started, unavailable.toJSON(), opts);
     let prepared: PrepareResult;
     try {
       prepared = await this.prepare(input, { limits: opts.limits });

@@ -39,4 +39,5 @@ export {
   CacheError,
   ProviderError,
   McpError,
+  McpUnavailableError,
 } from "./classes.js";

@@ -18,6 +18,7 @@ import {
 import { loadConfig } from "../../config/index.js";
 import { AbortedError, CodyError, UsageError, serializeError } from "../../errors/index.js";
 import { Harness } from "../../harness.js";
+import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import type { ConversationStoreLike } from "../../agent/index.js";
 import type { Limits } from "../../limits.js";
 import { EXIT } from "../exit-codes.js";
@@ -93,7 +94,10 @@ export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
       store: new ConversationStore(harness.db),
       limits: harness.limits,
       workspace: harness.cwd,
-      warning: harness.dispatcher.policy.warning,
+      warning:
+        [harness.dispatcher.policy.warning, ...harness.mcpUnavailable.map((u) => `cody: ${unavailableWarning(u)}`)]
+          .filter((w) => w !== undefined)
+          .join("\n") || undefined,
       close: () => harness.close(),
     };
   } catch (error) {

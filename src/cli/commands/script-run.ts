@@ -9,6 +9,8 @@ import { isLimitError } from "../../errors/index.js";
 import { createHarness, type Harness } from "../../harness.js";
 import { normalizeLimits } from "../../limits.js";
 import { Turn, type RunResult } from "../../runtime/index.js";
+// Not through tools/index.js, which loads the MCP SDK: the run path only needs this one formatter.
+import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import { EXIT } from "../exit-codes.js";
 import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 import { banner, renderEvent, renderResult } from "../render-run.js";
@@ -74,6 +76,7 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
   process.on("SIGINT", onSigint);
   try {
     if (harness.dispatcher.policy.warning) err(`${harness.dispatcher.policy.warning}\n`);
+    for (const u of harness.mcpUnavailable) err(`cody: ${unavailableWarning(u)}\n`);
     const result = await harness.run(
       { source: script.source, filename: script.filename },
       {

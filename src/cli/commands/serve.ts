@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import pino from "pino";
 import { UsageError } from "../../errors/index.js";
 import { createHarness } from "../../harness.js";
+import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import { ApprovalBroker, createServer } from "../../server/index.js";
 import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 
@@ -53,6 +54,7 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
     ...(flags.workers !== undefined ? { pool: { workers: flags.workers } } : {}),
   });
   if (harness.dispatcher.policy.warning) logger.warn(harness.dispatcher.policy.warning);
+  for (const u of harness.mcpUnavailable) logger.warn({ server: u.server }, unavailableWarning(u));
   let listening: Awaited<ReturnType<ReturnType<typeof createServer>["listen"]>>;
   try {
     await harness.warmUp();
