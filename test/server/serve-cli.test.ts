@@ -80,3 +80,21 @@ test("cody serve refuses a bad --port as a usage error", async (t) => {
   t.is(code, 2);
   t.regex(stderr, /--port must be an integer from 0 to 65535, got `70000`/);
 });
+
+test("cody serve on a port in use prints one line saying so and exits 2", async (t) => {
+  const { createServer } = await import("node:net");
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+  t.teardown(() => blocker.close());
+  const port = (blocker.address() as { port: number }).port;
+  const cwd = tempWorkspace(t);
+  const child = spawn(process.execPath, [CODY, "serve", "--port", String(port), "--cwd", cwd, "--workers", "1"], {
+    env: { ...process.env, CODY_DB: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  t.is(code, 2);
+  t.is(stderr, `cody: UsageError: port ${port} is in use (try --port 0)\n`);
+});

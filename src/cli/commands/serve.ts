@@ -61,6 +61,10 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
     listening = await createServer(harness, { approvals: broker, logger }).listen(flags.port, flags.host);
   } catch (error) {
     await harness.close();
+    // A taken port is a usage problem with a one-line fix, not an internal error with a stack.
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === "EADDRINUSE") throw new UsageError(`port ${flags.port} is in use (try --port 0)`, { port: flags.port, host: flags.host });
+    if (code === "EADDRNOTAVAIL") throw new UsageError(`cannot listen on ${flags.host}: address not available here`, { host: flags.host });
     throw error;
   }
   // The line scripts and tests wait for; the port matters when --port 0 was given.
