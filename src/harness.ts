@@ -287,12 +287,12 @@ export class Harness {
     // surfaces where the pool is awaited, in runArtifact.
     this.#ensurePool().catch(() => undefined);
     const unavailable = unavailableServerUse(input.source, this.mcpUnavailable, input.filename ?? "script.ts");
-    if (unavailable) return this.#failed(runId, "", "miss", started, unavailable.toJSON(), opts);
+    if (unavailable) return this.#failed(runId, input, "", "miss", started, unavailable.toJSON(), opts);
     let prepared: PrepareResult;
     try {
       prepared = await this.prepare(input, { limits: opts.limits });
     } catch (error) {
-      return this.#failed(runId, "", "miss", started, serializeError(error), opts);
+      return this.#failed(runId, input, "", "miss", started, serializeError(error), opts);
     }
     if (!prepared.artifact) {
       const diagnostics = prepared.diagnostics.filter((d) => d.category === "error");
@@ -304,7 +304,7 @@ export class Harness {
         { diagnostics },
         first ? { location: { file: first.file, line: first.line, column: first.column } } : {},
       );
-      return this.#failed(runId, prepared.hash, prepared.cache, started, error.toJSON(), opts);
+      return this.#failed(runId, input, prepared.hash, prepared.cache, started, error.toJSON(), opts);
     }
     return this.runArtifact(prepared.artifact, { ...opts, runId }, prepared.cache);
   }
@@ -386,12 +386,17 @@ export class Harness {
 
   #failed(
     runId: string,
+    input: ScriptInput,
     hash: string,
     cache: "hit" | "miss",
     started: number,
     error: SerializedError,
     opts: HarnessRunOptions,
   ): RunResult {
+    // Recorded like any run, so the run id the caller shows is one `cody runs show` finds (outcome and error code).
+    const scriptName = input.filename ?? "script.ts";
+    this.audit.recordRunStart({ runId, scriptHash: hash === "" ? undefined : hash, scriptName, startedAt: started });
+    this.audit.recordRunEnd(runId, { outcome: runOutcomeForError(error.code), errorCode: error.code, errorMessage: error.message });
     const result: RunResult = {
       runId,
       ok: false,

@@ -63,8 +63,11 @@ const OUTCOME_TEXT: Record<RunResult["toolCalls"][number]["outcome"], string> = 
   pending: "still running (spawned)",
 };
 
-/** Summary after the run: value (JSON) on stdout, one status line on stderr. */
-export function renderResult(result: RunResult, w: Writers): void {
+/**
+ * Summary after the run: value (JSON) on stdout, one status line on stderr. `formatFailure` renders the error (the
+ * CLI passes one that shows type errors with code frames, as `script check` does).
+ */
+export function renderResult(result: RunResult, w: Writers, formatFailure: (error: SerializedError) => string = formatError): void {
   const calls = result.toolCalls;
   const failed = calls.filter((c) => !c.ok).length;
   const status =
@@ -76,13 +79,14 @@ export function renderResult(result: RunResult, w: Writers): void {
   if (result.ok) {
     if (result.value !== undefined) w.out(`${JSON.stringify(result.value, null, 2)}\n`);
   } else if (result.error) {
-    w.err(formatError(result.error));
-    // After a failure, say exactly which tool calls (side effects) completed and which were cut off.
-    if (calls.length > 0) {
-      w.err("  tool calls:\n");
-      for (const c of calls) w.err(`    ${c.id} ${c.tool} ${OUTCOME_TEXT[c.outcome]}\n`);
-      w.err(`  full record: cody runs show ${result.runId.slice(0, 8)}\n`);
-    }
+    w.err(formatFailure(result.error));
+  }
+  // After a failure, or when any call was not ok (a denied spawned call of a run that succeeded), say exactly which
+  // tool calls (side effects) completed and which did not, as `cody runs show` does.
+  if (calls.length > 0 && (!result.ok || failed > 0)) {
+    w.err("  tool calls:\n");
+    for (const c of calls) w.err(`    ${c.id} ${c.tool} ${OUTCOME_TEXT[c.outcome]}\n`);
+    w.err(`  full record: cody runs show ${result.runId.slice(0, 8)}\n`);
   }
   w.err(`${status}  (run ${result.runId})\n`);
 }

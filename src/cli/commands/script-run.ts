@@ -4,8 +4,9 @@
  * 130 aborted. Ctrl-C aborts the script and every tool it started; a second Ctrl-C exits at once.
  */
 import type { Command } from "commander";
-import { readScriptFile, validateScriptSource, type ScriptSource } from "../../compiler/index.js";
-import { isLimitError } from "../../errors/index.js";
+import type { CallRow } from "../../audit/index.js";
+import { readScriptFile, validateScriptSource, type Diagnostic, type ScriptSource } from "../../compiler/index.js";
+import { isLimitError, type SerializedError } from "../../errors/index.js";
 import { createHarness, type Harness } from "../../harness.js";
 import { normalizeLimits } from "../../limits.js";
 import { Turn, type RunResult } from "../../runtime/index.js";
@@ -13,7 +14,7 @@ import { Turn, type RunResult } from "../../runtime/index.js";
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import { EXIT } from "../exit-codes.js";
 import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
-import { banner, renderEvent, renderResult } from "../render-run.js";
+import { banner, formatError, renderEvent, renderResult } from "../render-run.js";
 import { resolveFileArg, workspaceDisplayName } from "../workspace.js";
 
 interface RunFlags extends HarnessFlags {
@@ -104,7 +105,10 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
       },
     );
     await waitForSpawned(turn, abort.signal, limits.timeoutMs, flags.json ? () => {} : err);
-    if (!flags.json) renderResult(result, { out, err });
+    if (!flags.json) {
+      const settled = withAuditOutcomes(result, harness.audit.getRun(result.runId)?.calls ?? []);
+      renderResult(settled, { out, err }, await failureFormatter(result, script));
+    }
     return exitCodeFor(result);
   } finally {
     process.off("SIGINT", onSigint);
@@ -125,4 +129,30 @@ async function waitForSpawned(turn: Turn, signal: AbortSignal, maxMs: number, er
     await new Promise((r) => setTimeout(r, 20));
   }
   if (turn.pending > 0) err(`… ending ${turn.pending} spawned task(s) still running\n`);
+}
+
+/**
+ * The run's calls as the audit log has them now, which is what `cody runs show` prints: a spawned call may be denied
+ * or settle after the script returned, when the result was already built.
+ */
+function withAuditOutcomes(result: RunResult, rows: readonly CallRow[]): RunResult {
+  if (rows.length === 0) return result;
+  const byId = new Map(rows.map((r) => [r.callId, r]));
+  const toolCalls = result.toolCalls.map((c) => {
+    const row = byId.get(c.id);
+    return row && row.outcome !== c.outcome ? { ...c, outcome: row.outcome, ok: row.outcome === "ok" } : c;
+  });
+  return { ...result, toolCalls };
+}
+
+/** Type and syntax errors are shown as `script check` shows them: each diagnostic once, with its code frame. */
+async function failureFormatter(result: RunResult, script: ScriptSource): Promise<(error: SerializedError) => string> {
+  const diagnostics = result.error?.details["diagnostics"];
+  const code = result.error?.code;
+  if ((code !== "CODY_SCRIPT_TYPE" && code !== "CODY_SCRIPT_SYNTAX") || !Array.isArray(diagnostics) || diagnostics.length === 0) {
+    return formatError;
+  }
+  // Loaded only on this path: the code-frame renderer is not needed by a script that compiles.
+  const { formatHuman } = await import("../format/human.js");
+  return () => formatHuman(diagnostics as Diagnostic[], new Map([[script.filename, script.source]]), process.stderr.isTTY === true);
 }
