@@ -253,6 +253,13 @@ export class Harness {
     return { artifact: compiled.artifact, diagnostics: compiled.diagnostics, cache: "miss", hash };
   }
 
+  /** The hash `prepare`/`run` will give this script (its cache key), without checking or compiling it. */
+  async hashOf(input: ScriptInput): Promise<string> {
+    const filename = input.filename ?? "script.ts";
+    const { source } = validateScriptSource(input.source, filename, this.limits);
+    return computeArtifactKey({ source, filename, dtsHash: (await this.toolsDts()).hash, typecheck: this.typecheck });
+  }
+
   /** Precompile into the cache; with `approveBy`, record the script as reviewed (its calls then run without asking). */
   async compile(input: ScriptInput, opts: { approveBy?: string | undefined } = {}): Promise<PrepareResult> {
     const prepared = await this.prepare(input);

@@ -21,6 +21,7 @@ const COMMANDS: ReadonlyArray<{ group?: "script" | "tools"; name: string; load: 
   { name: "init", load: async () => (await import("./commands/init.js")).registerInit },
   { name: "cache", load: async () => (await import("./commands/cache.js")).registerCache },
   { name: "runs", load: async () => (await import("./commands/runs.js")).registerRuns },
+  { name: "conversations", load: async () => (await import("./commands/conversations.js")).registerConversations },
   { name: "exec", load: async () => (await import("./commands/exec.js")).registerExec },
   { name: "serve", load: async () => (await import("./commands/serve.js")).registerServe },
 ];

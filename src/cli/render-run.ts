@@ -8,12 +8,28 @@ export interface Writers {
   err: (text: string) => void;
 }
 
+/**
+ * The tools line of a banner, kept short however many MCP tools there are: built-in tools by name, MCP tools counted
+ * per server (`mcp: github 26, fs 11`).
+ */
+export function summarizeTools(names: readonly string[]): string {
+  const builtins = names.filter((n) => !n.startsWith("mcp."));
+  const perServer = new Map<string, number>();
+  for (const n of names) {
+    if (!n.startsWith("mcp.")) continue;
+    const server = n.split(".")[1] ?? "?";
+    perServer.set(server, (perServer.get(server) ?? 0) + 1);
+  }
+  const mcp = [...perServer].map(([server, count]) => `${server} ${count}`).join(", ");
+  return [builtins.join(", "), mcp ? `mcp: ${mcp}` : ""].filter((s) => s !== "").join("; ") || "none";
+}
+
 /** One line saying what is about to run and under which limits. */
 export function banner(info: { filename: string; hash: string; cache: "hit" | "miss"; tools: readonly string[]; limits: Limits; approval: string }): string {
   const l = info.limits;
   return (
     `▶ ${info.filename}  hash ${info.hash.slice(0, 12)}  cache ${info.cache}\n` +
-    `  tools: ${info.tools.join(", ")}\n` +
+    `  tools: ${summarizeTools(info.tools)}\n` +
     `  limits: ${l.timeoutMs} ms, ${Math.round(l.memoryBytes / 1024 / 1024)} MB, ${l.maxToolCalls} tool calls, ` +
     `${l.maxConcurrentToolCalls} concurrent; approval: ${info.approval}\n`
   );

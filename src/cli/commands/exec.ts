@@ -23,6 +23,7 @@ import type { ConversationStoreLike } from "../../agent/index.js";
 import type { Limits } from "../../limits.js";
 import { EXIT } from "../exit-codes.js";
 import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
+import { summarizeTools } from "../render-run.js";
 import { resolveWorkspace } from "../workspace.js";
 
 export interface ExecFlags extends Omit<HarnessFlags, "check"> {
@@ -31,6 +32,7 @@ export interface ExecFlags extends Omit<HarnessFlags, "check"> {
   apiKeyEnv?: string;
   api?: "responses" | "chat";
   json?: boolean;
+  verbose?: boolean;
   resume?: string;
   maxTurns?: number;
   /** `--check MODE`, or `true`/`false` from the shared `--no-check`. */
@@ -78,6 +80,7 @@ export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
           harness.run({ source, filename: o.filename }, { signal: o.signal, turnSignal: o.turnSignal, onEvent: o.onEvent }),
         checkScript: (source, filename) => harness.check([{ source, filename }]),
         toolNames: () => harness.toolNames(),
+        scriptHash: (source, filename) => harness.hashOf({ source, filename }),
       },
       tools: {
         listTools: () => harness.registry.specs().map((s) => ({ name: s.name, description: s.description, parameters: s.argsSchema })),
@@ -122,6 +125,7 @@ export function registerExec(parent: Command, wiring: (flags: ExecFlags) => Prom
     .option("--api-key-env <name>", "read the API key from this environment variable (default CODY_API_KEY, then OPENAI_API_KEY)")
     .addOption(new Option("--api <protocol>", "wire protocol (env CODY_API; default responses)").choices(["responses", "chat"]))
     .option("--json", "print every event as a JSON line on stdout")
+    .option("-v, --verbose", "show each script and its result whole (default: their first lines)")
     .option("--resume <id>", "continue a stored conversation")
     .option("--max-turns <n>", "model calls before stopping (default 20)", positiveInt)
     .addOption(new Option("--check <mode>", "type-check before running: off | warn | block").choices(["off", "warn", "block"]));
@@ -156,7 +160,7 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
     abort.abort();
   };
   process.on("SIGINT", onSigint);
-  const render = flags.json ? jsonRenderer() : humanRenderer();
+  const render = flags.json ? jsonRenderer() : humanRenderer(flags.verbose === true);
   try {
     // Loud in every mode: stderr never mixes with the JSON lines on stdout.
     if (w.warning) process.stderr.write(`${w.warning}\n`);
@@ -171,10 +175,11 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
       check: checkModes(flags.check).loop,
       ...(flags.maxTurns !== undefined ? { maxTurns: flags.maxTurns } : {}),
     });
+    const resume = flags.resume === undefined ? undefined : resolveConversationId(w.store, flags.resume);
     const result = await agent.run(prompt, {
       signal: abort.signal,
       onEvent: render,
-      ...(flags.resume !== undefined ? { conversationId: flags.resume } : {}),
+      ...(resume !== undefined ? { conversationId: resume } : {}),
     });
     process.exitCode = result.stopReason === "max_turns" ? EXIT.limit : EXIT.ok;
   } catch (error) {
@@ -190,6 +195,22 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
   }
 }
 
+/**
+ * `--resume` takes a whole id or a unique prefix, as `cody runs show` does (with or without the `conv_`). An id that
+ * matches nothing is passed on as given, and the loop reports it as unknown.
+ */
+export function resolveConversationId(store: ConversationStoreLike, id: string): string {
+  if (store.get(id) || !store.findIds) return id;
+  for (const prefix of id.startsWith("conv_") ? [id] : [id, `conv_${id}`]) {
+    const matches = store.findIds(prefix);
+    if (matches.length > 1) {
+      throw new UsageError(`Conversation id \`${id}\` is ambiguous: ${matches.join(", ")}`, { conversationId: id, matches });
+    }
+    if (matches[0] !== undefined) return matches[0];
+  }
+  return id;
+}
+
 function jsonRenderer(): (e: AgentEvent) => void {
   return (e) => {
     process.stdout.write(`${JSON.stringify(e)}\n`);
@@ -198,7 +219,16 @@ function jsonRenderer(): (e: AgentEvent) => void {
 
 const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-function humanRenderer(): (e: AgentEvent) => void {
+/** Lines of `text`, indented; without `verbose` only the first `max`, then how many more there are. */
+function block(text: string, max: number, verbose: boolean, prefix: string): string[] {
+  const lines = text.replace(/\n+$/, "").split("\n");
+  const shown = verbose ? lines : lines.slice(0, max);
+  const out = shown.map((l) => `${prefix}${l}`);
+  if (shown.length < lines.length) out.push(`${prefix}… ${lines.length - shown.length} more line(s) (-v shows all)`);
+  return out;
+}
+
+function humanRenderer(verbose: boolean): (e: AgentEvent) => void {
   const err = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
@@ -215,8 +245,9 @@ function humanRenderer(): (e: AgentEvent) => void {
         break;
       case "script_start": {
         newline();
-        const tools = e.tools.length > 8 ? `${e.tools.slice(0, 8).join(", ")}, +${e.tools.length - 8} more` : e.tools.join(", ");
-        err(`── script ${e.filename} · ${e.sourceHash} · tools: ${tools || "none"}`);
+        // The same 12 characters of the same hash as the approval prompt and `cody runs show`.
+        err(`── script ${e.filename} · hash ${e.sourceHash.slice(0, 12)} · tools: ${summarizeTools(e.tools)}`);
+        for (const line of block(e.source, 6, verbose, "   ┆ ")) err(line);
         break;
       }
       case "diagnostics":
@@ -236,8 +267,10 @@ function humanRenderer(): (e: AgentEvent) => void {
         err(
           e.ok
             ? `── ok in ${Math.round(e.durationMs ?? 0)} ms${e.runId ? ` · run ${e.runId}` : ""}`
-            : `── failed${e.error ? `: ${e.error.code}: ${clip(e.error.message, 200)}` : ""}`,
+            : `── failed${e.error ? `: ${e.error.code}: ${clip(e.error.message, 200)}` : ""}${e.runId ? ` · run ${e.runId}` : ""}`,
         );
+        // What the model is told: the result or the error (console lines were shown live above).
+        for (const line of block(e.output.split("\nconsole")[0] ?? "", 8, verbose, "   ⇒ ")) err(line);
         break;
       case "block_error":
         newline();
@@ -253,7 +286,11 @@ function humanRenderer(): (e: AgentEvent) => void {
       case "final":
         newline();
         if (e.message) err(`cody: ${e.message}`);
-        err(`conversation ${e.conversationId} · ${e.turns} turn(s) · tokens ${e.usage.inputTokens} in / ${e.usage.outputTokens} out`);
+        {
+          // A provider that sends no usage leaves both counts at 0: say nothing rather than "0 in / 0 out".
+          const tokens = e.usage.inputTokens + e.usage.outputTokens > 0 ? ` · tokens ${e.usage.inputTokens} in / ${e.usage.outputTokens} out` : "";
+          err(`conversation ${e.conversationId} · ${e.turns} turn(s)${tokens}`);
+        }
         break;
       case "turn_start":
       case "turn_end":
