@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+import path from "node:path";
 import test from "ava";
 import { runCody, type CliRun } from "../helpers/cli.js";
 import { tempWorkspace } from "../helpers/workspace.js";
@@ -38,4 +40,20 @@ test("only a script that uses the broken server fails, with CODY_MCP_UNAVAILABLE
   const unchecked = await cody(["script", "run", "-q", "--no-check", "b.ts"], cwd);
   t.is(unchecked.code, 1);
   t.regex(unchecked.stderr, /CODY_MCP_UNAVAILABLE/);
+});
+
+const require = createRequire(import.meta.url);
+const EVERYTHING = path.join(path.dirname(require.resolve("@modelcontextprotocol/server-everything/package.json")), "dist/index.js");
+
+test("beside a broken server a working one serves its tools, and the banner counts MCP tools per server on one line", async (t) => {
+  const config = JSON.stringify({
+    mcpServers: { everything: { command: process.execPath, args: [EVERYTHING, "stdio"] }, broken: { command: "cody-no-such-mcp-server-xyz" } },
+  });
+  const cwd = tempWorkspace(t, { "cody.json": config, "e.ts": 'return await tools.mcp.everything.echo({ message: "hi" });\n' });
+  const r = await cody(["script", "run", "--allow", "mcp.everything.echo", "e.ts"], cwd);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /hi/);
+  t.regex(r.stderr, WARNING);
+  const toolsLine = r.stderr.split("\n").find((l) => l.startsWith("  tools: ")) ?? "";
+  t.regex(toolsLine, /^ {2}tools: applyPatch, exec, glob, listDir, readFile, search, writeFile; mcp: everything \d+$/);
 });
