@@ -103,3 +103,12 @@ export function howToRaiseLimit(key: keyof Limits): string {
   const s = LIMIT_SETTINGS[key];
   return `raise it with ${s.flag ? `${s.flag} or ` : ""}${s.configKey} in cody.json`;
 }
+
+/** The limit each limit error reports, so a message can say how to raise it (see LIMIT_SETTINGS). */
+export const LIMIT_OF_ERROR_CODE: Readonly<Record<string, keyof Limits>> = {
+  CODY_LIMIT_TIMEOUT: "timeoutMs",
+  CODY_LIMIT_MEMORY: "memoryBytes",
+  CODY_LIMIT_TOOL_CALLS: "maxToolCalls",
+  CODY_LIMIT_RESULT: "maxResultBytes",
+  CODY_SCRIPT_TOO_LARGE: "maxSourceBytes",
+};

@@ -2,6 +2,7 @@
 import type { RunEvent, RunResult } from "../runtime/index.js";
 import type { SerializedError } from "../errors/index.js";
 import type { Limits } from "../limits.js";
+import { limitHint } from "./error-line.js";
 
 export interface Writers {
   out: (text: string) => void;
@@ -59,6 +60,8 @@ export function renderEvent(event: RunEvent, w: Writers, verbose: boolean): void
 export function formatError(error: SerializedError): string {
   const where = error.location?.file ? ` (${error.location.file}:${error.location.line ?? "?"}:${error.location.column ?? "?"})` : "";
   const lines = [`✖ ${error.name} [${error.code}]: ${error.message}${where}`];
+  const hint = limitHint(error.code);
+  if (hint) lines.push(hint.trimEnd());
   const details = error.details;
   const stack = typeof details["stack"] === "string" ? details["stack"] : undefined;
   if (stack) lines.push(...stack.split("\n").filter((l) => l.trim().startsWith("at ")).map((l) => `    ${l.trim()}`));

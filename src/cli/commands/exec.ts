@@ -22,7 +22,7 @@ import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import type { ConversationStoreLike } from "../../agent/index.js";
 import type { Limits } from "../../limits.js";
 import { EXIT } from "../exit-codes.js";
-import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
+import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 import { summarizeTools } from "../render-run.js";
 import { resolveWorkspace } from "../workspace.js";
 
@@ -72,6 +72,7 @@ export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
   // A conversation runs one script at a time: one worker with one spare VM is enough and starts fastest.
   const harness = await Harness.create({ ...options, config, pool: { workers: 1, vmsPerWorker: 1 } });
   try {
+    checkAllowedTools(options.policy?.allowTools ?? [], harness.toolNames());
     const dts = await harness.toolsDts();
     let structured = 0;
     return {

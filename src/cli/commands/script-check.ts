@@ -1,7 +1,7 @@
 /**
  * `cody script check <files|globs...>` — type-check scripts against the tools `.d.ts`, all in one program.
  * Exit codes: 0 clean (warnings allowed), 1 diagnostics, 2 usage or input error (missing file, directory, binary or
- * invalid UTF-8, empty, too large — each reported with its own message).
+ * invalid UTF-8, empty — each reported with its own message), 3 a file over the size limit (as `script run`).
  */
 import { Option, type Command } from "commander";
 import {
@@ -13,6 +13,7 @@ import {
   type Diagnostic,
 } from "../../compiler/index.js";
 import { CodyError } from "../../errors/index.js";
+import { errorLine, inputErrorExit } from "../error-line.js";
 import { EXIT } from "../exit-codes.js";
 import { resolveWorkspace } from "../workspace.js";
 import {
@@ -50,6 +51,7 @@ async function runCheck(patterns: string[], opts: CheckOptions): Promise<number>
   const files = await expandFileArgs(patterns, cwd);
   const inputs: CheckInput[] = [];
   const problems: InputProblem[] = [];
+  const errors: CodyError[] = [];
   for (const file of files) {
     try {
       const script = await readScriptFile(file.absolute, {}, file.display);
@@ -57,6 +59,7 @@ async function runCheck(patterns: string[], opts: CheckOptions): Promise<number>
     } catch (error) {
       if (!(error instanceof CodyError)) throw error;
       problems.push({ file: file.display, code: error.code, message: error.message });
+      errors.push(error);
     }
   }
 
@@ -71,14 +74,15 @@ async function runCheck(patterns: string[], opts: CheckOptions): Promise<number>
     }
   }
 
+  // Input problems always go to stderr as well, so machine formats on stdout stay parseable and people see them.
+  for (const e of errors) process.stderr.write(errorLine(e));
   writeReport(opts.format, diagnostics, problems, inputs);
-  if (problems.length > 0) return EXIT.usage;
+  // A file over the size limit exits as `script run` does (3); any other input problem is a usage error (2).
+  if (errors.length > 0) return Math.min(...errors.map(inputErrorExit));
   return hasErrors(diagnostics) ? EXIT.failed : EXIT.ok;
 }
 
 function writeReport(format: Format, diagnostics: Diagnostic[], problems: InputProblem[], inputs: CheckInput[]): void {
-  // Input problems always go to stderr as well, so machine formats on stdout stay parseable and people see them.
-  for (const p of problems) process.stderr.write(`cody: ${p.message}\n`);
   switch (format) {
     case "human": {
       const sources = new Map(inputs.map((i) => [i.filename, i.source]));

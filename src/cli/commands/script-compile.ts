@@ -1,7 +1,7 @@
 /**
  * `cody script compile <files...> [--approve [--by NAME]]` — precompile scripts into the cache and print each hash;
  * `--approve` records the exact script as reviewed, so under `on-request`/`never` its tool calls run without asking.
- * Exit codes: 0 all compiled, 1 some had diagnostics, 2 usage or input error. Nothing is cached for a failing script.
+ * Exit codes: 0 all compiled, 1 some had diagnostics, 2 usage or input error, 3 a file over the size limit. Nothing is cached for a failing script.
  */
 import os from "node:os";
 import path from "node:path";
@@ -9,8 +9,8 @@ import type { Command } from "commander";
 import { readScriptFile } from "../../compiler/index.js";
 import { CodyError, UsageError } from "../../errors/index.js";
 import { createHarness } from "../../harness.js";
+import { errorLine, inputErrorExit } from "../error-line.js";
 import { EXIT } from "../exit-codes.js";
-import { formatError } from "../render-run.js";
 import { expandFileArgs } from "../format/index.js";
 import { resolveWorkspace } from "../workspace.js";
 
@@ -77,8 +77,9 @@ async function compileCommand(patterns: string[], flags: CompileFlags): Promise<
         }
       } catch (error) {
         if (!(error instanceof CodyError)) throw error;
-        exit = EXIT.usage;
-        process.stderr.write(formatError(error.toJSON()));
+        // Any input problem outranks diagnostics; a usage problem outranks the size limit (as in `script check`).
+        exit = exit === EXIT.usage ? exit : inputErrorExit(error);
+        process.stderr.write(errorLine(error));
       }
     }
   } finally {

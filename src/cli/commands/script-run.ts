@@ -13,7 +13,7 @@ import { Turn, type RunResult } from "../../runtime/index.js";
 // Not through tools/index.js, which loads the MCP SDK: the run path only needs this one formatter.
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import { EXIT } from "../exit-codes.js";
-import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
+import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 import { banner, formatError, renderEvent, renderResult } from "../render-run.js";
 import { resolveFileArg, workspaceDisplayName } from "../workspace.js";
 
@@ -65,6 +65,12 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
   const err = (text: string): void => void process.stderr.write(text);
   // One script runs at a time here: one worker with one ready VM starts fastest.
   const harness: Harness = await createHarness({ ...options, pool: { workers: 1, vmsPerWorker: 1 } });
+  try {
+    checkAllowedTools(options.policy?.allowTools ?? [], harness.toolNames());
+  } catch (error) {
+    await harness.close();
+    throw error;
+  }
   const abort = new AbortController();
   const turn = new Turn();
   let interrupts = 0;

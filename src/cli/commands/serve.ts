@@ -10,7 +10,7 @@ import { UsageError } from "../../errors/index.js";
 import { createHarness } from "../../harness.js";
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import { ApprovalBroker, createServer } from "../../server/index.js";
-import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
+import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 
 interface ServeFlags extends HarnessFlags {
   port: number;
@@ -57,6 +57,7 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
   for (const u of harness.mcpUnavailable) logger.warn({ server: u.server }, unavailableWarning(u));
   let listening: Awaited<ReturnType<ReturnType<typeof createServer>["listen"]>>;
   try {
+    checkAllowedTools(options.policy?.allowTools ?? [], harness.toolNames());
     await harness.warmUp();
     listening = await createServer(harness, { approvals: broker, logger }).listen(flags.port, flags.host);
   } catch (error) {
