@@ -42,3 +42,18 @@ test("script run on a type error shows each diagnostic once with its code frame,
   t.regex(show.stdout, /outcome +error +CODY_SCRIPT_TYPE/);
   t.regex(show.stdout, /script +t\.ts +hash [0-9a-f]{64}/);
 });
+
+test("runs ls columns line up for real run ids", async (t) => {
+  const cwd = tempWorkspace(t, { "a.ts": 'await tools.listDir({ path: "." });\nreturn 1;\n', "b.ts": "return 2;\n" });
+  t.is((await cody(["script", "run", "-q", "a.ts"], cwd)).code, 0);
+  t.is((await cody(["script", "run", "-q", "b.ts"], cwd)).code, 0);
+  const r = await cody(["runs", "ls"], cwd);
+  t.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split("\n");
+  t.is(lines.length, 3);
+  for (const column of ["STARTED", "OUTCOME", "CALLS", "SCRIPT"]) {
+    const at = (lines[0] ?? "").indexOf(column);
+    // Every row has a cell starting exactly under the header, preceded by a space.
+    for (const line of lines.slice(1)) t.regex(line.slice(at - 1, at + 1), /^ \S$/, `${column} in ${line}`);
+  }
+});
