@@ -67,3 +67,13 @@ test("limit errors say the limit in MB and name the flag and config key; a denia
   const w = await cody(["script", "run", "-q", "w.ts"], cwd);
   t.regex(w.stderr, /\(no allow rule matches; allow it with --allow writeFile\)/);
 });
+
+test("provider.apiKey in cody.json is refused by every command, pointing at the environment", async (t) => {
+  const cwd = tempWorkspace(t, { "cody.json": '{ "provider": { "apiKey": "sk-secret-123" } }\n', "s.ts": "return 1;\n" });
+  for (const args of [["script", "run", "s.ts"], ["exec", "hi"]]) {
+    const r = await cody(args, cwd);
+    t.is(r.code, 2, r.stderr);
+    t.regex(r.stderr, /provider\.apiKey is not allowed \(config files get committed\): put the key in the environment \(CODY_API_KEY or OPENAI_API_KEY\), or name the variable that holds it with provider\.apiKeyEnv/);
+    t.notRegex(r.stderr, /sk-secret-123/);
+  }
+});
