@@ -36,7 +36,9 @@ import { ScriptPool, type PoolMetrics, type PoolOptions, type RunEvent, type Run
 import { openDatabase, resolveDatabasePath, StoreHealth, type Database } from "./store/index.js";
 import { createBuiltinRegistry } from "./tools/builtin.js";
 import { ToolDispatcher } from "./tools/dispatch/index.js";
-import type { McpManager } from "./tools/mcp/index.js";
+import type { McpManager, McpUnavailable } from "./tools/mcp/index.js";
+// Directly, not through tools/mcp/index.js: that loads the MCP SDK, which only a configured server should pay for.
+import { unavailableServerUse } from "./tools/mcp/unavailable.js";
 import type { ToolRegistry } from "./tools/index.js";
 
 export interface HarnessOptions {
@@ -109,6 +111,8 @@ export class Harness {
   readonly storeHealth: StoreHealth;
   /** Runs in progress here → the storage fault that hit one of their calls (the run then fails with it). */
   readonly #runFaults = new Map<string, StoreError | undefined>();
+  /** Configured MCP servers that could not start: their tools are left out, and scripts that use them fail. */
+  readonly mcpUnavailable: readonly McpUnavailable[];
   readonly #mcp: McpManager | undefined;
   readonly #ownsPool: boolean;
   #pool: ScriptPool | undefined;
@@ -130,6 +134,7 @@ export class Harness {
     typecheck: boolean;
     storeHealth: StoreHealth;
     mcp: McpManager | undefined;
+    mcpUnavailable: readonly McpUnavailable[];
     pool: ScriptPool | undefined;
     poolOptions: PoolOptions;
     dtsCacheDir: string | undefined;
@@ -148,6 +153,7 @@ export class Harness {
       if (typeof runId === "string" && this.#runFaults.has(runId)) this.#runFaults.set(runId, this.#runFaults.get(runId) ?? error as StoreError);
     });
     this.#mcp = parts.mcp;
+    this.mcpUnavailable = parts.mcpUnavailable;
     this.#pool = parts.pool;
     this.#ownsPool = parts.pool === undefined;
     this.#poolOptions = parts.poolOptions;
@@ -162,6 +168,7 @@ export class Harness {
     const dbPath = options.dbPath ?? resolveDatabasePath({ cwd, env: {} });
     const db = openDatabase(dbPath);
     let mcp: McpManager | undefined;
+    let mcpUnavailable: McpUnavailable[] = [];
     let registry = options.registry;
     try {
       if (!registry) {
@@ -170,7 +177,7 @@ export class Harness {
           // Loaded only when configured: the MCP SDK (with zod) is a large share of a CLI process's start-up.
           const { McpManager } = await import("./tools/mcp/index.js");
           mcp = new McpManager({ servers: config.mcpServers, cwd });
-          await mcp.registerInto(registry);
+          mcpUnavailable = await mcp.registerInto(registry);
         }
       }
       const cache = new ArtifactCache({ db });
@@ -199,6 +206,7 @@ export class Harness {
         typecheck: options.typecheck ?? true,
         storeHealth,
         mcp,
+        mcpUnavailable,
         pool,
         poolOptions,
         // Generated declarations are kept beside the database so a new process does not regenerate them (~70 ms).
@@ -269,6 +277,13 @@ export class Harness {
     return { artifact: compiled.artifact, diagnostics: compiled.diagnostics, cache: "miss", hash };
   }
 
+  /** The hash `prepare`/`run` will give this script (its cache key), without checking or compiling it. */
+  async hashOf(input: ScriptInput): Promise<string> {
+    const filename = input.filename ?? "script.ts";
+    const { source } = validateScriptSource(input.source, filename, this.limits);
+    return computeArtifactKey({ source, filename, dtsHash: (await this.toolsDts()).hash, typecheck: this.typecheck });
+  }
+
   /** Precompile into the cache; with `approveBy`, record the script as reviewed (its calls then run without asking). */
   async compile(input: ScriptInput, opts: { approveBy?: string | undefined } = {}): Promise<PrepareResult> {
     const prepared = await this.prepare(input);
@@ -302,11 +317,13 @@ export class Harness {
     // Start the worker pool while the script is looked up (and, on a miss, checked and compiled); a failure to start
     // surfaces where the pool is awaited, in runArtifact.
     this.#ensurePool().catch(() => undefined);
+    const unavailable = unavailableServerUse(input.source, this.mcpUnavailable, input.filename ?? "script.ts");
+    if (unavailable) return this.#failed(runId, input, "", "miss", started, unavailable.toJSON(), opts);
     let prepared: PrepareResult;
     try {
       prepared = await this.prepare(input, { limits: opts.limits });
     } catch (error) {
-      return this.#failed(runId, "", "miss", started, serializeError(error), opts);
+      return this.#failed(runId, input, "", "miss", started, serializeError(error), opts);
     }
     if (!prepared.artifact) {
       const diagnostics = prepared.diagnostics.filter((d) => d.category === "error");
@@ -318,7 +335,7 @@ export class Harness {
         { diagnostics },
         first ? { location: { file: first.file, line: first.line, column: first.column } } : {},
       );
-      return this.#failed(runId, prepared.hash, prepared.cache, started, error.toJSON(), opts);
+      return this.#failed(runId, input, prepared.hash, prepared.cache, started, error.toJSON(), opts);
     }
     return this.runArtifact(prepared.artifact, { ...opts, runId }, prepared.cache);
   }
@@ -334,7 +351,8 @@ export class Harness {
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
       this.storeHealth.report(error);
-      return this.#failed(runId, artifact.hash, cache, started, withoutStack(error), opts);
+      // Not recorded again: the row is what the database just refused.
+      return this.#failed(runId, { source: "", filename: artifact.filename }, artifact.hash, cache, started, withoutStack(error), opts, false);
     }
     if (this.audit.pendingWrites === 0) this.storeHealth.recovered();
     const abort = new AbortController();
@@ -421,12 +439,26 @@ export class Harness {
 
   #failed(
     runId: string,
+    input: ScriptInput,
     hash: string,
     cache: "hit" | "miss",
     started: number,
     error: SerializedError,
     opts: HarnessRunOptions,
+    record = true,
   ): RunResult {
+    // Recorded like any run, so the run id the caller shows is one `cody runs show` finds (outcome and error code).
+    // A database that refuses the row is reported (healthz degraded); the caller still gets the run's own error.
+    if (record) {
+      const scriptName = input.filename ?? "script.ts";
+      try {
+        this.audit.recordRunStart({ runId, scriptHash: hash === "" ? undefined : hash, scriptName, startedAt: started });
+        this.audit.recordRunEnd(runId, { outcome: runOutcomeForError(error.code), errorCode: error.code, errorMessage: error.message });
+      } catch (storeError) {
+        if (!(storeError instanceof StoreError)) throw storeError;
+        this.storeHealth.report(storeError);
+      }
+    }
     const result: RunResult = {
       runId,
       ok: false,

@@ -70,3 +70,46 @@ export function normalizeLimits(input: Partial<Limits> = {}): Limits {
   }
   return out;
 }
+
+/**
+ * How a person raises each limit: the command-line flag (absent when there is none) and the cody.json key, and the
+ * unit the value is shown in. Error messages and `cody init`'s commented defaults both read this one table.
+ */
+export const LIMIT_SETTINGS: Readonly<Record<keyof Limits, { flag?: string; configKey: string; unit: "bytes" | "ms" | "count" }>> = {
+  maxSourceBytes: { configKey: "limits.maxSourceBytes", unit: "bytes" },
+  timeoutMs: { flag: "--timeout <ms>", configKey: "limits.timeoutMs", unit: "ms" },
+  memoryBytes: { flag: "--memory <MB>", configKey: "limits.memoryBytes", unit: "bytes" },
+  maxToolCalls: { flag: "--max-tool-calls <n>", configKey: "limits.maxToolCalls", unit: "count" },
+  maxConcurrentToolCalls: { configKey: "limits.maxConcurrentToolCalls", unit: "count" },
+  maxConsoleBytes: { configKey: "limits.maxConsoleBytes", unit: "bytes" },
+  maxResultBytes: { configKey: "limits.maxResultBytes", unit: "bytes" },
+  maxStackBytes: { configKey: "limits.maxStackBytes", unit: "bytes" },
+  approvalTimeoutMs: { configKey: "limits.approvalTimeoutMs", unit: "ms" },
+};
+
+/** A limit's value as a person reads it: `16 MB`, `20 KB`, `5000 ms`, `32`. */
+export function formatLimitValue(key: keyof Limits, value: number): string {
+  const { unit } = LIMIT_SETTINGS[key];
+  if (unit === "ms") return `${value} ms`;
+  if (unit === "count") return String(value);
+  if (value >= 1024 * 1024 && value % (1024 * 1024) === 0) return `${value / (1024 * 1024)} MB`;
+  if (value >= 1024 && value % 1024 === 0) return `${value / 1024} KB`;
+  if (value >= 1024 * 1024) return `${(value / (1024 * 1024)).toFixed(1)} MB`;
+  if (value >= 1024) return `${(value / 1024).toFixed(1)} KB`;
+  return `${value} bytes`;
+}
+
+/** "raise it with --memory <MB> or limits.memoryBytes in cody.json" (or only the config key when no flag exists). */
+export function howToRaiseLimit(key: keyof Limits): string {
+  const s = LIMIT_SETTINGS[key];
+  return `raise it with ${s.flag ? `${s.flag} or ` : ""}${s.configKey} in cody.json`;
+}
+
+/** The limit each limit error reports, so a message can say how to raise it (see LIMIT_SETTINGS). */
+export const LIMIT_OF_ERROR_CODE: Readonly<Record<string, keyof Limits>> = {
+  CODY_LIMIT_TIMEOUT: "timeoutMs",
+  CODY_LIMIT_MEMORY: "memoryBytes",
+  CODY_LIMIT_TOOL_CALLS: "maxToolCalls",
+  CODY_LIMIT_RESULT: "maxResultBytes",
+  CODY_SCRIPT_TOO_LARGE: "maxSourceBytes",
+};

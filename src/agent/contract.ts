@@ -37,6 +37,11 @@ export interface ScriptExecutor {
   checkScript(source: string, filename: string): Promise<ScriptDiagnostic[]>;
   /** Tool names a script may call (shown in the per-script banner). */
   toolNames(): string[];
+  /**
+   * The hash the run will have (its artifact hash, the one approval prompts and `cody runs show` print), so the
+   * banner shows the same one; undefined when the script cannot be hashed (too large…). Optional for test doubles.
+   */
+  scriptHash?(source: string, filename: string): Promise<string | undefined>;
 }
 
 /** A tool as offered to the model for native (structured) function calling. */
@@ -99,7 +104,10 @@ export type AgentEvent =
       callId: string;
       index: number;
       filename: string;
-      /** sha256 (hex, first 16) of the block's source; the artifact hash arrives with `script_end`. */
+      /**
+       * The script's artifact hash when the executor can tell it (the same hash approval prompts, `script_end` and
+       * `cody runs show` carry), else sha256 (hex, first 16) of the block's source.
+       */
       sourceHash: string;
       tools: string[];
       source: string;

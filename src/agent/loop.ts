@@ -60,6 +60,7 @@ export interface AgentResult {
   conversationId: string;
   /** The final reply's prose (blocks removed). */
   text: string;
+  /** Model turns of the whole conversation so far (a resumed conversation counts its earlier turns too). */
   turns: number;
   stopReason: StopReason;
   /** Set when stopped early (max turns), saying why and how to continue. */
@@ -162,15 +163,15 @@ export class Agent {
         throw outcome.failure;
       }
       if (outcome.calls === 0) {
-        emit({ type: "final", conversationId: id, text: outcome.text, turns: turn, stopReason: "done", usage });
-        return { conversationId: id, text: outcome.text, turns: turn, stopReason: "done", usage };
+        emit({ type: "final", conversationId: id, text: outcome.text, turns: globalTurn, stopReason: "done", usage });
+        return { conversationId: id, text: outcome.text, turns: globalTurn, stopReason: "done", usage };
       }
       if (turn >= this.#maxTurns) {
         const message =
           `Stopped after ${turn} model turn(s) (maxTurns = ${this.#maxTurns}) while the model was still calling tools; ` +
           `the last outputs are recorded. Continue with \`cody exec --resume ${id} "continue"\` or raise --max-turns.`;
-        emit({ type: "final", conversationId: id, text: outcome.text, turns: turn, stopReason: "max_turns", usage, message });
-        return { conversationId: id, text: outcome.text, turns: turn, stopReason: "max_turns", message, usage };
+        emit({ type: "final", conversationId: id, text: outcome.text, turns: globalTurn, stopReason: "max_turns", usage, message });
+        return { conversationId: id, text: outcome.text, turns: globalTurn, stopReason: "max_turns", message, usage };
       }
     }
   }

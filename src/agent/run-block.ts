@@ -46,7 +46,9 @@ export async function runBlock(pending: PendingCall, block: Extract<DetectorItem
     callId,
     index: block.index,
     filename,
-    sourceHash: createHash("sha256").update(block.source).digest("hex").slice(0, 16),
+    sourceHash:
+      (await executor.scriptHash?.(block.source, filename).catch(() => undefined)) ??
+      createHash("sha256").update(block.source).digest("hex").slice(0, 16),
     tools: executor.toolNames(),
     source: block.source,
   });

@@ -62,6 +62,8 @@ export interface ConversationStoreLike {
   items(id: string): StoredItem[];
   /** Append items of `turn` in one transaction, and record `turn` as the latest turn. */
   append(id: string, turn: number, entries: { item: ConversationItem; runId?: string }[]): void;
+  /** Ids starting with `prefix` (for `--resume` with a prefix); optional for stores that cannot search. */
+  findIds?(prefix: string): string[];
 }
 
 interface Row {
@@ -97,6 +99,15 @@ export class ConversationStore implements ConversationStoreLike {
   get(id: string): ConversationSummary | undefined {
     const row = this.#db.prepare<[string], Row>("SELECT * FROM conversations WHERE id = ?").get(id);
     return row ? toSummary(row) : undefined;
+  }
+
+  /** Ids starting with `prefix` (at most 10), for `--resume` with a prefix as `runs show` takes one. */
+  findIds(prefix: string): string[] {
+    const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+    return this.#db
+      .prepare<[string], { id: string }>("SELECT id FROM conversations WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10")
+      .all(`${escaped}%`)
+      .map((r) => r.id);
   }
 
   /** Most recently updated first. */

@@ -138,7 +138,21 @@ export function decide(call: PolicyCall, ctx: PolicyContext, policy: ResolvedPol
   }
   const why = argv !== undefined ? `runs \`${argv.join(" ")}\`` : call.risk === "writes" ? "writes" : "has side effects";
   if (policy.policy === "never") {
-    return { kind: "forbid", by: "policy", reason: `\`${call.tool}\` ${why} and the approval policy is \`never\` (no allow rule matches)` };
+    return {
+      kind: "forbid",
+      by: "policy",
+      reason: `\`${call.tool}\` ${why} and the approval policy is \`never\` (no allow rule matches; ${allowHint(call.tool, argv)})`,
+    };
   }
   return { kind: "ask", reason: `\`${call.tool}\` ${why}` };
+}
+
+/** The flag that would have allowed a call refused under `never`: `--allow-exec "git commit"` for a command. */
+function allowHint(tool: string, argv: readonly unknown[] | undefined): string {
+  if (argv === undefined || !argv.every((a) => typeof a === "string")) return `allow it with --allow ${tool}`;
+  const words = argv as string[];
+  // The program and its subcommand (`git commit`), not its flags or file arguments.
+  const prefix = words.length > 1 && !(words[1] as string).startsWith("-") && !(words[1] as string).includes("/") ? words.slice(0, 2) : words.slice(0, 1);
+  const quoted = prefix.some((w) => /\s/.test(w)) ? prefix.map((w) => JSON.stringify(w)).join(" ") : prefix.join(" ");
+  return `allow it with --allow-exec "${quoted}", or every command with --allow ${tool}`;
 }

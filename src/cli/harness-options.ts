@@ -2,9 +2,8 @@
  * Flags shared by every command that runs tools (`script run`, `exec`, `serve`): workspace, database, approval
  * policy and limits. One place turns them into HarnessOptions so the commands cannot drift apart.
  */
-import { stat } from "node:fs/promises";
 import path from "node:path";
-import { Option, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import {
   APPROVAL_POLICY_NAMES,
   TtyApprover,
@@ -16,6 +15,8 @@ import { UsageError } from "../errors/index.js";
 import type { HarnessOptions } from "../harness.js";
 import { resolveDatabasePath } from "../store/index.js";
 import type { Limits } from "../limits.js";
+import { closest } from "./suggest.js";
+import { resolveWorkspace } from "./workspace.js";
 
 export interface HarnessFlags {
   cwd?: string;
@@ -30,12 +31,44 @@ export interface HarnessFlags {
   check?: boolean;
 }
 
-function int(name: string) {
+/** A whole-number flag with its lower bound; the message says the bound and the unit (`--timeout 0` is not "non-negative"). */
+function int(name: string, min: number, unit: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a non-negative integer, got \`${value}\``);
+    if (!Number.isInteger(n) || n < min) {
+      const what = min === 0 ? "a non-negative integer" : min === 1 ? "a positive integer" : `an integer >= ${min}`;
+      throw new UsageError(`${name} must be ${what}${unit ? ` (${unit})` : ""}, got \`${value}\``);
+    }
     return n;
   };
+}
+
+/** What each policy does, and what to use for Codex's `on-failure` (docs/approvals.md). */
+function approvalPolicy(value: string): ApprovalPolicyName {
+  if ((APPROVAL_POLICY_NAMES as readonly string[]).includes(value)) return value as ApprovalPolicyName;
+  const instead =
+    value === "on-failure"
+      ? "on-failure means \"run in a sandbox, ask when that fails\" and cody has no sandbox for a call to fail in: use on-request. "
+      : "";
+  throw new InvalidArgumentError(
+    `${instead}Policies: untrusted (ask for anything not read-only), on-request (ask for writes, commands and MCP ` +
+      "tools; approved scripts run), never (refuse what on-request would ask unless --allow/--allow-exec matches).",
+  );
+}
+
+/**
+ * Refuse `--allow` names that are not tools (`--allow writefile` would otherwise be accepted and every call denied);
+ * say which tool was probably meant.
+ */
+export function checkAllowedTools(allow: readonly string[], known: readonly string[]): void {
+  for (const name of allow) {
+    if (known.includes(name)) continue;
+    const guess = closest(name, known);
+    throw new UsageError(
+      `--allow ${name}: no tool of that name${guess ? ` (did you mean ${guess}?)` : ""}; tools: ${known.join(", ")}`,
+      { path: "--allow", value: name, ...(guess ? { suggestion: guess } : {}) },
+    );
+  }
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -43,15 +76,17 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 /** Add the shared flags to a command. */
 export function addHarnessFlags(cmd: Command): Command {
   return cmd
-    .option("--cwd <dir>", "workspace root (every tool path is confined to it)")
+    .option("--cwd <dir>", "workspace root (default: nearest directory up with cody.json, .cody/ or .git); tool paths are confined to it")
     .option("--db <file>", "SQLite file for cache, audit and conversations (env CODY_DB; default <cwd>/.cody/cache.db)")
-    .addOption(new Option("--approval <policy>", "approval policy (default: on-request on a TTY, never otherwise)").choices(APPROVAL_POLICY_NAMES))
+    .addOption(
+      new Option("--approval <policy>", `approval policy: ${APPROVAL_POLICY_NAMES.join(" | ")} (default: on-request on a TTY, never otherwise)`).argParser(approvalPolicy),
+    )
     .option("--allow <tool>", "run this tool without asking (repeatable)", collect)
     .option("--allow-exec <prefix>", 'run exec commands starting with this argv prefix without asking, e.g. "git commit" (repeatable)', collect)
     .option("--dangerously-approve-all", "approve every tool call without asking")
-    .option("--timeout <ms>", "wall-time limit per script in milliseconds (default 5000)", int("--timeout"))
-    .option("--memory <mb>", "memory limit per VM in MB (default 16)", int("--memory"))
-    .option("--max-tool-calls <n>", "tool calls allowed per script (default 32)", int("--max-tool-calls"))
+    .option("--timeout <ms>", "wall-time limit per script in milliseconds (default 5000)", int("--timeout", 1, "milliseconds"))
+    .option("--memory <mb>", "memory limit per VM in MB (default 16)", int("--memory", 1, "MB"))
+    .option("--max-tool-calls <n>", "tool calls allowed per script (default 32)", int("--max-tool-calls", 0, ""))
     .option("--no-check", "skip the type-check (scripts are still compiled and cached)");
 }
 
@@ -80,9 +115,7 @@ export async function harnessOptionsFromFlags(
   flags: HarnessFlags,
   opts: { stdinBusy?: boolean } = {},
 ): Promise<HarnessOptions> {
-  const cwd = path.resolve(flags.cwd ?? process.cwd());
-  const info = await stat(cwd).catch(() => undefined);
-  if (!info?.isDirectory()) throw new UsageError(`--cwd \`${flags.cwd ?? cwd}\` is not a directory`, { cwd });
+  const cwd = resolveWorkspace(flags.cwd);
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY && !opts.stdinBusy);
   const policy: ApprovalPolicyOptions = {
     allowTools: flags.allow ?? [],

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { CodyError, isLimitError } from "../errors/index.js";
+import { errorLine } from "./error-line.js";
 import { EXIT } from "./exit-codes.js";
 
 type Register = (parent: Command) => void;
@@ -18,8 +19,10 @@ const COMMANDS: ReadonlyArray<{ group?: "script" | "tools"; name: string; load: 
   { group: "script", name: "ls", load: async () => (await import("./commands/script-ls.js")).registerScriptLs },
   { group: "script", name: "run", load: async () => (await import("./commands/script-run.js")).registerScriptRun },
   { group: "tools", name: "dts", load: async () => (await import("./commands/tools-dts.js")).registerToolsDts },
+  { name: "init", load: async () => (await import("./commands/init.js")).registerInit },
   { name: "cache", load: async () => (await import("./commands/cache.js")).registerCache },
   { name: "runs", load: async () => (await import("./commands/runs.js")).registerRuns },
+  { name: "conversations", load: async () => (await import("./commands/conversations.js")).registerConversations },
   { name: "exec", load: async () => (await import("./commands/exec.js")).registerExec },
   { name: "serve", load: async () => (await import("./commands/serve.js")).registerServe },
 ];
@@ -41,6 +44,23 @@ const USAGE_CODES = new Set([
   "CODY_STORE",
 ]);
 
+/** Commander errors that are help output rather than a mistake in the command line. */
+const HELP_CODES = new Set(["commander.help", "commander.helpDisplayed", "commander.version"]);
+
+/** `cody script run`: the deepest command `argv` reaches (flags and their values are skipped over as words). */
+function commandPath(program: Command, argv: readonly string[]): string {
+  const names = ["cody"];
+  let current = program;
+  for (const word of argv) {
+    if (word.startsWith("-")) continue;
+    const sub = current.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!sub) continue;
+    names.push(sub.name());
+    current = sub;
+  }
+  return names.join(" ");
+}
+
 /** The commands `argv` names (its first one or two words), or all of them when it names none. */
 function commandsFor(argv: readonly string[]): typeof COMMANDS {
   const words = argv.filter((a) => !a.startsWith("-"));
@@ -53,8 +73,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   const program = new Command("cody")
     .description("Run type-checked TypeScript scripts against workspace tools in pooled QuickJS sandboxes.")
     .version("0.1.0")
-    .exitOverride()
-    .showHelpAfterError();
+    .exitOverride();
   const groups = new Map<string, Command>();
   for (const group of ["script", "tools"] as const) {
     groups.set(group, program.command(group).description(GROUP_DESCRIPTIONS[group]));
@@ -85,12 +104,14 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
-      // help and version exit 0; every other parse failure is a usage error.
+      // help and version exit 0; every other parse failure is a usage error. Commander printed the one-line error;
+      // point at the command's help instead of printing all of it.
+      if (!HELP_CODES.has(error.code)) process.stderr.write(`see \`${commandPath(program, argv)} --help\`\n`);
       process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return;
     }
     if (error instanceof CodyError) {
-      process.stderr.write(`cody: ${error.name}: ${error.message}\n`);
+      process.stderr.write(errorLine(error));
       process.exitCode = USAGE_CODES.has(error.code) ? EXIT.usage : isLimitError(error) ? EXIT.limit : EXIT.failed;
       return;
     }

@@ -2,10 +2,27 @@
 import type { RunEvent, RunResult } from "../runtime/index.js";
 import type { SerializedError } from "../errors/index.js";
 import type { Limits } from "../limits.js";
+import { limitHint } from "./error-line.js";
 
 export interface Writers {
   out: (text: string) => void;
   err: (text: string) => void;
+}
+
+/**
+ * The tools line of a banner, kept short however many MCP tools there are: built-in tools by name, MCP tools counted
+ * per server (`mcp: github 26, fs 11`).
+ */
+export function summarizeTools(names: readonly string[]): string {
+  const builtins = names.filter((n) => !n.startsWith("mcp."));
+  const perServer = new Map<string, number>();
+  for (const n of names) {
+    if (!n.startsWith("mcp.")) continue;
+    const server = n.split(".")[1] ?? "?";
+    perServer.set(server, (perServer.get(server) ?? 0) + 1);
+  }
+  const mcp = [...perServer].map(([server, count]) => `${server} ${count}`).join(", ");
+  return [builtins.join(", "), mcp ? `mcp: ${mcp}` : ""].filter((s) => s !== "").join("; ") || "none";
 }
 
 /** One line saying what is about to run and under which limits. */
@@ -13,7 +30,7 @@ export function banner(info: { filename: string; hash: string; cache: "hit" | "m
   const l = info.limits;
   return (
     `▶ ${info.filename}  hash ${info.hash.slice(0, 12)}  cache ${info.cache}\n` +
-    `  tools: ${info.tools.join(", ")}\n` +
+    `  tools: ${summarizeTools(info.tools)}\n` +
     `  limits: ${l.timeoutMs} ms, ${Math.round(l.memoryBytes / 1024 / 1024)} MB, ${l.maxToolCalls} tool calls, ` +
     `${l.maxConcurrentToolCalls} concurrent; approval: ${info.approval}\n`
   );
@@ -43,6 +60,8 @@ export function renderEvent(event: RunEvent, w: Writers, verbose: boolean): void
 export function formatError(error: SerializedError): string {
   const where = error.location?.file ? ` (${error.location.file}:${error.location.line ?? "?"}:${error.location.column ?? "?"})` : "";
   const lines = [`✖ ${error.name} [${error.code}]: ${error.message}${where}`];
+  const hint = limitHint(error.code);
+  if (hint) lines.push(hint.trimEnd());
   const details = error.details;
   const stack = typeof details["stack"] === "string" ? details["stack"] : undefined;
   if (stack) lines.push(...stack.split("\n").filter((l) => l.trim().startsWith("at ")).map((l) => `    ${l.trim()}`));
@@ -68,10 +87,17 @@ const OUTCOME_TEXT: Record<RunResult["toolCalls"][number]["outcome"], string> = 
 };
 
 /**
+/**
  * Summary after the run: value (JSON) on stdout, one status line on stderr. `sideEffects` (call id → the words
- * `cody runs show` uses, from the audit) says for each call whether it completed, was cut off or never ran.
+ * `cody runs show` uses, from the audit) says for each call whether it completed, was cut off or never ran;
+ * `formatFailure` renders the error (the CLI passes one that shows type errors with code frames, as `script check` does).
  */
-export function renderResult(result: RunResult, w: Writers, sideEffects?: ReadonlyMap<string, string>): void {
+export function renderResult(
+  result: RunResult,
+  w: Writers,
+  opts: { sideEffects?: ReadonlyMap<string, string>; formatFailure?: (error: SerializedError) => string } = {},
+): void {
+  const formatFailure = opts.formatFailure ?? formatError;
   const calls = result.toolCalls;
   const failed = calls.filter((c) => !c.ok).length;
   const status =
@@ -83,13 +109,14 @@ export function renderResult(result: RunResult, w: Writers, sideEffects?: Readon
   if (result.ok) {
     if (result.value !== undefined) w.out(`${JSON.stringify(result.value, null, 2)}\n`);
   } else if (result.error) {
-    w.err(formatError(result.error));
-    // After a failure, say exactly which tool calls (side effects) completed and which were cut off.
-    if (calls.length > 0) {
-      w.err("  tool calls:\n");
-      for (const c of calls) w.err(`    ${c.id} ${c.tool} ${sideEffects?.get(c.id) ?? OUTCOME_TEXT[c.outcome]}\n`);
-      w.err(`  full record: cody runs show ${result.runId.slice(0, 8)}\n`);
-    }
+    w.err(formatFailure(result.error));
+  }
+  // After a failure, or when any call was not ok (a denied spawned call of a run that succeeded), say exactly which
+  // tool calls (side effects) completed and which did not, in the words `cody runs show` uses.
+  if (calls.length > 0 && (!result.ok || failed > 0)) {
+    w.err("  tool calls:\n");
+    for (const c of calls) w.err(`    ${c.id} ${c.tool} ${opts.sideEffects?.get(c.id) ?? OUTCOME_TEXT[c.outcome]}\n`);
+    w.err(`  full record: cody runs show ${result.runId.slice(0, 8)}\n`);
   }
   w.err(`${status}  (run ${result.runId})\n`);
 }

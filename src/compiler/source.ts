@@ -9,7 +9,7 @@ import {
   ScriptReadError,
   ScriptTooLargeError,
 } from "../errors/index.js";
-import { normalizeLimits, type Limits } from "../limits.js";
+import { formatLimitValue, normalizeLimits, type Limits } from "../limits.js";
 import { normalizeSource } from "./wrap.js";
 
 /** A validated script: text normalized (no BOM, LF line ends) and its size in bytes as given. */
@@ -39,7 +39,7 @@ export function validateScriptSource(
   const size = typeof input === "string" ? Buffer.byteLength(input, "utf8") : input.byteLength;
   if (size > maxSourceBytes) {
     throw new ScriptTooLargeError(
-      `${filename}: script is ${size} bytes, over the ${maxSourceBytes}-byte limit (limits.maxSourceBytes)`,
+      `${filename}: script is ${formatLimitValue("maxSourceBytes", size)} (${size} bytes), over the ${formatLimitValue("maxSourceBytes", maxSourceBytes)} limit`,
       { file: filename, size, limit: maxSourceBytes },
     );
   }
@@ -95,7 +95,7 @@ export async function readScriptFile(
   const { maxSourceBytes } = normalizeLimits(limits);
   if (info.size > maxSourceBytes) {
     throw new ScriptTooLargeError(
-      `${displayName}: script is ${info.size} bytes, over the ${maxSourceBytes}-byte limit (limits.maxSourceBytes)`,
+      `${displayName}: script is ${formatLimitValue("maxSourceBytes", info.size)} (${info.size} bytes), over the ${formatLimitValue("maxSourceBytes", maxSourceBytes)} limit`,
       { file: displayName, size: info.size, limit: maxSourceBytes },
     );
   }

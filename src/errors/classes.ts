@@ -285,3 +285,11 @@ export class StoreError extends CodyError {
   }
 }
 registerErrorCode("CODY_STORE", (s) => new StoreError(s.message, s.details, s.location ? { location: s.location } : {}));
+/** A script uses an MCP server that could not be started (details: server, reason). Other tools still work. */
+export class McpUnavailableError extends CodyError {
+  static readonly code = "CODY_MCP_UNAVAILABLE";
+  constructor(message: string, details: Details = {}, options: Opts = {}) {
+    super("CODY_MCP_UNAVAILABLE", message, details, options);
+  }
+}
+registerErrorCode("CODY_MCP_UNAVAILABLE", (s) => new McpUnavailableError(s.message, s.details, s.location ? { location: s.location } : {}));

@@ -41,4 +41,5 @@ export {
   ProviderError,
   McpError,
   StoreError,
+  McpUnavailableError,
 } from "./classes.js";

@@ -19,6 +19,7 @@ import {
   serializeError,
   type CodyError,
 } from "../errors/index.js";
+import { formatLimitValue } from "../limits.js";
 import type { GuestVm } from "./guest-vm.js";
 import type { ConsoleLevel, RunOutcome, ToMain, ToWorker } from "./protocol.js";
 
@@ -169,7 +170,7 @@ export class WorkerRun {
 
   private memoryError(): MemoryLimitError {
     const limit = this.msg.limits.memoryBytes;
-    return new MemoryLimitError(`Script exceeded its memory limit of ${limit} bytes`, { limitBytes: limit });
+    return new MemoryLimitError(`Script exceeded its memory limit of ${formatLimitValue("memoryBytes", limit)}`, { limitBytes: limit });
   }
 
   /** Called synchronously from inside the guest. */
@@ -235,7 +236,7 @@ export class WorkerRun {
       const limit = this.msg.limits.maxResultBytes;
       this.outcome =
         size > limit
-          ? { ok: false, error: serializeError(new ResultTooLargeError(`Script result is ${size} bytes, over the limit of ${limit}`, { size, limit })) }
+          ? { ok: false, error: serializeError(new ResultTooLargeError(`Script result is ${formatLimitValue("maxResultBytes", size)}, over the limit of ${formatLimitValue("maxResultBytes", limit)}`, { size, limit })) }
           : { ok: true, json: payload };
       return;
     }

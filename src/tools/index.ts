@@ -13,8 +13,16 @@ export {
 export { resolveInWorkspace, realWorkspaceRoot } from "./workspace.js";
 export type { ResolvedPath } from "./workspace.js";
 export type { ToolDefinition, ToolSpec, ToolContext, JsonSchema, RiskClass } from "./types.js";
-export { McpManager, DEFAULT_MCP_OPTIONS, mcpToolName, mcpRisk, contentResultSchema } from "./mcp/index.js";
-export type { McpManagerOptions, McpWarning, McpServerStatus, McpServerState } from "./mcp/index.js";
+export {
+  McpManager,
+  DEFAULT_MCP_OPTIONS,
+  mcpToolName,
+  mcpRisk,
+  contentResultSchema,
+  unavailableServerUse,
+  unavailableWarning,
+} from "./mcp/index.js";
+export type { McpManagerOptions, McpWarning, McpServerStatus, McpServerState, McpUnavailable } from "./mcp/index.js";
 export { createBuiltinTools, createBuiltinRegistry } from "./builtin.js";
 export { createExecTool, execTool, EXEC_MAX_OUTPUT_BYTES, EXEC_DEFAULT_TIMEOUT_MS, EXEC_KILL_GRACE_MS, EXEC_INHERITED_ENV } from "./handlers/exec.js";
 export { createReadFileTool, readFileTool, READ_FILE_MAX_BYTES } from "./handlers/read-file.js";

@@ -356,6 +356,8 @@ test("resume continues a stored conversation from another Agent and database con
   const second = await agent(server, h, "responses", { store: store2 }).resume(first.conversationId, "what did I ask?");
   t.is(second.conversationId, first.conversationId);
   t.is(second.text, "You asked about 42.");
+  // The count covers the whole conversation, not only the turns of this call.
+  t.is(second.turns, 3);
   const input = server.requests[2]?.body.input;
   t.deepEqual(input.map((i: { type: string; role?: string }) => i.role ?? i.type), [
     "user", "assistant", "function_call", "function_call_output", "assistant", "user",

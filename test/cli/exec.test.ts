@@ -59,7 +59,7 @@ test.serial("exec runs a script block in the real runtime, streams prose to stdo
   const r = await cody(["exec", "What is the package name?", ...flags(s, cwd)], { CODY_API_KEY: "sk-cli" });
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, "Let me read it.\n\nThe package is demo-pkg.\n");
-  t.regex(r.stderr, /── script <tool-calls#1> · [0-9a-f]{16} · tools: .*readFile/);
+  t.regex(r.stderr, /── script <tool-calls#1> · hash [0-9a-f]{12} · tools: .*readFile/);
   t.regex(r.stderr, /│ read 1 line/);
   t.regex(r.stderr, /→ readFile \{"path":"package.json"\}/);
   t.regex(r.stderr, /── ok in \d+ ms · run /);
@@ -193,4 +193,45 @@ test.serial("Ctrl-C (SIGINT) during a script cancels the turn, kills the exec's 
   };
   t.like(audit.run, { outcome: "aborted", errorCode: "CODY_ABORTED" });
   t.deepEqual(audit.calls.map((c) => [c.tool, c.outcome, c.errorCode, c.sideEffect]), [["exec", "aborted", "CODY_ABORTED", "cut-off"]]);
+});
+
+test.serial("exec shows each script (first lines, whole with -v) and its result, with the hash runs show prints", async (t) => {
+  const cwd = workspace(t);
+  const long = Array.from({ length: 10 }, (_, i) => `const v${i} = ${i};`).join("\n");
+  const script = `${long}\nconst file = await tools.readFile({ path: "package.json" });\nreturn JSON.parse(file.content).name;`;
+  const s = await server(t, [reply({ text: `<tool-calls>\n${script}\n</tool-calls>` }), reply({ text: "done" })]);
+  const r = await cody(["exec", "name?", ...flags(s, cwd)]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stderr, /┆ const v0 = 0;\n/);
+  t.notRegex(r.stderr, /┆ const v9 = 9;/);
+  t.regex(r.stderr, /┆ … 6 more line\(s\) \(-v shows all\)/);
+  t.regex(r.stderr, /⇒ ok: block #1 finished in \d+ ms\n.*⇒ result \(string\):\n.*⇒ demo-pkg/);
+  const banner = /· hash ([0-9a-f]{12}) ·/.exec(r.stderr)?.[1] ?? "none";
+  const runId = /── ok in \d+ ms · run (\S+)/.exec(r.stderr)?.[1] ?? "none";
+  const show = await cody(["runs", "show", runId, "--db", path.join(cwd, ".cody", "test.db")]);
+  t.is(show.code, 0, show.stderr);
+  t.regex(show.stdout, new RegExp(`hash ${banner}[0-9a-f]{52}`));
+
+  const s2 = await server(t, [reply({ text: `<tool-calls>\n${script}\n</tool-calls>` }), reply({ text: "done" })]);
+  const whole = await cody(["exec", "name?", "-v", ...flags(s2, cwd)]);
+  t.is(whole.code, 0, whole.stderr);
+  t.regex(whole.stderr, /┆ const v9 = 9;/);
+  t.notRegex(whole.stderr, /more line/);
+});
+
+test.serial("exec --resume takes an id prefix, the turn count covers the whole conversation, and conversations ls lists it", async (t) => {
+  const cwd = workspace(t);
+  const s = await server(t, [reply({ text: "First answer." }), reply({ text: "Second answer.", usage: { input: 0, output: 0 } })]);
+  const first = await cody(["exec", "first prompt", "--json", ...flags(s, cwd)]);
+  t.is(first.code, 0, first.stderr);
+  const id = (JSON.parse(first.stdout.trim().split("\n").pop() ?? "{}") as { conversationId: string }).conversationId;
+  const second = await cody(["exec", "two", "--resume", id.slice(5, 12), ...flags(s, cwd)]);
+  t.is(second.code, 0, second.stderr);
+  t.is(second.stdout, "Second answer.\n");
+  t.regex(second.stderr, new RegExp(`conversation ${id} · 2 turn\\(s\\)\n`));
+  t.notRegex(second.stderr, /tokens 0 in/);
+  const ls = await cody(["conversations", "ls", "--db", path.join(cwd, ".cody", "test.db")]);
+  t.is(ls.code, 0, ls.stderr);
+  t.regex(ls.stdout, /^ID +UPDATED +TURNS +MODEL +FIRST PROMPT$/m);
+  t.regex(ls.stdout, new RegExp(`^${id} +\\S+ \\S+ +2 +test-model +first prompt$`, "m"));
 });

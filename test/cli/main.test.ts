@@ -6,7 +6,7 @@ import { runCody } from "../helpers/cli.js";
 test("cody --help lists every command even though commands are loaded only when named", async (t) => {
   const r = await runCody(["--help"], { cwd: os.tmpdir() });
   t.is(r.code, 0, r.stderr);
-  for (const name of ["script", "tools", "cache", "runs", "exec", "serve"]) t.regex(r.stdout, new RegExp(`\\n  ${name}\\b`));
+  for (const name of ["init", "script", "tools", "cache", "runs", "conversations", "exec", "serve"]) t.regex(r.stdout, new RegExp(`\\n  ${name}\\b`));
   const script = await runCody(["script", "--help"], { cwd: os.tmpdir() });
   for (const name of ["check", "compile", "ls", "run"]) t.regex(script.stdout, new RegExp(`\\n  ${name}\\b`));
 });

@@ -137,15 +137,17 @@ for (const [name, setup, message] of [
       writeFileSync(path.join(dir, "big.ts"), "return 1;\n// " + "a".repeat(20481 - 14) + "\n");
       return "big.ts";
     },
-    /big\.ts: script is 20481 bytes, over the 20480-byte limit/,
+    /big\.ts: script is 20\.0 KB \(20481 bytes\), over the 20 KB limit/,
   ],
 ] as const) {
-  test(`${name} is an input error: exit 2 with a clear message, in every format`, async (t) => {
+  // Over the size limit is a limit (exit 3, as `script run`); the other input problems are usage errors (exit 2).
+  const exit = name.includes("over 20 KB") ? 3 : 2;
+  test(`${name} is an input error: exit ${exit} with a clear message, in every format`, async (t) => {
     const dir = workspace(t);
     const file = setup(dir);
     for (const format of ["human", "json", "github", "sarif"]) {
       const r = await cody(["--format", format, file, "scripts/good.ts"], dir);
-      t.is(r.code, 2, `${format}: ${r.stdout}${r.stderr}`);
+      t.is(r.code, exit, `${format}: ${r.stdout}${r.stderr}`);
       t.regex(r.stderr, message);
       if (format === "json") t.is((JSON.parse(r.stdout) as { inputErrors: unknown[] }).inputErrors.length, 1);
       if (format === "sarif") {
@@ -174,11 +176,14 @@ test("an unknown format and a missing --cwd directory are usage errors (exit 2)"
   t.regex(cwd.stderr, /is not a directory/);
 });
 
-test("--cwd resolves files relative to that directory and names them relative to it", async (t) => {
+test("--cwd only names the workspace: files resolve against the shell's directory and are named relative to the workspace", async (t) => {
   const dir = workspace(t);
-  const r = await cody(["--cwd", dir, "--format", "json", "bad.ts"], os.tmpdir());
+  const r = await cody(["--cwd", dir, "--format", "json", path.join(dir, "bad.ts")], os.tmpdir());
   t.is(r.code, 1);
   t.is((JSON.parse(r.stdout) as { diagnostics: { file: string }[] }).diagnostics[0]?.file, "bad.ts");
+  const relative = await cody(["--cwd", dir, "bad.ts"], os.tmpdir());
+  t.is(relative.code, 2);
+  t.regex(relative.stderr, /no such file/);
 });
 
 test("the shipped examples check clean and the broken example fails", async (t) => {

@@ -160,7 +160,7 @@ test("script run exits 3 for a script over 20 KB and 2 for an empty or binary fi
   t.is(edge.code, 0, edge.stderr);
   const big = await cody(["script", "run", "big.ts", "-q"], { cwd });
   t.is(big.code, 3);
-  t.regex(big.stderr, /ScriptTooLargeError: big\.ts: script is 20481 bytes, over the 20480-byte limit/);
+  t.regex(big.stderr, /ScriptTooLargeError: big\.ts: script is 20\.0 KB \(20481 bytes\), over the 20 KB limit\n {2}raise it with limits\.maxSourceBytes in cody\.json/);
   const empty = await cody(["script", "run", "empty.ts"], { cwd });
   t.is(empty.code, 2);
   t.regex(empty.stderr, /ScriptEmptyError/);

@@ -19,7 +19,7 @@ test("cody tools dts prints exactly the declarations scripts are checked against
   t.regex(r.stdout, /declare const tools: \{/);
 });
 
-test("cody tools dts --out writes the file (creating directories) and prints nothing", async (t) => {
+test("cody tools dts --out writes the file (creating directories) and prints nothing on stdout", async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "cody-dts-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const r = await cody(["--out", "types/tools.d.ts"], dir);

@@ -19,7 +19,7 @@ test("a script of exactly 20480 bytes is accepted and one byte more is refused w
   writeFileSync(path.join(dir, "big.ts"), big);
   const e = await t.throwsAsync(readScriptFile(path.join(dir, "big.ts"), {}, "big.ts"), { instanceOf: ScriptTooLargeError });
   t.deepEqual([e?.details["size"], e?.details["limit"]], [20481, 20480]);
-  t.regex(e?.message ?? "", /big\.ts: script is 20481 bytes, over the 20480-byte limit/);
+  t.regex(e?.message ?? "", /big\.ts: script is 20\.0 KB \(20481 bytes\), over the 20 KB limit/);
   const e2 = t.throws(() => validateScriptSource(big, "big.ts"), { instanceOf: ScriptTooLargeError });
   t.is(e2?.details["size"], 20481);
 });

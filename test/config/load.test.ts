@@ -125,3 +125,12 @@ test("a config path that cannot be read as a file is a ConfigError, not a silent
 test("a config file's limits may not name keys inherited from Object.prototype", (t) => {
   t.throws(() => parseConfig('{"limits": {"constructor": 1}}', "c.json"), { instanceOf: ConfigError, message: /limits\.constructor/ });
 });
+
+test("comments are allowed (// and /* */), a // inside a string is kept, and error positions still point at the line", (t) => {
+  const text = '// top\n{\n  /* limits\n     here */ "limits": { "timeoutMs": 100 }, // one\n  "note": "http://x // y"\n}\n';
+  const config = parseConfig(text, "cody.json");
+  t.is(config.limits?.timeoutMs, 100);
+  t.is(config["note"], "http://x // y");
+  const error = t.throws(() => parseConfig('// c\n{\n  "a": 1 // c\n  "b": 2\n}\n', "cody.json"), { instanceOf: ConfigError });
+  t.regex(error.message, /^cody\.json:4:3: invalid JSON/);
+});

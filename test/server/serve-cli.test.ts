@@ -157,3 +157,21 @@ test("cody serve --help explains where the token comes from and the non-loopback
   t.regex(stdout, /non-loopback --host needs --token-file or CODY_SERVER_TOKEN/);
   for (const flag of ["--token-file", "--allowed-host", "--cors-origin", "--headers-timeout", "--request-timeout", "--max-connections"]) t.true(stdout.includes(flag), flag);
 });
+
+test("cody serve on a port in use prints one line saying so and exits 2", async (t) => {
+  const { createServer } = await import("node:net");
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+  t.teardown(() => blocker.close());
+  const port = (blocker.address() as { port: number }).port;
+  const cwd = tempWorkspace(t);
+  const child = spawn(process.execPath, [CODY, "serve", "--port", String(port), "--cwd", cwd, "--workers", "1"], {
+    env: { ...process.env, CODY_DB: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  t.is(code, 2);
+  t.is(stderr, `cody: UsageError: port ${port} is in use (try --port 0)\n`);
+});

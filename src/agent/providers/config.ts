@@ -136,7 +136,7 @@ function mergeFileSection(flags: ProviderConfigInput, env: NodeJS.ProcessEnv, fi
   const section = file as Record<string, unknown>;
   for (const key of Object.keys(section)) {
     if (key === "apiKey") {
-      throw new InvalidOptionError("`provider.apiKey` may not be stored in a config file; name a variable with `provider.apiKeyEnv`", { path: "provider.apiKey", value: "<redacted>" });
+      throw new InvalidOptionError("`provider.apiKey` may not be stored in a config file (config files get committed): put the key in the environment (CODY_API_KEY or OPENAI_API_KEY), or name the variable that holds it with `provider.apiKeyEnv`", { path: "provider.apiKey", value: "<redacted>" });
     }
     if (!(FILE_FIELDS as readonly string[]).includes(key)) {
       throw new InvalidOptionError(`Unknown field \`provider.${key}\` (known: ${FILE_FIELDS.join(", ")})`, { path: `provider.${key}`, value: String(section[key]) });

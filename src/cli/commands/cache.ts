@@ -9,6 +9,7 @@ import { ArtifactCache, parseByteSize, parseDuration, type ArtifactSummary } fro
 import { CacheError, UsageError } from "../../errors/index.js";
 import { resolveDatabasePath } from "../../store/index.js";
 import { EXIT } from "../exit-codes.js";
+import { resolveFileArg, resolveWorkspace } from "../workspace.js";
 
 /** Options every cache-reading command takes. */
 export interface DbCliOptions {
@@ -21,13 +22,15 @@ export interface DbCliOptions {
 export function withDbOptions(cmd: Command): Command {
   return cmd
     .option("--db <file>", "database file (default: $CODY_DB, else <cwd>/.cody/cache.db)")
-    .option("--cwd <dir>", "directory the default database path and relative paths are resolved from")
+    .option("--cwd <dir>", "workspace whose default database to use (default: found from the current directory)")
     .option("--json", "print one JSON object instead of text");
 }
 
 /** The database file these options select. */
 export function dbPathFrom(opts: DbCliOptions): string {
-  return resolveDatabasePath({ cwd: opts.cwd ?? process.cwd(), flag: opts.db, env: process.env });
+  // A relative --db is a file argument: it means the shell's directory, like every other file argument.
+  const flag = opts.db === undefined || opts.db === "" || opts.db === ":memory:" ? opts.db : resolveFileArg(opts.db);
+  return resolveDatabasePath({ cwd: resolveWorkspace(opts.cwd), flag, env: process.env });
 }
 
 /**

@@ -4,7 +4,6 @@
  * stderr; `--json` prints every event as one JSON line on stdout instead.
  * Exit codes: 0 done, 1 model/provider failure, 2 usage, 3 stopped at --max-turns, 130 aborted (Ctrl-C).
  */
-import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import {
   Agent,
@@ -19,10 +18,13 @@ import {
 import { loadConfig } from "../../config/index.js";
 import { AbortedError, CodyError, UsageError, publicError, serializeError } from "../../errors/index.js";
 import { Harness } from "../../harness.js";
+import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import type { ConversationStoreLike } from "../../agent/index.js";
 import type { Limits } from "../../limits.js";
 import { EXIT } from "../exit-codes.js";
-import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
+import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
+import { summarizeTools } from "../render-run.js";
+import { resolveWorkspace } from "../workspace.js";
 
 export interface ExecFlags extends Omit<HarnessFlags, "check"> {
   model?: string;
@@ -30,6 +32,7 @@ export interface ExecFlags extends Omit<HarnessFlags, "check"> {
   apiKeyEnv?: string;
   api?: "responses" | "chat";
   json?: boolean;
+  verbose?: boolean;
   resume?: string;
   maxTurns?: number;
   /** `--check MODE`, or `true`/`false` from the shared `--no-check`. */
@@ -69,6 +72,7 @@ export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
   // A conversation runs one script at a time: one worker with one spare VM is enough and starts fastest.
   const harness = await Harness.create({ ...options, config, pool: { workers: 1, vmsPerWorker: 1 } });
   try {
+    checkAllowedTools(options.policy?.allowTools ?? [], harness.toolNames());
     const dts = await harness.toolsDts();
     let structured = 0;
     return {
@@ -77,6 +81,7 @@ export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
           harness.run({ source, filename: o.filename }, { signal: o.signal, turnSignal: o.turnSignal, onEvent: o.onEvent }),
         checkScript: (source, filename) => harness.check([{ source, filename }]),
         toolNames: () => harness.toolNames(),
+        scriptHash: (source, filename) => harness.hashOf({ source, filename }),
       },
       tools: {
         listTools: () => harness.registry.specs().map((s) => ({ name: s.name, description: s.description, parameters: s.argsSchema })),
@@ -93,7 +98,10 @@ export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
       store: new ConversationStore(harness.db),
       limits: harness.limits,
       workspace: harness.cwd,
-      warning: harness.dispatcher.policy.warning,
+      warning:
+        [harness.dispatcher.policy.warning, ...harness.mcpUnavailable.map((u) => `cody: ${unavailableWarning(u)}`)]
+          .filter((w) => w !== undefined)
+          .join("\n") || undefined,
       close: () => harness.close(),
     };
   } catch (error) {
@@ -118,6 +126,7 @@ export function registerExec(parent: Command, wiring: (flags: ExecFlags) => Prom
     .option("--api-key-env <name>", "read the API key from this environment variable (default CODY_API_KEY, then OPENAI_API_KEY)")
     .addOption(new Option("--api <protocol>", "wire protocol (env CODY_API; default responses)").choices(["responses", "chat"]))
     .option("--json", "print every event as a JSON line on stdout")
+    .option("-v, --verbose", "show each script and its result whole (default: their first lines)")
     .option("--resume <id>", "continue a stored conversation")
     .option("--max-turns <n>", "model calls before stopping (default 20)", positiveInt)
     .addOption(new Option("--check <mode>", "type-check before running: off | warn | block").choices(["off", "warn", "block"]));
@@ -129,7 +138,7 @@ export function registerExec(parent: Command, wiring: (flags: ExecFlags) => Prom
 
 async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: ExecFlags) => Promise<ExecWiring>): Promise<void> {
   // Resolve the provider first: a missing key or bad URL fails before any worker or MCP server starts.
-  const config = await loadConfig(path.resolve(flags.cwd ?? process.cwd()));
+  const config = await loadConfig(resolveWorkspace(flags.cwd));
   const provider = createProvider(
     resolveProviderConfig(
       {
@@ -152,7 +161,7 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
     abort.abort();
   };
   process.on("SIGINT", onSigint);
-  const render = flags.json ? jsonRenderer() : humanRenderer();
+  const render = flags.json ? jsonRenderer() : humanRenderer(flags.verbose === true);
   try {
     // Loud in every mode: stderr never mixes with the JSON lines on stdout.
     if (w.warning) process.stderr.write(`${w.warning}\n`);
@@ -167,10 +176,11 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
       check: checkModes(flags.check).loop,
       ...(flags.maxTurns !== undefined ? { maxTurns: flags.maxTurns } : {}),
     });
+    const resume = flags.resume === undefined ? undefined : resolveConversationId(w.store, flags.resume);
     const result = await agent.run(prompt, {
       signal: abort.signal,
       onEvent: render,
-      ...(flags.resume !== undefined ? { conversationId: flags.resume } : {}),
+      ...(resume !== undefined ? { conversationId: resume } : {}),
     });
     process.exitCode = result.stopReason === "max_turns" ? EXIT.limit : EXIT.ok;
   } catch (error) {
@@ -186,6 +196,22 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
   }
 }
 
+/**
+ * `--resume` takes a whole id or a unique prefix, as `cody runs show` does (with or without the `conv_`). An id that
+ * matches nothing is passed on as given, and the loop reports it as unknown.
+ */
+export function resolveConversationId(store: ConversationStoreLike, id: string): string {
+  if (store.get(id) || !store.findIds) return id;
+  for (const prefix of id.startsWith("conv_") ? [id] : [id, `conv_${id}`]) {
+    const matches = store.findIds(prefix);
+    if (matches.length > 1) {
+      throw new UsageError(`Conversation id \`${id}\` is ambiguous: ${matches.join(", ")}`, { conversationId: id, matches });
+    }
+    if (matches[0] !== undefined) return matches[0];
+  }
+  return id;
+}
+
 function jsonRenderer(): (e: AgentEvent) => void {
   return (e) => {
     // Errors leave the process without host stacks.
@@ -196,7 +222,16 @@ function jsonRenderer(): (e: AgentEvent) => void {
 
 const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-function humanRenderer(): (e: AgentEvent) => void {
+/** Lines of `text`, indented; without `verbose` only the first `max`, then how many more there are. */
+function block(text: string, max: number, verbose: boolean, prefix: string): string[] {
+  const lines = text.replace(/\n+$/, "").split("\n");
+  const shown = verbose ? lines : lines.slice(0, max);
+  const out = shown.map((l) => `${prefix}${l}`);
+  if (shown.length < lines.length) out.push(`${prefix}… ${lines.length - shown.length} more line(s) (-v shows all)`);
+  return out;
+}
+
+function humanRenderer(verbose: boolean): (e: AgentEvent) => void {
   const err = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
@@ -213,8 +248,9 @@ function humanRenderer(): (e: AgentEvent) => void {
         break;
       case "script_start": {
         newline();
-        const tools = e.tools.length > 8 ? `${e.tools.slice(0, 8).join(", ")}, +${e.tools.length - 8} more` : e.tools.join(", ");
-        err(`── script ${e.filename} · ${e.sourceHash} · tools: ${tools || "none"}`);
+        // The same 12 characters of the same hash as the approval prompt and `cody runs show`.
+        err(`── script ${e.filename} · hash ${e.sourceHash.slice(0, 12)} · tools: ${summarizeTools(e.tools)}`);
+        for (const line of block(e.source, 6, verbose, "   ┆ ")) err(line);
         break;
       }
       case "diagnostics":
@@ -234,8 +270,10 @@ function humanRenderer(): (e: AgentEvent) => void {
         err(
           e.ok
             ? `── ok in ${Math.round(e.durationMs ?? 0)} ms${e.runId ? ` · run ${e.runId}` : ""}`
-            : `── failed${e.error ? `: ${e.error.code}: ${clip(e.error.message, 200)}` : ""}`,
+            : `── failed${e.error ? `: ${e.error.code}: ${clip(e.error.message, 200)}` : ""}${e.runId ? ` · run ${e.runId}` : ""}`,
         );
+        // What the model is told: the result or the error (console lines were shown live above).
+        for (const line of block(e.output.split("\nconsole")[0] ?? "", 8, verbose, "   ⇒ ")) err(line);
         break;
       case "block_error":
         newline();
@@ -251,7 +289,11 @@ function humanRenderer(): (e: AgentEvent) => void {
       case "final":
         newline();
         if (e.message) err(`cody: ${e.message}`);
-        err(`conversation ${e.conversationId} · ${e.turns} turn(s) · tokens ${e.usage.inputTokens} in / ${e.usage.outputTokens} out`);
+        {
+          // A provider that sends no usage leaves both counts at 0: say nothing rather than "0 in / 0 out".
+          const tokens = e.usage.inputTokens + e.usage.outputTokens > 0 ? ` · tokens ${e.usage.inputTokens} in / ${e.usage.outputTokens} out` : "";
+          err(`conversation ${e.conversationId} · ${e.turns} turn(s)${tokens}`);
+        }
         break;
       case "turn_start":
       case "turn_end":

@@ -49,11 +49,17 @@ function ls(opts: DbCliOptions & { limit?: string }): void {
     const runs = audit?.listRuns(limit) ?? [];
     if (opts.json) return out(JSON.stringify({ db, runs }));
     if (runs.length === 0) return out(`no runs recorded in ${db}${audit ? "" : " (does not exist yet)"}`);
-    out(`${pad("RUN", 24)}${pad("STARTED", 26)}${pad("OUTCOME", 9)}${pad("CALLS", 28)}SCRIPT`);
-    for (const run of runs) {
-      const script = [run.scriptName, run.scriptHash?.slice(0, 12)].filter((s) => s).join(" ");
-      out(`${pad(run.runId, 24)}${pad(iso(run.startedAt), 26)}${pad(run.outcome ?? "unended", 9)}${pad(callSummary(run), 28)}${script || "-"}`);
-    }
+    // Columns as wide as their widest cell (run ids are 36 characters; a conversation turn's id is longer).
+    const rows = runs.map((run) => [
+      run.runId,
+      iso(run.startedAt),
+      run.outcome ?? "unended",
+      callSummary(run),
+      [run.scriptName, run.scriptHash?.slice(0, 12)].filter((s) => s).join(" ") || "-",
+    ]);
+    const header = ["RUN", "STARTED", "OUTCOME", "CALLS", "SCRIPT"];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+    for (const r of [header, ...rows]) out(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 2))).join(""));
   });
 }
 

@@ -1,10 +1,8 @@
 /**
  * `cody script check <files|globs...>` — type-check scripts against the tools `.d.ts`, all in one program.
  * Exit codes: 0 clean (warnings allowed), 1 diagnostics, 2 usage or input error (missing file, directory, binary or
- * invalid UTF-8, empty, too large — each reported with its own message).
+ * invalid UTF-8, empty — each reported with its own message), 3 a file over the size limit (as `script run`).
  */
-import { stat } from "node:fs/promises";
-import path from "node:path";
 import { Option, type Command } from "commander";
 import {
   generateToolsDts,
@@ -14,8 +12,10 @@ import {
   type CheckInput,
   type Diagnostic,
 } from "../../compiler/index.js";
-import { CodyError, UsageError } from "../../errors/index.js";
+import { CodyError } from "../../errors/index.js";
+import { errorLine, inputErrorExit } from "../error-line.js";
 import { EXIT } from "../exit-codes.js";
+import { resolveWorkspace } from "../workspace.js";
 import {
   expandFileArgs,
   formatGithub,
@@ -39,20 +39,19 @@ export function registerScriptCheck(parent: Command): void {
     .description("Type-check scripts against the tool declarations (many files in one program).")
     .argument("<files...>", "script files or glob patterns (expanded without a shell, e.g. 'scripts/**/*.ts')")
     .addOption(new Option("--format <format>", "output format").choices(["human", "json", "github", "sarif"]).default("human"))
-    .option("--cwd <dir>", "directory that files, globs and tool configuration are relative to")
+    .option("--cwd <dir>", "workspace whose tool configuration to use (default: found from the current directory); files resolve against the current directory")
     .action(async (patterns: string[], opts: CheckOptions) => {
       process.exitCode = await runCheck(patterns, opts);
     });
 }
 
 async function runCheck(patterns: string[], opts: CheckOptions): Promise<number> {
-  const cwd = path.resolve(opts.cwd ?? process.cwd());
-  const cwdInfo = await stat(cwd).catch(() => undefined);
-  if (!cwdInfo?.isDirectory()) throw new UsageError(`--cwd \`${opts.cwd ?? cwd}\` is not a directory`, { cwd });
+  const cwd = resolveWorkspace(opts.cwd);
 
   const files = await expandFileArgs(patterns, cwd);
   const inputs: CheckInput[] = [];
   const problems: InputProblem[] = [];
+  const errors: CodyError[] = [];
   for (const file of files) {
     try {
       const script = await readScriptFile(file.absolute, {}, file.display);
@@ -60,6 +59,7 @@ async function runCheck(patterns: string[], opts: CheckOptions): Promise<number>
     } catch (error) {
       if (!(error instanceof CodyError)) throw error;
       problems.push({ file: file.display, code: error.code, message: error.message });
+      errors.push(error);
     }
   }
 
@@ -74,14 +74,15 @@ async function runCheck(patterns: string[], opts: CheckOptions): Promise<number>
     }
   }
 
+  // Input problems always go to stderr as well, so machine formats on stdout stay parseable and people see them.
+  for (const e of errors) process.stderr.write(errorLine(e));
   writeReport(opts.format, diagnostics, problems, inputs);
-  if (problems.length > 0) return EXIT.usage;
+  // A file over the size limit exits as `script run` does (3); any other input problem is a usage error (2).
+  if (errors.length > 0) return Math.min(...errors.map(inputErrorExit));
   return hasErrors(diagnostics) ? EXIT.failed : EXIT.ok;
 }
 
 function writeReport(format: Format, diagnostics: Diagnostic[], problems: InputProblem[], inputs: CheckInput[]): void {
-  // Input problems always go to stderr as well, so machine formats on stdout stay parseable and people see them.
-  for (const p of problems) process.stderr.write(`cody: ${p.message}\n`);
   switch (format) {
     case "human": {
       const sources = new Map(inputs.map((i) => [i.filename, i.source]));

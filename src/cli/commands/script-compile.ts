@@ -1,7 +1,7 @@
 /**
  * `cody script compile <files...> [--approve [--by NAME]]` — precompile scripts into the cache and print each hash;
  * `--approve` records the exact script as reviewed, so under `on-request`/`never` its tool calls run without asking.
- * Exit codes: 0 all compiled, 1 some had diagnostics, 2 usage or input error. Nothing is cached for a failing script.
+ * Exit codes: 0 all compiled, 1 some had diagnostics, 2 usage or input error, 3 a file over the size limit. Nothing is cached for a failing script.
  */
 import os from "node:os";
 import path from "node:path";
@@ -9,10 +9,11 @@ import type { Command } from "commander";
 import { readScriptFile } from "../../compiler/index.js";
 import { CodyError, UsageError } from "../../errors/index.js";
 import { createHarness } from "../../harness.js";
+import { errorLine, inputErrorExit } from "../error-line.js";
 import { EXIT } from "../exit-codes.js";
 import { databasePathFromFlags } from "../harness-options.js";
-import { formatError } from "../render-run.js";
 import { expandFileArgs } from "../format/index.js";
+import { resolveWorkspace } from "../workspace.js";
 
 interface CompileFlags {
   approve?: boolean;
@@ -30,7 +31,7 @@ export function registerScriptCompile(parent: Command): void {
     .argument("<files...>", "script files or glob patterns")
     .option("--approve", "record each script as reviewed by a person (its tool calls then run without asking)")
     .option("--by <name>", "who approved (default: the current user)")
-    .option("--cwd <dir>", "workspace root")
+    .option("--cwd <dir>", "workspace root (default: found from the current directory); files resolve against the current directory")
     .option("--db <file>", "SQLite file (env CODY_DB; default <cwd>/.cody/cache.db)")
     .option("--json", "print one JSON object per script")
     .option("--no-check", "skip the type-check")
@@ -41,7 +42,7 @@ export function registerScriptCompile(parent: Command): void {
 
 async function compileCommand(patterns: string[], flags: CompileFlags): Promise<number> {
   if (flags.by !== undefined && !flags.approve) throw new UsageError("--by only makes sense with --approve");
-  const cwd = path.resolve(flags.cwd ?? process.cwd());
+  const cwd = resolveWorkspace(flags.cwd);
   const files = await expandFileArgs(patterns, cwd);
   const harness = await createHarness({
     cwd,
@@ -77,8 +78,9 @@ async function compileCommand(patterns: string[], flags: CompileFlags): Promise<
         }
       } catch (error) {
         if (!(error instanceof CodyError)) throw error;
-        exit = EXIT.usage;
-        process.stderr.write(formatError(error.toJSON()));
+        // Any input problem outranks diagnostics; a usage problem outranks the size limit (as in `script check`).
+        exit = exit === EXIT.usage ? exit : inputErrorExit(error);
+        process.stderr.write(errorLine(error));
       }
     }
   } finally {

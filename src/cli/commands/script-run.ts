@@ -3,17 +3,20 @@
  * (start, console, tool_call, tool_result, end). Exit codes: 0 ok, 1 script failed, 2 usage, 3 limit exceeded,
  * 130 aborted. Ctrl-C aborts the script and every tool it started; a second Ctrl-C exits at once.
  */
-import path from "node:path";
 import type { Command } from "commander";
-import { readScriptFile, validateScriptSource, type ScriptSource } from "../../compiler/index.js";
+import type { CallRow } from "../../audit/index.js";
 import { describeSideEffect } from "../../audit/index.js";
-import { isLimitError, StoreError } from "../../errors/index.js";
+import { readScriptFile, validateScriptSource, type Diagnostic, type ScriptSource } from "../../compiler/index.js";
+import { isLimitError, StoreError, type SerializedError } from "../../errors/index.js";
 import { createHarness, type Harness } from "../../harness.js";
 import { normalizeLimits } from "../../limits.js";
 import { Turn, publicRunEvent, type RunResult } from "../../runtime/index.js";
+// Not through tools/index.js, which loads the MCP SDK: the run path only needs this one formatter.
+import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import { EXIT } from "../exit-codes.js";
-import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
-import { banner, renderEvent, renderResult } from "../render-run.js";
+import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
+import { banner, formatError, renderEvent, renderResult } from "../render-run.js";
+import { resolveFileArg, workspaceDisplayName } from "../workspace.js";
 
 interface RunFlags extends HarnessFlags {
   json?: boolean;
@@ -56,8 +59,8 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
   if (fromStdin) {
     script = validateScriptSource(await readStdin(), "<stdin>.ts", limits);
   } else {
-    const display = path.relative(options.cwd, path.resolve(file)) || file;
-    script = await readScriptFile(path.resolve(file), limits, display.startsWith("..") ? file : display);
+    const absolute = resolveFileArg(file);
+    script = await readScriptFile(absolute, limits, workspaceDisplayName(absolute, options.cwd));
   }
 
   const out = (text: string): void => void process.stdout.write(text);
@@ -74,6 +77,12 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
     if (operation.startsWith("cache.")) cacheWarning ??= text;
     else storeFault ??= text;
   });
+  try {
+    checkAllowedTools(options.policy?.allowTools ?? [], harness.toolNames());
+  } catch (error) {
+    await harness.close();
+    throw error;
+  }
   const abort = new AbortController();
   const turn = new Turn();
   let interrupts = 0;
@@ -87,6 +96,7 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
   let code: number;
   try {
     if (harness.dispatcher.policy.warning) err(`${harness.dispatcher.policy.warning}\n`);
+    for (const u of harness.mcpUnavailable) err(`cody: ${unavailableWarning(u)}\n`);
     const result = await harness.run(
       { source: script.source, filename: script.filename },
       {
@@ -120,7 +130,11 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
       cacheWarning = undefined;
       if (!flags.json) err(`cody: StoreError: ${result.error.message}\n`);
     } else if (!flags.json) {
-      renderResult(result, { out, err }, sideEffectsOf(harness, result));
+      const rows = auditCalls(harness, result);
+      renderResult(withAuditOutcomes(result, rows), { out, err }, {
+        sideEffects: new Map(rows.map((c) => [c.callId, describeSideEffect(c)])),
+        formatFailure: await failureFormatter(result, script),
+      });
     }
     code = exitCodeFor(result);
   } finally {
@@ -134,14 +148,13 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
   return EXIT.usage;
 }
 
-/** The audit's words for each call of the run (as `cody runs show` prints them); empty when it cannot be read. */
-function sideEffectsOf(harness: Harness, result: RunResult): Map<string, string> {
-  if (result.ok || result.toolCalls.length === 0) return new Map();
+/** The run's calls as the audit log has them (what `cody runs show` prints); none when the store cannot be read. */
+function auditCalls(harness: Harness, result: RunResult): readonly CallRow[] {
+  if (result.toolCalls.length === 0) return [];
   try {
-    const calls = harness.audit.getRun(result.runId)?.calls ?? [];
-    return new Map(calls.map((c) => [c.callId, describeSideEffect(c)]));
+    return harness.audit.getRun(result.runId)?.calls ?? [];
   } catch {
-    return new Map(); // the store is failing; that is reported on its own
+    return []; // the store is failing; that is reported on its own
   }
 }
 
@@ -157,4 +170,32 @@ async function waitForSpawned(turn: Turn, signal: AbortSignal, maxMs: number, er
     await new Promise((r) => setTimeout(r, 20));
   }
   if (turn.pending > 0) err(`… ending ${turn.pending} spawned task(s) still running\n`);
+}
+
+/**
+ * The run's calls as the audit log has them now, which is what `cody runs show` prints: a spawned call may be denied
+ * or settle after the script returned, when the result was already built.
+ */
+function withAuditOutcomes(result: RunResult, rows: readonly CallRow[]): RunResult {
+  if (rows.length === 0) return result;
+  const byId = new Map(rows.map((r) => [r.callId, r]));
+  const toolCalls = result.toolCalls.map((c) => {
+    const row = byId.get(c.id);
+    // "unknown" (a crashed process's call) never appears for a run this process just finished.
+    if (!row || row.outcome === c.outcome || row.outcome === "unknown") return c;
+    return { ...c, outcome: row.outcome, ok: row.outcome === "ok" };
+  });
+  return { ...result, toolCalls };
+}
+
+/** Type and syntax errors are shown as `script check` shows them: each diagnostic once, with its code frame. */
+async function failureFormatter(result: RunResult, script: ScriptSource): Promise<(error: SerializedError) => string> {
+  const diagnostics = result.error?.details["diagnostics"];
+  const code = result.error?.code;
+  if ((code !== "CODY_SCRIPT_TYPE" && code !== "CODY_SCRIPT_SYNTAX") || !Array.isArray(diagnostics) || diagnostics.length === 0) {
+    return formatError;
+  }
+  // Loaded only on this path: the code-frame renderer is not needed by a script that compiles.
+  const { formatHuman } = await import("../format/human.js");
+  return () => formatHuman(diagnostics as Diagnostic[], new Map([[script.filename, script.source]]), process.stderr.isTTY === true);
 }

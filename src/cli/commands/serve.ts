@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import pino from "pino";
 import { UsageError } from "../../errors/index.js";
 import { createHarness } from "../../harness.js";
+import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import {
   ApprovalBroker,
   DEFAULT_HEADERS_TIMEOUT_MS,
@@ -20,7 +21,7 @@ import {
   resolveServerToken,
   type ServerToken,
 } from "../../server/index.js";
-import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
+import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 
 interface ServeFlags extends HarnessFlags {
   port: number;
@@ -112,9 +113,11 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
     ...(flags.workers !== undefined ? { pool: { workers: flags.workers } } : {}),
   });
   if (harness.dispatcher.policy.warning) logger.warn(harness.dispatcher.policy.warning);
+  for (const u of harness.mcpUnavailable) logger.warn({ server: u.server }, unavailableWarning(u));
   let listening: Awaited<ReturnType<ReturnType<typeof createServer>["listen"]>>;
   let auth: ServerToken;
   try {
+    checkAllowedTools(options.policy?.allowTools ?? [], harness.toolNames());
     // After the harness, which makes the state folder (and whatever it keeps there) before the token file goes in.
     auth = resolveServerToken({ cwd: options.cwd, tokenFile: flags.tokenFile });
     if (auth.warning) logger.warn(auth.warning);
@@ -131,6 +134,10 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
     }).listen(flags.port, flags.host);
   } catch (error) {
     await harness.close();
+    // A taken port is a usage problem with a one-line fix, not an internal error with a stack.
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === "EADDRINUSE") throw new UsageError(`port ${flags.port} is in use (try --port 0)`, { port: flags.port, host: flags.host });
+    if (code === "EADDRNOTAVAIL") throw new UsageError(`cannot listen on ${flags.host}: address not available here`, { host: flags.host });
     throw error;
   }
   // Where the token is, never the token itself.

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { generateToolsDts } from "../../compiler/index.js";
 import { UsageError } from "../../errors/index.js";
 import { loadToolSpecs } from "../format/index.js";
+import { resolveFileArg, resolveWorkspace } from "../workspace.js";
 
 interface DtsOptions {
   out?: string;
@@ -16,15 +17,15 @@ export function registerToolsDts(parent: Command): void {
     .command("dts")
     .description("Print the TypeScript declarations (`tools`, `console`, ToolError…) that scripts are checked against.")
     .option("--out <file>", "write to this file instead of standard output")
-    .option("--cwd <dir>", "workspace whose tool configuration to use")
+    .option("--cwd <dir>", "workspace whose tool configuration to use (default: found from the current directory)")
     .action(async (opts: DtsOptions) => {
-      const cwd = path.resolve(opts.cwd ?? process.cwd());
+      const cwd = resolveWorkspace(opts.cwd);
       const { text } = await generateToolsDts(await loadToolSpecs(cwd));
       if (opts.out === undefined) {
         process.stdout.write(text);
         return;
       }
-      const out = path.resolve(cwd, opts.out);
+      const out = resolveFileArg(opts.out);
       try {
         await mkdir(path.dirname(out), { recursive: true });
         await writeFile(out, text);
@@ -32,5 +33,6 @@ export function registerToolsDts(parent: Command): void {
         const code = (error as NodeJS.ErrnoException).code ?? "unknown";
         throw new UsageError(`cannot write ${opts.out}: ${code}`, { file: opts.out, reason: code });
       }
+      process.stderr.write(`wrote ${out} (${Buffer.byteLength(text)} bytes)\n`);
     });
 }

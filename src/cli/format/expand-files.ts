@@ -6,36 +6,40 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import picomatch from "picomatch";
 import { UsageError } from "../../errors/index.js";
+import { workspaceDisplayName } from "../workspace.js";
 
 /** Directories never descended into when expanding a glob. */
 const SKIP_DIRS = new Set(["node_modules", ".git"]);
 
-/** One input file: its absolute path and the name shown in diagnostics (relative to cwd, `/` separators). */
+/** One input file: its absolute path and the name shown in diagnostics (relative to the workspace, `/` separators). */
 export interface InputFile {
   absolute: string;
   display: string;
 }
 
-/** Expand `args` relative to `cwd`; duplicates are dropped, order follows the arguments (globs sorted). */
-export async function expandFileArgs(args: readonly string[], cwd: string): Promise<InputFile[]> {
+/**
+ * Expand `args` relative to `base` (the shell's directory, as every CLI does) and name them relative to the workspace
+ * `root`; duplicates are dropped, order follows the arguments (globs sorted).
+ */
+export async function expandFileArgs(args: readonly string[], root: string, base: string = process.cwd()): Promise<InputFile[]> {
   const out: InputFile[] = [];
   const seen = new Set<string>();
   const add = (absolute: string): void => {
     if (seen.has(absolute)) return;
     seen.add(absolute);
-    out.push({ absolute, display: displayName(absolute, cwd) });
+    out.push({ absolute, display: workspaceDisplayName(absolute, root) });
   };
   for (const arg of args) {
     const scan = picomatch.scan(arg.split(path.sep).join("/"));
     if (!scan.isGlob) {
-      add(path.resolve(cwd, arg));
+      add(path.resolve(base, arg));
       continue;
     }
-    const base = path.resolve(cwd, scan.base || ".");
+    const dir = path.resolve(base, scan.base || ".");
     const isMatch = picomatch(scan.glob, { dot: false });
-    const matches = (await walk(base)).filter((rel) => isMatch(rel)).sort();
-    if (matches.length === 0) throw new UsageError(`No files match \`${arg}\``, { pattern: arg, cwd });
-    for (const rel of matches) add(path.join(base, rel));
+    const matches = (await walk(dir)).filter((rel) => isMatch(rel)).sort();
+    if (matches.length === 0) throw new UsageError(`No files match \`${arg}\``, { pattern: arg, cwd: base });
+    for (const rel of matches) add(path.join(dir, rel));
   }
   return out;
 }
@@ -60,10 +64,4 @@ async function walk(root: string): Promise<string[]> {
   };
   await visit(root, "");
   return files;
-}
-
-function displayName(absolute: string, cwd: string): string {
-  const rel = path.relative(cwd, absolute);
-  const shown = rel === "" || rel.startsWith("..") || path.isAbsolute(rel) ? absolute : rel;
-  return shown.split(path.sep).join("/");
 }

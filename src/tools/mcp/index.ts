@@ -3,6 +3,7 @@ export { McpManager } from "./manager.js";
 export { DEFAULT_MCP_OPTIONS } from "./options.js";
 export { mcpToolName, mcpRisk } from "./definitions.js";
 export { contentResultSchema } from "./result-schema.js";
-export type { McpServerStatus } from "./manager.js";
+export { unavailableServerUse, unavailableWarning } from "./unavailable.js";
+export type { McpServerStatus, McpUnavailable } from "./manager.js";
 export type { McpManagerOptions, McpWarning } from "./options.js";
 export type { McpServerState } from "./connection.js";

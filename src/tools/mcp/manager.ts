@@ -10,6 +10,13 @@ import { McpServerConnection, type McpServerState } from "./connection.js";
 import { mcpToolDefinition, unusableReason } from "./definitions.js";
 import { resolveMcpOptions, type McpManagerOptions, type ResolvedMcpOptions } from "./options.js";
 
+/** A configured server that could not be started or listed, and why (its tools are left out). */
+export interface McpUnavailable {
+  server: string;
+  /** The start failure, e.g. `MCP server "x" failed to start (cmd): command not found`. */
+  message: string;
+}
+
 /** What the manager knows about one server right now. */
 export interface McpServerStatus {
   name: string;
@@ -59,6 +66,22 @@ export class McpManager {
     return out;
   }
 
+  /**
+   * Like listToolDefinitions, but one broken server does not take the others down: the tools of every server that
+   * started, and the servers that did not (in configuration order).
+   */
+  async listAvailableToolDefinitions(signal?: AbortSignal): Promise<{ definitions: ToolDefinition[]; unavailable: McpUnavailable[] }> {
+    const names = this.serverNames();
+    const settled = await Promise.allSettled(names.map((name) => this.listServerToolDefinitions(name, signal)));
+    const definitions: ToolDefinition[] = [];
+    const unavailable: McpUnavailable[] = [];
+    settled.forEach((result, i) => {
+      if (result.status === "fulfilled") definitions.push(...result.value);
+      else unavailable.push({ server: names[i] as string, message: result.reason instanceof Error ? result.reason.message : String(result.reason) });
+    });
+    return { definitions, unavailable };
+  }
+
   /** The ToolDefinitions of one server (starting it if needed). */
   async listServerToolDefinitions(server: string, signal?: AbortSignal): Promise<ToolDefinition[]> {
     const connection = this.#server(server);
@@ -78,9 +101,14 @@ export class McpManager {
     return out;
   }
 
-  /** Register every server's tools into `registry` (starts the servers; see listToolDefinitions). */
-  async registerInto(registry: ToolRegistry, signal?: AbortSignal): Promise<void> {
-    for (const definition of await this.listToolDefinitions(signal)) registry.register(definition);
+  /**
+   * Register the tools of every server that starts into `registry`; returns the servers that could not start (see
+   * listAvailableToolDefinitions), so a broken server fails only the scripts that use it.
+   */
+  async registerInto(registry: ToolRegistry, signal?: AbortSignal): Promise<McpUnavailable[]> {
+    const { definitions, unavailable } = await this.listAvailableToolDefinitions(signal);
+    for (const definition of definitions) registry.register(definition);
+    return unavailable;
   }
 
   /**
