@@ -31,6 +31,7 @@ import {
   type SerializedError,
 } from "./errors/index.js";
 import { normalizeLimits, type Limits } from "./limits.js";
+import { resolveSandbox, tightenSandbox, type SandboxMode, type SandboxSettings } from "./sandbox/index.js";
 import { ScriptPool, type PoolMetrics, type PoolOptions, type RunEvent, type RunResult } from "./runtime/index.js";
 import { openDatabase, resolveDatabasePath, type Database } from "./store/index.js";
 import { createBuiltinRegistry } from "./tools/builtin.js";
@@ -56,6 +57,8 @@ export interface HarnessOptions {
   typecheck?: boolean | undefined;
   /** A registry to use instead of built-in + configured MCP tools (tests, embedders). */
   registry?: ToolRegistry | undefined;
+  /** The OS sandbox for exec, over the config's `sandbox` (e.g. `--sandbox MODE` gives `{ mode }`). */
+  sandbox?: { mode?: SandboxMode; network?: boolean } | undefined;
 }
 
 /** One script to prepare or run. */
@@ -82,6 +85,8 @@ export interface HarnessRunOptions {
   runId?: string | undefined;
   /** Expose only these tools to the script (calls to others are denied). @default every registered tool */
   allowedTools?: readonly string[] | undefined;
+  /** A tighter sandbox for this run's commands (a looser one throws InvalidOptionError). @default the harness's */
+  sandbox?: { mode?: SandboxMode; network?: boolean } | undefined;
 }
 
 export interface HarnessMetrics {
@@ -144,6 +149,7 @@ export class Harness {
     const cwd = path.resolve(options.cwd);
     const config = options.config ?? (await loadConfig(cwd));
     const limits = normalizeLimits({ ...config.limits, ...options.limits });
+    const sandbox = resolveSandbox(options.sandbox ?? {}, resolveSandbox(config.sandbox));
     const dbPath = options.dbPath ?? resolveDatabasePath({ cwd, env: process.env });
     const db = openDatabase(dbPath);
     let mcp: McpManager | undefined;
@@ -168,6 +174,7 @@ export class Harness {
         approver: options.approver,
         audit,
         limits,
+        sandbox,
       });
       const pool = options.pool instanceof ScriptPool ? options.pool : undefined;
       const poolOptions = options.pool instanceof ScriptPool ? {} : (options.pool ?? {});
@@ -200,6 +207,11 @@ export class Harness {
       this.#dtsCacheDir === undefined ? {} : { cacheDir: this.#dtsCacheDir },
     );
     return this.#dts;
+  }
+
+  /** The sandbox exec commands run under (a run may tighten it). */
+  get sandbox(): SandboxSettings {
+    return this.dispatcher.sandbox;
   }
 
   /** Names of every tool a script can call (the registry is fixed once the harness is created). */
@@ -302,6 +314,7 @@ export class Harness {
   /** Run an artifact already compiled (e.g. looked up by hash). */
   async runArtifact(artifact: Artifact, opts: HarnessRunOptions = {}, cache: "hit" | "miss" = "hit"): Promise<RunResult> {
     const runId = opts.runId ?? randomUUID();
+    const sandbox = opts.sandbox ? tightenSandbox(this.sandbox, opts.sandbox) : undefined;
     const pool = await this.#ensurePool();
     const abort = new AbortController();
     const onOuterAbort = (): void => abort.abort(opts.signal?.reason);
@@ -319,6 +332,7 @@ export class Harness {
           scriptApproved: artifact.approvedBy !== undefined || (cache === "miss" && this.cache.isApproved(artifact.hash)),
           allowedTools: opts.allowedTools,
           onAbortRequested: (reason: AbortedError) => abort.abort(reason),
+          sandbox,
         }),
         toolNames,
         limits: { ...this.limits, ...opts.limits },

@@ -42,4 +42,7 @@ export const AUDIT_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_calls_run ON audit_calls (run_id, id);
   `,
+  // The OS sandbox mode a confined call (exec) ran under: read-only | workspace-write | danger-full-access; NULL for
+  // tools that run no commands.
+  `ALTER TABLE audit_calls ADD COLUMN sandbox TEXT;`,
 ];

@@ -1,6 +1,6 @@
 /**
  * Flags shared by every command that runs tools (`script run`, `exec`, `serve`): workspace, database, approval
- * policy and limits. One place turns them into HarnessOptions so the commands cannot drift apart.
+ * policy, limits and the sandbox. One place turns them into HarnessOptions so the commands cannot drift apart.
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
@@ -15,6 +15,7 @@ import {
 import { UsageError } from "../errors/index.js";
 import type { HarnessOptions } from "../harness.js";
 import type { Limits } from "../limits.js";
+import { SANDBOX_MODES, type SandboxMode } from "../sandbox/index.js";
 
 export interface HarnessFlags {
   cwd?: string;
@@ -27,6 +28,7 @@ export interface HarnessFlags {
   memory?: number;
   maxToolCalls?: number;
   check?: boolean;
+  sandbox?: SandboxMode;
 }
 
 function int(name: string) {
@@ -51,7 +53,10 @@ export function addHarnessFlags(cmd: Command): Command {
     .option("--timeout <ms>", "wall-time limit per script in milliseconds (default 5000)", int("--timeout"))
     .option("--memory <mb>", "memory limit per VM in MB (default 16)", int("--memory"))
     .option("--max-tool-calls <n>", "tool calls allowed per script (default 32)", int("--max-tool-calls"))
-    .option("--no-check", "skip the type-check (scripts are still compiled and cached)");
+    .option("--no-check", "skip the type-check (scripts are still compiled and cached)")
+    .addOption(
+      new Option("--sandbox <mode>", "OS sandbox for exec commands (default: cody.json's, else workspace-write)").choices(SANDBOX_MODES),
+    );
 }
 
 /** Limits given on the command line (only the ones set). */
@@ -88,5 +93,6 @@ export async function harnessOptionsFromFlags(
     policy,
     approver: interactive ? new TtyApprover() : undefined,
     typecheck: flags.check !== false,
+    ...(flags.sandbox ? { sandbox: { mode: flags.sandbox } } : {}),
   };
 }

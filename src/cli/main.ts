@@ -22,6 +22,7 @@ const COMMANDS: ReadonlyArray<{ group?: "script" | "tools"; name: string; load: 
   { name: "runs", load: async () => (await import("./commands/runs.js")).registerRuns },
   { name: "exec", load: async () => (await import("./commands/exec.js")).registerExec },
   { name: "serve", load: async () => (await import("./commands/serve.js")).registerServe },
+  { name: "doctor", load: async () => (await import("./commands/doctor.js")).registerDoctor },
 ];
 
 const GROUP_DESCRIPTIONS = {

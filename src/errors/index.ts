@@ -39,4 +39,5 @@ export {
   CacheError,
   ProviderError,
   McpError,
+  SandboxError,
 } from "./classes.js";

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import test from "ava";
-import { AuditLog, argsDigest, canonicalJson, runOutcomeForError, sideEffectOf } from "../../src/audit/index.js";
+import { AUDIT_MIGRATIONS, AuditLog, argsDigest, canonicalJson, runOutcomeForError, sideEffectOf } from "../../src/audit/index.js";
 import { CallbackApprover } from "../../src/approval/index.js";
 import { ToolDispatcher } from "../../src/tools/dispatch/index.js";
 import { openDatabase, migrate, schemaVersion } from "../../src/store/index.js";
@@ -177,7 +177,7 @@ test("the audit tables share the database with other namespaces and reopen witho
     db.audit.recordRunStart({ runId: "r1" });
     db.audit.db.close();
     const again = new AuditLog(openDatabase(db.file));
-    t.is(schemaVersion(again.db, "audit"), 1);
+    t.is(schemaVersion(again.db, "audit"), AUDIT_MIGRATIONS.length);
     t.is(schemaVersion(again.db, "cache-test"), 1);
     t.is(again.listRuns().length, 1);
     again.db.close();

@@ -62,7 +62,10 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
     throw error;
   }
   // The line scripts and tests wait for; the port matters when --port 0 was given.
-  logger.info({ url: `http://${flags.host}:${listening.port}`, approval: harness.dispatcher.policy.policy }, "cody serve ready");
+  logger.info(
+    { url: `http://${flags.host}:${listening.port}`, approval: harness.dispatcher.policy.policy, sandbox: harness.sandbox.mode },
+    "cody serve ready",
+  );
 
   await new Promise<void>((resolve) => {
     let stopping = false;

@@ -27,6 +27,8 @@ export class CallTrail {
   readonly #onError: ((error: unknown) => void) | undefined;
   #id: number | undefined;
   #decision: CallDecisionInput | undefined;
+  #sandbox: string | undefined;
+  #note: string | undefined;
 
   constructor(audit: AuditLog | undefined, call: TrailCall, onError: ((error: unknown) => void) | undefined) {
     this.#audit = audit;
@@ -44,6 +46,18 @@ export class CallTrail {
     this.#decision = input;
     const id = this.#id;
     if (id !== undefined) this.#safely(() => this.#audit?.recordDecision(id, input));
+  }
+
+  /** The sandbox mode the handler runs under (written with the row, or as an update if the row exists). */
+  sandbox(mode: string): void {
+    this.#sandbox = mode;
+    const id = this.#id;
+    if (id !== undefined) this.#safely(() => this.#audit?.recordSandbox(id, mode));
+  }
+
+  /** A note kept for the settled row (e.g. a sandbox denial and what the person answered). */
+  note(text: string): void {
+    this.#note = text;
   }
 
   /** The call is about to wait for a person: its row must exist first. */
@@ -67,7 +81,7 @@ export class CallTrail {
         durationMs: this.elapsedMs,
         errorCode: error?.code,
         errorMessage: error?.message,
-        note,
+        note: note ?? this.#note,
       });
     });
   }
@@ -81,7 +95,13 @@ export class CallTrail {
 
   #write(handlerStarted: boolean): number {
     const audit = this.#audit as AuditLog;
-    return audit.startCall({ ...this.#call, startedAt: this.#startedAt, decision: this.#decision, handlerStarted });
+    return audit.startCall({
+      ...this.#call,
+      startedAt: this.#startedAt,
+      decision: this.#decision,
+      handlerStarted,
+      sandbox: this.#sandbox,
+    });
   }
 
   #safely(write: () => void): void {
