@@ -191,6 +191,17 @@ test("a bwrap that fails before starting the program is a SandboxError carrying 
   t.regex(e?.message ?? "", /No permissions to create new namespace.*user namespaces/);
 });
 
+test("a sandbox whose setup fails after bwrap forked (no exit-code report) is a SandboxError, not the command's result", async (t) => {
+  const ctx = workspace(t);
+  const fake = path.join(ctx.workspaceRoot, "fake-bwrap");
+  // What bwrap 0.8 does when a mount or chdir inside the new namespace fails: child-pid reported, then exit 1.
+  fs.writeFileSync(fake, '#!/bin/sh\necho \'{ "child-pid": 1 }\' >&3\necho "bwrap: Can\'t chdir to /x: No such file or directory" >&2\nexit 1\n', { mode: 0o755 });
+  const tool = createExecTool({ bwrapPath: fake });
+  const e = await t.throwsAsync(tool.handler({ command: ["true"] }, ctx), { instanceOf: SandboxError });
+  t.is(e?.details["rule"], "unavailable");
+  t.regex(e?.message ?? "", /Can't chdir/);
+});
+
 test("CODY_BWRAP_PATH points exec at another bwrap (test and debug hook)", async (t) => {
   const ctx = workspace(t);
   const tool = createExecTool({ baseEnv: { PATH: process.env["PATH"] ?? "", CODY_BWRAP_PATH: "/nonexistent/bwrap" } });

@@ -139,13 +139,17 @@ function planLaunch(args: ExecArgs, cwd: string, ctx: ToolContext, opts: ExecToo
   };
 }
 
-/** Collects bwrap's `--json-status-fd` reports; `started` once the sandbox is set up and the program was forked. */
+/**
+ * Collects bwrap's `--json-status-fd` reports. bwrap reports `exit-code` only for a program it actually started
+ * (measured with bwrap 0.8: a failed mount, chdir or execvp inside the sandbox reports `child-pid` and then nothing),
+ * so its absence after a normal exit means the sandbox, not the program, failed.
+ */
 class BwrapStatus {
   #text = "";
-  started = false;
+  ran = false;
   push(chunk: Buffer): void {
     this.#text += chunk.toString("utf8");
-    if (this.#text.includes('"child-pid"')) this.started = true;
+    if (this.#text.includes('"exit-code"')) this.ran = true;
   }
 }
 
@@ -190,6 +194,10 @@ function runProcess(args: ExecArgs, cwd: string, ctx: ToolContext, opts: ExecToo
   return new Promise<ExecResult>((resolve, reject) => {
     if (ctx.signal.aborted) {
       reject(new AbortedError("exec was aborted before it started", { tool: "exec" }));
+      return;
+    }
+    if (launch.bwrap !== undefined && process.platform !== "linux") {
+      reject(unavailable(launch, `the sandbox needs Linux (bubblewrap); this is ${process.platform}`, args.command));
       return;
     }
     let child: ChildProcess;
@@ -261,7 +269,7 @@ function runProcess(args: ExecArgs, cwd: string, ctx: ToolContext, opts: ExecToo
         resolve(result);
         return;
       }
-      const failure = sandboxFailure(launch, status.started, result, args.command);
+      const failure = sandboxFailure(launch, status.ran, result, args.command);
       if (failure) reject(failure);
       else resolve(result);
     }
@@ -313,22 +321,22 @@ function unavailable(launch: Launch, reason: string, command: string[]): Sandbox
  * Turn a confined command's outcome into an error when the sandbox is to blame: bwrap never started the program (it
  * could not set the sandbox up), the program was not found inside it, or the output shows a denial.
  */
-function sandboxFailure(launch: Launch, started: boolean, result: ExecResult, command: string[]): Error | undefined {
-  if (!started) {
-    if (result.timedOut) return undefined;
+function sandboxFailure(launch: Launch, ran: boolean, result: ExecResult, command: string[]): Error | undefined {
+  // Killed on timeout, bwrap reports nothing: the result (timedOut) says what happened.
+  if (result.timedOut) return undefined;
+  if (!ran) {
+    const program = command[0] ?? "";
+    const execvp = /^bwrap: execvp [^\n]*: (No such file or directory|Permission denied)\n?$/.exec(result.stderr);
+    if (execvp) {
+      const missing = execvp[1] === "No such file or directory";
+      return new ToolError(`exec: program \`${program}\` ${missing ? "was not found" : "is not executable"}`, {
+        tool: "exec",
+        command,
+        errno: missing ? "ENOENT" : "EACCES",
+      });
+    }
     return unavailable(launch, unavailableReason(launch.bwrap ?? "bwrap", result.exitCode, result.stderr), command);
   }
-  const program = command[0] ?? "";
-  const execvp = /^bwrap: execvp [^\n]*: (No such file or directory|Permission denied)\n?$/.exec(result.stderr);
-  if (execvp && result.exitCode !== 0) {
-    const missing = execvp[1] === "No such file or directory";
-    return new ToolError(`exec: program \`${program}\` ${missing ? "was not found" : "is not executable"}`, {
-      tool: "exec",
-      command,
-      errno: missing ? "ENOENT" : "EACCES",
-    });
-  }
-  if (result.timedOut) return undefined;
   const denial = detectDenial(launch.settings, result);
   if (!denial) return undefined;
   return new SandboxError(`exec: \`${command.join(" ")}\` was blocked by the sandbox: ${denial.message}`, {
