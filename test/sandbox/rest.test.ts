@@ -53,3 +53,37 @@ test("a REST request may not loosen the server's sandbox, and a malformed one is
   t.is(edge.status, 200);
   t.true(edge.body.ok);
 });
+
+test("over REST with on-request, a sandbox-blocked exec asks again with the denial, and approving re-runs it unsandboxed", async (t) => {
+  const { base } = await startServer(t, { approvals: true });
+  const outside = fs.mkdtempSync(path.join("/var/tmp", "cody-rest-outside-"));
+  t.teardown(() => fs.rmSync(outside, { recursive: true, force: true }));
+  const target = path.join(outside, "f.txt");
+  const run = request<RunBody>(base, "POST", "/v1/runs", {
+    source: `const r = await tools.exec({ command: ["sh", "-c", "echo out > ${target}"] });\nreturn r.sandbox;`,
+  });
+  const pending = async (): Promise<{ id: string; reason: string; sandboxDenial?: string }[]> =>
+    (await request<{ approvals: { id: string; reason: string; sandboxDenial?: string }[] }>(base, "GET", "/v1/approvals")).body.approvals;
+  const until = async <T>(get: () => Promise<T | undefined>): Promise<T | undefined> => {
+    for (let i = 0; i < 400; i++) {
+      const v = await get();
+      if (v !== undefined) return v;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return undefined;
+  };
+  // First the ordinary question: may exec run at all?
+  const first = await until(async () => (await pending())[0]);
+  t.is(first?.sandboxDenial, undefined);
+  await request(base, "POST", `/v1/approvals/${first?.id ?? ""}`, { decision: "approve" });
+  // Then the sandbox blocks it and the second question carries the denial.
+  const second = await until(async () => (await pending()).find((a) => a.sandboxDenial !== undefined));
+  t.regex(second?.reason ?? "", /blocked by the sandbox \(filesystem\)/);
+  t.regex(second?.sandboxDenial ?? "", /workspace-write/);
+  t.false(fs.existsSync(target));
+  await request(base, "POST", `/v1/approvals/${second?.id ?? ""}`, { decision: "approve" });
+  const result = await run;
+  t.true(result.body.ok, JSON.stringify(result.body.error));
+  t.is(result.body.value, "danger-full-access");
+  t.is(fs.readFileSync(target, "utf8"), "out\n");
+});
