@@ -3,7 +3,7 @@
  * /dev, /proc (in a new PID namespace) and /tmp are mounted, then the workspace (writable in `workspace-write`), and
  * last the paths inside it that stay read-only — bwrap applies mounts in order, so later binds win.
  */
-import { mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { SandboxSettings } from "./mode.js";
 import { hasNetwork } from "./mode.js";
@@ -43,9 +43,10 @@ export function protectedPaths(root: string): string[] {
     try {
       mkdirSync(abs, { recursive: true });
     } catch {
-      // a file in the way: it is bound read-only as it is
+      // A file in the way is bound read-only as it is; a directory we may not create, the command cannot create either.
     }
-    out.push(abs);
+    // bwrap refuses to bind a source that does not exist (e.g. a dangling symlink), which would fail every call.
+    if (existsSync(abs)) out.push(abs);
   }
   return out;
 }

@@ -208,3 +208,11 @@ test("CODY_BWRAP_PATH points exec at another bwrap (test and debug hook)", async
   const e = await t.throwsAsync(tool.handler({ command: ["true"] }, ctx), { instanceOf: SandboxError });
   t.regex(e?.message ?? "", /\/nonexistent\/bwrap/);
 });
+
+test("a dangling .cody symlink does not break exec (nothing to bind, and nothing the command can create through it)", async (t) => {
+  const ctx = workspace(t);
+  fs.symlinkSync(path.join(ctx.workspaceRoot, "missing-target"), path.join(ctx.workspaceRoot, ".cody"));
+  const r = await exec.handler({ command: ["sh", "-c", "echo ok"] }, ctx);
+  t.is(r.exitCode, 0);
+  t.is(r.stdout, "ok\n");
+});
