@@ -58,6 +58,11 @@ export interface BwrapCommand {
   /** Absolute working directory inside the workspace. */
   cwd: string;
   argv: readonly string[];
+  /**
+   * The command's whole environment, set inside the sandbox (`--clearenv --setenv …`). bwrap itself must be started
+   * with an environment the script cannot choose: as root, an `LD_PRELOAD` reaching bwrap would run code outside it.
+   */
+  env: Record<string, string>;
 }
 
 /** Arguments for bwrap (not including the binary) that run `argv` confined by `settings` (a confined mode). */
@@ -82,6 +87,8 @@ export function bwrapArgs(cmd: BwrapCommand): string[] {
     // Bound again so a workspace under /tmp is not hidden by the fresh /tmp.
     args.push("--ro-bind", root, root);
   }
+  args.push("--clearenv");
+  for (const [name, value] of Object.entries(cmd.env)) args.push("--setenv", name, value);
   args.push("--chdir", cmd.cwd, "--json-status-fd", String(BWRAP_STATUS_FD), "--", ...cmd.argv);
   return args;
 }

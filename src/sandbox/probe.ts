@@ -48,7 +48,7 @@ export async function probeSandbox(opts: { bwrapPath?: string | undefined } = {}
   if (version.code !== 0) return { ok: false, bwrap, reason: unavailableReason(bwrap, version.code, version.stderr) };
   const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), "cody-probe-")));
   try {
-    const args = bwrapArgs({ settings: DEFAULT_SANDBOX, workspaceRoot: dir, cwd: dir, argv: ["true"] });
+    const args = bwrapArgs({ settings: DEFAULT_SANDBOX, workspaceRoot: dir, cwd: dir, argv: ["true"], env: {} });
     // No status pipe here: drop `--json-status-fd 3`.
     const at = args.indexOf("--json-status-fd");
     args.splice(at, 2);

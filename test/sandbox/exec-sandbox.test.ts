@@ -216,3 +216,11 @@ test("a dangling .cody symlink does not break exec (nothing to bind, and nothing
   t.is(r.exitCode, 0);
   t.is(r.stdout, "ok\n");
 });
+
+test("the call's env reaches only the command: bwrap, which runs outside the sandbox, never sees it (LD_PRELOAD)", async (t) => {
+  const ctx = workspace(t);
+  const r = await exec.handler({ command: ["true"], env: { LD_PRELOAD: "/nonexistent-cody-preload.so" } }, ctx);
+  t.is(r.exitCode, 0);
+  // glibc's loader complains once per process image that got the variable: the command, and (before) bwrap too.
+  t.is(r.stderr.split("\n").filter((l) => l.includes("nonexistent-cody-preload.so")).length, 1, r.stderr);
+});

@@ -49,15 +49,15 @@ test("secret-looking names are dropped from the inherited environment unless kep
 
 test("bwrap binds the workspace after the read-only root and the protected paths after the workspace", (t) => {
   const root = "/nonexistent-ws-for-args";
-  const args = bwrapArgs({ settings: DEFAULT_SANDBOX, workspaceRoot: root, cwd: root, argv: ["true"] });
+  const args = bwrapArgs({ settings: DEFAULT_SANDBOX, workspaceRoot: root, cwd: root, argv: ["true"], env: {} });
   const at = (flag: string, value: string) => args.findIndex((a, i) => a === flag && args[i + 1] === value);
   t.true(at("--ro-bind", "/") < at("--tmpfs", "/tmp"));
   t.true(at("--tmpfs", "/tmp") < at("--bind", root));
   t.true(args.includes("--unshare-net") && args.includes("--unshare-pid") && args.includes("--die-with-parent") && args.includes("--new-session"));
   t.deepEqual(args.slice(-2), ["--", "true"]);
-  const net = bwrapArgs({ settings: { ...DEFAULT_SANDBOX, network: true }, workspaceRoot: root, cwd: root, argv: ["true"] });
+  const net = bwrapArgs({ settings: { ...DEFAULT_SANDBOX, network: true }, workspaceRoot: root, cwd: root, argv: ["true"], env: {} });
   t.false(net.includes("--unshare-net"));
-  const ro = bwrapArgs({ settings: { ...DEFAULT_SANDBOX, mode: "read-only" }, workspaceRoot: root, cwd: root, argv: ["true"] });
+  const ro = bwrapArgs({ settings: { ...DEFAULT_SANDBOX, mode: "read-only" }, workspaceRoot: root, cwd: root, argv: ["true"], env: {} });
   t.true(ro.some((a, i) => a === "--ro-bind" && ro[i + 1] === root));
   t.false(ro.some((a, i) => a === "--bind" && ro[i + 1] === root));
 });

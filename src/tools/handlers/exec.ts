@@ -132,8 +132,9 @@ function planLaunch(args: ExecArgs, cwd: string, ctx: ToolContext, opts: ExecToo
   const bwrap = resolveBwrapPath(opts.bwrapPath, opts.baseEnv);
   return {
     file: bwrap,
-    args: bwrapArgs({ settings, workspaceRoot: ctx.workspaceRoot, cwd, argv: args.command }),
-    env,
+    args: bwrapArgs({ settings, workspaceRoot: ctx.workspaceRoot, cwd, argv: args.command, env }),
+    // bwrap runs outside the sandbox: it gets only the host's PATH (to be found), never the call's variables.
+    env: { PATH: opts.baseEnv["PATH"] ?? "/usr/local/bin:/usr/bin:/bin" },
     settings,
     bwrap,
   };
