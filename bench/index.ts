@@ -19,6 +19,7 @@ const AREAS: ReadonlyArray<{ area: string; module: string; fn: string }> = [
   { area: "search", module: "./search.js", fn: "benchSearch" },
   { area: "harness", module: "./harness.js", fn: "benchHarness" },
   { area: "rest", module: "./rest.js", fn: "benchRest" },
+  { area: "sandbox", module: "./sandbox.js", fn: "benchSandbox" },
 ];
 
 async function main(): Promise<void> {

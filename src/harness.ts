@@ -32,6 +32,7 @@ import {
   type SerializedError,
 } from "./errors/index.js";
 import { normalizeLimits, type Limits } from "./limits.js";
+import { resolveSandbox, tightenSandbox, type SandboxMode, type SandboxSettings } from "./sandbox/index.js";
 import { ScriptPool, type PoolMetrics, type PoolOptions, type RunEvent, type RunResult } from "./runtime/index.js";
 import { openDatabase, resolveDatabasePath, StoreHealth, type Database } from "./store/index.js";
 import { createBuiltinRegistry } from "./tools/builtin.js";
@@ -63,6 +64,8 @@ export interface HarnessOptions {
   typecheck?: boolean | undefined;
   /** A registry to use instead of built-in + configured MCP tools (tests, embedders). */
   registry?: ToolRegistry | undefined;
+  /** The OS sandbox for exec, over the config's `sandbox` (e.g. `--sandbox MODE` gives `{ mode }`). */
+  sandbox?: { mode?: SandboxMode; network?: boolean } | undefined;
 }
 
 /** One script to prepare or run. */
@@ -89,6 +92,8 @@ export interface HarnessRunOptions {
   runId?: string | undefined;
   /** Expose only these tools to the script (calls to others are denied). @default every registered tool */
   allowedTools?: readonly string[] | undefined;
+  /** A tighter sandbox for this run's commands (a looser one throws InvalidOptionError). @default the harness's */
+  sandbox?: { mode?: SandboxMode; network?: boolean } | undefined;
 }
 
 export interface HarnessMetrics {
@@ -165,6 +170,7 @@ export class Harness {
     const cwd = path.resolve(options.cwd);
     const config = options.config ?? (await loadConfig(cwd));
     const limits = normalizeLimits({ ...config.limits, ...options.limits });
+    const sandbox = resolveSandbox(options.sandbox ?? {}, resolveSandbox(config.sandbox));
     const dbPath = options.dbPath ?? resolveDatabasePath({ cwd, env: {} });
     const db = openDatabase(dbPath);
     let mcp: McpManager | undefined;
@@ -192,6 +198,7 @@ export class Harness {
         approver: options.approver,
         audit,
         limits,
+        sandbox,
       });
       const pool = options.pool instanceof ScriptPool ? options.pool : undefined;
       const poolOptions = options.pool instanceof ScriptPool ? {} : (options.pool ?? {});
@@ -226,6 +233,11 @@ export class Harness {
       this.#dtsCacheDir === undefined ? {} : { cacheDir: this.#dtsCacheDir },
     );
     return this.#dts;
+  }
+
+  /** The sandbox exec commands run under (a run may tighten it). */
+  get sandbox(): SandboxSettings {
+    return this.dispatcher.sandbox;
   }
 
   /** Names of every tool a script can call (the registry is fixed once the harness is created). */
@@ -344,6 +356,8 @@ export class Harness {
   async runArtifact(artifact: Artifact, opts: HarnessRunOptions = {}, cache: "hit" | "miss" = "hit"): Promise<RunResult> {
     const runId = opts.runId ?? randomUUID();
     const started = Date.now();
+    // A looser sandbox than the harness's is refused before the run exists (InvalidOptionError).
+    const sandbox = opts.sandbox ? tightenSandbox(this.sandbox, opts.sandbox) : undefined;
     // The run's row is committed before anything else (and before the pool can report the run started), so a run
     // that was accepted always has one; a database that refuses it fails the run: its calls could not be audited.
     try {
@@ -372,6 +386,7 @@ export class Harness {
           scriptApproved: artifact.approvedBy !== undefined || (cache === "miss" && this.cache.isApproved(artifact.hash)),
           allowedTools: opts.allowedTools,
           onAbortRequested: (reason: AbortedError) => abort.abort(reason),
+          sandbox,
         }),
         toolNames,
         limits: { ...this.limits, ...opts.limits },

@@ -22,6 +22,7 @@ export {
   ApprovalDeniedError,
   PathOutsideWorkspaceError,
   AbortedError,
+  SandboxError,
 } from "./errors/index.js";
 export { compileScript, generateToolsDts, TypeChecker, computeArtifactKey, validateScriptSource } from "./compiler/index.js";
 export { ArtifactCache } from "./cache/index.js";
@@ -43,3 +44,5 @@ export type { RunResult, RunEvent, ConsoleEntry, ToolCallRecord, ToolInvoker, To
 export type { ToolDefinition, ToolSpec, ToolContext, JsonSchema, RiskClass } from "./tools/index.js";
 export type { Approver, ApprovalRequest, ApprovalAnswer, ApprovalPolicyOptions } from "./approval/index.js";
 export type { CodyConfig } from "./config/index.js";
+export { SANDBOX_MODES, probeSandbox } from "./sandbox/index.js";
+export type { SandboxMode, SandboxSettings, SandboxConfig } from "./sandbox/index.js";

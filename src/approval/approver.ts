@@ -24,6 +24,8 @@ export interface ApprovalRequest {
   args: unknown;
   /** Why the policy asks, e.g. "`exec` runs `rm -rf build`". */
   reason: string;
+  /** Set when the question is whether to re-run a call the OS sandbox blocked: the denial, as the SandboxError said it. */
+  sandboxDenial?: string | undefined;
 }
 
 /** `always` approves and remembers approval of this tool (exec: this command prefix) for the script, this session. */

@@ -14,6 +14,7 @@ export function formatApprovalRequest(req: ApprovalRequest): string {
   }
   lines.push(`call    ${req.callId}  ${req.tool}  [${req.risk}]`);
   lines.push(`why     ${req.reason}`);
+  if (req.sandboxDenial !== undefined) lines.push(`denied  ${req.sandboxDenial}`);
   const compact = JSON.stringify(req.args) ?? "undefined";
   const args = compact.length <= 100 ? compact : (JSON.stringify(req.args, null, 2) ?? compact).replace(/\n/g, "\n        ");
   lines.push(`args    ${args}`);

@@ -9,7 +9,10 @@ import { execArgv, matchesExecPrefix } from "./exec-rules.js";
 import type { ApprovalMemory } from "./memory.js";
 import { isSafeReadOnlyCommand } from "./safe-commands.js";
 
-/** Codex CLI's policy names (`on-failure` is not offered: there is no sandbox for a call to fail in first). */
+/**
+ * Codex CLI's policy names. `on-failure` is not offered as a name: `on-request` already asks to re-run an exec the OS
+ * sandbox blocked (see tools/dispatch/escalate.ts).
+ */
 export type ApprovalPolicyName = "untrusted" | "on-request" | "never";
 
 export const APPROVAL_POLICY_NAMES: readonly ApprovalPolicyName[] = ["untrusted", "on-request", "never"];
@@ -81,7 +84,7 @@ export const APPROVE_ALL_WARNING =
 export function normalizePolicyOptions(input: ApprovalPolicyOptions = {}, interactive = false): ResolvedPolicy {
   const policy = input.policy ?? defaultPolicyName(interactive);
   if (!APPROVAL_POLICY_NAMES.includes(policy)) {
-    const hint = (policy as string) === "on-failure" ? " (on-failure needs a sandbox; use on-request)" : "";
+    const hint = (policy as string) === "on-failure" ? " (on-failure needs a sandbox; use on-request, which offers to re-run a sandbox-blocked exec unsandboxed)" : "";
     throw new InvalidOptionError(
       `Approval policy must be one of ${APPROVAL_POLICY_NAMES.join(", ")}, got \`${String(policy)}\`${hint}`,
       { path: "policy", value: String(policy) },

@@ -32,6 +32,8 @@ export interface StartCallInput {
   decision?: CallDecisionInput | undefined;
   /** The handler is about to be invoked (saves a write). */
   handlerStarted?: boolean;
+  /** The sandbox mode a confined tool runs under (exec). */
+  sandbox?: string | undefined;
 }
 
 export interface CallDecisionInput {
@@ -89,6 +91,8 @@ export interface CallRow {
   errorCode: string | null;
   errorMessage: string | null;
   note: string | null;
+  /** The sandbox mode the call ran under (confined tools only; the last mode when it was re-run unsandboxed). */
+  sandbox: string | null;
 }
 
 interface RawRun {
@@ -133,6 +137,7 @@ interface RawCall {
   error_code: string | null;
   error_message: string | null;
   note: string | null;
+  sandbox: string | null;
 }
 
 const RUN_SELECT = `
@@ -216,15 +221,16 @@ export class AuditLog {
       ),
       insertCall: db.prepare(
         `INSERT INTO audit_calls (run_id, script_hash, call_id, tool, source, detached, args_digest, args_preview, started_at,
-           decision, decided_by, decision_reason, approval, approval_wait_ms, handler_started)
+           decision, decided_by, decision_reason, approval, approval_wait_ms, handler_started, sandbox)
          VALUES (@runId, @scriptHash, @callId, @tool, @source, @detached, @argsDigest, @argsPreview, @startedAt,
-           @decision, @decidedBy, @reason, @approval, @approvalWaitMs, @handlerStarted)`,
+           @decision, @decidedBy, @reason, @approval, @approvalWaitMs, @handlerStarted, @sandbox)`,
       ),
       decision: db.prepare(
         `UPDATE audit_calls SET decision = @decision, decided_by = @decidedBy, decision_reason = @reason,
            approval = @approval, approval_wait_ms = @approvalWaitMs WHERE id = @id`,
       ),
       handlerStarted: db.prepare("UPDATE audit_calls SET handler_started = 1 WHERE id = ?"),
+      sandbox: db.prepare("UPDATE audit_calls SET sandbox = ? WHERE id = ?"),
       endCall: db.prepare(
         `UPDATE audit_calls SET outcome = @outcome, duration_ms = @durationMs, error_code = @errorCode,
            error_message = @errorMessage, note = COALESCE(@note, note) WHERE id = @id`,
@@ -463,6 +469,7 @@ export class AuditLog {
         approval: input.decision?.approval ?? null,
         approvalWaitMs: input.decision?.approvalWaitMs ?? null,
         handlerStarted: input.handlerStarted === true ? 1 : 0,
+        sandbox: input.sandbox ?? null,
       }).lastInsertRowid;
     });
     return Number(id);
@@ -478,6 +485,11 @@ export class AuditLog {
       approval: input.approval ?? null,
       approvalWaitMs: input.approvalWaitMs ?? null,
     }));
+  }
+
+  /** Record the sandbox mode a call runs under (again when it is re-run without the sandbox). */
+  recordSandbox(id: number, mode: string): void {
+    this.#stmts.sandbox.run(mode, id);
   }
 
   /** Mark that the handler was invoked: from here on the call may have had side effects. */
@@ -577,5 +589,6 @@ function toCall(r: RawCall): CallRow {
     errorCode: r.error_code,
     errorMessage: r.error_message,
     note: r.note,
+    sandbox: r.sandbox ?? null,
   };
 }

@@ -51,4 +51,7 @@ export const AUDIT_MIGRATIONS: readonly string[] = [
   ALTER TABLE audit_runs ADD COLUMN crash_detected_at INTEGER; -- set with outcome 'crashed'; ended_at stays NULL
   CREATE INDEX audit_runs_unended ON audit_runs (owner_id) WHERE outcome IS NULL;
   `,
+  // Step 3: the OS sandbox mode a confined call (exec) ran under: read-only | workspace-write | danger-full-access; NULL for
+  // tools that run no commands.
+  `ALTER TABLE audit_calls ADD COLUMN sandbox TEXT;`,
 ];

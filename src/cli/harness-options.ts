@@ -1,6 +1,6 @@
 /**
  * Flags shared by every command that runs tools (`script run`, `exec`, `serve`): workspace, database, approval
- * policy and limits. One place turns them into HarnessOptions so the commands cannot drift apart.
+ * policy, limits and the sandbox. One place turns them into HarnessOptions so the commands cannot drift apart.
  */
 import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
@@ -17,6 +17,7 @@ import { resolveDatabasePath } from "../store/index.js";
 import type { Limits } from "../limits.js";
 import { closest } from "./suggest.js";
 import { resolveWorkspace } from "./workspace.js";
+import { SANDBOX_MODES, type SandboxMode } from "../sandbox/index.js";
 
 export interface HarnessFlags {
   cwd?: string;
@@ -29,6 +30,7 @@ export interface HarnessFlags {
   memory?: number;
   maxToolCalls?: number;
   check?: boolean;
+  sandbox?: SandboxMode;
 }
 
 /** A whole-number flag with its lower bound; the message says the bound and the unit (`--timeout 0` is not "non-negative"). */
@@ -87,7 +89,10 @@ export function addHarnessFlags(cmd: Command): Command {
     .option("--timeout <ms>", "wall-time limit per script in milliseconds (default 5000)", int("--timeout", 1, "milliseconds"))
     .option("--memory <mb>", "memory limit per VM in MB (default 16)", int("--memory", 1, "MB"))
     .option("--max-tool-calls <n>", "tool calls allowed per script (default 32)", int("--max-tool-calls", 0, ""))
-    .option("--no-check", "skip the type-check (scripts are still compiled and cached)");
+    .option("--no-check", "skip the type-check (scripts are still compiled and cached)")
+    .addOption(
+      new Option("--sandbox <mode>", "OS sandbox for exec commands (default: cody.json's, else workspace-write)").choices(SANDBOX_MODES),
+    );
 }
 
 /** Limits given on the command line (only the ones set). */
@@ -130,5 +135,6 @@ export async function harnessOptionsFromFlags(
     policy,
     approver: interactive ? new TtyApprover() : undefined,
     typecheck: flags.check !== false,
+    ...(flags.sandbox ? { sandbox: { mode: flags.sandbox } } : {}),
   };
 }

@@ -26,13 +26,23 @@ export function summarizeTools(names: readonly string[]): string {
 }
 
 /** One line saying what is about to run and under which limits. */
-export function banner(info: { filename: string; hash: string; cache: "hit" | "miss"; tools: readonly string[]; limits: Limits; approval: string }): string {
+export function banner(info: {
+  filename: string;
+  hash: string;
+  cache: "hit" | "miss";
+  tools: readonly string[];
+  limits: Limits;
+  approval: string;
+  /** The exec sandbox, e.g. `workspace-write` or `workspace-write + network`. */
+  sandbox?: string;
+}): string {
   const l = info.limits;
   return (
     `▶ ${info.filename}  hash ${info.hash.slice(0, 12)}  cache ${info.cache}\n` +
     `  tools: ${summarizeTools(info.tools)}\n` +
     `  limits: ${l.timeoutMs} ms, ${Math.round(l.memoryBytes / 1024 / 1024)} MB, ${l.maxToolCalls} tool calls, ` +
-    `${l.maxConcurrentToolCalls} concurrent; approval: ${info.approval}\n`
+    `${l.maxConcurrentToolCalls} concurrent; approval: ${info.approval}` +
+    `${info.sandbox === undefined ? "" : `; sandbox: ${info.sandbox}`}\n`
   );
 }
 

@@ -38,13 +38,20 @@ declare class ToolArgumentError extends ToolError {}
 
 /** A path argument resolved outside the workspace, through \`..\` or a symlink (code \`CODY_PATH_OUTSIDE_WORKSPACE\`). */
 declare class PathOutsideWorkspaceError extends ToolError {}
+
+/**
+ * The OS sandbox blocked a command, or cannot be used here (code \`CODY_TOOL_SANDBOX\`). \`details.rule\` says which rule
+ * (\`filesystem\`, \`protected-path\`, \`network\`, \`unavailable\`), \`details.mode\` the sandbox mode; for a command that ran,
+ * \`details.exitCode\`, \`details.stdout\` and \`details.stderr\` hold its result. The message says what would allow the call.
+ */
+declare class SandboxError extends ToolError {}
 `;
 
 /**
  * Bumped whenever the text around the tool declarations changes, so declarations cached on disk by an older build
  * (keyed by the specs and COMPILER_VERSION only) are not reused.
  */
-const DTS_FORMAT = "2";
+const DTS_FORMAT = "3";
 
 const memo = new Map<string, Promise<ToolsDts>>();
 const MEMO_MAX = 16;
@@ -53,7 +60,7 @@ const MEMO_MAX = 16;
  * Build the declarations for `specs`: one `tools.<name>(args): Promise<Result>` method per tool (dotted names such as
  * `mcp.<server>.<tool>` become nested objects, with quoted keys where a segment is not an identifier), the same tree
  * under `tools.spawn` returning `SpawnHandle<Result>`, plus the ambient script library (`console`, `ToolError` and its
- * subclasses `ToolArgumentError`, `ApprovalDeniedError`, `PathOutsideWorkspaceError`, …).
+ * subclasses `ToolArgumentError`, `ApprovalDeniedError`, `PathOutsideWorkspaceError`, `SandboxError`, …).
  * Memoized by the specs' JSON.
  */
 export function generateToolsDts(specs: readonly ToolSpec[], opts: ToolsDtsOptions = {}): Promise<ToolsDts> {

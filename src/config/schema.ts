@@ -24,6 +24,27 @@ export const MCP_SERVER_SCHEMA = {
   },
 } as const;
 
+/** `"sandbox": "read-only"`, or `{ "mode": …, "network": true, "env": { "keep": ["GITHUB_TOKEN"] } }`. */
+export const SANDBOX_SCHEMA = {
+  description: 'a mode ("read-only", "workspace-write", "danger-full-access") or an object { mode, network, env: { keep } }',
+  anyOf: [
+    { enum: ["read-only", "workspace-write", "danger-full-access"] },
+    {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        mode: { enum: ["read-only", "workspace-write", "danger-full-access"] },
+        network: { type: "boolean" },
+        env: {
+          type: "object",
+          additionalProperties: false,
+          properties: { keep: { type: "array", items: { type: "string", minLength: 1 } } },
+        },
+      },
+    },
+  ],
+} as const;
+
 export const CONFIG_SCHEMA = {
   type: "object",
   additionalProperties: true,
@@ -35,5 +56,6 @@ export const CONFIG_SCHEMA = {
     },
     // Field-level checks of limits live in normalizeLimits (src/limits.ts), the single place limits are resolved.
     limits: { type: "object" },
+    sandbox: SANDBOX_SCHEMA,
   },
 } as const;

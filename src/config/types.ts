@@ -1,5 +1,6 @@
 /** The shape of `cody.json` (or `.cody/config.json`) after loading and validation. */
 import type { Limits } from "../limits.js";
+import type { SandboxConfig } from "../sandbox/index.js";
 
 /**
  * One MCP server started over stdio, in the Claude Desktop shape plus three optional fields
@@ -33,5 +34,7 @@ export interface CodyConfig {
   mcpServers: Record<string, McpServerConfig>;
   /** Run limits overriding the defaults (validated by `normalizeLimits`). */
   limits?: Partial<Limits>;
+  /** The OS sandbox for exec (see docs/sandbox.md). @default "workspace-write" without network */
+  sandbox?: SandboxConfig;
   [section: string]: unknown;
 }

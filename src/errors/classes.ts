@@ -293,3 +293,15 @@ export class McpUnavailableError extends CodyError {
   }
 }
 registerErrorCode("CODY_MCP_UNAVAILABLE", (s) => new McpUnavailableError(s.message, s.details, s.location ? { location: s.location } : {}));
+/**
+ * The OS sandbox blocked a tool call, or cannot be used here (details: tool, rule — filesystem | protected-path |
+ * network | unavailable —, mode, and for a command that ran: exitCode, stdout, stderr). The message names the rule
+ * and the flag or config that would allow the call.
+ */
+export class SandboxError extends CodyError {
+  static readonly code = "CODY_TOOL_SANDBOX";
+  constructor(message: string, details: Details = {}, options: Opts = {}) {
+    super("CODY_TOOL_SANDBOX", message, details, options);
+  }
+}
+registerErrorCode("CODY_TOOL_SANDBOX", (s) => new SandboxError(s.message, s.details, s.location ? { location: s.location } : {}));

@@ -42,4 +42,5 @@ export {
   McpError,
   StoreError,
   McpUnavailableError,
+  SandboxError,
 } from "./classes.js";

@@ -1,11 +1,12 @@
 /**
- * `POST /v1/runs` bodies: a script (`source`) or a precompiled artifact (`hash`), optional limits that may only
- * tighten the server's own, an optional allow-list of tools, and an optional client-chosen run id (so a client
- * waiting for a JSON result can still `DELETE` the run).
+ * `POST /v1/runs` bodies: a script (`source`) or a precompiled artifact (`hash`), optional limits and sandbox that
+ * may only tighten the server's own, an optional allow-list of tools, and an optional client-chosen run id (so a
+ * client waiting for a JSON result can still `DELETE` the run).
  */
 import { InvalidOptionError } from "../errors/index.js";
 import type { Harness, ScriptInput } from "../harness.js";
 import { normalizeLimits, type Limits } from "../limits.js";
+import { tightenSandbox, type SandboxMode, type SandboxSettings } from "../sandbox/index.js";
 import { optionalObject, optionalString, optionalStringArray, requireString, type JsonObject } from "./body.js";
 import { BadRequestError } from "./errors.js";
 
@@ -16,6 +17,7 @@ export interface RunRequest {
   limits?: Partial<Limits>;
   allowedTools?: string[];
   runId?: string;
+  sandbox?: { mode?: SandboxMode; network?: boolean };
 }
 
 const RUN_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -36,6 +38,25 @@ export function parseRequestLimits(raw: JsonObject | undefined, server: Limits):
     }
   }
   return limits;
+}
+
+/**
+ * `sandbox` from a request: a mode (`"read-only"`) or `{ "mode"?, "network"? }`, which may only tighten the server's
+ * sandbox (checked here so a looser one is a 400 before anything runs).
+ */
+export function parseRequestSandbox(raw: unknown, server: SandboxSettings): { mode?: SandboxMode; network?: boolean } | undefined {
+  if (raw === undefined) return undefined;
+  let request: { mode?: SandboxMode; network?: boolean };
+  if (typeof raw === "string") request = { mode: raw as SandboxMode };
+  else if (raw !== null && typeof raw === "object" && !Array.isArray(raw)) {
+    const extra = Object.keys(raw).filter((k) => k !== "mode" && k !== "network");
+    if (extra.length > 0) throw new BadRequestError(`\`sandbox\` has unknown fields: ${extra.join(", ")} (known: mode, network)`, { path: "sandbox" });
+    request = raw as { mode?: SandboxMode; network?: boolean };
+  } else {
+    throw new BadRequestError("`sandbox` must be a mode or an object { mode, network }", { path: "sandbox" });
+  }
+  tightenSandbox(server, request);
+  return request;
 }
 
 export function parseRunRequest(body: JsonObject, harness: Harness): RunRequest {
@@ -66,6 +87,8 @@ export function parseRunRequest(body: JsonObject, harness: Harness): RunRequest 
     }
     out.allowedTools = allowedTools;
   }
+  const sandbox = parseRequestSandbox(body["sandbox"], harness.sandbox);
+  if (sandbox) out.sandbox = sandbox;
   const runId = optionalString(body, "runId");
   if (runId !== undefined) {
     if (!RUN_ID.test(runId)) {

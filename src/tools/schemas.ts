@@ -18,7 +18,8 @@ const obj = (properties: Record<string, JsonSchema>, required: string[], title?:
 export const execSpec: ToolSpec = {
   name: "exec",
   description:
-    "Run a command (argv, no shell) in the workspace. Use [\"bash\", \"-lc\", script] for shell syntax. Output is capped.",
+    "Run a command (argv, no shell) in the workspace. Use [\"bash\", \"-lc\", script] for shell syntax. Output is capped. " +
+    "Runs in an OS sandbox (by default: writes only inside the workspace and /tmp, no network); a blocked call rejects with SandboxError.",
   risk: "executes",
   argsSchema: obj(
     {
@@ -40,8 +41,12 @@ export const execSpec: ToolSpec = {
       durationMs: { type: "number", description: "Wall time in milliseconds." },
       timedOut: bool("True when the process was killed for exceeding timeoutMs."),
       truncated: bool("True when stdout or stderr was cut at the output cap."),
+      sandbox: {
+        enum: ["read-only", "workspace-write", "danger-full-access"],
+        description: "The OS sandbox mode the command ran under.",
+      },
     },
-    ["exitCode", "signal", "stdout", "stderr", "durationMs", "timedOut", "truncated"],
+    ["exitCode", "signal", "stdout", "stderr", "durationMs", "timedOut", "truncated", "sandbox"],
     "ExecResult",
   ),
 };

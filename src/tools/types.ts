@@ -1,4 +1,5 @@
 /** The contract every tool implements, whether built in, from an MCP server, called by a script or structurally. */
+import type { SandboxSettings } from "../sandbox/index.js";
 
 /** A JSON Schema object (draft 2020-12 / draft-07 subset that ajv and json-schema-to-typescript both understand). */
 export type JsonSchema = Record<string, unknown>;
@@ -12,6 +13,8 @@ export interface ToolContext {
   workspaceRoot: string;
   /** Aborted when the run times out, is aborted, or the turn ends. Handlers must stop promptly. */
   signal: AbortSignal;
+  /** The OS sandbox a confined tool (`sandboxed: true`, i.e. exec) runs its commands under; its own default when absent. */
+  sandbox?: SandboxSettings | undefined;
 }
 
 export interface ToolDefinition<Args = unknown, Result = unknown> {
@@ -22,6 +25,8 @@ export interface ToolDefinition<Args = unknown, Result = unknown> {
   argsSchema: JsonSchema;
   resultSchema: JsonSchema;
   risk: RiskClass;
+  /** The tool runs commands in the OS sandbox (`ctx.sandbox`); the audit records the mode, and a denial may be retried. */
+  sandboxed?: boolean;
   /** Runs the tool. Arguments have already been validated against `argsSchema`. */
   handler(args: Args, ctx: ToolContext): Promise<Result>;
 }

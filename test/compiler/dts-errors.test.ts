@@ -31,3 +31,13 @@ test("a script branching on every ToolError subclass with instanceof type-checks
   t.is(diags.length, 1);
   t.is(diags[0]?.line, 1);
 });
+
+test("the .d.ts declares SandboxError as a ToolError subclass with JSDoc naming its code and rules", async (t) => {
+  const { text } = await renderToolsDts(BUILTIN_SPECS);
+  t.regex(text, /CODY_TOOL_SANDBOX[^]*?\*\/\ndeclare class SandboxError extends ToolError \{\}/);
+  t.regex(text, /`filesystem`, `protected-path`, `network`, `unavailable`/);
+  const checker = new TypeChecker(text);
+  t.teardown(() => checker.close());
+  const src = "try { await tools.exec({ command: ['true'] }); } catch (e) { if (e instanceof SandboxError) return e.code; }\nreturn 'ok';";
+  t.deepEqual(checker.check([{ filename: "s.ts", source: src }]), []);
+});

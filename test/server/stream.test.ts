@@ -1,18 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import test from "ava";
+import { pidsWith, uniqueSleep } from "../sandbox/helpers.js";
 import { AUTH, request, startServer, streamRun, waitFor, type SseEvent } from "./helpers.js";
 
 const EXEC_ALLOWED = { policy: { policy: "never" as const, allowTools: ["exec"] }, limits: { timeoutMs: 20_000 } };
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test("the SSE stream delivers start, console, tool_call, tool_result and end in order, console before end", async (t) => {
   const { base } = await startServer(t, { harness: EXEC_ALLOWED });
@@ -64,10 +56,12 @@ test("the client disconnecting mid-stream aborts the run and kills the process i
   const { base, cwd } = await startServer(t, { harness: EXEC_ALLOWED });
   const pidFile = path.join(cwd, "pid.txt");
   const client = new AbortController();
+  // Found by its argv in /proc: inside the sandbox's PID namespace `$$` is not the host's PID.
+  const marker = uniqueSleep();
   let runId = "";
   await streamRun(
     base,
-    { source: 'console.log("starting");\nawait tools.exec({ command: ["sh", "-c", "echo $$ > pid.txt; exec sleep 30"] });\nreturn "unreachable";' },
+    { source: `console.log("starting");\nawait tools.exec({ command: ["sh", "-c", "echo started > pid.txt; exec sleep ${marker}"] });\nreturn "unreachable";` },
     async (event) => {
       if (event.event === "start") runId = String(event.data["runId"]);
       if (event.event === "tool_call") {
@@ -78,15 +72,13 @@ test("the client disconnecting mid-stream aborts the run and kills the process i
     client.signal,
   );
   t.not(runId, "");
-  const pid = Number(readFileSync(pidFile, "utf8").trim());
-  t.true(pid > 0);
   const record = await waitFor(async () => {
     const res = await request<{ run: { outcome: string | null }; calls: { tool: string; outcome: string }[] }>(base, "GET", `/v1/runs/${runId}`);
     return res.body.run.outcome === null ? undefined : res.body;
   });
   t.is(record?.run.outcome, "aborted");
   t.deepEqual(record?.calls.map((c) => [c.tool, c.outcome]), [["exec", "aborted"]]);
-  t.true(await waitFor(() => (isAlive(pid) ? undefined : true)), `process ${pid} is still running`);
+  t.true(await waitFor(() => (pidsWith(marker, "sleep").length > 0 ? undefined : true)), `still running: ${pidsWith(marker, "sleep").join(", ")}`);
 });
 
 test("DELETE /v1/runs/:id aborts a run in progress and its stream ends with CODY_ABORTED", async (t) => {

@@ -44,7 +44,8 @@ async function gone(pid: number): Promise<boolean> {
   return false;
 }
 
-const fastKill = createExecTool({ killGraceMs: 200 });
+// The process-group tests read host PIDs from `$!`: outside the sandbox (test/sandbox/ covers the confined modes).
+const fastKill = createExecTool({ killGraceMs: 200, sandbox: { mode: "danger-full-access", network: true, envKeep: [] } });
 
 test("a command's output, exit code and duration come back; the workspace root is the default cwd", async (t) => {
   const ctx = workspace(t);

@@ -115,7 +115,9 @@ function show(id: string, opts: DbCliOptions): void {
       const ms = call.durationMs === null ? "-" : call.durationMs.toFixed(1);
       out(`${pad(call.callId, 6)}${pad(call.tool, 18)}${pad(decisionText(call), 30)}${pad(call.outcome, 9)}${pad(ms, 9)}${describeSideEffect(call)}`);
       out(`      args   ${call.argsPreview.length > 160 ? `${call.argsPreview.slice(0, 160)}…` : call.argsPreview}`);
+      if (call.sandbox !== null) out(`      sandbox ${call.sandbox}`);
       if (call.errorCode) out(`      error  ${call.errorCode}: ${call.errorMessage ?? ""}`);
+      if (call.note?.startsWith("blocked by the sandbox") === true) out(`      note   ${call.note}`);
     }
   });
 }

@@ -116,6 +116,7 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
                 tools: harness.toolNames(),
                 limits: harness.limits,
                 approval: harness.dispatcher.policy.dangerouslyApproveAll ? "approve-all" : harness.dispatcher.policy.policy,
+                sandbox: `${harness.sandbox.mode}${harness.sandbox.network && harness.sandbox.mode !== "danger-full-access" ? " + network" : ""}`,
               }),
             );
           }

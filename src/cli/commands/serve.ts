@@ -147,7 +147,10 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
     `requests need "Authorization: Bearer <token>"; the token is in ${tokenAt}${auth.source === "created" ? " (created now)" : ""}`,
   );
   // The line scripts and tests wait for; the port matters when --port 0 was given.
-  logger.info({ url: `http://${flags.host}:${listening.port}`, approval: harness.dispatcher.policy.policy, token: tokenAt }, "cody serve ready");
+  logger.info(
+    { url: `http://${flags.host}:${listening.port}`, approval: harness.dispatcher.policy.policy, sandbox: harness.sandbox.mode, token: tokenAt },
+    "cody serve ready",
+  );
 
   await new Promise<void>((resolve) => {
     let stopping = false;

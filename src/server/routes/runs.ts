@@ -68,7 +68,7 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
 
   /** Run the request to its end; never rejects (refusals come back as ok: false results with an end event). */
   async function execute(req: RunRequest, artifact: Artifact | undefined, runId: string, signal: AbortSignal, onEvent: (e: RunEvent) => void): Promise<RunResult> {
-    const opts = { runId, signal, onEvent, limits: req.limits, allowedTools: req.allowedTools };
+    const opts = { runId, signal, onEvent, limits: req.limits, allowedTools: req.allowedTools, sandbox: req.sandbox };
     let result: RunResult;
     try {
       result = artifact ? await harness.runArtifact(artifact, opts, "hit") : await harness.run(req.input ?? { source: "" }, opts);

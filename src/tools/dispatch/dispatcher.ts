@@ -24,11 +24,13 @@ import {
 } from "../../approval/index.js";
 import type { AuditLog, CallDecisionInput, CallOutcome } from "../../audit/index.js";
 import { normalizeLimits, type Limits } from "../../limits.js";
+import { DEFAULT_SANDBOX, type SandboxSettings } from "../../sandbox/index.js";
 import type { ToolInvocation, ToolInvoker } from "../../runtime/contract.js";
 import type { ToolRegistry } from "../registry.js";
 import type { ToolDefinition } from "../types.js";
 import { realWorkspaceRoot } from "../workspace.js";
 import { askApprover } from "./approve.js";
+import { askToRunUnsandboxed, isSandboxDenial, mayEscalate } from "./escalate.js";
 import { CallTrail } from "./trail.js";
 import { validateToolArgs } from "./validate.js";
 
@@ -48,6 +50,8 @@ export interface ToolDispatcherOptions {
   memory?: ApprovalMemory;
   /** Called when updating an audit row fails after the call ran (the call's own result is kept). */
   onAuditError?: (error: unknown) => void;
+  /** The OS sandbox for confined tools (exec). @default DEFAULT_SANDBOX (workspace-write, no network) */
+  sandbox?: SandboxSettings | undefined;
 }
 
 /** What `forRun` needs to know about the script being run. */
@@ -61,6 +65,8 @@ export interface RunContext {
   allowedTools?: readonly string[] | undefined;
   /** Called when a person answers "abort": the caller should abort the whole run. */
   onAbortRequested?: ((reason: AbortedError) => void) | undefined;
+  /** This run's sandbox, when tighter than the dispatcher's (see `tightenSandbox`). */
+  sandbox?: SandboxSettings | undefined;
 }
 
 /** A model's native function call, with its arguments already parsed (see `parseStructuredArguments`). */
@@ -92,12 +98,15 @@ interface Call {
   scriptApproved: boolean;
   allowedTools: readonly string[] | undefined;
   onAbortRequested: ((reason: AbortedError) => void) | undefined;
+  sandbox: SandboxSettings;
 }
 
 export class ToolDispatcher {
   /** The resolved policy; when `policy.warning` is set the CLI must print it (approve-all is on). */
   readonly policy: ResolvedPolicy;
   readonly workspaceRoot: string;
+  /** The sandbox confined tools run under unless a run asks for a tighter one. */
+  readonly sandbox: SandboxSettings;
   readonly #registry: ToolRegistry;
   readonly #approver: Approver | undefined;
   readonly #audit: AuditLog | undefined;
@@ -113,6 +122,7 @@ export class ToolDispatcher {
     this.#limits = normalizeLimits(options.limits);
     this.#memory = options.memory ?? new ApprovalMemory();
     this.#onAuditError = options.onAuditError;
+    this.sandbox = options.sandbox ?? DEFAULT_SANDBOX;
     this.policy = normalizePolicyOptions(options.policy, options.approver !== undefined);
     try {
       this.workspaceRoot = realWorkspaceRoot(options.workspaceRoot);
@@ -147,6 +157,7 @@ export class ToolDispatcher {
         scriptApproved: ctx.scriptApproved,
         allowedTools: ctx.allowedTools,
         onAbortRequested: ctx.onAbortRequested,
+        sandbox: ctx.sandbox ?? this.sandbox,
       });
   }
 
@@ -166,6 +177,7 @@ export class ToolDispatcher {
       scriptApproved: false,
       allowedTools: undefined,
       onAbortRequested: options.onAbortRequested,
+      sandbox: this.sandbox,
     });
   }
 
@@ -178,9 +190,35 @@ export class ToolDispatcher {
       const args = validateToolArgs(tool, call.args);
       await this.#approve(call, tool, args, trail);
       if (call.signal.aborted) throw cutOff(call, call.signal.reason, false);
+      if (tool.sandboxed === true) trail.sandbox(call.sandbox.mode);
       trail.beforeHandler();
-      work = Promise.resolve().then(() => tool.handler(args, { workspaceRoot: this.workspaceRoot, signal: call.signal }));
-      const result = await untilAborted(work, call);
+      const start = (sandbox: SandboxSettings) =>
+        Promise.resolve().then(() => tool.handler(args, { workspaceRoot: this.workspaceRoot, signal: call.signal, sandbox }));
+      work = start(call.sandbox);
+      let result: unknown;
+      try {
+        result = await untilAborted(work, call);
+      } catch (error) {
+        if (!(tool.sandboxed === true && isSandboxDenial(error) && mayEscalate(this.policy, this.#approver))) throw error;
+        const { approved, answer } = await askToRunUnsandboxed({
+          approver: this.#approver,
+          id: `a${++this.#requests}`,
+          call,
+          tool,
+          args,
+          denial: error,
+          timeoutMs: this.#limits.approvalTimeoutMs,
+        });
+        const rule = String(error.details["rule"] ?? "denied");
+        if (!approved) {
+          trail.note(`blocked by the sandbox (${rule}); re-run without the sandbox: ${answer === "failed" ? "approver failed" : "denied"}`);
+          throw error;
+        }
+        trail.note(`blocked by the sandbox (${rule}); re-run without the sandbox: approved by the user`);
+        trail.sandbox("danger-full-access");
+        work = start({ ...call.sandbox, mode: "danger-full-access" });
+        result = await untilAborted(work, call);
+      }
       trail.end("ok");
       return result;
     } catch (error) {

@@ -29,6 +29,8 @@ export class CallTrail {
   #decision: CallDecisionInput | undefined;
   /** The decision (say, a person's approval) could not be written to an existing row: retried before the handler. */
   #decisionUnsaved = false;
+  #sandbox: string | undefined;
+  #note: string | undefined;
 
   constructor(audit: AuditLog | undefined, call: TrailCall, onError: ((error: unknown) => void) | undefined) {
     this.#audit = audit;
@@ -57,6 +59,18 @@ export class CallTrail {
     });
   }
 
+  /** The sandbox mode the handler runs under (written with the row, or as an update if the row exists). */
+  sandbox(mode: string): void {
+    this.#sandbox = mode;
+    const id = this.#id;
+    if (id !== undefined) this.#safely(() => this.#audit?.recordSandbox(id, mode));
+  }
+
+  /** A note kept for the settled row (e.g. a sandbox denial and what the person answered). */
+  note(text: string): void {
+    this.#note = text;
+  }
+
   /** The call is about to wait for a person: its row must exist first. */
   beforeAsk(): void {
     this.#insert(false);
@@ -82,7 +96,7 @@ export class CallTrail {
         durationMs: this.elapsedMs,
         errorCode: error?.code,
         errorMessage: error?.message,
-        note,
+        note: note ?? this.#note,
       });
     });
   }
@@ -96,7 +110,13 @@ export class CallTrail {
 
   #write(handlerStarted: boolean): number {
     const audit = this.#audit as AuditLog;
-    return audit.startCall({ ...this.#call, startedAt: this.#startedAt, decision: this.#decision, handlerStarted });
+    return audit.startCall({
+      ...this.#call,
+      startedAt: this.#startedAt,
+      decision: this.#decision,
+      handlerStarted,
+      sandbox: this.#sandbox,
+    });
   }
 
   #safely(write: () => void): void {
