@@ -5,8 +5,16 @@ import type { Limits } from "../limits.js";
 import type { RunEvent, ToolInvoker } from "./contract.js";
 
 export interface PoolOptions {
-  /** Worker threads. @default os.availableParallelism() */
+  /** Worker threads always kept ready. @default os.availableParallelism() */
   workers?: number;
+  /**
+   * Upper bound on worker threads. A run that holds its worker longer than `longRunMs` (a CPU-bound loop, a slow tool
+   * call) gets a worker added beside it, so other runs are not queued behind it; added workers are retired once idle.
+   * Set it to `workers` for a fixed-size pool. @default workers + 8
+   */
+  maxWorkers?: number;
+  /** How long a run may hold its worker before the pool adds one for the others. @default 50 */
+  longRunMs?: number;
   /** Ready VMs each worker keeps (created and reset in idle time). @default 2 */
   vmsPerWorker?: number;
   /** Runs waiting for a worker before `run()` refuses with PoolQueueFullError. @default 256 */
@@ -17,6 +25,8 @@ export interface PoolOptions {
 
 export interface ResolvedPoolOptions {
   workers: number;
+  maxWorkers: number;
+  longRunMs: number;
   vmsPerWorker: number;
   maxQueue: number;
   debugHooks: boolean;
@@ -39,6 +49,12 @@ export interface RunOptions {
   cache?: "hit" | "miss";
 }
 
+/**
+ * Workers the pool may add for long-held ones. Each costs a thread and its VMs (≈ 9 MB of RSS, measured), and exists
+ * only while some run holds a worker for long (plus an idle grace).
+ */
+const EXTRA_WORKERS = 8;
+
 function integer(path: string, value: unknown, min: number, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
@@ -51,8 +67,11 @@ function integer(path: string, value: unknown, min: number, fallback: number): n
 }
 
 export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
+  const workers = integer("workers", options.workers, 1, Math.max(1, os.availableParallelism()));
   return {
-    workers: integer("workers", options.workers, 1, Math.max(1, os.availableParallelism())),
+    workers,
+    maxWorkers: integer("maxWorkers", options.maxWorkers, workers, workers + EXTRA_WORKERS),
+    longRunMs: integer("longRunMs", options.longRunMs, 1, 50),
     vmsPerWorker: integer("vmsPerWorker", options.vmsPerWorker, 1, 2),
     maxQueue: integer("maxQueue", options.maxQueue, 0, 256),
     debugHooks: options.debugHooks === true,

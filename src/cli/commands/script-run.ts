@@ -61,7 +61,7 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
   const out = (text: string): void => void process.stdout.write(text);
   const err = (text: string): void => void process.stderr.write(text);
   // One script runs at a time here: one worker with one ready VM starts fastest.
-  const harness: Harness = await createHarness({ ...options, pool: { workers: 1, vmsPerWorker: 1 } });
+  const harness: Harness = await createHarness({ ...options, pool: { workers: 1, maxWorkers: 1, vmsPerWorker: 1 } });
   const abort = new AbortController();
   const turn = new Turn();
   let interrupts = 0;
