@@ -6,6 +6,7 @@ import { Command, CommanderError, Help } from "commander";
 import { CodyError, isLimitError } from "../errors/index.js";
 import { COMMAND_SUMMARIES } from "./command-index.js";
 import { EXIT } from "./exit-codes.js";
+import { discardRunPool, prestartRunPool } from "./prestart.js";
 
 type Register = (parent: Command) => void;
 
@@ -85,6 +86,9 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     registerSummaries(program, groups);
     return program;
   }
+  if (wanted.length === 1 && wanted[0]?.group === "script" && wanted[0].name === "run" && !argv.some((a) => a === "-h" || a === "--help")) {
+    prestartRunPool();
+  }
   const registers = await Promise.all(wanted.map((c) => c.load()));
   wanted.forEach((c, i) => registers[i]?.(c.group ? (groups.get(c.group) as Command) : program));
   return program;
@@ -107,5 +111,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     process.stderr.write(`cody: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = EXIT.failed;
+  } finally {
+    await discardRunPool();
   }
 }

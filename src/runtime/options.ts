@@ -19,6 +19,12 @@ export interface PoolOptions {
   vmsPerWorker?: number;
   /** Runs waiting for a worker before `run()` refuses with PoolQueueFullError. @default 256 */
   maxQueue?: number;
+  /**
+   * The pool will serve one run (a CLI process): its VM skips the heap pre-grow and the memory snapshot that make
+   * reuse cheap, and no VM is prepared after the first is taken. Further runs still work (each creates a VM).
+   * @default false
+   */
+  singleRun?: boolean;
   /** Tests only: lets a script call `__cody_debug("trap" | "exit" | "hang")` to provoke failures. @default false */
   debugHooks?: boolean;
 }
@@ -29,6 +35,7 @@ export interface ResolvedPoolOptions {
   longRunMs: number;
   vmsPerWorker: number;
   maxQueue: number;
+  singleRun: boolean;
   debugHooks: boolean;
 }
 
@@ -74,6 +81,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
     longRunMs: integer("longRunMs", options.longRunMs, 1, 50),
     vmsPerWorker: integer("vmsPerWorker", options.vmsPerWorker, 1, 2),
     maxQueue: integer("maxQueue", options.maxQueue, 0, 256),
+    singleRun: options.singleRun === true,
     debugHooks: options.debugHooks === true,
   };
 }

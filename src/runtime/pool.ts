@@ -266,7 +266,13 @@ export class ScriptPool {
     const wasm = this.wasm;
     if (!wasm || this.closed) return;
     const interrupt = new SharedArrayBuffer(4);
-    const init: WorkerInit = { wasm, interrupt, vms: this.options.vmsPerWorker, debugHooks: this.options.debugHooks };
+    const init: WorkerInit = {
+      wasm,
+      interrupt,
+      vms: this.options.vmsPerWorker,
+      singleRun: this.options.singleRun,
+      debugHooks: this.options.debugHooks,
+    };
     const worker = new Worker(WORKER_URL, { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 256 } });
     worker.unref();
     const slot: Slot = {

@@ -9,9 +9,10 @@ import { readScriptFile, validateScriptSource, type ScriptSource } from "../../c
 import { isLimitError } from "../../errors/index.js";
 import { createHarness, type Harness } from "../../harness.js";
 import { normalizeLimits } from "../../limits.js";
-import { Turn, type RunResult } from "../../runtime/index.js";
+import { Turn, type RunResult, type ScriptPool } from "../../runtime/index.js";
 import { EXIT } from "../exit-codes.js";
 import { addHarnessFlags, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
+import { RUN_POOL, takeRunPool } from "../prestart.js";
 import { banner, renderEvent, renderResult } from "../render-run.js";
 
 interface RunFlags extends HarnessFlags {
@@ -29,7 +30,13 @@ export function registerScriptRun(parent: Command): void {
     .option("-q, --quiet", "no banner")
     .option("-v, --verbose", "show each tool call and result as it happens");
   addHarnessFlags(cmd).action(async (file: string, flags: RunFlags) => {
-    process.exitCode = await runCommand(file, flags);
+    // Started by main.ts while this module loaded; closed here whatever happens (the harness does not own it).
+    const prestarted = takeRunPool();
+    try {
+      process.exitCode = await runCommand(file, flags, prestarted);
+    } finally {
+      await (await prestarted?.catch(() => undefined))?.close();
+    }
   });
 }
 
@@ -46,7 +53,7 @@ function exitCodeFor(result: RunResult): number {
   return EXIT.failed;
 }
 
-async function runCommand(file: string, flags: RunFlags): Promise<number> {
+async function runCommand(file: string, flags: RunFlags, prestarted: Promise<ScriptPool> | undefined): Promise<number> {
   const fromStdin = file === "-";
   const options = await harnessOptionsFromFlags(flags, { stdinBusy: fromStdin });
   const limits = normalizeLimits(options.limits);
@@ -60,8 +67,8 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
 
   const out = (text: string): void => void process.stdout.write(text);
   const err = (text: string): void => void process.stderr.write(text);
-  // One script runs at a time here: one worker with one ready VM starts fastest.
-  const harness: Harness = await createHarness({ ...options, pool: { workers: 1, maxWorkers: 1, vmsPerWorker: 1 } });
+  // One script runs here: one worker with one VM starts fastest.
+  const harness: Harness = await createHarness({ ...options, pool: (await prestarted) ?? RUN_POOL });
   const abort = new AbortController();
   const turn = new Turn();
   let interrupts = 0;
