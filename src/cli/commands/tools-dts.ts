@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { generateToolsDts } from "../../compiler/index.js";
 import { UsageError } from "../../errors/index.js";
-import { loadToolSpecs } from "../format/index.js";
+import { dtsCacheDir, loadToolSpecs } from "../format/index.js";
 
 interface DtsOptions {
   out?: string;
@@ -19,7 +19,7 @@ export function registerToolsDts(parent: Command): void {
     .option("--cwd <dir>", "workspace whose tool configuration to use")
     .action(async (opts: DtsOptions) => {
       const cwd = path.resolve(opts.cwd ?? process.cwd());
-      const { text } = await generateToolsDts(await loadToolSpecs(cwd));
+      const { text } = await generateToolsDts(await loadToolSpecs(cwd), dtsCacheDir(cwd));
       if (opts.out === undefined) {
         process.stdout.write(text);
         return;
