@@ -87,7 +87,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     return program;
   }
   if (wanted.length === 1 && wanted[0]?.group === "script" && wanted[0].name === "run" && !argv.some((a) => a === "-h" || a === "--help")) {
-    prestartRunPool();
+    prestartRunPool(argv);
   }
   const registers = await Promise.all(wanted.map((c) => c.load()));
   wanted.forEach((c, i) => registers[i]?.(c.group ? (groups.get(c.group) as Command) : program));

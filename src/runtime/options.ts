@@ -3,6 +3,7 @@ import os from "node:os";
 import { InvalidOptionError } from "../errors/index.js";
 import type { Limits } from "../limits.js";
 import type { RunEvent, ToolInvoker } from "./contract.js";
+import type { EngineCacheOptions } from "./engine-cache.js";
 
 export interface PoolOptions {
   /** Worker threads always kept ready. @default os.availableParallelism() */
@@ -25,6 +26,11 @@ export interface PoolOptions {
    * @default false
    */
   singleRun?: boolean;
+  /**
+   * Cache the instrumented engine `.wasm` here, HMAC-checked with `key` (see engine-cache.ts); without it every process
+   * instruments the engine afresh.
+   */
+  engineCache?: EngineCacheOptions;
   /** Tests only: lets a script call `__cody_debug("trap" | "exit" | "hang")` to provoke failures. @default false */
   debugHooks?: boolean;
 }
@@ -36,6 +42,7 @@ export interface ResolvedPoolOptions {
   vmsPerWorker: number;
   maxQueue: number;
   singleRun: boolean;
+  engineCache: EngineCacheOptions | undefined;
   debugHooks: boolean;
 }
 
@@ -82,6 +89,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
     vmsPerWorker: integer("vmsPerWorker", options.vmsPerWorker, 1, 2),
     maxQueue: integer("maxQueue", options.maxQueue, 0, 256),
     singleRun: options.singleRun === true,
+    engineCache: options.engineCache,
     debugHooks: options.debugHooks === true,
   };
 }

@@ -97,7 +97,7 @@ export class ScriptPool {
       this.readyReject = reject;
     });
     this.readyPromise.catch(() => {});
-    loadEngineModule().then(
+    loadEngineModule(this.options.engineCache).then(
       (wasm) => {
         this.wasm = wasm;
         if (this.closed) return;
