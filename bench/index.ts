@@ -18,6 +18,7 @@ const AREAS: ReadonlyArray<{ area: string; module: string; fn: string }> = [
   { area: "runtime", module: "./runtime.js", fn: "benchRuntime" },
   { area: "search", module: "./search.js", fn: "benchSearch" },
   { area: "harness", module: "./harness.js", fn: "benchHarness" },
+  { area: "cli", module: "./cli.js", fn: "benchCli" },
 ];
 
 async function main(): Promise<void> {
