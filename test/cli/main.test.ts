@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import os from "node:os";
 import test from "ava";
 import { isLimitError } from "../../src/errors/index.js";
@@ -41,4 +42,18 @@ test("limit errors are the CODY_LIMIT_* codes, an oversized script and a full po
   t.true(isLimitError({ code: "CODY_POOL_QUEUE_FULL" }));
   t.false(isLimitError({ code: "CODY_SCRIPT_RUNTIME" }));
   t.false(isLimitError(undefined));
+});
+
+test("a cached run's modules load neither esbuild nor ajv (the harness, and a built-in tool's argument check)", (t) => {
+  const dist = new URL("../../src/", import.meta.url).href;
+  const code = `
+    import { createRequire } from "node:module";
+    await import(${JSON.stringify(`${dist}harness.js`)});
+    const { validateToolArgs } = await import(${JSON.stringify(`${dist}tools/dispatch/index.js`)});
+    const { readFileTool } = await import(${JSON.stringify(`${dist}tools/handlers/read-file.js`)});
+    validateToolArgs(readFileTool, { path: "a.txt" });
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    console.log(JSON.stringify({ esbuild: loaded.some((f) => f.includes("/node_modules/esbuild/lib/")), ajv: loaded.some((f) => f.includes("/node_modules/ajv/dist/ajv.js")) }));`;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" });
+  t.deepEqual(JSON.parse(out), { esbuild: false, ajv: false });
 });
