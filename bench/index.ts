@@ -20,6 +20,7 @@ const AREAS: ReadonlyArray<{ area: string; module: string; fn: string }> = [
   { area: "harness", module: "./harness.js", fn: "benchHarness" },
   { area: "rest", module: "./rest.js", fn: "benchRest" },
   { area: "sandbox", module: "./sandbox.js", fn: "benchSandbox" },
+  { area: "cli", module: "./cli.js", fn: "benchCli" },
 ];
 
 async function main(): Promise<void> {

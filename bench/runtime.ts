@@ -4,6 +4,10 @@
  * - throughput at concurrency 1, 8, 64 → throughputC1/C8/C64 (runs per second), throughputPerSec = the best;
  * - poolColdStartMs: `new ScriptPool()` until `ready()`; timeoutOvershootMs: how late `while (true)` with a 200 ms
  *   timeout ends (median);
+ * - hogs: with a default pool, trivial runs back to back while 2 (then 6) `while (true)` scripts run (3 s timeout)
+ *   → hogP99Ms / hogP99Ms6 (p99 of the trivial runs' latency), hogFirstMs / hogFirstMs6 (the first trivial run, sent
+ *   right after the hogs: it waits for the pool to notice them), hogWorkers6 (threads during 6 hogs); poolRssMb
+ *   (process RSS with the default pool ready and idle) and hogRssMb6 (during 6 hogs);
  * - peers in the same process: vercel's `run` 2.1.5 (a reused runner) → peerRunP50Ms / peerRunP99Ms, speedupVsRun
  *   (= peerRunP50Ms / warmP50Ms); quickjs-emscripten 0.32 (a new context per run, evalCode) → peerEmscriptenP50Ms.
  */
@@ -111,6 +115,37 @@ async function benchPeerEmscripten(n: number): Promise<number[]> {
   return timeEach(n, once);
 }
 
+/** Trivial runs back to back for `ms` while `hogs` busy loops hold workers of a fresh default pool. */
+async function benchHogs(
+  hogs: number,
+  ms: number,
+  trivial: Artifact,
+  spin: Artifact,
+): Promise<{ p99: number; first: number; workers: number; rssMb: number; idleRssMb: number; runs: number }> {
+  const pool = new ScriptPool();
+  await pool.ready();
+  try {
+    const runOpts = { invokeTool: echo, toolNames: ["echo"] };
+    for (let i = 0; i < 50; i++) await pool.run(trivial, runOpts);
+    const idleRssMb = process.memoryUsage().rss / 1e6;
+    const running = Array.from({ length: hogs }, () => pool.run(spin, { invokeTool: echo, toolNames: [], limits: { timeoutMs: ms + 500 } }));
+    const samples: number[] = [];
+    const start = performance.now();
+    while (performance.now() - start < ms) {
+      const t0 = performance.now();
+      const r = await pool.run(trivial, runOpts);
+      if (!r.ok) throw new Error(`trivial run failed during hogs: ${JSON.stringify(r.error)}`);
+      samples.push(performance.now() - t0);
+    }
+    const workers = pool.metrics().workers;
+    const rssMb = process.memoryUsage().rss / 1e6;
+    await Promise.all(running);
+    return { p99: percentile(samples, 99), first: samples[0] ?? Number.NaN, workers, rssMb, idleRssMb, runs: samples.length };
+  } finally {
+    await pool.close();
+  }
+}
+
 export async function benchRuntime(opts: { quick: boolean }): Promise<{ figures: Record<string, number>; lines: string[] }> {
   const n = opts.quick ? 300 : 2000;
   const artifact = await compileArtifact(SOURCE);
@@ -149,6 +184,17 @@ export async function benchRuntime(opts: { quick: boolean }): Promise<{ figures:
     await pool.close();
   }
 
+  const hogMs = opts.quick ? 1500 : 2500;
+  const hog2 = await benchHogs(2, hogMs, artifact, spin);
+  const hog6 = await benchHogs(6, hogMs, artifact, spin);
+  figures.hogP99Ms = hog2.p99;
+  figures.hogFirstMs = hog2.first;
+  figures.hogP99Ms6 = hog6.p99;
+  figures.hogFirstMs6 = hog6.first;
+  figures.hogWorkers6 = hog6.workers;
+  figures.poolRssMb = hog2.idleRssMb;
+  figures.hogRssMb6 = hog6.rssMb;
+
   const peerN = opts.quick ? 50 : 300;
   const peerRun = await benchPeerRun(peerN);
   figures.peerRunP50Ms = percentile(peerRun, 50);
@@ -160,6 +206,9 @@ export async function benchRuntime(opts: { quick: boolean }): Promise<{ figures:
   lines.push(
     `runtime (${os.availableParallelism()} cores, ${n} runs): warm p50 ${f("warmP50Ms", 3)} ms, p99 ${f("warmP99Ms", 3)} ms (goals ≤ 1 / ≤ 3 ms)`,
     `runtime throughput: C1 ${f("throughputC1", 0)}/s, C8 ${f("throughputC8", 0)}/s, C64 ${f("throughputC64", 0)}/s (goal ≥ 1000/s)`,
+    `hogs (default pool, trivial runs back to back for ${hogMs} ms): 2 hogs p99 ${f("hogP99Ms", 1)} ms (first ${f("hogFirstMs", 0)} ms, ${hog2.runs} runs), ` +
+      `6 hogs p99 ${f("hogP99Ms6", 1)} ms (first ${f("hogFirstMs6", 0)} ms, ${hog6.runs} runs, ${f("hogWorkers6", 0)} threads) (goal ≤ 100 ms with 2 hogs)`,
+    `memory: RSS ${f("poolRssMb", 0)} MB with the default pool idle, ${f("hogRssMb6", 0)} MB during 6 hogs`,
     `runtime pool cold start ${f("poolColdStartMs", 1)} ms; timeout overshoot ${f("timeoutOvershootMs", 1)} ms past 200 ms (goal ≤ 50 ms)`,
     `peers: run 2.1.5 p50 ${f("peerRunP50Ms")} ms, p99 ${f("peerRunP99Ms")} ms → ${f("speedupVsRun", 1)}× faster (goal ≥ 10×); quickjs-emscripten p50 ${f("peerEmscriptenP50Ms")} ms`,
   );

@@ -23,6 +23,7 @@ import {
   type ToolsDts,
 } from "./compiler/index.js";
 import { loadConfig, type CodyConfig } from "./config/index.js";
+import { engineCacheFor } from "./engine-location.js";
 import {
   AbortedError,
   ScriptSyntaxError,
@@ -201,7 +202,8 @@ export class Harness {
         sandbox,
       });
       const pool = options.pool instanceof ScriptPool ? options.pool : undefined;
-      const poolOptions = options.pool instanceof ScriptPool ? {} : (options.pool ?? {});
+      const poolOptions =
+        options.pool instanceof ScriptPool ? {} : { engineCache: engineCacheFor(dbPath, { createKey: true }), ...options.pool };
       return new Harness({
         cwd,
         registry,

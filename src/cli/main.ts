@@ -2,16 +2,19 @@
  * `cody` entry point. Each command lives in its own module under commands/ and registers itself on the program;
  * this file only wires them together and maps thrown errors to exit codes.
  */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Help } from "commander";
 import { CodyError, isLimitError } from "../errors/index.js";
 import { errorLine } from "./error-line.js";
+import { COMMAND_SUMMARIES } from "./command-index.js";
 import { EXIT } from "./exit-codes.js";
+import { discardRunPool, prestartRunPool } from "./prestart.js";
 
 type Register = (parent: Command) => void;
 
 /**
  * Every command, with the module that registers it. Modules are imported only for the command being run (the run
- * path should not pay for loading the HTTP server or the model providers); `--help` and unknown commands load all.
+ * path should not pay for loading the HTTP server or the model providers); `--help`, `--version` and a bare group
+ * (`cody script --help`) load none (help lists COMMAND_SUMMARIES); anything else unrecognised loads all.
  */
 const COMMANDS: ReadonlyArray<{ group?: "script" | "tools"; name: string; load: () => Promise<Register> }> = [
   { group: "script", name: "check", load: async () => (await import("./commands/script-check.js")).registerScriptCheck },
@@ -62,12 +65,32 @@ function commandPath(program: Command, argv: readonly string[]): string {
   return names.join(" ");
 }
 
-/** The commands `argv` names (its first one or two words), or all of them when it names none. */
-function commandsFor(argv: readonly string[]): typeof COMMANDS {
+/**
+ * The commands `argv` names (its first one or two words); "summaries" when it names no command (only flags, or a
+ * bare group), so only help or the version can be asked for; all of them when it names something else.
+ */
+function commandsFor(argv: readonly string[]): typeof COMMANDS | "summaries" {
   const words = argv.filter((a) => !a.startsWith("-"));
   const [first, second] = words;
+  if (words.length === 0 || (words.length === 1 && (first === "script" || first === "tools"))) return "summaries";
   const picked = COMMANDS.filter((c) => (c.group ? c.group === first && c.name === second : c.name === first));
   return picked.length > 0 ? picked : COMMANDS;
+}
+
+/** Commands that only describe themselves in help, with the usage their module would declare. */
+function registerSummaries(program: Command, groups: ReadonlyMap<string, Command>): void {
+  const usage = new Map<Command, string>();
+  const help = new Help();
+  const term = (cmd: Command): string => {
+    const u = usage.get(cmd);
+    return u === undefined ? help.subcommandTerm(cmd) : u === "" ? cmd.name() : `${cmd.name()} ${u}`;
+  };
+  program.configureHelp({ subcommandTerm: term });
+  for (const group of groups.values()) group.configureHelp({ subcommandTerm: term });
+  for (const s of COMMAND_SUMMARIES) {
+    const cmd = (s.group ? (groups.get(s.group) as Command) : program).command(s.name).description(s.description);
+    usage.set(cmd, s.usage);
+  }
 }
 
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
@@ -80,6 +103,13 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     groups.set(group, program.command(group).description(GROUP_DESCRIPTIONS[group]));
   }
   const wanted = commandsFor(argv);
+  if (wanted === "summaries") {
+    registerSummaries(program, groups);
+    return program;
+  }
+  if (wanted.length === 1 && wanted[0]?.group === "script" && wanted[0].name === "run" && !argv.some((a) => a === "-h" || a === "--help")) {
+    prestartRunPool(argv);
+  }
   const registers = await Promise.all(wanted.map((c) => c.load()));
   wanted.forEach((c, i) => registers[i]?.(c.group ? (groups.get(c.group) as Command) : program));
   return program;
@@ -118,5 +148,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     process.stderr.write(`cody: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = EXIT.failed;
+  } finally {
+    await discardRunPool();
   }
 }

@@ -2,7 +2,7 @@
  * Strip types with esbuild. The body is wrapped as `(async () => {\n<body>\n})`: evaluated as a global script, its
  * completion value is the async function the runtime calls (the contract in src/runtime/contract.ts).
  */
-import { transform, type Message, type TransformFailure } from "esbuild";
+import type { Message, TransformFailure } from "esbuild";
 import { ScriptSyntaxError } from "../errors/index.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { shiftSourceMap } from "./sourcemap.js";
@@ -23,6 +23,8 @@ export const SYNTAX_ERROR_CODE = 9001;
  */
 export async function stripTypes(source: string, filename: string): Promise<StrippedScript> {
   const body = normalizeSource(source);
+  // Loaded on the first strip: a run of a cached script never needs esbuild.
+  const { transform } = await import("esbuild");
   let result;
   try {
     result = await transform(EMIT_PREFIX + body + EMIT_SUFFIX, {

@@ -1,13 +1,19 @@
 /** Schema validation of a parsed config, with one readable message per failure: path, expectation, value received. */
-import { Ajv, type ErrorObject } from "ajv";
+import { createRequire } from "node:module";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { ConfigError } from "../errors/index.js";
 import { CONFIG_SCHEMA } from "./schema.js";
 
-const ajv = new Ajv({ allErrors: false, verbose: true, strict: true });
-const validateSchema = ajv.compile(CONFIG_SCHEMA);
+const require = createRequire(import.meta.url);
+/** Compiled on first use: most processes find no config file, and ajv costs ≈ 100–250 ms to load and compile. */
+let validateSchema: ValidateFunction | undefined;
 
 /** Throws ConfigError naming `file`, the JSON path and the value when `data` does not match the config schema. */
 export function validateConfigShape(data: unknown, file: string): void {
+  if (!validateSchema) {
+    const { Ajv } = require("ajv") as typeof import("ajv");
+    validateSchema = new Ajv({ allErrors: false, verbose: true, strict: true }).compile(CONFIG_SCHEMA);
+  }
   if (validateSchema(data)) return;
   const errors = validateSchema.errors ?? [];
   const { path, text, value } = describeErrors(errors, data);

@@ -48,6 +48,11 @@ export interface GuestVmOptions {
   shouldInterrupt: () => boolean;
   /** Installs `__cody_debug(op)` for tests. */
   onDebug?: (vm: GuestVm, op: string) => void;
+  /**
+   * Pre-grow the heap and snapshot the memory so `reset()` can reuse the VM; false for a VM that serves one run (its
+   * `reset()` then returns false). @default true
+   */
+  reusable?: boolean;
 }
 
 export class GuestVm {
@@ -119,6 +124,11 @@ export class GuestVm {
       );
     }
     const api = vm.evalCode(PRELUDE_SOURCE, PRELUDE_FILENAME);
+    if (options.reusable === false) {
+      const self = new GuestVm(vm, api.getProp("setup"), api.getProp("start"), api.getProp("settle"));
+      ref.self = self;
+      return self;
+    }
     // Grow the heap once and free it again: the allocator keeps the pages, so a run can use this much fresh memory
     // and still be reset in place (a VM whose memory grew must be replaced). Restoring 3.5 MB instead of 1.4 MB costs
     // ≈0.05 ms more per reset.

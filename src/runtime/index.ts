@@ -7,6 +7,7 @@ export { parseToMain, parseToWorker } from "./protocol.js";
 export { PRELUDE_FILENAME } from "./prelude.js";
 export type { PoolMetrics } from "./pool.js";
 export type { PoolOptions, RunOptions } from "./options.js";
+export type { EngineCacheOptions } from "./engine-cache.js";
 export type { MappedStack } from "./stack.js";
 export type { ToMain, ToWorker, WorkerLimits, RunOutcome } from "./protocol.js";
 export type {

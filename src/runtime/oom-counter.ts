@@ -27,6 +27,9 @@ export interface InstrumentedEngine {
   sites: number;
 }
 
+/** Version of this rewrite: bump it whenever its output changes (the engine cache is keyed by it). */
+export const INSTRUMENTATION_VERSION = 1;
+
 /** Name of the exported counter global. */
 export const OOM_COUNTER_EXPORT = "cody_oom_count";
 

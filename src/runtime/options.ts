@@ -3,22 +3,46 @@ import os from "node:os";
 import { InvalidOptionError } from "../errors/index.js";
 import type { Limits } from "../limits.js";
 import type { RunEvent, ToolInvoker } from "./contract.js";
+import type { EngineCacheOptions } from "./engine-cache.js";
 
 export interface PoolOptions {
-  /** Worker threads. @default os.availableParallelism() */
+  /** Worker threads always kept ready. @default os.availableParallelism() */
   workers?: number;
+  /**
+   * Upper bound on worker threads. A run that holds its worker longer than `longRunMs` (a CPU-bound loop, a slow tool
+   * call) gets a worker added beside it, so other runs are not queued behind it; added workers are retired once idle.
+   * Set it to `workers` for a fixed-size pool. @default workers + 8
+   */
+  maxWorkers?: number;
+  /** How long a run may hold its worker before the pool adds one for the others. @default 50 */
+  longRunMs?: number;
   /** Ready VMs each worker keeps (created and reset in idle time). @default 2 */
   vmsPerWorker?: number;
   /** Runs waiting for a worker before `run()` refuses with PoolQueueFullError. @default 256 */
   maxQueue?: number;
+  /**
+   * The pool will serve one run (a CLI process): its VM skips the heap pre-grow and the memory snapshot that make
+   * reuse cheap, and no VM is prepared after the first is taken. Further runs still work (each creates a VM).
+   * @default false
+   */
+  singleRun?: boolean;
+  /**
+   * Cache the instrumented engine `.wasm` here, HMAC-checked with `key` (see engine-cache.ts); without it every process
+   * instruments the engine afresh.
+   */
+  engineCache?: EngineCacheOptions;
   /** Tests only: lets a script call `__cody_debug("trap" | "exit" | "hang")` to provoke failures. @default false */
   debugHooks?: boolean;
 }
 
 export interface ResolvedPoolOptions {
   workers: number;
+  maxWorkers: number;
+  longRunMs: number;
   vmsPerWorker: number;
   maxQueue: number;
+  singleRun: boolean;
+  engineCache: EngineCacheOptions | undefined;
   debugHooks: boolean;
 }
 
@@ -39,6 +63,12 @@ export interface RunOptions {
   cache?: "hit" | "miss";
 }
 
+/**
+ * Workers the pool may add for long-held ones. Each costs a thread and its VMs (≈ 9 MB of RSS, measured), and exists
+ * only while some run holds a worker for long (plus an idle grace).
+ */
+const EXTRA_WORKERS = 8;
+
 function integer(path: string, value: unknown, min: number, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
@@ -51,10 +81,15 @@ function integer(path: string, value: unknown, min: number, fallback: number): n
 }
 
 export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
+  const workers = integer("workers", options.workers, 1, Math.max(1, os.availableParallelism()));
   return {
-    workers: integer("workers", options.workers, 1, Math.max(1, os.availableParallelism())),
+    workers,
+    maxWorkers: integer("maxWorkers", options.maxWorkers, workers, workers + EXTRA_WORKERS),
+    longRunMs: integer("longRunMs", options.longRunMs, 1, 50),
     vmsPerWorker: integer("vmsPerWorker", options.vmsPerWorker, 1, 2),
     maxQueue: integer("maxQueue", options.maxQueue, 0, 256),
+    singleRun: options.singleRun === true,
+    engineCache: options.engineCache,
     debugHooks: options.debugHooks === true,
   };
 }

@@ -1,6 +1,11 @@
 /**
  * ScriptPool: worker threads holding ready QuickJS VMs. One run per worker at a time (so a dying worker fails only
  * its own run); further runs wait in a bounded queue. The main thread never executes guest code.
+ *
+ * A run cannot be preempted, so a CPU-bound script (or one waiting on a slow tool) holds its worker until it ends or
+ * times out. Runs that hold a worker past `longRunMs` get a worker added beside them (up to `maxWorkers`): the OS
+ * time-slices the threads, so a trivial run still completes in milliseconds while hogs spin. Added workers retire
+ * after `RETIRE_IDLE_MS` idle once no longer needed.
  */
 import { Worker } from "node:worker_threads";
 import {
@@ -21,7 +26,10 @@ import { loadEngineModule } from "./wasm.js";
 
 /** A snapshot of the pool's state. */
 export interface PoolMetrics {
+  /** Live worker threads (the base ones plus those added for long-held workers). */
   workers: number;
+  /** Workers held by one run for longer than `longRunMs`. */
+  longHeld: number;
   /** Workers executing a run right now. */
   busy: number;
   /** Runs waiting for a worker. */
@@ -41,6 +49,8 @@ export interface PoolMetrics {
 const WORKER_URL = new URL("./worker.js", import.meta.url);
 /** Consecutive worker deaths before ready that make the pool give up (a broken engine, not a bad script). */
 const MAX_STARTUP_FAILURES = 3;
+/** How long an added worker stays idle before it is retired (so a stream of hogs does not respawn threads). */
+const RETIRE_IDLE_MS = 5000;
 
 interface Slot {
   index: number;
@@ -51,11 +61,18 @@ interface Slot {
   run: RunState | null;
   vmsCreated: number;
   vmsDisposed: number;
+  /** Added beside long-held workers; retired when idle and no longer needed. */
+  extra: boolean;
+  /** Its current run has held it longer than `longRunMs`. */
+  long: boolean;
+  longTimer: NodeJS.Timeout | undefined;
+  retireTimer: NodeJS.Timeout | undefined;
 }
 
 export class ScriptPool {
   private readonly options: ResolvedPoolOptions;
   private readonly slots: (Slot | undefined)[] = [];
+  private readonly extras = new Set<Slot>();
   private readonly queue: RunState[] = [];
   private wasm: WebAssembly.Module | undefined;
   private closed = false;
@@ -80,11 +97,12 @@ export class ScriptPool {
       this.readyReject = reject;
     });
     this.readyPromise.catch(() => {});
-    loadEngineModule().then(
+    loadEngineModule(this.options.engineCache).then(
       (wasm) => {
         this.wasm = wasm;
         if (this.closed) return;
         for (let i = 0; i < this.options.workers; i++) this.spawn(i);
+        this.rebalance();
       },
       (error: unknown) => {
         const why = error instanceof Error ? error.message : String(error);
@@ -133,6 +151,8 @@ export class ScriptPool {
 
   private enqueue(state: RunState): void {
     this.queue.push(state);
+    // A run queued behind long-held workers gets a worker of its own (see wantedWorkers).
+    if (this.live().some((s) => s.long)) this.rebalance();
     const signal = state.opts.signal;
     if (!signal) return;
     const onAbort = (): void => {
@@ -149,11 +169,12 @@ export class ScriptPool {
   }
 
   metrics(): PoolMetrics {
-    const live = this.slots.filter((s): s is Slot => s !== undefined);
+    const live = this.live();
     const busy = live.filter((s) => s.run !== null).length;
-    const workers = this.options.workers;
+    const workers = live.length;
     return {
       workers,
+      longHeld: live.filter((s) => s.long).length,
       busy,
       queued: this.queue.length,
       utilization: workers === 0 ? 0 : busy / workers,
@@ -171,34 +192,105 @@ export class ScriptPool {
     this.closed = true;
     const closedError = new PoolClosedError("The script pool was closed");
     for (const state of this.queue.splice(0)) state.failEarly(closedError);
-    const running = this.slots.flatMap((s) => (s?.run ? [s.run] : []));
+    const running = this.live().flatMap((s) => (s.run ? [s.run] : []));
     for (const state of running) state.requestStop(closedError);
     await Promise.allSettled(running.map((s) => s.promise));
-    const slots = this.slots.splice(0);
+    const slots = this.live();
+    this.slots.splice(0);
+    this.extras.clear();
     await Promise.allSettled(
       slots.map((s) => {
-        if (!s) return undefined;
         s.dead = true;
+        clearTimeout(s.longTimer);
+        clearTimeout(s.retireTimer);
         return s.worker.terminate();
       }),
     );
     this.readyReject(closedError);
   }
 
+  /** Base workers first, then added ones (so added ones go idle first and retire). */
+  private live(): Slot[] {
+    return [...this.slots, ...this.extras].filter((s): s is Slot => s !== undefined && !s.dead);
+  }
+
   private idleSlot(): Slot | undefined {
     for (const slot of this.slots) if (slot && slot.ready && !slot.dead && slot.run === null) return slot;
+    for (const slot of this.extras) if (slot.ready && !slot.dead && slot.run === null) return slot;
     return undefined;
   }
 
+  /**
+   * How many workers the pool should have now: the base ones free of long-held runs, plus one spare started ahead of
+   * need (a new thread takes 50–600 ms to be ready on a busy box, far longer than a trivial run may wait), plus one per
+   * run queued behind long-held workers (so six hogs at once do not get workers one generation at a time).
+   */
+  private wantedWorkers(live: Slot[]): number {
+    const { workers, maxWorkers } = this.options;
+    if (maxWorkers === workers) return workers;
+    const longHeld = live.filter((s) => s.long).length;
+    return Math.min(maxWorkers, workers + longHeld + 1 + (longHeld > 0 ? this.queue.length : 0));
+  }
+
+  /** Spawn the workers `wantedWorkers` asks for; retire surplus added ones after they idled `RETIRE_IDLE_MS`. */
+  private rebalance(): void {
+    if (this.closed || this.broken || !this.wasm) return;
+    const live = this.live();
+    const want = this.wantedWorkers(live);
+    for (let have = live.length; have < want; have++) this.spawn(-1);
+    let surplus = live.length - want;
+    for (const slot of this.extras) {
+      if (surplus <= 0) break;
+      if (slot.run !== null || !slot.ready) continue;
+      surplus--;
+      slot.retireTimer ??= setTimeout(() => {
+        slot.retireTimer = undefined;
+        this.retireIfSurplus(slot);
+      }, RETIRE_IDLE_MS).unref();
+    }
+  }
+
+  private retireIfSurplus(slot: Slot): void {
+    if (slot.dead || slot.run !== null || this.closed) return;
+    const live = this.live();
+    if (live.length <= this.wantedWorkers(live)) return;
+    slot.dead = true;
+    this.extras.delete(slot);
+    this.retiredCreated += slot.vmsCreated;
+    this.retiredDisposed += slot.vmsCreated;
+    void slot.worker.terminate();
+  }
+
+  /** Spawn the base worker at `index`, or an added one for index -1. */
   private spawn(index: number): void {
     const wasm = this.wasm;
     if (!wasm || this.closed) return;
     const interrupt = new SharedArrayBuffer(4);
-    const init: WorkerInit = { wasm, interrupt, vms: this.options.vmsPerWorker, debugHooks: this.options.debugHooks };
+    const init: WorkerInit = {
+      wasm,
+      interrupt,
+      vms: this.options.vmsPerWorker,
+      singleRun: this.options.singleRun,
+      debugHooks: this.options.debugHooks,
+    };
     const worker = new Worker(WORKER_URL, { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 256 } });
     worker.unref();
-    const slot: Slot = { index, worker, flags: new Int32Array(interrupt), ready: false, dead: false, run: null, vmsCreated: 0, vmsDisposed: 0 };
-    this.slots[index] = slot;
+    const slot: Slot = {
+      index,
+      worker,
+      flags: new Int32Array(interrupt),
+      ready: false,
+      dead: false,
+      run: null,
+      vmsCreated: 0,
+      vmsDisposed: 0,
+      extra: index < 0,
+      long: false,
+      longTimer: undefined,
+      retireTimer: undefined,
+    };
+    if (slot.extra) this.extras.add(slot);
+    else this.slots[index] = slot;
     worker.on("message", (data: unknown) => this.onMessage(slot, data));
     worker.on("error", (error) => this.onLost(slot, error));
     worker.on("exit", (code) => this.onLost(slot, new Error(`worker exited with code ${code}`)));
@@ -217,8 +309,10 @@ export class ScriptPool {
       slot.vmsCreated = message.vmsCreated;
       slot.vmsDisposed = message.vmsDisposed;
       this.startupFailures = 0;
-      if (this.slots.every((s) => s?.ready)) this.readyResolve();
+      // Ready means every worker started so far (the spare included) can take a run.
+      if (this.live().every((s) => s.ready)) this.readyResolve();
       this.pump();
+      if (slot.extra) this.rebalance();
       return;
     }
     const run = slot.run;
@@ -229,7 +323,7 @@ export class ScriptPool {
     }
     run.onMessage(message);
     if (run.ended && message.type === "done") {
-      slot.run = null;
+      this.release(slot);
       this.pump();
     }
   }
@@ -241,13 +335,30 @@ export class ScriptPool {
     this.retiredDisposed += slot.vmsCreated; // every VM of a dead worker is gone
     const run = slot.run;
     slot.run = null;
+    slot.long = false;
+    clearTimeout(slot.longTimer);
+    clearTimeout(slot.retireTimer);
+    if (slot.extra) this.extras.delete(slot);
     if (run) run.onWorkerLost(this.crashError(error));
     if (this.closed) return;
     if (!slot.ready && ++this.startupFailures >= MAX_STARTUP_FAILURES) {
       return this.fail(new WorkerCrashedError(`Script workers fail to start: ${error.message}`, { reason: error.message }));
     }
+    // A lost added worker is replaced by rebalance() when still wanted; either way it counts as a restart.
     this.restarts++;
-    this.spawn(slot.index);
+    if (!slot.extra) this.spawn(slot.index);
+    this.rebalance();
+  }
+
+  /** The slot's run is over (or its worker is gone): stop watching how long it holds the worker. */
+  private release(slot: Slot): void {
+    slot.run = null;
+    clearTimeout(slot.longTimer);
+    slot.longTimer = undefined;
+    if (slot.long) {
+      slot.long = false;
+      this.rebalance();
+    }
   }
 
   /** The pool cannot work at all: refuse everything from now on. */
@@ -263,6 +374,16 @@ export class ScriptPool {
 
   private dispatch(slot: Slot, state: RunState): void {
     slot.run = state;
+    clearTimeout(slot.retireTimer);
+    slot.retireTimer = undefined;
+    if (this.options.maxWorkers > this.options.workers) {
+      slot.longTimer = setTimeout(() => {
+        slot.longTimer = undefined;
+        if (slot.run !== state) return;
+        slot.long = true;
+        this.rebalance();
+      }, this.options.longRunMs).unref();
+    }
     const channel: RunChannel = {
       post: (message) => {
         if (!slot.dead) slot.worker.postMessage(message);
@@ -275,7 +396,7 @@ export class ScriptPool {
       },
     };
     state.begin(channel);
-    if (state.ended) slot.run = null;
+    if (state.ended) this.release(slot);
   }
 
   private pump(): void {

@@ -25,6 +25,8 @@ export interface WorkerInit {
   interrupt: SharedArrayBuffer;
   /** Ready VMs to keep. */
   vms: number;
+  /** One run expected (a CLI process): VMs are not snapshotted, and none is prepared after the first is taken. */
+  singleRun: boolean;
   /** Enables `__cody_debug(op)` in the guest (tests only: provoke traps and crashes). */
   debugHooks: boolean;
 }

@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { instrumentOutOfMemory } from "./oom-counter.js";
+import { instrumentedEngine, type EngineCacheOptions } from "./engine-cache.js";
 
 const require = createRequire(import.meta.url);
 
@@ -14,9 +14,14 @@ const wasmApi = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8A
 
 let module: Promise<WebAssembly.Module> | undefined;
 
-/** The engine module with its out-of-memory counter (unchanged if the engine build is not recognised). */
-export function loadEngineModule(): Promise<WebAssembly.Module> {
-  module ??= readFile(require.resolve("quickjs-wasi/quickjs.wasm")).then((bytes) => wasmApi.compile(instrumentOutOfMemory(bytes).bytes));
+/**
+ * The engine module with its out-of-memory counter (unchanged if the engine build is not recognised). One per
+ * process: the first caller's `cache` is the one used.
+ */
+export function loadEngineModule(cache?: EngineCacheOptions): Promise<WebAssembly.Module> {
+  module ??= readFile(require.resolve("quickjs-wasi/quickjs.wasm"))
+    .then((source) => instrumentedEngine(source, cache))
+    .then((bytes) => wasmApi.compile(bytes));
   module.catch(() => (module = undefined));
   return module;
 }

@@ -32,7 +32,8 @@ function onDebug(vm: GuestVm, op: string): void {
 async function createVm(): Promise<void> {
   creating++;
   try {
-    const vm = await GuestVm.create(init.debugHooks ? { wasm: init.wasm, shouldInterrupt, onDebug } : { wasm: init.wasm, shouldInterrupt });
+    const base = { wasm: init.wasm, shouldInterrupt, reusable: !init.singleRun };
+    const vm = await GuestVm.create(init.debugHooks ? { ...base, onDebug } : base);
     vmsCreated++;
     const waiter = waiters.shift();
     if (waiter) waiter(vm);
@@ -49,7 +50,9 @@ let recycleScheduled = false;
 let createFailures = 0;
 
 function replenish(): void {
-  while (ready.length + creating + toRecycle.length < init.vms + waiters.length) {
+  // A single-run worker prepares its first VM only; later runs (if any) get one created on demand.
+  const keep = init.singleRun && vmsCreated + creating > 0 ? 0 : init.vms;
+  while (ready.length + creating + toRecycle.length < keep + waiters.length) {
     createVm().then(
       () => (createFailures = 0),
       (error: unknown) => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import test from "ava";
@@ -193,4 +193,18 @@ test("the shipped examples check clean and the broken example fails", async (t) 
   const broken = await cody(["examples/broken/type-error.ts"], root);
   t.is(broken.code, 1);
   t.regex(broken.stdout, /examples\/broken\/type-error\.ts\(3,7\): error TS2322/);
+});
+
+test("check caches the generated declarations beside the database and a later check reuses them", async (t) => {
+  const cwd = workspace(t);
+  const first = await cody(["scripts/good.ts"], cwd);
+  t.is(first.code, 0, first.stderr);
+  const dtsDir = path.join(cwd, ".cody", "dts");
+  const cached = readdirSync(dtsDir).filter((f) => f.endsWith(".d.ts"));
+  t.is(cached.length, 1);
+  const printed = await runCody(["tools", "dts"], { cwd });
+  t.is(readFileSync(path.join(dtsDir, cached[0]!), "utf8"), printed.stdout);
+  const again = await cody(["bad.ts"], cwd);
+  t.is(again.code, 1);
+  t.regex(again.stdout, /TS2322/);
 });

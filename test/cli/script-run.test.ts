@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import test from "ava";
 import { runCody, type CliOptions, type CliRun } from "../helpers/cli.js";
@@ -177,4 +177,23 @@ test("after a timeout script run lists which tool calls completed and which were
   t.is(r.code, 3);
   t.regex(r.stderr, /c1 writeFile completed\n\s+c2 exec CUT OFF \(started, did not finish\)/);
   t.regex(r.stderr, /full record: cody runs show [0-9a-f]{8}/);
+});
+
+test("script run caches the instrumented engine beside the database and never executes a tampered copy", async (t) => {
+  const cwd = tempWorkspace(t, { "a.ts": "return 6 * 7;\n" });
+  t.is((await cody(["script", "run", "-q", "a.ts"], { cwd })).code, 0);
+  // The first process creates the key; the next one (started before the harness) caches the engine with it.
+  const second = await cody(["script", "run", "-q", "a.ts"], { cwd });
+  t.is(second.code, 0, second.stderr);
+  const engineDir = path.join(cwd, ".cody", "engine");
+  const [name] = readdirSync(engineDir);
+  t.regex(name ?? "", /^quickjs-[0-9a-f]{32}-oom\d+\.wasm$/);
+  const file = path.join(engineDir, name!);
+  const good = readFileSync(file);
+  // Replace the engine's body with garbage: if it were compiled, the run could not start.
+  writeFileSync(file, Buffer.concat([good.subarray(0, 40), Buffer.alloc(good.length - 40, 0xff)]));
+  const third = await cody(["script", "run", "-q", "a.ts"], { cwd });
+  t.is(third.code, 0, third.stderr);
+  t.is(third.stdout, "42\n");
+  t.deepEqual(readFileSync(file), good, "the file was rebuilt and re-signed");
 });

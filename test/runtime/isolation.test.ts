@@ -89,3 +89,18 @@ test.serial("a run's tool call ids restart at c1", async (t) => {
   t.deepEqual(a.toolCalls.map((c) => c.id), ["c1", "c2"]);
   t.deepEqual(b.toolCalls.map((c) => c.id), ["c1"]);
 });
+
+test("a singleRun pool serves its run, prepares no VM after it, and runs a later script on a fresh VM", async (t) => {
+  const single = new ScriptPool({ workers: 1, maxWorkers: 1, vmsPerWorker: 1, singleRun: true });
+  try {
+    await single.ready();
+    const first = await single.run(await artifact("globalThis.leak = 'first'; return 1;"), { invokeTool: echo, toolNames: [] });
+    t.is(first.value, 1);
+    t.is(single.metrics().vmsCreated, 1, "no VM prepared for a second run");
+    const second = await single.run(await artifact("return typeof globalThis.leak;"), { invokeTool: echo, toolNames: [] });
+    t.is(second.value, "undefined");
+    t.is(single.metrics().vmsCreated, 2);
+  } finally {
+    await single.close();
+  }
+});

@@ -121,7 +121,7 @@ test("a script awaiting a promise nothing can settle fails at once instead of wa
 });
 
 test("runs are queued when every worker is busy; a full queue refuses with PoolQueueFullError", async (t) => {
-  const small = new ScriptPool({ workers: 1, maxQueue: 1 });
+  const small = new ScriptPool({ workers: 1, maxWorkers: 1, maxQueue: 1 });
   await small.ready();
   try {
     const g = gate();
@@ -144,7 +144,7 @@ test("runs are queued when every worker is busy; a full queue refuses with PoolQ
 });
 
 test("a queued run whose signal aborts leaves the queue with AbortedError", async (t) => {
-  const small = new ScriptPool({ workers: 1 });
+  const small = new ScriptPool({ workers: 1, maxWorkers: 1 });
   await small.ready();
   try {
     const g = gate();
@@ -179,7 +179,7 @@ test("close() refuses new runs and stops running ones with PoolClosedError", asy
 });
 
 test("metrics count runs and failures", async (t) => {
-  const p = new ScriptPool({ workers: 1, vmsPerWorker: 1 });
+  const p = new ScriptPool({ workers: 1, maxWorkers: 1, vmsPerWorker: 1 });
   await p.ready();
   try {
     await p.run(await artifact("return 1"), { invokeTool: echo, toolNames: [] });

@@ -155,7 +155,7 @@ test("a client waiting for a JSON result that disconnects aborts the run", async
 });
 
 test("with the pool busy and its queue full a run answers 429 with Retry-After, also when it asked for SSE", async (t) => {
-  const { base, cwd } = await startServer(t, { harness: { ...EXEC_ALLOWED, pool: { workers: 1, vmsPerWorker: 1, maxQueue: 0 } } });
+  const { base, cwd } = await startServer(t, { harness: { ...EXEC_ALLOWED, pool: { workers: 1, maxWorkers: 1, vmsPerWorker: 1, maxQueue: 0 } } });
   const gate = path.join(cwd, "go");
   const busy = request<{ ok: boolean }>(base, "POST", "/v1/runs", {
     source: 'await tools.exec({ command: ["sh", "-c", "while [ ! -f go ]; do sleep 0.02; done"] });\nreturn 1;',

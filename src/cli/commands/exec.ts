@@ -70,7 +70,7 @@ export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
   const options = await harnessOptionsFromFlags({ ...flags, check: compileTypecheck });
   const config = await loadConfig(options.cwd);
   // A conversation runs one script at a time: one worker with one spare VM is enough and starts fastest.
-  const harness = await Harness.create({ ...options, config, pool: { workers: 1, vmsPerWorker: 1 } });
+  const harness = await Harness.create({ ...options, config, pool: { workers: 1, maxWorkers: 1, vmsPerWorker: 1 } });
   try {
     checkAllowedTools(options.policy?.allowTools ?? [], harness.toolNames());
     const dts = await harness.toolsDts();

@@ -20,6 +20,7 @@ import {
   expandFileArgs,
   formatGithub,
   formatGithubInputError,
+  dtsCacheDir,
   formatHuman,
   loadToolSpecs,
   toSarif,
@@ -65,7 +66,7 @@ async function runCheck(patterns: string[], opts: CheckOptions): Promise<number>
 
   let diagnostics: Diagnostic[] = [];
   if (inputs.length > 0) {
-    const dts = await generateToolsDts(await loadToolSpecs(cwd));
+    const dts = await generateToolsDts(await loadToolSpecs(cwd), dtsCacheDir(cwd));
     const checker = new TypeChecker(dts.text);
     try {
       diagnostics = checker.check(inputs);

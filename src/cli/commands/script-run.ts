@@ -10,11 +10,12 @@ import { readScriptFile, validateScriptSource, type Diagnostic, type ScriptSourc
 import { isLimitError, StoreError, type SerializedError } from "../../errors/index.js";
 import { createHarness, type Harness } from "../../harness.js";
 import { normalizeLimits } from "../../limits.js";
-import { Turn, publicRunEvent, type RunResult } from "../../runtime/index.js";
+import { Turn, publicRunEvent, type RunResult, type ScriptPool } from "../../runtime/index.js";
 // Not through tools/index.js, which loads the MCP SDK: the run path only needs this one formatter.
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import { EXIT } from "../exit-codes.js";
 import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
+import { RUN_POOL, takeRunPool } from "../prestart.js";
 import { banner, formatError, renderEvent, renderResult } from "../render-run.js";
 import { resolveFileArg, workspaceDisplayName } from "../workspace.js";
 
@@ -33,7 +34,13 @@ export function registerScriptRun(parent: Command): void {
     .option("-q, --quiet", "no banner")
     .option("-v, --verbose", "show each tool call and result as it happens");
   addHarnessFlags(cmd).action(async (file: string, flags: RunFlags) => {
-    process.exitCode = await runCommand(file, flags);
+    // Started by main.ts while this module loaded; closed here whatever happens (the harness does not own it).
+    const prestarted = takeRunPool();
+    try {
+      process.exitCode = await runCommand(file, flags, prestarted);
+    } finally {
+      await (await prestarted?.catch(() => undefined))?.close();
+    }
   });
 }
 
@@ -51,7 +58,7 @@ function exitCodeFor(result: RunResult): number {
   return EXIT.failed;
 }
 
-async function runCommand(file: string, flags: RunFlags): Promise<number> {
+async function runCommand(file: string, flags: RunFlags, prestarted: Promise<ScriptPool> | undefined): Promise<number> {
   const fromStdin = file === "-";
   const options = await harnessOptionsFromFlags(flags, { stdinBusy: fromStdin });
   const limits = normalizeLimits(options.limits);
@@ -65,8 +72,8 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
 
   const out = (text: string): void => void process.stdout.write(text);
   const err = (text: string): void => void process.stderr.write(text);
-  // One script runs at a time here: one worker with one ready VM starts fastest.
-  const harness: Harness = await createHarness({ ...options, pool: { workers: 1, vmsPerWorker: 1 } });
+  // One script runs here: one worker with one VM starts fastest.
+  const harness: Harness = await createHarness({ ...options, pool: (await prestarted) ?? RUN_POOL });
   // A storage fault nobody could be thrown to is still said, once. The audit's (the run's end not saved) fails the
   // command — its record is incomplete; the cache's (a compile not cached) is a warning: the run itself was fine.
   let storeFault: string | undefined;

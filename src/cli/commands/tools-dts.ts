@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { generateToolsDts } from "../../compiler/index.js";
 import { UsageError } from "../../errors/index.js";
-import { loadToolSpecs } from "../format/index.js";
+import { dtsCacheDir, loadToolSpecs } from "../format/index.js";
 import { resolveFileArg, resolveWorkspace } from "../workspace.js";
 
 interface DtsOptions {
@@ -20,7 +20,7 @@ export function registerToolsDts(parent: Command): void {
     .option("--cwd <dir>", "workspace whose tool configuration to use (default: found from the current directory)")
     .action(async (opts: DtsOptions) => {
       const cwd = resolveWorkspace(opts.cwd);
-      const { text } = await generateToolsDts(await loadToolSpecs(cwd));
+      const { text } = await generateToolsDts(await loadToolSpecs(cwd), dtsCacheDir(cwd));
       if (opts.out === undefined) {
         process.stdout.write(text);
         return;

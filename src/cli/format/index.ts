@@ -3,6 +3,6 @@ export { formatHuman, formatHeading, diagnosticCodeLabel } from "./human.js";
 export { formatGithub, formatGithubInputError } from "./github.js";
 export { toSarif, SARIF_SCHEMA } from "./sarif.js";
 export { expandFileArgs } from "./expand-files.js";
-export { loadToolSpecs } from "./tool-specs.js";
+export { dtsCacheDir, loadToolSpecs } from "./tool-specs.js";
 export type { InputProblem } from "./sarif.js";
 export type { InputFile } from "./expand-files.js";

@@ -1,6 +1,12 @@
 /** Where the CLI gets the tool registry's specs from: the built-in tools plus the workspace's configured MCP servers. */
+import path from "node:path";
 import { loadConfig } from "../../config/index.js";
-import { BUILTIN_SPECS, McpManager, unavailableWarning, type ToolSpec } from "../../tools/index.js";
+import { resolveDatabasePath } from "../../store/index.js";
+import type { ToolSpec } from "../../tools/index.js";
+// Not through tools/index.js, which loads the MCP SDK (≈ 0.1–0.3 s): that is imported only when servers are configured.
+import { BUILTIN_SPECS } from "../../tools/schemas.js";
+// The warning text only (no SDK): tools/mcp/unavailable.ts is a leaf module.
+import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 
 /**
  * The tool specs scripts in `cwd` are checked against. MCP servers configured in `cody.json` are started just long
@@ -10,6 +16,7 @@ import { BUILTIN_SPECS, McpManager, unavailableWarning, type ToolSpec } from "..
 export async function loadToolSpecs(cwd: string): Promise<ToolSpec[]> {
   const config = await loadConfig(cwd);
   if (Object.keys(config.mcpServers).length === 0) return [...BUILTIN_SPECS];
+  const { McpManager } = await import("../../tools/mcp/index.js");
   const mcp = new McpManager({ servers: config.mcpServers, cwd });
   try {
     const { definitions, unavailable } = await mcp.listAvailableToolDefinitions();
@@ -18,4 +25,13 @@ export async function loadToolSpecs(cwd: string): Promise<ToolSpec[]> {
   } finally {
     await mcp.close();
   }
+}
+
+/**
+ * Where generated declarations are cached for `cwd`: beside its database (as the harness does), so `script check`
+ * and `tools dts` do not regenerate them (and load json-schema-to-typescript) in every process. None for `:memory:`.
+ */
+export function dtsCacheDir(cwd: string): { cacheDir: string } | Record<string, never> {
+  const db = resolveDatabasePath({ cwd, env: process.env });
+  return db === ":memory:" ? {} : { cacheDir: path.join(path.dirname(db), "dts") };
 }

@@ -1,0 +1,67 @@
+/**
+ * Whole `cody` processes, as a person or a CI job pays for them: each figure is the median wall time of several spawned
+ * processes, interleaved round by round (so a busy moment hits every command alike), beside bare `node -e 0` measured
+ * in the same rounds.
+ * - nodeFloorWallMs: `node -e 0`;
+ * - cliVersionWallMs: `cody --version`;
+ * - cliRunCachedWallMs: `cody script run -q c.ts` of a script already in the cache (one `readFile`);
+ * - cliCheck1WallMs / cliCheck100WallMs: `cody script check` of 1 file / of 100 files (`'s*.ts'`), declarations cached.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const CODY = fileURLToPath(new URL("../../bin/cody.js", import.meta.url));
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+}
+
+function wall(args: string[], cwd: string, expectCode = 0): number {
+  const start = performance.now();
+  const r = spawnSync(process.execPath, args, { cwd, encoding: "utf8", env: { ...process.env, CODY_DB: "" } });
+  const ms = performance.now() - start;
+  if (r.status !== expectCode) throw new Error(`${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+export async function benchCli(opts: { quick: boolean }): Promise<{ figures: Record<string, number>; lines: string[] }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "cody-bench-cli-"));
+  try {
+    writeFileSync(path.join(dir, "hello.txt"), "hello\n");
+    const body = 'const f = await tools.readFile({ path: "hello.txt" });\nreturn f.totalLines';
+    writeFileSync(path.join(dir, "c.ts"), `${body};\n`);
+    for (let i = 1; i <= 100; i++) writeFileSync(path.join(dir, `s${i}.ts`), `const x${i}: number = ${i};\n${body} + x${i};\n`);
+    const commands: Record<string, string[]> = {
+      nodeFloorWallMs: ["-e", "0"],
+      cliVersionWallMs: [CODY, "--version"],
+      cliRunCachedWallMs: [CODY, "script", "run", "-q", "c.ts"],
+      cliCheck1WallMs: [CODY, "script", "check", "c.ts"],
+      cliCheck100WallMs: [CODY, "script", "check", "s*.ts"],
+    };
+    // Fill the artifact cache and the declarations cache first: the figures are for the cached case.
+    wall(commands.cliRunCachedWallMs!, dir);
+    wall(commands.cliCheck1WallMs!, dir);
+    const samples: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+    const rounds = opts.quick ? 3 : 5;
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, args] of Object.entries(commands)) samples[name]!.push(wall(args, dir));
+    }
+    const figures = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+    const floor = figures.nodeFloorWallMs ?? Number.NaN;
+    const f = (k: string): string => `${(figures[k] ?? Number.NaN).toFixed(0)} ms (${((figures[k] ?? Number.NaN) / floor).toFixed(1)}×)`;
+    return {
+      figures,
+      lines: [
+        `whole processes, median of ${rounds}: node -e 0 ${floor.toFixed(0)} ms; cody --version ${f("cliVersionWallMs")} (goal ≤ 1.5×)`,
+        `cached script run ${f("cliRunCachedWallMs")} (goal ≤ 2.5×); script check 1 file ${f("cliCheck1WallMs")} (goal ≤ 3×), ` +
+          `100 files ${f("cliCheck100WallMs")} (goal ≤ 500 ms)`,
+      ],
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

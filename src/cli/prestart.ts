@@ -1,0 +1,60 @@
+/**
+ * `cody script run` starts its one-worker pool before the command's modules load, so the worker's start (thread,
+ * engine instance, prelude) overlaps the main thread's module loading, database open and cache lookup instead of
+ * following them. main.ts starts it; the command takes it (or creates its own when it was not started).
+ */
+import path from "node:path";
+import type { PoolOptions, ScriptPool } from "../runtime/index.js";
+
+/** One script per process: one worker, one VM, not prepared for reuse, never grown. */
+export const RUN_POOL: PoolOptions = { workers: 1, maxWorkers: 1, vmsPerWorker: 1, singleRun: true };
+
+let started: Promise<ScriptPool> | undefined;
+
+/** The value of `--name <v>` or `--name=<v>` in argv (the command's own parser has not run yet). */
+function flagValue(argv: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === name) return argv[i + 1];
+    if (a.startsWith(`${name}=`)) return a.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+/**
+ * The engine cache of the database this run will use, resolved from argv the way the harness options are. A wrong
+ * guess only costs time: another directory or key means a miss, and the engine is instrumented afresh.
+ */
+async function engineCache(argv: readonly string[]): Promise<PoolOptions["engineCache"]> {
+  try {
+    const [{ engineCacheFor }, { resolveDatabasePath }] = await Promise.all([import("../engine-location.js"), import("../store/index.js")]);
+    const db = flagValue(argv, "--db");
+    const cwd = path.resolve(flagValue(argv, "--cwd") ?? process.cwd());
+    const dbPath = db ? path.resolve(db) : resolveDatabasePath({ cwd, env: process.env });
+    // The key is not created here: a run refused by its flags must leave no files behind.
+    return engineCacheFor(dbPath, { createKey: false });
+  } catch {
+    return undefined;
+  }
+}
+
+export function prestartRunPool(argv: readonly string[]): void {
+  started ??= Promise.all([import("../runtime/index.js"), engineCache(argv)]).then(
+    ([{ ScriptPool }, cache]) => new ScriptPool(cache ? { ...RUN_POOL, engineCache: cache } : RUN_POOL),
+  );
+  // A failure to start surfaces where the command awaits the pool.
+  started.catch(() => undefined);
+}
+
+/** Close the pool if it was started but no command took it (e.g. a flag was refused before the command ran). */
+export async function discardRunPool(): Promise<void> {
+  const pool = takeRunPool();
+  await (await pool?.catch(() => undefined))?.close();
+}
+
+/** The pool started by `prestartRunPool` (the caller closes it), or undefined. */
+export function takeRunPool(): Promise<ScriptPool> | undefined {
+  const pool = started;
+  started = undefined;
+  return pool;
+}

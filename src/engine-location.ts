@@ -1,0 +1,25 @@
+/**
+ * Where a database's instrumented-engine cache lives (`<db dir>/engine/`) and the key its files are checked with (the
+ * artifact cache's `cache.key`): the harness passes it to the pools it creates, `cody script run` to the pool it
+ * starts before the harness exists.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { defaultKeyFile, loadOrCreateKey } from "./cache/index.js";
+import type { EngineCacheOptions } from "./runtime/index.js";
+
+/**
+ * The engine cache for the database at `dbPath`; none for an in-memory database, or (with `createKey: false`) when the
+ * key file does not exist yet or cannot be read.
+ */
+export function engineCacheFor(dbPath: string, opts: { createKey: boolean }): EngineCacheOptions | undefined {
+  const keyFile = defaultKeyFile(dbPath);
+  if (keyFile === undefined) return undefined;
+  if (!opts.createKey && !existsSync(keyFile)) return undefined;
+  try {
+    return { dir: path.join(path.dirname(path.resolve(dbPath)), "engine"), key: loadOrCreateKey(keyFile) };
+  } catch {
+    // An unreadable key only costs time here; the artifact cache reports it.
+    return undefined;
+  }
+}
