@@ -4,6 +4,7 @@
  * of its steps already applied.
  */
 import { CacheError } from "../errors/index.js";
+import { asStoreError } from "./fault.js";
 import type { Database } from "./open.js";
 
 const NAMESPACE_RE = /^[a-z][a-z0-9_.-]{0,63}$/;
@@ -13,8 +14,12 @@ const NAMESPACE_RE = /^[a-z][a-z0-9_.-]{0,63}$/;
  * each transaction, so when two processes migrate at once the second waits for the first's write lock, sees the new
  * version and skips that step instead of applying it twice. Calling it again with the same steps does nothing.
  *
+ * A namespace already current is seen by a plain read and takes no write lock, so opening a database to read it
+ * works while another process holds the write lock (or on a database that refuses writes).
+ *
  * @throws CacheError when the namespace is malformed, a step fails (that step is rolled back, earlier ones stay), or
- *   the database is at a newer version than `steps` knows (written by a newer cody).
+ *   the database is at a newer version than `steps` knows (written by a newer cody); StoreError when the database
+ *   fails (locked past the busy timeout, read-only, full).
  */
 export function migrate(db: Database, namespace: string, steps: readonly string[]): void {
   if (typeof namespace !== "string" || !NAMESPACE_RE.test(namespace)) {
@@ -26,6 +31,15 @@ export function migrate(db: Database, namespace: string, steps: readonly string[
   if (!Array.isArray(steps) || steps.some((s) => typeof s !== "string" || s.trim() === "")) {
     throw new CacheError(`Migration steps for \`${namespace}\` must be non-empty SQL strings`, { namespace });
   }
+  try {
+    if (schemaVersion(db, namespace) === steps.length) return;
+    applySteps(db, namespace, steps);
+  } catch (error) {
+    throw asStoreError(`migrate ${namespace}`, error, db.name);
+  }
+}
+
+function applySteps(db: Database, namespace: string, steps: readonly string[]): void {
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (namespace TEXT PRIMARY KEY, version INTEGER NOT NULL)");
   const read = db.prepare<[string], { version: number }>("SELECT version FROM schema_migrations WHERE namespace = ?");
   const write = db.prepare<[string, number]>(

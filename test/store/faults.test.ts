@@ -247,3 +247,16 @@ test("cody script run whose end cannot be saved (lock held past the busy timeout
   t.regex(lines.at(-1) ?? "", /^cody: StoreError: Database audit\.flush failed \(SQLITE_BUSY\)/);
   t.false(/at .*\.js:\d+/.test(r.stderr), "no stack");
 });
+
+test("reading the audit log takes no write lock: cody runs ls answers at once while another process holds it", async (t) => {
+  const cwd = tempWorkspace(t, { "s.ts": "return 1;" });
+  const dbPath = path.join(cwd, ".cody", "cache.db");
+  t.is((await runCody(["script", "run", "-q", "s.ts"], { cwd })).code, 0);
+  const holder = new Database(dbPath);
+  holder.exec("BEGIN IMMEDIATE");
+  t.teardown(() => holder.close());
+  const r = await runCody(["runs", "ls", "--json"], { cwd });
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stderr, "");
+  t.is((JSON.parse(r.stdout) as { runs: { outcome: string }[] }).runs[0]?.outcome, "ok");
+});

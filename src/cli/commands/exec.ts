@@ -189,7 +189,8 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
     process.stderr.write(`\ncody: ${error.name}: ${error.message}\n`);
     const conversationId = error.details["conversationId"];
     if (typeof conversationId === "string") process.stderr.write(`conversation ${conversationId} (resume with --resume ${conversationId})\n`);
-    process.exitCode = error instanceof AbortedError ? EXIT.aborted : EXIT.failed;
+    // A database fault (a conversation that could not be saved) is an I/O error like any other: exit 2.
+    process.exitCode = error instanceof AbortedError ? EXIT.aborted : error.code === "CODY_STORE" ? EXIT.usage : EXIT.failed;
   } finally {
     process.off("SIGINT", onSigint);
     await w.close();
