@@ -56,7 +56,15 @@ export async function request<T = Record<string, unknown>>(
 ): Promise<JsonResponse<T>> {
   const init: RequestInit = { method, headers: { "content-type": "application/json", ...AUTH, ...headers } };
   if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
-  const res = await fetch(base + path, init);
+  let res: Response;
+  try {
+    res = await fetch(base + path, init);
+  } catch (error) {
+    // A kept-alive connection the server closed just as it was reused (a race that a loaded machine makes likely):
+    // a GET is safe to send again, on a new connection.
+    if (method !== "GET") throw error;
+    res = await fetch(base + path, init);
+  }
   const text = await res.text();
   return { status: res.status, body: (text === "" ? {} : JSON.parse(text)) as T, headers: res.headers };
 }
