@@ -12,6 +12,12 @@ export const TEST_TOKEN = "test-token-0123456789abcdef";
 /** The header that carries it, for tests that call `fetch` themselves. */
 export const AUTH: Readonly<Record<string, string>> = { authorization: `Bearer ${TEST_TOKEN}` };
 
+/**
+ * One connection per request: on a loaded machine the server's keep-alive timer (5 s) can fire between a response
+ * and the next request written on the same connection, which the client sees as ECONNRESET ("fetch failed").
+ */
+const FRESH = { connection: "close" };
+
 export interface TestServer {
   base: string;
   cwd: string;
@@ -54,7 +60,7 @@ export async function request<T = Record<string, unknown>>(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<JsonResponse<T>> {
-  const init: RequestInit = { method, headers: { "content-type": "application/json", ...AUTH, ...headers } };
+  const init: RequestInit = { method, headers: { "content-type": "application/json", ...FRESH, ...AUTH, ...headers } };
   if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
   const res = await fetch(base + path, init);
   const text = await res.text();
@@ -78,7 +84,7 @@ export async function streamRun(
 ): Promise<{ status: number; events: SseEvent[] }> {
   const res = await fetch(`${base}/v1/runs`, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "text/event-stream", ...AUTH },
+    headers: { "content-type": "application/json", accept: "text/event-stream", ...FRESH, ...AUTH },
     body: JSON.stringify(body),
     ...(signal ? { signal } : {}),
   });
