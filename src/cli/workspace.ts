@@ -4,19 +4,27 @@
  * matter: they always resolve against the shell's directory, as in every other CLI.
  */
 import { existsSync, statSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { UsageError } from "../errors/index.js";
 
 /** Entries that mark a workspace root, checked in each directory on the way up (the nearest directory wins). */
 export const WORKSPACE_MARKERS: readonly string[] = ["cody.json", ".cody", ".git"];
 
-/** The nearest directory at or above `start` holding a marker; `start` itself when none does. */
+/**
+ * The nearest directory at or above `start` holding a marker; `start` itself when none does. The walk stops below the
+ * home directory and the temp directory: a `~/.cody` or `/tmp/.git` is state or an accident, not the project of every
+ * folder beneath it (they still count when the shell is in that very directory).
+ */
 export function findWorkspaceRoot(start: string): string {
-  let dir = path.resolve(start);
+  const from = path.resolve(start);
+  const stops = new Set([os.homedir(), os.tmpdir()].map((d) => path.resolve(d)));
+  let dir = from;
   for (;;) {
+    if (dir !== from && stops.has(dir)) return from;
     if (WORKSPACE_MARKERS.some((m) => existsSync(path.join(dir, m)))) return dir;
     const parent = path.dirname(dir);
-    if (parent === dir) return path.resolve(start);
+    if (parent === dir) return from;
     dir = parent;
   }
 }

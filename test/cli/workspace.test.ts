@@ -63,3 +63,10 @@ test("tools dts --out writes where the shell means, and says what it wrote", asy
   t.true(readFileSync(path.join(root, "sub", "tools.d.ts"), "utf8").includes("declare"));
   t.regex(r.stderr, /wrote .*tools\.d\.ts/);
 });
+
+test("a .cody or .git in the home directory does not make home the workspace of every folder below it", async (t) => {
+  const home = tempWorkspace(t, { ".cody/cache.db": "", ".git/HEAD": "", "proj/sub/s.ts": "return 5;\n" });
+  const r = await runCody(["script", "run", "-q", "s.ts"], { cwd: path.join(home, "proj", "sub"), env: { ...process.env, CODY_DB: "", HOME: home } });
+  t.is(r.code, 0, r.stderr);
+  t.true(existsSync(path.join(home, "proj", "sub", ".cody", "cache.db")));
+});
