@@ -30,7 +30,7 @@ import type { ToolDefinition } from "../types.js";
 import { realWorkspaceRoot } from "../workspace.js";
 import { askApprover } from "./approve.js";
 import { CallTrail } from "./trail.js";
-import { validateToolArgs } from "./validate.js";
+import { prepareValidators, validateToolArgs } from "./validate.js";
 
 export interface ToolDispatcherOptions {
   registry: ToolRegistry;
@@ -114,6 +114,8 @@ export class ToolDispatcher {
     this.#memory = options.memory ?? new ApprovalMemory();
     this.#onAuditError = options.onAuditError;
     this.policy = normalizePolicyOptions(options.policy, options.approver !== undefined);
+    // Validators are ready before any run's clock starts (built-in ones come from the build, without loading ajv).
+    prepareValidators(this.#registry.list());
     try {
       this.workspaceRoot = realWorkspaceRoot(options.workspaceRoot);
     } catch (error) {
