@@ -7,7 +7,8 @@ import { ToolArgumentError } from "../../src/errors/index.js";
 import { createHarness, type HarnessOptions } from "../../src/harness.js";
 import { tempWorkspace } from "../helpers/workspace.js";
 
-const POOL = { workers: 1, vmsPerWorker: 1 };
+// Fixed size (no spare worker): many harnesses start at once in this file, and none of these tests is about hogs.
+const POOL = { workers: 1, maxWorkers: 1, vmsPerWorker: 1 };
 
 async function harnessFor(t: Parameters<typeof tempWorkspace>[0], files: Record<string, string>, extra: Partial<HarnessOptions> = {}) {
   const cwd = tempWorkspace(t, files);

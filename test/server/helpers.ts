@@ -5,7 +5,8 @@ import { createHarness, type Harness, type HarnessOptions } from "../../src/harn
 import { ApprovalBroker, createServer, type ServerOptions } from "../../src/server/index.js";
 import { tempWorkspace } from "../helpers/workspace.js";
 
-export const POOL = { workers: 1, vmsPerWorker: 1 };
+// Fixed size (no spare worker): every test starts its own server, and none of them is about hogs.
+export const POOL = { workers: 1, maxWorkers: 1, vmsPerWorker: 1 };
 
 /** The bearer token every test server is started with; `request` and `streamRun` send it unless told otherwise. */
 export const TEST_TOKEN = "test-token-0123456789abcdef";

@@ -32,7 +32,7 @@ import { realWorkspaceRoot } from "../workspace.js";
 import { askApprover } from "./approve.js";
 import { askToRunUnsandboxed, isSandboxDenial, mayEscalate } from "./escalate.js";
 import { CallTrail } from "./trail.js";
-import { validateToolArgs } from "./validate.js";
+import { prepareValidators, validateToolArgs } from "./validate.js";
 
 export interface ToolDispatcherOptions {
   registry: ToolRegistry;
@@ -124,6 +124,8 @@ export class ToolDispatcher {
     this.#onAuditError = options.onAuditError;
     this.sandbox = options.sandbox ?? DEFAULT_SANDBOX;
     this.policy = normalizePolicyOptions(options.policy, options.approver !== undefined);
+    // Validators are ready before any run's clock starts (built-in ones come from the build, without loading ajv).
+    prepareValidators(this.#registry.list());
     try {
       this.workspaceRoot = realWorkspaceRoot(options.workspaceRoot);
     } catch (error) {

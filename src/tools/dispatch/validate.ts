@@ -144,6 +144,20 @@ function compile(tool: ToolSpec): ValidateFunction {
 }
 
 /**
+ * Compile (or take from the build) the validators of these tools now, so a run's first call does not pay for it inside
+ * its time limit. A schema that does not compile is left to fail at call time, as before.
+ */
+export function prepareValidators(tools: Iterable<ToolSpec>): void {
+  for (const tool of tools) {
+    try {
+      compile(tool);
+    } catch {
+      // reported by validateToolArgs when the tool is called
+    }
+  }
+}
+
+/**
  * Check `args` against the tool's schema. Missing arguments (`undefined`, e.g. `tools.listDir()`) are checked as
  * `{}`. Returns the arguments to pass to the handler; never coerces or fills defaults.
  *
