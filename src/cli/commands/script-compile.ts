@@ -4,7 +4,6 @@
  * Exit codes: 0 all compiled, 1 some had diagnostics, 2 usage or input error, 3 a file over the size limit. Nothing is cached for a failing script.
  */
 import os from "node:os";
-import path from "node:path";
 import type { Command } from "commander";
 import { readScriptFile } from "../../compiler/index.js";
 import { CodyError, UsageError } from "../../errors/index.js";
