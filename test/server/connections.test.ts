@@ -24,7 +24,7 @@ const PARTIAL_BODY =
 
 test("50 clients sending partial headers or bodies are cut off after the timeouts, and the server still answers", async (t) => {
   t.timeout(60_000);
-  const { base } = await startServer(t, { server: { maxConnections: 20, headersTimeoutMs: 300, requestTimeoutMs: 600 } });
+  const { base } = await startServer(t, { server: { maxConnections: 20, headersTimeoutMs: 1000, requestTimeoutMs: 2000 } });
   const port = Number(new URL(base).port);
   const stalled = await Promise.all(Array.from({ length: 50 }, (_, i) => stall(port, i % 2 === 0 ? PARTIAL_HEADERS : PARTIAL_BODY)));
   // Every one is closed by the server (those past the cap at once, the rest when their timeout expires).
@@ -56,9 +56,10 @@ test("the request timeout bounds receiving a request, not the answer: runs longe
   t.timeout(60_000);
   const { base } = await startServer(t, {
     harness: { policy: { allowTools: ["exec"] } },
-    server: { headersTimeoutMs: 200, requestTimeoutMs: 400 },
+    // Short, yet far above the few milliseconds a request takes to arrive (a loaded machine can be slow to read it).
+    server: { headersTimeoutMs: 1000, requestTimeoutMs: 2000 },
   });
-  const source = 'await tools.exec({ command: ["sleep", "1.5"] });\nreturn "done";';
+  const source = 'await tools.exec({ command: ["sleep", "3"] });\nreturn "done";';
   const json = await request<{ ok: boolean; value: string }>(base, "POST", "/v1/runs", { source });
   t.is(json.status, 200);
   t.is(json.body.value, "done");

@@ -13,7 +13,8 @@ interface Raw {
 function raw(base: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Raw> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: Number(url.port), method, path, headers }, (res) => {
+    // agent: false — a fresh connection each time, never one the server is closing for being idle.
+    const req = http.request({ host: url.hostname, port: Number(url.port), method, path, headers, agent: false }, (res) => {
       let text = "";
       res.on("data", (d: Buffer) => (text += d.toString()));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
