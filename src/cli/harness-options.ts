@@ -27,6 +27,7 @@ export interface HarnessFlags {
   memory?: number;
   maxToolCalls?: number;
   check?: boolean;
+  checkTimeout?: number;
 }
 
 function int(name: string) {
@@ -51,7 +52,8 @@ export function addHarnessFlags(cmd: Command): Command {
     .option("--timeout <ms>", "wall-time limit per script in milliseconds (default 5000)", int("--timeout"))
     .option("--memory <mb>", "memory limit per VM in MB (default 16)", int("--memory"))
     .option("--max-tool-calls <n>", "tool calls allowed per script (default 32)", int("--max-tool-calls"))
-    .option("--no-check", "skip the type-check (scripts are still compiled and cached)");
+    .option("--no-check", "skip the type-check (scripts are still compiled and cached)")
+    .option("--check-timeout <ms>", "deadline for type-checking and compiling one script in milliseconds (default 2000)", int("--check-timeout"));
 }
 
 /** Limits given on the command line (only the ones set). */
@@ -60,6 +62,7 @@ export function limitsFromFlags(flags: HarnessFlags): Partial<Limits> {
   if (flags.timeout !== undefined) limits.timeoutMs = flags.timeout;
   if (flags.memory !== undefined) limits.memoryBytes = flags.memory * 1024 * 1024;
   if (flags.maxToolCalls !== undefined) limits.maxToolCalls = flags.maxToolCalls;
+  if (flags.checkTimeout !== undefined) limits.checkTimeoutMs = flags.checkTimeout;
   return limits;
 }
 

@@ -273,3 +273,12 @@ export class McpError extends CodyError {
   }
 }
 registerErrorCode("CODY_MCP", (s) => new McpError(s.message, s.details, s.location ? { location: s.location } : {}));
+
+/** Compiling or type-checking a script took longer than `limits.checkTimeoutMs` (details: limit, stage). */
+export class CheckTimeoutError extends CodyError {
+  static readonly code = "CODY_LIMIT_CHECK_TIMEOUT";
+  constructor(message: string, details: Details = {}, options: Opts = {}) {
+    super("CODY_LIMIT_CHECK_TIMEOUT", message, details, options);
+  }
+}
+registerErrorCode("CODY_LIMIT_CHECK_TIMEOUT", (s) => new CheckTimeoutError(s.message, s.details, s.location ? { location: s.location } : {}));

@@ -39,4 +39,5 @@ export {
   CacheError,
   ProviderError,
   McpError,
+  CheckTimeoutError,
 } from "./classes.js";

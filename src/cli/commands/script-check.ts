@@ -1,20 +1,23 @@
 /**
- * `cody script check <files|globs...>` — type-check scripts against the tools `.d.ts`, all in one program.
+ * `cody script check <files|globs...>` — type-check scripts against the tools `.d.ts`, all in one program, in the
+ * compiler worker under `limits.checkTimeoutMs` (config, or `--check-timeout`).
  * Exit codes: 0 clean (warnings allowed), 1 diagnostics, 2 usage or input error (missing file, directory, binary or
- * invalid UTF-8, empty, too large — each reported with its own message).
+ * invalid UTF-8, empty, too large — each reported with its own message), 3 the check took longer than its deadline.
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import {
+  CompilerHost,
   generateToolsDts,
   hasErrors,
   readScriptFile,
-  TypeChecker,
   type CheckInput,
   type Diagnostic,
 } from "../../compiler/index.js";
+import { loadConfig } from "../../config/index.js";
 import { CodyError, UsageError } from "../../errors/index.js";
+import { normalizeLimits } from "../../limits.js";
 import { EXIT } from "../exit-codes.js";
 import {
   expandFileArgs,
@@ -31,6 +34,13 @@ type Format = "human" | "json" | "github" | "sarif";
 interface CheckOptions {
   format: Format;
   cwd?: string;
+  checkTimeout?: number;
+}
+
+function timeoutMs(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--check-timeout must be a positive integer, got \`${value}\``);
+  return n;
 }
 
 export function registerScriptCheck(parent: Command): void {
@@ -40,6 +50,7 @@ export function registerScriptCheck(parent: Command): void {
     .argument("<files...>", "script files or glob patterns (expanded without a shell, e.g. 'scripts/**/*.ts')")
     .addOption(new Option("--format <format>", "output format").choices(["human", "json", "github", "sarif"]).default("human"))
     .option("--cwd <dir>", "directory that files, globs and tool configuration are relative to")
+    .option("--check-timeout <ms>", "deadline for the whole check in milliseconds (default: limits.checkTimeoutMs, 2000)", timeoutMs)
     .action(async (patterns: string[], opts: CheckOptions) => {
       process.exitCode = await runCheck(patterns, opts);
     });
@@ -50,12 +61,17 @@ async function runCheck(patterns: string[], opts: CheckOptions): Promise<number>
   const cwdInfo = await stat(cwd).catch(() => undefined);
   if (!cwdInfo?.isDirectory()) throw new UsageError(`--cwd \`${opts.cwd ?? cwd}\` is not a directory`, { cwd });
 
+  const config = await loadConfig(cwd);
+  const limits = normalizeLimits({
+    ...config.limits,
+    ...(opts.checkTimeout !== undefined ? { checkTimeoutMs: opts.checkTimeout } : {}),
+  });
   const files = await expandFileArgs(patterns, cwd);
   const inputs: CheckInput[] = [];
   const problems: InputProblem[] = [];
   for (const file of files) {
     try {
-      const script = await readScriptFile(file.absolute, {}, file.display);
+      const script = await readScriptFile(file.absolute, limits, file.display);
       inputs.push({ filename: script.filename, source: script.source });
     } catch (error) {
       if (!(error instanceof CodyError)) throw error;
@@ -66,11 +82,11 @@ async function runCheck(patterns: string[], opts: CheckOptions): Promise<number>
   let diagnostics: Diagnostic[] = [];
   if (inputs.length > 0) {
     const dts = await generateToolsDts(await loadToolSpecs(cwd));
-    const checker = new TypeChecker(dts.text);
+    const compiler = new CompilerHost();
     try {
-      diagnostics = checker.check(inputs);
+      diagnostics = await compiler.check(inputs, { dts, timeoutMs: limits.checkTimeoutMs });
     } finally {
-      checker.close();
+      await compiler.close();
     }
   }
 
