@@ -306,7 +306,9 @@ export class Harness {
     try {
       prepared = await this.prepare(input, { limits: opts.limits });
     } catch (error) {
-      return this.#failed(runId, "", "miss", started, serializeError(error), opts);
+      // Refused before the script ran (input, deadline): the stack is the host's own, never the script's.
+      const { stack: _stack, ...refused } = serializeError(error);
+      return this.#failed(runId, "", "miss", started, refused, opts);
     }
     if (!prepared.artifact) {
       const diagnostics = prepared.diagnostics.filter((d) => d.category === "error");

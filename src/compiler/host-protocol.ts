@@ -20,6 +20,8 @@ export type ToCompiler =
   | { type: "dts"; text: string; hash: string }
   | { type: "check"; id: number; files: CheckInput[] }
   | { type: "compile"; id: number; source: string; filename: string; typecheck: boolean; limits: Partial<Limits> }
+  /** Start the checker's child and load the libs with a trivial check; the worker answers `warmed`. */
+  | { type: "warm" }
   /** End the children (tsgo, esbuild) and wait until they are reaped; the worker answers `closed`. */
   | { type: "close" };
 
@@ -27,6 +29,7 @@ export type ToCompiler =
 export type FromCompiler =
   | { type: "ready" }
   | { type: "closed" }
+  | { type: "warmed" }
   /** The checker's `tsgo` child started (pid) or was ended (undefined): the host kills it by pid on a deadline. */
   | { type: "child"; pid: number | undefined }
   | { type: "checked"; id: number; diagnostics: Diagnostic[] }
@@ -40,6 +43,7 @@ export function parseFromCompiler(data: unknown): FromCompiler | undefined {
   switch (m.type) {
     case "ready":
     case "closed":
+    case "warmed":
       return m as FromCompiler;
     case "child":
       return m.pid === undefined || typeof m.pid === "number" ? (m as FromCompiler) : undefined;

@@ -47,6 +47,14 @@ async function handle(message: ToCompiler): Promise<void> {
       post({ type: "compiled", id: message.id, result });
       return;
     }
+    case "warm":
+      try {
+        getChecker().check([{ filename: "warm-up.ts", source: "return 0;\n" }]);
+      } catch {
+        // the request that follows reports the failure, with its own error
+      }
+      post({ type: "warmed" });
+      return;
     case "close":
       await checker?.closeAndWait();
       checker = undefined;
@@ -61,7 +69,7 @@ async function handle(message: ToCompiler): Promise<void> {
 
 port.on("message", (message: ToCompiler) => {
   handle(message).catch((error: unknown) => {
-    if (message.type !== "dts" && message.type !== "close") post({ type: "failed", id: message.id, error: serializeError(error) });
+    if (message.type === "check" || message.type === "compile") post({ type: "failed", id: message.id, error: serializeError(error) });
   });
 });
 post({ type: "ready" });

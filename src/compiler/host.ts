@@ -24,6 +24,9 @@ const WORKER_URL = new URL("./host-worker.js", import.meta.url);
 /** How long a stopped request may take to wind down before its worker is terminated. */
 const STOP_GRACE_MS = 1000;
 
+/** How long starting the checker (tsgo child, libs, tools `.d.ts`) may take before the worker is given up. */
+const WARM_TIMEOUT_MS = 30_000;
+
 /** Request options shared by check and compile. */
 export interface HostRequestOptions {
   /** The tools declarations the script is checked against. */
@@ -72,6 +75,9 @@ interface Live {
   dead: boolean;
   /** Started and not running a request (safe to ask to close itself). */
   idle: boolean;
+  /** A checker warm-up ran since its child was last lost (or the worker started). */
+  warm: boolean;
+  onWarm?: () => void;
   closing?: Promise<void>;
   onClosed?: () => void;
 }
@@ -189,6 +195,24 @@ export class CompilerHost {
       this.#post(live, { type: "dts", text: job.dts.text, hash: job.dts.hash });
       live.dtsHash = job.dts.hash;
     }
+    const needsChecker = job.request.type === "check" || job.request.typecheck;
+    if (needsChecker && !live.warm) {
+      // Start the tsgo child and load the libs first, outside the request's deadline: a cold start is the host's
+      // cost (tens to hundreds of milliseconds on a loaded machine), not the script's.
+      live.warm = true;
+      const timer = setTimeout(() => {
+        if (this.#current !== job) return;
+        this.#settle(job, new TypeCheckerError(`The TypeScript checker did not start within ${WARM_TIMEOUT_MS} ms`));
+        this.#setCurrent(undefined);
+        void this.#discard().then(() => this.#pump());
+      }, WARM_TIMEOUT_MS);
+      live.onWarm = () => {
+        clearTimeout(timer);
+        this.#start(live, job);
+      };
+      this.#post(live, { type: "warm" });
+      return;
+    }
     if (job.request.type === "check") this.#stats.checks++;
     else this.#stats.compiles++;
     job.timer = setTimeout(() => this.#end(job, this.#timeoutError(job)), job.timeoutMs);
@@ -251,7 +275,7 @@ export class CompilerHost {
       onFail = reject;
     });
     ready.catch(() => undefined);
-    const live: Live = { worker, ready, stop: new Int32Array(stopBuffer), pid: undefined, dtsHash: undefined, dead: false, idle: false };
+    const live: Live = { worker, ready, stop: new Int32Array(stopBuffer), pid: undefined, dtsHash: undefined, dead: false, idle: false, warm: false };
     this.#live = live;
     worker.on("message", (data: unknown) => {
       const message = parseFromCompiler(data);
@@ -259,6 +283,7 @@ export class CompilerHost {
         live.idle = true;
         onReady();
       } else if (message?.type === "closed") live.onClosed?.();
+      else if (message?.type === "warmed") live.onWarm?.();
       else if (message) this.#onMessage(live, message);
     });
     worker.on("error", (error) => {
@@ -277,9 +302,10 @@ export class CompilerHost {
     if (live.dead) return;
     if (message.type === "child") {
       live.pid = message.pid;
+      if (message.pid === undefined) live.warm = false;
       return;
     }
-    if (message.type === "ready" || message.type === "closed") return;
+    if (message.type === "ready" || message.type === "closed" || message.type === "warmed") return;
     const job = this.#current;
     if (!job || job.id !== message.id) return;
     live.idle = true;
