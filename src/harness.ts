@@ -373,6 +373,11 @@ export class Harness {
     }
   }
 
+  /** End every check and compile in progress with AbortedError (a server shutting down does not wait for them). */
+  abortCompiles(why = "The compile was aborted"): void {
+    this.#compiler.abortAll(new AbortedError(why, {}));
+  }
+
   /** A model's native function call, through the same validation, approval and audit as script calls. */
   callTool(call: { runId?: string; callId?: string; tool: string; args: unknown }, signal: AbortSignal): Promise<unknown> {
     return this.dispatcher.callStructured(

@@ -141,6 +141,12 @@ export class CompilerHost {
     await this.#discard(true);
   }
 
+  /** End every queued and running request with `error` (a server shutting down); the host stays usable. */
+  abortAll(error: CodyError): void {
+    for (const job of this.#queue.splice(0)) this.#settle(job, error);
+    if (this.#current) this.#end(this.#current, error);
+  }
+
   #enqueue(request: Request, opts: HostRequestOptions): Promise<unknown> {
     if (this.#closed) return Promise.reject(new TypeCheckerError("The compiler was closed", { closed: true }));
     return new Promise((resolve, reject) => {
