@@ -12,6 +12,8 @@ import type { CheckInput } from "./typecheck.js";
 export interface CompilerWorkerInit {
   /** Int32Array view target: slot 0 is raised by the host when it ends the current request (deadline, abort). */
   stop: SharedArrayBuffer;
+  /** The quickjs-wasi engine, compiled once in the main thread (shared with the script pool). */
+  wasm: WebAssembly.Module;
 }
 
 /** Host → worker. */
@@ -20,8 +22,11 @@ export type ToCompiler =
   | { type: "dts"; text: string; hash: string }
   | { type: "check"; id: number; files: CheckInput[] }
   | { type: "compile"; id: number; source: string; filename: string; typecheck: boolean; limits: Partial<Limits> }
-  /** Start the checker's child and load the libs with a trivial check; the worker answers `warmed`. */
-  | { type: "warm" }
+  /**
+   * Start the checker's child and load the libs with a trivial check, and/or esbuild's service and the QuickJS compile
+   * VM with a trivial strip and compile; the worker answers `warmed`.
+   */
+  | { type: "warm"; checker: boolean; compiler: boolean }
   /** End the children (tsgo, esbuild) and wait until they are reaped; the worker answers `closed`. */
   | { type: "close" };
 

@@ -8,14 +8,17 @@ import { parentPort, workerData } from "node:worker_threads";
 import { stop as stopEsbuild } from "esbuild";
 import { serializeError } from "../errors/index.js";
 import { compileScript } from "./compile.js";
-import { disposeCompileVm } from "./bytecode.js";
+import { compileBytecode, disposeCompileVm, useQuickJSModule } from "./bytecode.js";
 import type { ToolsDts } from "./dts.js";
 import type { CompilerWorkerInit, FromCompiler, ToCompiler } from "./host-protocol.js";
+import { stripTypes } from "./strip.js";
 import { TypeChecker } from "./typecheck.js";
 
 const port = parentPort;
 if (!port) throw new Error("host-worker.js must run in a worker thread");
-const stop = new Int32Array((workerData as CompilerWorkerInit).stop);
+const init = workerData as CompilerWorkerInit;
+const stop = new Int32Array(init.stop);
+useQuickJSModule(init.wasm);
 const post = (message: FromCompiler): void => port.postMessage(message);
 
 let dts: ToolsDts = { text: "", hash: "" };
@@ -49,7 +52,8 @@ async function handle(message: ToCompiler): Promise<void> {
     }
     case "warm":
       try {
-        getChecker().check([{ filename: "warm-up.ts", source: "return 0;\n" }]);
+        if (message.checker) getChecker().check([{ filename: "warm-up.ts", source: "return 0;\n" }]);
+        if (message.compiler) await compileBytecode((await stripTypes("return 0;\n", "warm-up.ts")).code, "warm-up.ts");
       } catch {
         // the request that follows reports the failure, with its own error
       }

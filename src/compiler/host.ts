@@ -14,6 +14,7 @@ import { AbortedError, CheckTimeoutError, CodyError, deserializeError } from "..
 import { DEFAULT_LIMITS, type Limits } from "../limits.js";
 import type { CompileResult } from "./compile.js";
 import type { Diagnostic } from "./diagnostic.js";
+import { loadQuickJSModule } from "./bytecode.js";
 import type { ToolsDts } from "./dts.js";
 import { TypeCheckerError } from "./errors.js";
 import { parseFromCompiler, type CompilerWorkerInit, type FromCompiler, type ToCompiler } from "./host-protocol.js";
@@ -66,7 +67,8 @@ interface Job {
 }
 
 interface Live {
-  worker: Worker;
+  /** Set once the engine module is loaded and the thread is created. */
+  worker: Worker | undefined;
   ready: Promise<void>;
   stop: Int32Array;
   /** The worker's current `tsgo` child. */
@@ -77,6 +79,8 @@ interface Live {
   idle: boolean;
   /** A checker warm-up ran since its child was last lost (or the worker started). */
   warm: boolean;
+  /** esbuild and the QuickJS compile VM were started in this worker. */
+  compilerWarm: boolean;
   onWarm?: () => void;
   closing?: Promise<void>;
   onClosed?: () => void;
@@ -174,12 +178,12 @@ export class CompilerHost {
     if (this.#current || this.#closed) return;
     const job = this.#queue.shift();
     if (!job) {
-      this.#live?.worker.unref();
+      this.#live?.worker?.unref();
       return;
     }
     this.#setCurrent(job);
     const live = this.#ensureWorker();
-    live.worker.ref();
+    live.worker?.ref();
     live.ready.then(
       () => this.#start(live, job),
       (error: unknown) => this.#workerLost(live, error),
@@ -202,13 +206,15 @@ export class CompilerHost {
       live.dtsHash = job.dts.hash;
     }
     const needsChecker = job.request.type === "check" || job.request.typecheck;
-    if (needsChecker && !live.warm) {
-      // Start the tsgo child and load the libs first, outside the request's deadline: a cold start is the host's
-      // cost (tens to hundreds of milliseconds on a loaded machine), not the script's.
-      live.warm = true;
+    const needsCompiler = job.request.type === "compile";
+    if ((needsChecker && !live.warm) || (needsCompiler && !live.compilerWarm)) {
+      // Start the tsgo child, esbuild's service and the QuickJS compile VM first, outside the request's deadline: a
+      // cold start is the host's cost (hundreds of milliseconds on a loaded machine), not the script's.
+      live.warm ||= needsChecker;
+      live.compilerWarm ||= needsCompiler;
       const timer = setTimeout(() => {
         if (this.#current !== job) return;
-        this.#settle(job, new TypeCheckerError(`The TypeScript checker did not start within ${WARM_TIMEOUT_MS} ms`));
+        this.#settle(job, new TypeCheckerError(`The compiler did not start within ${WARM_TIMEOUT_MS} ms`));
         this.#setCurrent(undefined);
         void this.#discard().then(() => this.#pump());
       }, WARM_TIMEOUT_MS);
@@ -216,7 +222,7 @@ export class CompilerHost {
         clearTimeout(timer);
         this.#start(live, job);
       };
-      this.#post(live, { type: "warm" });
+      this.#post(live, { type: "warm", checker: needsChecker, compiler: needsCompiler });
       return;
     }
     if (job.request.type === "check") this.#stats.checks++;
@@ -232,7 +238,7 @@ export class CompilerHost {
   }
 
   #post(live: Live, message: ToCompiler): void {
-    live.worker.postMessage(message);
+    live.worker?.postMessage(message);
   }
 
   /** Answer the caller now (deadline, abort) and stop the work if it is running. */
@@ -271,9 +277,6 @@ export class CompilerHost {
   #ensureWorker(): Live {
     if (this.#live && !this.#live.dead) return this.#live;
     const stopBuffer = new SharedArrayBuffer(4);
-    const init: CompilerWorkerInit = { stop: stopBuffer };
-    const worker = new Worker(WORKER_URL, { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 512 } });
-    this.#stats.workersStarted++;
     let onReady!: () => void;
     let onFail!: (error: unknown) => void;
     const ready = new Promise<void>((resolve, reject) => {
@@ -281,28 +284,50 @@ export class CompilerHost {
       onFail = reject;
     });
     ready.catch(() => undefined);
-    const live: Live = { worker, ready, stop: new Int32Array(stopBuffer), pid: undefined, dtsHash: undefined, dead: false, idle: false, warm: false };
+    const live: Live = {
+      worker: undefined,
+      ready,
+      stop: new Int32Array(stopBuffer),
+      pid: undefined,
+      dtsHash: undefined,
+      dead: false,
+      idle: false,
+      warm: false,
+      compilerWarm: false,
+    };
     this.#live = live;
-    worker.on("message", (data: unknown) => {
-      const message = parseFromCompiler(data);
-      if (message?.type === "ready") {
-        live.idle = true;
-        onReady();
-      } else if (message?.type === "closed") live.onClosed?.();
-      else if (message?.type === "warmed") live.onWarm?.();
-      else if (message) this.#onMessage(live, message);
-    });
-    worker.on("error", (error) => {
-      onFail(error);
-      this.#workerLost(live, error);
-    });
-    worker.on("exit", (code) => {
-      const error = new Error(`the compiler worker exited with code ${code}`);
+    this.#stats.workersStarted++;
+    // The engine is compiled once per process (the script pool uses the same module) and handed to the worker.
+    loadQuickJSModule().then((wasm) => {
+      if (live.dead) return onFail(new Error("the compiler worker was discarded before it started"));
+      const init: CompilerWorkerInit = { stop: stopBuffer, wasm };
+      const worker = new Worker(WORKER_URL, { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+      live.worker = worker;
+      worker.on("message", (data: unknown) => {
+        const message = parseFromCompiler(data);
+        if (message?.type === "ready") {
+          live.idle = true;
+          onReady();
+        } else if (message?.type === "closed") live.onClosed?.();
+        else if (message?.type === "warmed") live.onWarm?.();
+        else if (message) this.#onMessage(live, message);
+      });
+      worker.on("error", (error) => {
+        onFail(error);
+        this.#workerLost(live, error);
+      });
+      worker.on("exit", (code) => {
+        const error = new Error(`the compiler worker exited with code ${code}`);
+        onFail(error);
+        this.#workerLost(live, error);
+      });
+    }, (error: unknown) => {
       onFail(error);
       this.#workerLost(live, error);
     });
     return live;
   }
+
 
   #onMessage(live: Live, message: FromCompiler): void {
     if (live.dead) return;
@@ -360,7 +385,7 @@ export class CompilerHost {
     }
     live.dead = true;
     killChild(live.pid);
-    await live.worker.terminate();
+    await live.worker?.terminate();
     // The child may have been started between the kill and the termination.
     killChild(live.pid);
   }
