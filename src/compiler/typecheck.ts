@@ -78,6 +78,8 @@ export class TypeChecker {
   #closed = false;
   #optionsVerified = false;
   readonly #hooks: CheckerHooks;
+  /** Children killed but not yet reaped (their 'exit' event is when libuv has waited for them). */
+  readonly #exiting = new Set<Promise<void>>();
 
   constructor(toolsDtsText: string, hooks: CheckerHooks = {}) {
     this.#dtsText = toolsDtsText;
@@ -149,21 +151,19 @@ export class TypeChecker {
     this.#reset();
   }
 
-  /** Like close(), then wait (at most `maxMs`) until the child has exited and been reaped, so no zombie is left. */
+  /**
+   * Like close(), then wait (at most `maxMs`) until every child this checker ended has exited and been reaped, so no
+   * zombie is left behind when the thread that started them goes away.
+   */
   async closeAndWait(maxMs = 1000): Promise<void> {
-    const child = this.#api ? childOf(this.#api) : undefined;
-    const running = child !== undefined && child.exitCode === null && child.signalCode === null;
-    const exited = running
-      ? new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, maxMs);
-          child.once("exit", () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        })
-      : Promise.resolve();
     this.close();
-    await exited;
+    if (this.#exiting.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.#exiting),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, maxMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   [Symbol.dispose](): void {
@@ -225,8 +225,14 @@ export class TypeChecker {
     }
     // The tsgo child prints "context canceled" to our stderr when it sees SIGTERM and EOF racing, and a busy one
     // ignores SIGTERM. It holds no state we need, so end it with SIGKILL first.
+    const child = childOf(api);
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      this.#exiting.add(exited);
+      void exited.then(() => this.#exiting.delete(exited));
+    }
     try {
-      childOf(api)?.kill("SIGKILL");
+      child?.kill("SIGKILL");
     } catch {
       // already exited
     }
