@@ -31,3 +31,10 @@ test("a limit at its minimum is accepted and one below is refused", (t) => {
   t.is(normalizeLimits({ maxConcurrentToolCalls: 1 }).maxConcurrentToolCalls, 1);
   t.throws(() => normalizeLimits({ maxConcurrentToolCalls: 0 }), { instanceOf: InvalidOptionError });
 });
+
+test("checkTimeoutMs defaults to 2000 ms, accepts 1 and refuses 0 naming limits.checkTimeoutMs", (t) => {
+  t.is(normalizeLimits().checkTimeoutMs, 2000);
+  t.is(normalizeLimits({ checkTimeoutMs: 1 }).checkTimeoutMs, 1);
+  const e = t.throws(() => normalizeLimits({ checkTimeoutMs: 0 }), { instanceOf: InvalidOptionError });
+  t.is(e?.details["path"], "limits.checkTimeoutMs");
+});
