@@ -11,8 +11,9 @@ import type { Approver, ApprovalPolicyOptions } from "./approval/index.js";
 import { AuditLog, runOutcomeForError } from "./audit/index.js";
 import { ArtifactCache } from "./cache/index.js";
 import {
-  CompilerHost,
+  acquireCompilerHost,
   computeArtifactKey,
+  releaseCompilerHost,
   generateToolsDts,
   hasErrors,
   SYNTAX_ERROR_CODE,
@@ -106,8 +107,8 @@ export class Harness {
   readonly #ownsPool: boolean;
   #pool: ScriptPool | undefined;
   #poolOptions: PoolOptions;
-  /** Type-checks and compiles off the event loop, each bounded by `limits.checkTimeoutMs`. */
-  readonly #compiler = new CompilerHost();
+  /** Type-checks and compiles off the event loop, each bounded by `limits.checkTimeoutMs` (shared in the process). */
+  readonly #compiler = acquireCompilerHost();
   /** Compiles in progress by artifact key and deadline: identical scripts arriving at once compile once. */
   readonly #compiling = new Map<string, Promise<PrepareResult>>();
   #dts: ToolsDts | undefined;
@@ -223,7 +224,7 @@ export class Harness {
       const filename = f.filename ?? "script.ts";
       return { filename, source: validateScriptSource(f.source, filename, this.limits).source };
     });
-    return this.#compiler.check(inputs, { dts, timeoutMs: this.limits.checkTimeoutMs, signal: opts.signal });
+    return this.#compiler.check(inputs, { dts, timeoutMs: this.limits.checkTimeoutMs, signal: opts.signal, owner: this });
   }
 
   /** Cache lookup by content key; on a miss check, compile and store. Input errors (too large, binary…) throw. */
@@ -260,7 +261,7 @@ export class Harness {
   ): Promise<PrepareResult> {
     const compiled = await this.#compiler.compile(
       { source, filename },
-      { dts, typecheck, limits, timeoutMs: limits.checkTimeoutMs },
+      { dts, typecheck, limits, timeoutMs: limits.checkTimeoutMs, owner: this },
     );
     if (!compiled.artifact || hasErrors(compiled.diagnostics)) {
       return { diagnostics: compiled.diagnostics, cache: "miss", hash };
@@ -375,7 +376,7 @@ export class Harness {
 
   /** End every check and compile in progress with AbortedError (a server shutting down does not wait for them). */
   abortCompiles(why = "The compile was aborted"): void {
-    this.#compiler.abortAll(new AbortedError(why, {}));
+    this.#compiler.abortAll(new AbortedError(why, {}), this);
   }
 
   /** A model's native function call, through the same validation, approval and audit as script calls. */
@@ -394,7 +395,7 @@ export class Harness {
       pool: this.#pool?.metrics(),
       cache,
       cacheHitRate: lookups === 0 ? Number.NaN : hits / lookups,
-      compiler: this.#compiler.stats(),
+      compiler: this.#compiler.stats(this),
     };
   }
 
@@ -402,7 +403,8 @@ export class Harness {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#compiler.close();
+    this.#compiler.abortAll(new AbortedError("The harness was closed", {}), this);
+    await releaseCompilerHost(this.#compiler);
     if (this.#ownsPool) await this.#pool?.close();
     await this.#mcp?.close();
     this.audit.flush();

@@ -36,6 +36,8 @@ export interface HostRequestOptions {
   timeoutMs?: number | undefined;
   /** Ends the request early with AbortedError (and stops the work, like a deadline). */
   signal?: AbortSignal | undefined;
+  /** Who asked (e.g. a Harness sharing the process's host): `stats(owner)` and `abortAll(error, owner)` count only its requests. */
+  owner?: object | undefined;
 }
 
 /** Counters for tests, metrics and benches. */
@@ -58,6 +60,7 @@ interface Job {
   dts: ToolsDts;
   timeoutMs: number;
   signal: AbortSignal | undefined;
+  owner: object | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
   /** Set once the caller was answered by a deadline or an abort: the worker's late answer is only a sign of health. */
@@ -97,6 +100,7 @@ export class CompilerHost {
   #nextId = 1;
   #closed = false;
   readonly #stats: CompilerHostStats = { checks: 0, compiles: 0, timeouts: 0, workersStarted: 0 };
+  readonly #ownerStats = new WeakMap<object, CompilerHostStats>();
 
   /** Type-check scripts together in one program (see TypeChecker.check). */
   check(files: readonly CheckInput[], opts: HostRequestOptions): Promise<Diagnostic[]> {
@@ -118,8 +122,15 @@ export class CompilerHost {
     return this.#enqueue(request, opts) as Promise<CompileResult>;
   }
 
-  stats(): CompilerHostStats {
-    return { ...this.#stats };
+  /** Counters for every request, or only for `owner`'s (its `workersStarted` is always 0). */
+  stats(owner?: object): CompilerHostStats {
+    if (owner === undefined) return { ...this.#stats };
+    return { ...(this.#ownerStats.get(owner) ?? { checks: 0, compiles: 0, timeouts: 0, workersStarted: 0 }) };
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /** The pid of the worker's current `tsgo` child, if one is running (tests check it is gone after a deadline). */
@@ -145,10 +156,11 @@ export class CompilerHost {
     await this.#discard(true);
   }
 
-  /** End every queued and running request with `error` (a server shutting down); the host stays usable. */
-  abortAll(error: CodyError): void {
-    for (const job of this.#queue.splice(0)) this.#settle(job, error);
-    if (this.#current) this.#end(this.#current, error);
+  /** End every queued and running request (of `owner`, if given) with `error`; the host stays usable. */
+  abortAll(error: CodyError, owner?: object): void {
+    const mine = (job: Job): boolean => owner === undefined || job.owner === owner;
+    for (const job of this.#queue.filter(mine)) this.#end(job, error);
+    if (this.#current && mine(this.#current)) this.#end(this.#current, error);
   }
 
   #enqueue(request: Request, opts: HostRequestOptions): Promise<unknown> {
@@ -160,6 +172,7 @@ export class CompilerHost {
         dts: opts.dts,
         timeoutMs: opts.timeoutMs ?? DEFAULT_LIMITS.checkTimeoutMs,
         signal: opts.signal,
+        owner: opts.owner,
         resolve,
         reject,
         ended: false,
@@ -225,10 +238,17 @@ export class CompilerHost {
       this.#post(live, { type: "warm", checker: needsChecker, compiler: needsCompiler });
       return;
     }
-    if (job.request.type === "check") this.#stats.checks++;
-    else this.#stats.compiles++;
+    this.#count(job, job.request.type === "check" ? "checks" : "compiles");
     job.timer = setTimeout(() => this.#end(job, this.#timeoutError(job)), job.timeoutMs);
     this.#post(live, { ...job.request, id: job.id } as ToCompiler);
+  }
+
+  #count(job: Job, field: "checks" | "compiles" | "timeouts"): void {
+    this.#stats[field]++;
+    if (job.owner === undefined) return;
+    let own = this.#ownerStats.get(job.owner);
+    if (!own) this.#ownerStats.set(job.owner, (own = { checks: 0, compiles: 0, timeouts: 0, workersStarted: 0 }));
+    own[field]++;
   }
 
   #setCurrent(job: Job | undefined): void {
@@ -244,7 +264,7 @@ export class CompilerHost {
   /** Answer the caller now (deadline, abort) and stop the work if it is running. */
   #end(job: Job, error: CodyError): void {
     if (job.ended) return;
-    if (error instanceof CheckTimeoutError) this.#stats.timeouts++;
+    if (error instanceof CheckTimeoutError) this.#count(job, "timeouts");
     const running = this.#current === job;
     this.#settle(job, error);
     if (!running) {
@@ -412,4 +432,24 @@ function killChild(pid: number | undefined): void {
 function abortedError(signal: AbortSignal | undefined): CodyError {
   const reason: unknown = signal?.reason;
   return reason instanceof CodyError ? reason : new AbortedError("The compile was aborted", {});
+}
+
+let shared: { host: CompilerHost; users: number } | undefined;
+
+/**
+ * The process's shared CompilerHost: every harness in a process uses one compiler worker (and one `tsgo` child), as
+ * they shared the one main thread before, so a process pays the worker's start once. Pair with releaseCompilerHost.
+ */
+export function acquireCompilerHost(): CompilerHost {
+  if (!shared || shared.host.closed) shared = { host: new CompilerHost(), users: 0 };
+  shared.users++;
+  return shared.host;
+}
+
+/** Give back a host from acquireCompilerHost; the last user's release closes it (children ended and reaped). */
+export async function releaseCompilerHost(host: CompilerHost): Promise<void> {
+  if (shared?.host !== host) return host.close();
+  if (--shared.users > 0) return;
+  shared = undefined;
+  await host.close();
 }

@@ -7,7 +7,7 @@ export { compileBytecode, loadQuickJSModule, disposeCompileVm } from "./bytecode
 export { computeArtifactKey } from "./key.js";
 export { readScriptFile, validateScriptSource, isBlank } from "./source.js";
 export { compileScript } from "./compile.js";
-export { CompilerHost } from "./host.js";
+export { CompilerHost, acquireCompilerHost, releaseCompilerHost } from "./host.js";
 export { hasErrors, sortDiagnostics, diagnosticCodeLabel, formatDiagnostics } from "./diagnostic.js";
 export { TypeCheckerError } from "./errors.js";
 export {
