@@ -28,8 +28,8 @@ export function loadQuickJSModule(): Promise<WebAssembly.Module> {
 }
 
 /** Use a module compiled elsewhere (a worker thread gets the main thread's instead of compiling its own). */
-export function useQuickJSModule(module: WebAssembly.Module): void {
-  wasmModule = Promise.resolve(module);
+export function useQuickJSModule(module: Promise<WebAssembly.Module>): void {
+  wasmModule = module;
 }
 
 async function getCompileVm(): Promise<QuickJS> {

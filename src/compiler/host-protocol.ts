@@ -12,12 +12,12 @@ import type { CheckInput } from "./typecheck.js";
 export interface CompilerWorkerInit {
   /** Int32Array view target: slot 0 is raised by the host when it ends the current request (deadline, abort). */
   stop: SharedArrayBuffer;
-  /** The quickjs-wasi engine, compiled once in the main thread (shared with the script pool). */
-  wasm: WebAssembly.Module;
 }
 
 /** Host → worker. */
 export type ToCompiler =
+  /** The quickjs-wasi engine, compiled once in the main thread; sent while the worker loads its modules. */
+  | { type: "engine"; wasm: WebAssembly.Module }
   /** The tools declarations for every later request (sent only when they change). */
   | { type: "dts"; text: string; hash: string }
   | { type: "check"; id: number; files: CheckInput[] }

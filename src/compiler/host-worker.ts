@@ -16,9 +16,9 @@ import { TypeChecker } from "./typecheck.js";
 
 const port = parentPort;
 if (!port) throw new Error("host-worker.js must run in a worker thread");
-const init = workerData as CompilerWorkerInit;
-const stop = new Int32Array(init.stop);
-useQuickJSModule(init.wasm);
+const stop = new Int32Array((workerData as CompilerWorkerInit).stop);
+let engineReady!: (wasm: WebAssembly.Module) => void;
+useQuickJSModule(new Promise((resolve) => (engineReady = resolve)));
 const post = (message: FromCompiler): void => port.postMessage(message);
 
 let dts: ToolsDts = { text: "", hash: "" };
@@ -34,6 +34,9 @@ function getChecker(): TypeChecker {
 
 async function handle(message: ToCompiler): Promise<void> {
   switch (message.type) {
+    case "engine":
+      engineReady(message.wasm);
+      return;
     case "dts":
       dts = { text: message.text, hash: message.hash };
       checker?.setToolsDts(message.text);

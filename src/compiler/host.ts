@@ -70,7 +70,6 @@ interface Job {
 }
 
 interface Live {
-  /** Set once the engine module is loaded and the thread is created. */
   worker: Worker | undefined;
   ready: Promise<void>;
   stop: Int32Array;
@@ -317,34 +316,38 @@ export class CompilerHost {
     };
     this.#live = live;
     this.#stats.workersStarted++;
-    // The engine is compiled once per process (the script pool uses the same module) and handed to the worker.
-    loadQuickJSModule().then((wasm) => {
-      if (live.dead) return onFail(new Error("the compiler worker was discarded before it started"));
-      const init: CompilerWorkerInit = { stop: stopBuffer, wasm };
-      const worker = new Worker(WORKER_URL, { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 512 } });
-      live.worker = worker;
-      worker.on("message", (data: unknown) => {
-        const message = parseFromCompiler(data);
-        if (message?.type === "ready") {
-          live.idle = true;
-          onReady();
-        } else if (message?.type === "closed") live.onClosed?.();
-        else if (message?.type === "warmed") live.onWarm?.();
-        else if (message) this.#onMessage(live, message);
-      });
-      worker.on("error", (error) => {
-        onFail(error);
-        this.#workerLost(live, error);
-      });
-      worker.on("exit", (code) => {
-        const error = new Error(`the compiler worker exited with code ${code}`);
-        onFail(error);
-        this.#workerLost(live, error);
-      });
-    }, (error: unknown) => {
+    const init: CompilerWorkerInit = { stop: stopBuffer };
+    const worker = new Worker(WORKER_URL, { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+    live.worker = worker;
+    worker.on("message", (data: unknown) => {
+      const message = parseFromCompiler(data);
+      if (message?.type === "ready") {
+        live.idle = true;
+        onReady();
+      } else if (message?.type === "closed") live.onClosed?.();
+      else if (message?.type === "warmed") live.onWarm?.();
+      else if (message) this.#onMessage(live, message);
+    });
+    worker.on("error", (error) => {
       onFail(error);
       this.#workerLost(live, error);
     });
+    worker.on("exit", (code) => {
+      const error = new Error(`the compiler worker exited with code ${code}`);
+      onFail(error);
+      this.#workerLost(live, error);
+    });
+    // The engine is compiled once per process and handed over while the worker loads its own modules.
+    loadQuickJSModule().then(
+      (wasm) => {
+        if (!live.dead) this.#post(live, { type: "engine", wasm });
+      },
+      (error: unknown) => {
+        onFail(error);
+        this.#workerLost(live, error);
+        void worker.terminate();
+      },
+    );
     return live;
   }
 
