@@ -11,14 +11,15 @@ import type { Approver, ApprovalPolicyOptions } from "./approval/index.js";
 import { AuditLog, runOutcomeForError } from "./audit/index.js";
 import { ArtifactCache } from "./cache/index.js";
 import {
-  TypeChecker,
-  compileScript,
+  acquireCompilerHost,
   computeArtifactKey,
+  releaseCompilerHost,
   generateToolsDts,
   hasErrors,
   SYNTAX_ERROR_CODE,
   validateScriptSource,
   type Artifact,
+  type CompilerHostStats,
   type Diagnostic,
   type ToolsDts,
 } from "./compiler/index.js";
@@ -102,6 +103,8 @@ export interface HarnessMetrics {
   cache: ReturnType<ArtifactCache["stats"]>;
   /** Share of lookups answered by either cache level, 0..1 (NaN before any lookup). */
   cacheHitRate: number;
+  /** Checks and compiles run by the compiler worker, and how many hit `limits.checkTimeoutMs`. */
+  compiler: CompilerHostStats;
 }
 
 export class Harness {
@@ -123,7 +126,10 @@ export class Harness {
   readonly #ownsPool: boolean;
   #pool: ScriptPool | undefined;
   #poolOptions: PoolOptions;
-  #checker: TypeChecker | undefined;
+  /** Type-checks and compiles off the event loop, each bounded by `limits.checkTimeoutMs` (shared in the process). */
+  readonly #compiler = acquireCompilerHost();
+  /** Compiles in progress by artifact key and deadline: identical scripts arriving at once compile once. */
+  readonly #compiling = new Map<string, Promise<PrepareResult>>();
   #dts: ToolsDts | undefined;
   #toolNames: string[] | undefined;
   readonly #dtsCacheDir: string | undefined;
@@ -248,19 +254,17 @@ export class Harness {
     return this.#toolNames;
   }
 
-  async #checkerFor(): Promise<TypeChecker> {
-    this.#checker ??= new TypeChecker((await this.toolsDts()).text);
-    return this.#checker;
-  }
-
-  /** Type-check many scripts in one program (CI linting of a folder of saved scripts). */
-  async check(files: readonly ScriptInput[]): Promise<Diagnostic[]> {
-    const checker = await this.#checkerFor();
+  /**
+   * Type-check many scripts in one program (CI linting of a folder of saved scripts). Throws CheckTimeoutError when
+   * the batch takes longer than `limits.checkTimeoutMs`.
+   */
+  async check(files: readonly ScriptInput[], opts: { signal?: AbortSignal | undefined } = {}): Promise<Diagnostic[]> {
+    const dts = await this.toolsDts();
     const inputs = files.map((f) => {
       const filename = f.filename ?? "script.ts";
       return { filename, source: validateScriptSource(f.source, filename, this.limits).source };
     });
-    return checker.check(inputs);
+    return this.#compiler.check(inputs, { dts, timeoutMs: this.limits.checkTimeoutMs, signal: opts.signal, owner: this });
   }
 
   /** Cache lookup by content key; on a miss check, compile and store. Input errors (too large, binary…) throw. */
@@ -272,11 +276,32 @@ export class Harness {
     // Size is checked before hashing so an oversized script is refused without work.
     const { source } = validateScriptSource(input.source, filename, limits);
     const hash = computeArtifactKey({ source, filename, dtsHash: dts.hash, typecheck });
+    // Keyed with the deadline too, so a request never inherits a shorter deadline than its own.
+    const flightKey = `${hash}:${limits.checkTimeoutMs}`;
+    const inFlight = this.#compiling.get(flightKey);
+    if (inFlight) return inFlight;
     const hit = this.cache.get(hash);
     if (hit) return { artifact: hit.artifact, diagnostics: [], cache: "hit", hash };
-    const compiled = await compileScript(
+    const flight = this.#compileAndStore(source, filename, hash, dts, typecheck, limits);
+    this.#compiling.set(flightKey, flight);
+    try {
+      return await flight;
+    } finally {
+      this.#compiling.delete(flightKey);
+    }
+  }
+
+  async #compileAndStore(
+    source: string,
+    filename: string,
+    hash: string,
+    dts: ToolsDts,
+    typecheck: boolean,
+    limits: Limits,
+  ): Promise<PrepareResult> {
+    const compiled = await this.#compiler.compile(
       { source, filename },
-      typecheck ? { dts, checker: await this.#checkerFor(), limits, typecheck } : { dts, limits, typecheck },
+      { dts, typecheck, limits, timeoutMs: limits.checkTimeoutMs, owner: this },
     );
     if (!compiled.artifact || hasErrors(compiled.diagnostics)) {
       return { diagnostics: compiled.diagnostics, cache: "miss", hash };
@@ -337,7 +362,9 @@ export class Harness {
     try {
       prepared = await this.prepare(input, { limits: opts.limits });
     } catch (error) {
-      return this.#failed(runId, input, "", "miss", started, serializeError(error), opts);
+      // Refused before the script ran (input, deadline): the stack is the host's own, never the script's.
+      const { stack: _stack, ...refused } = serializeError(error);
+      return this.#failed(runId, input, "", "miss", started, refused, opts);
     }
     if (!prepared.artifact) {
       const diagnostics = prepared.diagnostics.filter((d) => d.category === "error");
@@ -422,6 +449,11 @@ export class Harness {
     }
   }
 
+  /** End every check and compile in progress with AbortedError (a server shutting down does not wait for them). */
+  abortCompiles(why = "The compile was aborted"): void {
+    this.#compiler.abortAll(new AbortedError(why, {}), this);
+  }
+
   /** A model's native function call, through the same validation, approval and audit as script calls. */
   callTool(call: { runId?: string; callId?: string; tool: string; args: unknown }, signal: AbortSignal): Promise<unknown> {
     return this.dispatcher.callStructured(
@@ -434,14 +466,20 @@ export class Harness {
     const cache = this.cache.stats();
     const lookups = cache.lru.hits + cache.lru.misses;
     const hits = cache.lru.hits + cache.sqlite.hits;
-    return { pool: this.#pool?.metrics(), cache, cacheHitRate: lookups === 0 ? Number.NaN : hits / lookups };
+    return {
+      pool: this.#pool?.metrics(),
+      cache,
+      cacheHitRate: lookups === 0 ? Number.NaN : hits / lookups,
+      compiler: this.#compiler.stats(this),
+    };
   }
 
   /** Stop the pool (if owned), the checker's compiler process and MCP servers; close the database. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#checker?.close();
+    this.#compiler.abortAll(new AbortedError("The harness was closed", {}), this);
+    await releaseCompilerHost(this.#compiler);
     if (this.#ownsPool) await this.#pool?.close();
     await this.#mcp?.close();
     try {

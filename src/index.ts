@@ -23,8 +23,16 @@ export {
   PathOutsideWorkspaceError,
   AbortedError,
   SandboxError,
+  CheckTimeoutError,
 } from "./errors/index.js";
-export { compileScript, generateToolsDts, TypeChecker, computeArtifactKey, validateScriptSource } from "./compiler/index.js";
+export {
+  compileScript,
+  generateToolsDts,
+  TypeChecker,
+  CompilerHost,
+  computeArtifactKey,
+  validateScriptSource,
+} from "./compiler/index.js";
 export { ArtifactCache } from "./cache/index.js";
 export { ScriptPool, Turn, publicRunResult, publicRunEvent } from "./runtime/index.js";
 export { ToolRegistry, BUILTIN_SPECS, McpManager, resolveInWorkspace } from "./tools/index.js";

@@ -23,6 +23,12 @@ export interface Limits {
   maxStackBytes: number;
   /** How long one approval request may wait for an answer, in milliseconds. @default 300000 */
   approvalTimeoutMs: number;
+  /**
+   * Deadline for compiling one request (type-check, type strip and bytecode; for a check request, the whole batch) in
+   * milliseconds. Past it the compiler worker and its `tsgo` child are killed and CheckTimeoutError is raised.
+   * @default 2000
+   */
+  checkTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -35,6 +41,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxResultBytes: 1024 * 1024,
   maxStackBytes: 256 * 1024,
   approvalTimeoutMs: 300_000,
+  checkTimeoutMs: 2_000,
 });
 
 /** Lower bounds below which a limit makes no sense (a VM needs some memory to start). */
@@ -48,6 +55,7 @@ const MINIMUMS: Readonly<Record<keyof Limits, number>> = {
   maxResultBytes: 2,
   maxStackBytes: 16 * 1024,
   approvalTimeoutMs: 1,
+  checkTimeoutMs: 1,
 };
 
 /** Resolve user-supplied limits over the defaults; throws InvalidOptionError naming `limits.<field>`. */
@@ -85,6 +93,7 @@ export const LIMIT_SETTINGS: Readonly<Record<keyof Limits, { flag?: string; conf
   maxResultBytes: { configKey: "limits.maxResultBytes", unit: "bytes" },
   maxStackBytes: { configKey: "limits.maxStackBytes", unit: "bytes" },
   approvalTimeoutMs: { configKey: "limits.approvalTimeoutMs", unit: "ms" },
+  checkTimeoutMs: { flag: "--check-timeout <ms>", configKey: "limits.checkTimeoutMs", unit: "ms" },
 };
 
 /** A limit's value as a person reads it: `16 MB`, `20 KB`, `5000 ms`, `32`. */
@@ -112,4 +121,5 @@ export const LIMIT_OF_ERROR_CODE: Readonly<Record<string, keyof Limits>> = {
   CODY_LIMIT_TOOL_CALLS: "maxToolCalls",
   CODY_LIMIT_RESULT: "maxResultBytes",
   CODY_SCRIPT_TOO_LARGE: "maxSourceBytes",
+  CODY_LIMIT_CHECK_TIMEOUT: "checkTimeoutMs",
 };

@@ -39,3 +39,10 @@ test("keys every object inherits (constructor, toString, hasOwnProperty, __proto
     t.throws(() => normalizeLimits(input), { instanceOf: InvalidOptionError, message: new RegExp(`Unknown limit \`limits\\.${key}\``) }, key);
   }
 });
+
+test("checkTimeoutMs defaults to 2000 ms, accepts 1 and refuses 0 naming limits.checkTimeoutMs", (t) => {
+  t.is(normalizeLimits().checkTimeoutMs, 2000);
+  t.is(normalizeLimits({ checkTimeoutMs: 1 }).checkTimeoutMs, 1);
+  const e = t.throws(() => normalizeLimits({ checkTimeoutMs: 0 }), { instanceOf: InvalidOptionError });
+  t.is(e?.details["path"], "limits.checkTimeoutMs");
+});

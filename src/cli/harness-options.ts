@@ -31,6 +31,7 @@ export interface HarnessFlags {
   maxToolCalls?: number;
   check?: boolean;
   sandbox?: SandboxMode;
+  checkTimeout?: number;
 }
 
 /** A whole-number flag with its lower bound; the message says the bound and the unit (`--timeout 0` is not "non-negative"). */
@@ -90,6 +91,7 @@ export function addHarnessFlags(cmd: Command): Command {
     .option("--memory <mb>", "memory limit per VM in MB (default 16)", int("--memory", 1, "MB"))
     .option("--max-tool-calls <n>", "tool calls allowed per script (default 32)", int("--max-tool-calls", 0, ""))
     .option("--no-check", "skip the type-check (scripts are still compiled and cached)")
+    .option("--check-timeout <ms>", "deadline for type-checking and compiling one script in milliseconds (default 2000)", int("--check-timeout", 1, "milliseconds"))
     .addOption(
       new Option("--sandbox <mode>", "OS sandbox for exec commands (default: cody.json's, else workspace-write)").choices(SANDBOX_MODES),
     );
@@ -101,6 +103,7 @@ export function limitsFromFlags(flags: HarnessFlags): Partial<Limits> {
   if (flags.timeout !== undefined) limits.timeoutMs = flags.timeout;
   if (flags.memory !== undefined) limits.memoryBytes = flags.memory * 1024 * 1024;
   if (flags.maxToolCalls !== undefined) limits.maxToolCalls = flags.maxToolCalls;
+  if (flags.checkTimeout !== undefined) limits.checkTimeoutMs = flags.checkTimeout;
   return limits;
 }
 

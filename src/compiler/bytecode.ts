@@ -27,6 +27,11 @@ export function loadQuickJSModule(): Promise<WebAssembly.Module> {
   return wasmModule;
 }
 
+/** Use a module compiled elsewhere (a worker thread gets the main thread's instead of compiling its own). */
+export function useQuickJSModule(module: Promise<WebAssembly.Module>): void {
+  wasmModule = module;
+}
+
 async function getCompileVm(): Promise<QuickJS> {
   if (compileVm && compilesOnVm >= COMPILES_PER_VM) {
     const old = compileVm;

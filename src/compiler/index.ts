@@ -7,6 +7,7 @@ export { compileBytecode, loadQuickJSModule, disposeCompileVm } from "./bytecode
 export { computeArtifactKey } from "./key.js";
 export { readScriptFile, validateScriptSource, isBlank } from "./source.js";
 export { compileScript } from "./compile.js";
+export { CompilerHost, acquireCompilerHost, releaseCompilerHost } from "./host.js";
 export { hasErrors, sortDiagnostics, diagnosticCodeLabel, formatDiagnostics } from "./diagnostic.js";
 export { TypeCheckerError } from "./errors.js";
 export {
@@ -20,7 +21,8 @@ export {
 export { decodeMappings, encodeMappings, shiftSourceMap } from "./sourcemap.js";
 export { ENGINE_VERSION, COMPILER_VERSION, TYPESCRIPT_VERSION, CODY_VERSION, ARTIFACT_SCHEMA } from "./versions.js";
 export type { ToolsDts, ToolsDtsOptions } from "./dts.js";
-export type { CheckInput } from "./typecheck.js";
+export type { CheckInput, CheckerHooks } from "./typecheck.js";
+export type { CompilerHostStats, HostRequestOptions } from "./host.js";
 export type { StrippedScript } from "./strip.js";
 export type { ArtifactKeyInput } from "./key.js";
 export type { ScriptSource } from "./source.js";

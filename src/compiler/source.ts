@@ -26,7 +26,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 /**
  * Validate a script given as bytes or text.
  * - Larger than `limits.maxSourceBytes` (UTF-8 bytes, default 20480) → ScriptTooLargeError (details: size, limit).
- * - Contains a NUL byte (binary) or is not valid UTF-8 → ScriptEncodingError.
+ * - Contains a NUL byte (binary), is not valid UTF-8, or (given as text) holds a lone surrogate → ScriptEncodingError.
  * - Contains only whitespace and comments → ScriptEmptyError: such a script cannot do anything, which is almost always
  *   a mistake (an empty file, a truncated paste), so it is refused rather than run as a no-op.
  */
@@ -58,6 +58,14 @@ export function validateScriptSource(
     } catch {
       throw new ScriptEncodingError(`${filename}: file is not valid UTF-8 text`, { file: filename });
     }
+  }
+  if (!isWellFormed(text)) {
+    // A lone surrogate cannot be encoded as UTF-8: the checker's child would see U+FFFD (or crash), not this text.
+    const offset = text.search(LONE_SURROGATE);
+    throw new ScriptEncodingError(`${filename}: script contains a lone UTF-16 surrogate; scripts must be valid Unicode text`, {
+      file: filename,
+      offset,
+    });
   }
   if (text.includes("\0")) {
     throw new ScriptEncodingError(`${filename}: script contains NUL characters; scripts must be text`, {
@@ -110,6 +118,15 @@ export async function readScriptFile(
     });
   }
   return validateScriptSource(bytes, displayName, limits);
+}
+
+/** An unpaired surrogate code unit (with the `u` flag, a well-formed pair is one code point and does not match). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+function isWellFormed(text: string): boolean {
+  // String.prototype.isWellFormed is in Node 20 but not in the ES2023 lib this project compiles against.
+  const native = (text as { isWellFormed?: () => boolean }).isWellFormed;
+  return native ? native.call(text) : !LONE_SURROGATE.test(text);
 }
 
 /** True when the text has no tokens: only whitespace, `//` line comments and `/* *\/` block comments. */

@@ -7,6 +7,8 @@
  * Each script is checked as `async function __cody_main() {\n<body>\n}` in its own module (moduleDetection "force"),
  * so scripts never see each other's declarations; diagnostics are mapped back to the user's lines and columns.
  */
+import type { ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
 import { API, type Diagnostic as TsDiagnostic, type Snapshot } from "typescript7/unstable/sync";
 import { createVirtualFileSystem, type FileSystem } from "typescript7/unstable/fs";
 import type { Diagnostic } from "./diagnostic.js";
@@ -50,6 +52,14 @@ const FORBIDDEN_GLOBALS = new Set([
   "queueMicrotask", "structuredClone", "Deno", "Bun",
 ]);
 
+/** What a checker's owner may learn and decide about its `tsgo` child (the worker host uses both to bound a check). */
+export interface CheckerHooks {
+  /** Called with the child's pid right after it starts, and with `undefined` once it has been ended. */
+  onChild?: (pid: number | undefined) => void;
+  /** Asked after the child died mid-check; `false` ends the check instead of retrying (its owner killed it). */
+  shouldRetry?: () => boolean;
+}
+
 const AVAILABLE = "a script sees only `tools`, `console` and the ES2023 standard library";
 
 /**
@@ -67,9 +77,13 @@ export class TypeChecker {
   readonly #slots: string[] = [];
   #closed = false;
   #optionsVerified = false;
+  readonly #hooks: CheckerHooks;
+  /** Children killed but not yet reaped (their 'exit' event is when libuv has waited for them). */
+  readonly #exiting = new Set<Promise<void>>();
 
-  constructor(toolsDtsText: string) {
+  constructor(toolsDtsText: string, hooks: CheckerHooks = {}) {
     this.#dtsText = toolsDtsText;
+    this.#hooks = hooks;
   }
 
   /** Replace the tools `.d.ts` (e.g. after MCP servers changed); the next check re-binds only what depends on it. */
@@ -91,8 +105,12 @@ export class TypeChecker {
       return this.#checkOnce(normalized);
     } catch (error) {
       if (error instanceof TypeCheckerError) throw error;
-      // The tsgo child died (crash, killed, OOM): start a fresh one and try once more before giving up.
+      // The tsgo child died (crash, killed, OOM): start a fresh one and try once more before giving up — unless its
+      // owner killed it to end this check (a deadline), when a retry would only run the same hostile input again.
       this.#reset();
+      if (this.#hooks.shouldRetry?.() === false) {
+        throw new TypeCheckerError("TypeScript checker was stopped", { stopped: true }, { cause: error });
+      }
     }
     try {
       return this.#checkOnce(normalized);
@@ -133,6 +151,21 @@ export class TypeChecker {
     this.#reset();
   }
 
+  /**
+   * Like close(), then wait (at most `maxMs`) until every child this checker ended has exited and been reaped, so no
+   * zombie is left behind when the thread that started them goes away.
+   */
+  async closeAndWait(maxMs = 1000): Promise<void> {
+    this.close();
+    if (this.#exiting.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.#exiting),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, maxMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
   [Symbol.dispose](): void {
     this.close();
   }
@@ -166,6 +199,7 @@ export class TypeChecker {
     }
     if (fresh) {
       this.#api = new API({ cwd: ROOT, fs });
+      this.#hooks.onChild?.(childOf(this.#api)?.pid);
       this.#snapshot = this.#api.updateSnapshot({ openProjects: [TSCONFIG] });
       return this.#snapshot;
     }
@@ -189,15 +223,20 @@ export class TypeChecker {
     } catch {
       // the child is already gone; nothing left to release
     }
-    // The tsgo child prints "context canceled" to our stderr when it sees SIGTERM and EOF racing. It holds no state
-    // we need, so end it with SIGKILL first (a private field of the pinned 7.0.2 client; skipped if it moves).
-    const child = (api as unknown as { client?: { channel?: { child?: { kill(signal: string): boolean } } } }).client
-      ?.channel?.child;
+    // The tsgo child prints "context canceled" to our stderr when it sees SIGTERM and EOF racing, and a busy one
+    // ignores SIGTERM. It holds no state we need, so end it with SIGKILL first.
+    const child = childOf(api);
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      this.#exiting.add(exited);
+      void exited.then(() => this.#exiting.delete(exited));
+    }
     try {
       child?.kill("SIGKILL");
     } catch {
       // already exited
     }
+    this.#hooks.onChild?.(undefined);
     try {
       api.close();
     } catch {
@@ -209,6 +248,12 @@ export class TypeChecker {
       }
     }
   }
+}
+
+/** The API client's `tsgo` child (a private field of the pinned 7.0.2 client; undefined if it moves). */
+function childOf(api: API): ChildProcess | undefined {
+  const child = (api as unknown as { client?: { channel?: { child?: unknown } } }).client?.channel?.child;
+  return child instanceof EventEmitter ? (child as ChildProcess) : undefined;
 }
 
 function slotPath(i: number): string {

@@ -305,3 +305,11 @@ export class SandboxError extends CodyError {
   }
 }
 registerErrorCode("CODY_TOOL_SANDBOX", (s) => new SandboxError(s.message, s.details, s.location ? { location: s.location } : {}));
+/** Compiling or type-checking a script took longer than `limits.checkTimeoutMs` (details: limit, stage). */
+export class CheckTimeoutError extends CodyError {
+  static readonly code = "CODY_LIMIT_CHECK_TIMEOUT";
+  constructor(message: string, details: Details = {}, options: Opts = {}) {
+    super("CODY_LIMIT_CHECK_TIMEOUT", message, details, options);
+  }
+}
+registerErrorCode("CODY_LIMIT_CHECK_TIMEOUT", (s) => new CheckTimeoutError(s.message, s.details, s.location ? { location: s.location } : {}));

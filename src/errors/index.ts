@@ -43,4 +43,5 @@ export {
   StoreError,
   McpUnavailableError,
   SandboxError,
+  CheckTimeoutError,
 } from "./classes.js";

@@ -187,6 +187,7 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
 
   const abortAll = async (why = "The server is shutting down"): Promise<void> => {
     ctx.approvals?.denyAll();
+    harness.abortCompiles(why);
     await ctx.runs.abortAll(why);
   };
 

@@ -3,7 +3,11 @@
  * a client can fix its request from the message alone.
  */
 import type { Context } from "hono";
+import { ScriptEncodingError } from "../errors/index.js";
 import { BadRequestError } from "./errors.js";
+
+/** Bodies are decoded strictly: a replaced byte would silently change a script (a body carries script text). */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 export type JsonObject = Record<string, unknown>;
 
@@ -15,7 +19,13 @@ function describe(value: unknown): string {
 
 /** Parse the body as a JSON object. An empty body counts as `{}` only when `allowEmpty`. */
 export async function readJsonObject(c: Context, allowEmpty = false): Promise<JsonObject> {
-  const text = await c.req.text();
+  const bytes = await c.req.arrayBuffer();
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new ScriptEncodingError("The request body is not valid UTF-8 text", { got: "invalid UTF-8" });
+  }
   if (text.trim() === "") {
     if (allowEmpty) return {};
     throw new BadRequestError("The request body is empty; expected a JSON object", { got: "empty" });

@@ -22,6 +22,9 @@ const STATUS: Readonly<Record<string, number>> = {
   CODY_SCRIPT_TYPE: 422,
   CODY_TOOL_FAILED: 422,
   CODY_PATCH_FAILED: 422,
+  // The script could not be checked within limits.checkTimeoutMs: a property of the script (a client retrying the
+  // same text gets the same answer), so 422 rather than 408 (a slow client) or 503 (a busy server).
+  CODY_LIMIT_CHECK_TIMEOUT: 422,
   CODY_POOL_QUEUE_FULL: 429,
   CODY_MCP: 502,
   CODY_POOL_CLOSED: 503,
@@ -45,6 +48,7 @@ const REFUSED_BEFORE_RUN = new Set([
   "CODY_SCRIPT_SYNTAX",
   "CODY_SCRIPT_TOO_LARGE",
   "CODY_SCRIPT_TYPE",
+  "CODY_LIMIT_CHECK_TIMEOUT",
   "CODY_INVALID_OPTION",
   "CODY_POOL_QUEUE_FULL",
   "CODY_POOL_CLOSED",

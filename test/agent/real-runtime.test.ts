@@ -58,3 +58,34 @@ test("real runtime: a thrown error's mapped stack and a type error's diagnostics
   const stored = wiring.store.items(result.conversationId);
   t.true(stored.some((s) => s.item.type === "function_call_output" && typeof s.runId === "string" && s.runId.length > 0));
 });
+
+test("real runtime: a block that keeps the type-checker busy reaches the model as CODY_LIMIT_CHECK_TIMEOUT, and the next block runs", async (t) => {
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "cody-real-"));
+  const deep = `const x = ${"[".repeat(250)}${"]".repeat(250)};\nreturn x;`;
+  const server = await startModelServer([
+    reply({ text: `<tool-calls>\n${deep}\n</tool-calls>` }),
+    reply({ text: "<tool-calls>\nreturn 40 + 2;\n</tool-calls>" }),
+    reply({ text: "done" }),
+  ]);
+  const wiring: ExecWiring = await createExecWiring({ cwd, db: path.join(cwd, "cody.db"), approval: "never", checkTimeout: 500 });
+  t.teardown(async () => {
+    await wiring.close();
+    await server.close();
+    fs.rmSync(cwd, { recursive: true, force: true });
+  });
+  const agent = new Agent({
+    provider: createProvider(resolveProviderConfig({ baseUrl: server.url, model: "m" }, {})),
+    executor: wiring.executor,
+    tools: wiring.tools,
+    toolsDts: wiring.toolsDts,
+    store: wiring.store,
+    limits: wiring.limits,
+  });
+  const result = await agent.run("make a deep array");
+  t.is(result.text, "done");
+  const refused = outputOf(server.requests[1]?.body, "tc_1_1");
+  t.regex(refused, /CODY_LIMIT_CHECK_TIMEOUT/);
+  t.regex(refused, /limits\.checkTimeoutMs/);
+  t.notRegex(refused, /\n\s+at /, "no host stack reaches the model");
+  t.regex(outputOf(server.requests[2]?.body, "tc_2_1"), /result:\n42/);
+});

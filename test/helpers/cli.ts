@@ -14,8 +14,8 @@ export interface CliRun {
 
 export interface CliOptions {
   cwd: string;
-  /** Written to stdin, which is then closed (stdin is closed at once without it). */
-  input?: string;
+  /** Written to stdin (text as UTF-8, bytes as given), which is then closed (stdin is closed at once without it). */
+  input?: string | Uint8Array;
   env?: NodeJS.ProcessEnv;
   /** Called with all stdout so far after each chunk (e.g. to send a signal once something was printed). */
   onStdout?: (text: string, child: ChildProcess) => void;

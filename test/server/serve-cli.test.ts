@@ -3,6 +3,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
+import { nestedArrays } from "../helpers/hostile.js";
+import { childrenNamed, processState } from "../helpers/processes.js";
 import { tempWorkspace } from "../helpers/workspace.js";
 import { TEST_TOKEN, request, streamRun, waitFor } from "./helpers.js";
 
@@ -174,4 +176,24 @@ test("cody serve on a port in use prints one line saying so and exits 2", async 
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   t.is(code, 2);
   t.is(stderr, `cody: UsageError: port ${port} is in use (try --port 0)\n`);
+});
+
+test("SIGTERM stops cody serve while a hostile type-check runs, and no tsgo process survives it", async (t) => {
+  // A deadline far past the grace period, so it is the shutdown that must end the check.
+  const { child, base, exited } = await serve(t, ["--check-timeout", "120000"]);
+  const check = request(base, "POST", "/v1/scripts/check", { files: [{ filename: "deep.ts", source: nestedArrays(250) }] }).catch(
+    (error: unknown) => error,
+  );
+  // The checker's child (TypeScript 7's binary is named `tsc`) starts with the first check: then the check is running.
+  const tsgo = await waitFor(() => {
+    const pids = childrenNamed(child.pid!, "tsc");
+    return pids.length > 0 ? pids : undefined;
+  }, 20_000);
+  t.truthy(tsgo, "the checker child started");
+  const stopAt = Date.now();
+  child.kill("SIGTERM");
+  t.is(await exited, 0);
+  t.log(`exited ${Date.now() - stopAt} ms after SIGTERM`);
+  await check;
+  for (const pid of tsgo ?? []) t.is(processState(pid), undefined, `tsgo ${pid} is gone (not running, not a zombie)`);
 });

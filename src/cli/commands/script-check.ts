@@ -1,18 +1,22 @@
 /**
- * `cody script check <files|globs...>` — type-check scripts against the tools `.d.ts`, all in one program.
+ * `cody script check <files|globs...>` — type-check scripts against the tools `.d.ts`, all in one program, in the
+ * compiler worker under `limits.checkTimeoutMs` (config, or `--check-timeout`).
  * Exit codes: 0 clean (warnings allowed), 1 diagnostics, 2 usage or input error (missing file, directory, binary or
- * invalid UTF-8, empty — each reported with its own message), 3 a file over the size limit (as `script run`).
+ * invalid UTF-8, empty — each reported with its own message), 3 a file over the size limit (as `script run`) or a
+ * check that took longer than its deadline.
  */
 import { Option, type Command } from "commander";
 import {
+  CompilerHost,
   generateToolsDts,
   hasErrors,
   readScriptFile,
-  TypeChecker,
   type CheckInput,
   type Diagnostic,
 } from "../../compiler/index.js";
-import { CodyError } from "../../errors/index.js";
+import { loadConfig } from "../../config/index.js";
+import { CodyError, UsageError } from "../../errors/index.js";
+import { normalizeLimits } from "../../limits.js";
 import { errorLine, inputErrorExit } from "../error-line.js";
 import { EXIT } from "../exit-codes.js";
 import { resolveWorkspace } from "../workspace.js";
@@ -32,6 +36,13 @@ type Format = "human" | "json" | "github" | "sarif";
 interface CheckOptions {
   format: Format;
   cwd?: string;
+  checkTimeout?: number;
+}
+
+function timeoutMs(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--check-timeout must be a positive integer, got \`${value}\``);
+  return n;
 }
 
 export function registerScriptCheck(parent: Command): void {
@@ -41,6 +52,7 @@ export function registerScriptCheck(parent: Command): void {
     .argument("<files...>", "script files or glob patterns (expanded without a shell, e.g. 'scripts/**/*.ts')")
     .addOption(new Option("--format <format>", "output format").choices(["human", "json", "github", "sarif"]).default("human"))
     .option("--cwd <dir>", "workspace whose tool configuration to use (default: found from the current directory); files resolve against the current directory")
+    .option("--check-timeout <ms>", "deadline for the whole check in milliseconds (default: limits.checkTimeoutMs, 2000)", timeoutMs)
     .action(async (patterns: string[], opts: CheckOptions) => {
       process.exitCode = await runCheck(patterns, opts);
     });
@@ -49,13 +61,18 @@ export function registerScriptCheck(parent: Command): void {
 async function runCheck(patterns: string[], opts: CheckOptions): Promise<number> {
   const cwd = resolveWorkspace(opts.cwd);
 
+  const config = await loadConfig(cwd);
+  const limits = normalizeLimits({
+    ...config.limits,
+    ...(opts.checkTimeout !== undefined ? { checkTimeoutMs: opts.checkTimeout } : {}),
+  });
   const files = await expandFileArgs(patterns, cwd);
   const inputs: CheckInput[] = [];
   const problems: InputProblem[] = [];
   const errors: CodyError[] = [];
   for (const file of files) {
     try {
-      const script = await readScriptFile(file.absolute, {}, file.display);
+      const script = await readScriptFile(file.absolute, limits, file.display);
       inputs.push({ filename: script.filename, source: script.source });
     } catch (error) {
       if (!(error instanceof CodyError)) throw error;
@@ -67,11 +84,11 @@ async function runCheck(patterns: string[], opts: CheckOptions): Promise<number>
   let diagnostics: Diagnostic[] = [];
   if (inputs.length > 0) {
     const dts = await generateToolsDts(await loadToolSpecs(cwd), dtsCacheDir(cwd));
-    const checker = new TypeChecker(dts.text);
+    const compiler = new CompilerHost();
     try {
-      diagnostics = checker.check(inputs);
+      diagnostics = await compiler.check(inputs, { dts, timeoutMs: limits.checkTimeoutMs });
     } finally {
-      checker.close();
+      await compiler.close();
     }
   }
 

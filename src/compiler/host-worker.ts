@@ -1,0 +1,82 @@
+/**
+ * The compiler worker: owns one TypeChecker (and through it the `tsgo` child), esbuild and the QuickJS compile VM, so
+ * no compile step ever runs on the host's event loop. It serves one request at a time; the host bounds each with
+ * `limits.checkTimeoutMs` and, past it, kills the `tsgo` child by pid (the sync API blocks this thread in a read
+ * until the child answers or dies) and raises the stop flag so the checker does not retry.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { stop as stopEsbuild } from "esbuild";
+import { serializeError } from "../errors/index.js";
+import { compileScript } from "./compile.js";
+import { compileBytecode, disposeCompileVm, useQuickJSModule } from "./bytecode.js";
+import type { ToolsDts } from "./dts.js";
+import type { CompilerWorkerInit, FromCompiler, ToCompiler } from "./host-protocol.js";
+import { stripTypes } from "./strip.js";
+import { TypeChecker } from "./typecheck.js";
+
+const port = parentPort;
+if (!port) throw new Error("host-worker.js must run in a worker thread");
+const stop = new Int32Array((workerData as CompilerWorkerInit).stop);
+let engineReady!: (wasm: WebAssembly.Module) => void;
+useQuickJSModule(new Promise((resolve) => (engineReady = resolve)));
+const post = (message: FromCompiler): void => port.postMessage(message);
+
+let dts: ToolsDts = { text: "", hash: "" };
+let checker: TypeChecker | undefined;
+
+function getChecker(): TypeChecker {
+  checker ??= new TypeChecker(dts.text, {
+    onChild: (pid) => post({ type: "child", pid }),
+    shouldRetry: () => Atomics.load(stop, 0) === 0,
+  });
+  return checker;
+}
+
+async function handle(message: ToCompiler): Promise<void> {
+  switch (message.type) {
+    case "engine":
+      engineReady(message.wasm);
+      return;
+    case "dts":
+      dts = { text: message.text, hash: message.hash };
+      checker?.setToolsDts(message.text);
+      return;
+    case "check":
+      post({ type: "checked", id: message.id, diagnostics: getChecker().check(message.files) });
+      return;
+    case "compile": {
+      const { source, filename, typecheck, limits } = message;
+      const result = await compileScript(
+        { source, filename },
+        typecheck ? { dts, checker: getChecker(), limits, typecheck } : { dts, limits, typecheck },
+      );
+      post({ type: "compiled", id: message.id, result });
+      return;
+    }
+    case "warm":
+      try {
+        if (message.checker) getChecker().check([{ filename: "warm-up.ts", source: "return 0;\n" }]);
+        if (message.compiler) await compileBytecode((await stripTypes("return 0;\n", "warm-up.ts")).code, "warm-up.ts");
+      } catch {
+        // the request that follows reports the failure, with its own error
+      }
+      post({ type: "warmed" });
+      return;
+    case "close":
+      await checker?.closeAndWait();
+      checker = undefined;
+      await stopEsbuild();
+      await disposeCompileVm();
+      // esbuild's stop() does not wait for its child: give the SIGCHLD a turn of this loop so the child is reaped.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      post({ type: "closed" });
+      return;
+  }
+}
+
+port.on("message", (message: ToCompiler) => {
+  handle(message).catch((error: unknown) => {
+    if (message.type === "check" || message.type === "compile") post({ type: "failed", id: message.id, error: serializeError(error) });
+  });
+});
+post({ type: "ready" });
