@@ -24,20 +24,26 @@ export function computeReplacements(lines: readonly string[], path: string, hunk
     if (hunk.oldLines.length === 0) {
       // Before a final empty line if there is one (the file ended with a blank line).
       const at = lines.length > 0 && lines[lines.length - 1] === "" ? lines.length - 1 : lines.length;
-      found.push({ replacement: [at, 0, hunk.newLines], ref });
+      found.push({ replacement: [at, 0, hunk.newLines, hunk.newFromOld], ref });
       return;
     }
     let pattern: readonly string[] = hunk.oldLines;
     let replacement: readonly string[] = hunk.newLines;
+    let newFromOld: readonly number[] = hunk.newFromOld;
     let at = seekSequence(lines, pattern, cursor, hunk.isEndOfFile);
     if (at === undefined && pattern[pattern.length - 1] === "") {
       // A trailing empty old line usually stands for the file's final newline, which is not a line of its own here.
       pattern = pattern.slice(0, -1);
-      if (replacement[replacement.length - 1] === "") replacement = replacement.slice(0, -1);
+      if (replacement[replacement.length - 1] === "") {
+        replacement = replacement.slice(0, -1);
+        newFromOld = newFromOld.slice(0, -1);
+      }
+      // A new line repeating the dropped old line has no line of the file to take its ending from.
+      newFromOld = newFromOld.map((from) => (from >= pattern.length ? -1 : from));
       at = seekSequence(lines, pattern, cursor, hunk.isEndOfFile);
     }
     if (at === undefined) throw linesNotFound(ref, hunk.oldLines, hunk.isEndOfFile);
-    found.push({ replacement: [at.index, pattern.length, replacement], ref });
+    found.push({ replacement: [at.index, pattern.length, replacement, newFromOld], ref });
     cursor = at.index + pattern.length;
   });
   // Stable sort: hunks inserting at the same position keep patch order.
