@@ -21,6 +21,7 @@ export {
   ApprovalDeniedError,
   PathOutsideWorkspaceError,
   AbortedError,
+  ProtectedPathError,
 } from "./errors/index.js";
 export { compileScript, generateToolsDts, TypeChecker, computeArtifactKey, validateScriptSource } from "./compiler/index.js";
 export { ArtifactCache } from "./cache/index.js";

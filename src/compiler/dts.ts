@@ -38,13 +38,16 @@ declare class ToolArgumentError extends ToolError {}
 
 /** A path argument resolved outside the workspace, through \`..\` or a symlink (code \`CODY_PATH_OUTSIDE_WORKSPACE\`). */
 declare class PathOutsideWorkspaceError extends ToolError {}
+
+/** A path argument lies inside the workspace's state folder \`.cody/\`, which tools never touch (code \`CODY_TOOL_PROTECTED_PATH\`). */
+declare class ProtectedPathError extends ToolError {}
 `;
 
 /**
  * Bumped whenever the text around the tool declarations changes, so declarations cached on disk by an older build
  * (keyed by the specs and COMPILER_VERSION only) are not reused.
  */
-const DTS_FORMAT = "2";
+const DTS_FORMAT = "3";
 
 const memo = new Map<string, Promise<ToolsDts>>();
 const MEMO_MAX = 16;

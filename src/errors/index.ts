@@ -39,4 +39,5 @@ export {
   CacheError,
   ProviderError,
   McpError,
+  ProtectedPathError,
 } from "./classes.js";
