@@ -6,6 +6,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { ToolArgumentError, ToolError } from "../../errors/index.js";
+import { linearRegExpEngine, oversizedSchema, useLinearUniqueItems } from "../schema-safety.js";
 import type { ToolSpec } from "../types.js";
 
 /** One problem with the arguments: a JSON pointer into them (`""` is the whole value) and what is wrong there. */
@@ -78,23 +79,43 @@ let draft2020: Ajv2020 | undefined;
 /** Compiled validators, keyed by the tool object itself so a re-registered tool (new object) is recompiled. */
 const compiled = new WeakMap<ToolSpec, ValidateFunction>();
 
+function hardened<A extends Ajv | Ajv2020>(ajv: A): A {
+  useLinearUniqueItems(ajv);
+  return ajv;
+}
+
+/**
+ * Compile a JSON Schema that may come from an MCP server, with every keyword bounded in cost (see
+ * schema-safety.ts). The `$schema` keyword picks the dialect (draft-07, or 2020-12 for 2019-09/2020-12 URIs); it
+ * is then dropped so an unfamiliar URI (draft-04 from some MCP servers) does not make ajv refuse the whole schema.
+ *
+ * @throws Error (ajv's, or the size cap's) when the schema cannot be compiled.
+ */
+export function compileJsonSchema(input: unknown): ValidateFunction {
+  const tooBig = oversizedSchema(input);
+  if (tooBig !== undefined) throw new Error(`the schema is too large: ${tooBig}`);
+  const { $schema, ...schema } = input as { $schema?: unknown } & Record<string, unknown>;
+  const modern = typeof $schema === "string" && /2019-09|2020-12/.test($schema);
+  const ajv = modern
+    ? (draft2020 ??= hardened(new Ajv2020(AJV_OPTIONS)))
+    : (draft07 ??= hardened(new Ajv(AJV_OPTIONS)));
+  try {
+    return ajv.compile(schema);
+  } finally {
+    // ajv keeps every compiled schema in its own cache; drop it so only the caller's reference holds it.
+    ajv.removeSchema(schema);
+  }
+}
+
 function compile(tool: ToolSpec): ValidateFunction {
   const cached = compiled.get(tool);
   if (cached) return cached;
-  // The `$schema` keyword picks the dialect; it is then dropped so an unfamiliar URI (draft-04 from some MCP
-  // servers) does not make ajv refuse the whole schema.
-  const { $schema, ...schema } = tool.argsSchema as { $schema?: unknown } & Record<string, unknown>;
-  const modern = typeof $schema === "string" && /2019-09|2020-12/.test($schema);
-  const ajv = modern ? (draft2020 ??= new Ajv2020(AJV_OPTIONS)) : (draft07 ??= new Ajv(AJV_OPTIONS));
   let check: ValidateFunction;
   try {
-    check = ajv.compile(schema);
+    check = compileJsonSchema(tool.argsSchema);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ToolError(`Tool \`${tool.name}\` has an invalid argsSchema: ${reason}`, { tool: tool.name, reason });
-  } finally {
-    // ajv keeps every compiled schema in its own cache; drop it so only our WeakMap (tied to the tool) holds it.
-    ajv.removeSchema(schema);
   }
   compiled.set(tool, check);
   return check;
@@ -115,8 +136,17 @@ export function validateToolArgs(tool: ToolSpec, args: unknown): unknown {
   throw new ToolArgumentError(formatIssues(tool.name, issues), { tool: tool.name, errors: issues });
 }
 
-/** allErrors: report every problem at once; strict off and no logger: MCP schemas carry unknown keywords/formats. */
-const AJV_OPTIONS = { allErrors: true, strict: false, logger: false, validateSchema: true } as const;
+/**
+ * allErrors: report every problem at once; strict off and no logger: MCP schemas carry unknown keywords/formats;
+ * patterns run in RE2 (linear time).
+ */
+const AJV_OPTIONS = {
+  allErrors: true,
+  strict: false,
+  logger: false,
+  validateSchema: true,
+  code: { regExp: linearRegExpEngine },
+} as const;
 
 /** Parse a model's `arguments` JSON text, with the same error class as a schema failure. */
 export function parseStructuredArguments(tool: string, text: string): unknown {
