@@ -24,6 +24,7 @@ export {
   AbortedError,
   SandboxError,
   CheckTimeoutError,
+  ProtectedPathError,
 } from "./errors/index.js";
 export {
   compileScript,

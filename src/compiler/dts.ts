@@ -45,13 +45,16 @@ declare class PathOutsideWorkspaceError extends ToolError {}
  * \`details.exitCode\`, \`details.stdout\` and \`details.stderr\` hold its result. The message says what would allow the call.
  */
 declare class SandboxError extends ToolError {}
+
+/** A path argument lies inside the workspace's state folder \`.cody/\`, which tools never touch (code \`CODY_TOOL_PROTECTED_PATH\`). */
+declare class ProtectedPathError extends ToolError {}
 `;
 
 /**
  * Bumped whenever the text around the tool declarations changes, so declarations cached on disk by an older build
  * (keyed by the specs and COMPILER_VERSION only) are not reused.
  */
-const DTS_FORMAT = "3";
+const DTS_FORMAT = "4";
 
 const memo = new Map<string, Promise<ToolsDts>>();
 const MEMO_MAX = 16;

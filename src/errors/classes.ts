@@ -313,3 +313,11 @@ export class CheckTimeoutError extends CodyError {
   }
 }
 registerErrorCode("CODY_LIMIT_CHECK_TIMEOUT", (s) => new CheckTimeoutError(s.message, s.details, s.location ? { location: s.location } : {}));
+/** A path lies inside the workspace's state folder (`.cody/`), which no tool may touch (details: tool?, path). */
+export class ProtectedPathError extends CodyError {
+  static readonly code = "CODY_TOOL_PROTECTED_PATH";
+  constructor(message: string, details: Details = {}, options: Opts = {}) {
+    super("CODY_TOOL_PROTECTED_PATH", message, details, options);
+  }
+}
+registerErrorCode("CODY_TOOL_PROTECTED_PATH", (s) => new ProtectedPathError(s.message, s.details, s.location ? { location: s.location } : {}));

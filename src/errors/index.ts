@@ -44,4 +44,5 @@ export {
   McpUnavailableError,
   SandboxError,
   CheckTimeoutError,
+  ProtectedPathError,
 } from "./classes.js";

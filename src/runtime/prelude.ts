@@ -4,7 +4,8 @@
  * single host function `__cody_host` off the global object, and returns `{ setup, start, settle }`:
  *
  * - `setup(toolNamesJson, seed)` installs `tools`, `console` and the error classes (`ToolError` and its subclasses
- *   `ToolArgumentError`, `ApprovalDeniedError`, `PathOutsideWorkspaceError`, `SandboxError`) for one run;
+ *   `ToolArgumentError`, `ApprovalDeniedError`, `PathOutsideWorkspaceError`, `SandboxError`,
+ *   `ProtectedPathError`) for one run;
  * - `start(main)` calls the compiled script's async function and reports its outcome through the host;
  * - `settle(callId, ok, json)` resolves or rejects the promise of one tool call.
  *
@@ -55,6 +56,7 @@ export const PRELUDE_SOURCE = String.raw`(function () {
   var ApprovalDeniedError = named(class extends ToolError {}, "ApprovalDeniedError", "CODY_APPROVAL_DENIED");
   var PathOutsideWorkspaceError = named(class extends ToolError {}, "PathOutsideWorkspaceError", "CODY_PATH_OUTSIDE_WORKSPACE");
   var SandboxError = named(class extends ToolError {}, "SandboxError", "CODY_TOOL_SANDBOX");
+  var ProtectedPathError = named(class extends ToolError {}, "ProtectedPathError", "CODY_TOOL_PROTECTED_PATH");
   // A failed call rejects with the subclass for its code, so scripts can branch with instanceof; anything else is a
   // plain ToolError. Keep in sync with the declarations in src/compiler/dts.ts.
   var byCode = create(null);
@@ -62,8 +64,9 @@ export const PRELUDE_SOURCE = String.raw`(function () {
   byCode.CODY_APPROVAL_DENIED = ApprovalDeniedError;
   byCode.CODY_PATH_OUTSIDE_WORKSPACE = PathOutsideWorkspaceError;
   byCode.CODY_TOOL_SANDBOX = SandboxError;
+  byCode.CODY_TOOL_PROTECTED_PATH = ProtectedPathError;
   var guestErrors = { ToolError: ToolError, ToolArgumentError: ToolArgumentError, ApprovalDeniedError: ApprovalDeniedError,
-    PathOutsideWorkspaceError: PathOutsideWorkspaceError, SandboxError: SandboxError };
+    PathOutsideWorkspaceError: PathOutsideWorkspaceError, SandboxError: SandboxError, ProtectedPathError: ProtectedPathError };
 
   var pending = create(null);
   var nextId = 0;

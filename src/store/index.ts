@@ -5,6 +5,7 @@ export { resolveDatabasePath, DEFAULT_DB_RELATIVE } from "./path.js";
 export { asStoreError, isStoreFault, sqliteCodeOf, storeOp } from "./fault.js";
 export { currentOwner, ownerIsGone, ownerPid } from "./owner.js";
 export { StoreHealth } from "./health.js";
+export { ignoreStateDirInGit, STATE_DIR } from "./state-dir.js";
 export type { Database } from "./open.js";
 export type { ProcessOwner } from "./owner.js";
 export type { StoreFault } from "./health.js";

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { CacheError } from "../errors/index.js";
+import { ignoreStateDirInGit } from "./state-dir.js";
 
 /** A better-sqlite3 connection (re-exported so other folders need not import better-sqlite3's types). */
 export type Database = BetterSqlite3.Database;
@@ -24,7 +25,11 @@ export function openDatabase(file: string): Database {
   const memory = file === ":memory:";
   let db: Database | undefined;
   try {
-    if (!memory) makeDirectories(path.dirname(path.resolve(file)));
+    if (!memory) {
+      const dir = path.dirname(path.resolve(file));
+      makeDirectories(dir);
+      ignoreStateDirInGit(dir);
+    }
     db = new BetterSqlite3(file);
     // busy_timeout first: switching to WAL needs a lock another process may hold for a moment.
     db.pragma("busy_timeout = 5000");

@@ -10,7 +10,7 @@ import ignore, { type Ignore } from "ignore";
 import { CodyError } from "../errors/index.js";
 import { throwIfAborted } from "./abort.js";
 import { TimeSlicer } from "./time-slice.js";
-import { resolveInWorkspace, type ResolvedPath } from "./workspace.js";
+import { resolveInWorkspace, STATE_DIR_NAME, type ResolvedPath } from "./workspace.js";
 
 export type WalkEntryType = "file" | "dir" | "symlink" | "other";
 
@@ -43,8 +43,8 @@ export interface WalkOptions {
 /** A `.gitignore` larger than this is not read (no real one comes close). */
 export const MAX_GITIGNORE_BYTES = 1024 * 1024;
 
-/** Names never listed or entered. */
-const ALWAYS_SKIPPED = new Set([".git"]);
+/** Names never listed or entered: git's own folder, and the harness's state folder (see STATE_DIR_NAME). */
+const ALWAYS_SKIPPED = new Set([".git", STATE_DIR_NAME]);
 
 interface IgnoreLayer {
   /** Directory of the `.gitignore`, relative to the workspace root (`.` for the root). */

@@ -1,17 +1,31 @@
 /**
  * Workspace confinement: every path a tool touches is resolved against the workspace root, and anything that
  * escapes it — `..`, an absolute path elsewhere, or a symlink (at any level, dangling ones included) pointing
- * outside — is refused.
+ * outside — is refused. So is anything inside a state folder (`.cody/`, see STATE_DIR_NAME), whatever the policy.
  */
 import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
-import { PathOutsideWorkspaceError, ToolArgumentError } from "../errors/index.js";
+import { PathOutsideWorkspaceError, ProtectedPathError, ToolArgumentError } from "../errors/index.js";
+import { STATE_DIR } from "../store/index.js";
 
 export interface ResolvedPath {
   /** Absolute path (symlinks in existing parts resolved). */
   abs: string;
   /** Path relative to the workspace root, with `/` separators; `.` for the root itself. */
   rel: string;
+}
+
+/**
+ * The harness's own state folder: the database (cache, audit log, conversations), the cache's HMAC key, generated
+ * declarations and `config.json` live in `<workspace>/.cody/` by default. A script that could read the key or write
+ * there could forge cache rows and approvals, so tools refuse every path inside a folder of this name, at any depth
+ * (a nested project's state is no more a tool's business), and walks never enter one.
+ */
+export const STATE_DIR_NAME = STATE_DIR;
+
+/** True when `rel` (workspace-relative, `/`-separated) is a state folder or lies inside one. */
+export function isInStateDir(rel: string): boolean {
+  return rel.split("/").includes(STATE_DIR_NAME);
 }
 
 /** Symlinks followed while resolving one path before it is refused as a loop (Linux's own limit is 40). */
@@ -72,7 +86,8 @@ function realpathOfExistingPrefix(abs: string, input: string, hops: number): str
 
 /**
  * Resolve `input` inside `root` (which must already be a real path, see `realWorkspaceRoot`).
- * Throws PathOutsideWorkspaceError when the result, after following symlinks, lies outside the root.
+ * Throws PathOutsideWorkspaceError when the result, after following symlinks, lies outside the root, and
+ * ProtectedPathError when it lies in a state folder (judged both as written and after following symlinks).
  */
 export function resolveInWorkspace(root: string, input: string): ResolvedPath {
   if (typeof input !== "string" || input.length === 0 || input.includes("\0")) {
@@ -89,5 +104,11 @@ export function resolveInWorkspace(root: string, input: string): ResolvedPath {
     });
   }
   const rel = path.relative(root, real).split(path.sep).join("/");
+  const written = path.relative(root, lexical).split(path.sep).join("/");
+  if (isInStateDir(rel) || isInStateDir(written)) {
+    throw new ProtectedPathError(`Path \`${input}\` is inside the workspace's state folder \`${STATE_DIR_NAME}/\`, which tools may not touch`, {
+      path: input,
+    });
+  }
   return { abs: real, rel: rel === "" ? "." : rel };
 }

@@ -255,16 +255,57 @@ test("the time slicer yields to the event loop and throws AbortedError once the 
   await t.throwsAsync(slicer.tick(), { instanceOf: AbortedError });
 });
 
-test("end anchors and lookarounds at line ends behave per line, CRLF included", async (t) => {
-  const ctx = workspace(t, { "crlf.txt": "x = 3;\r\ny = 4\r\n", "end.txt": "say foo\nnext\n" });
+test("end anchors behave per line, CRLF included", async (t) => {
+  const ctx = workspace(t, { "crlf.txt": "x = 3;\r\ny = 4\r\nsay foo\r\n", "end.txt": "say foo\nnext\n" });
   t.deepEqual(
     (await searchTool.handler({ pattern: "3;$" }, ctx)).map((m) => [m.path, m.line]),
     [["crlf.txt", 1]],
   );
   t.deepEqual(
-    (await searchTool.handler({ pattern: "foo(?!\\s)" }, ctx)).map((m) => [m.path, m.line, m.column]),
-    [["end.txt", 1, 5]],
+    (await searchTool.handler({ pattern: "foo$" }, ctx)).map((m) => [m.path, m.line, m.column]),
+    [
+      ["crlf.txt", 3, 5],
+      ["end.txt", 1, 5],
+    ],
   );
+});
+
+test("a catastrophically backtracking pattern over a 5,000-character line returns at once (RE2 matches in linear time)", async (t) => {
+  // In V8's backtracking engine `(a+)+$` against a run of a's ending in `b` takes time exponential in the run's
+  // length: this call would never return (ava's timeout would end the test) and the host would hang with it.
+  const evil = `${"a".repeat(5_000)}b\n`;
+  const ctx = workspace(t, { "evil.txt": evil.repeat(3), "fine.txt": "b\naaaa\n" });
+  t.deepEqual(
+    (await searchTool.handler({ pattern: "(a+)+$" }, ctx)).map((m) => [m.path, m.line]),
+    [["fine.txt", 2]],
+  );
+  t.deepEqual(
+    (await searchTool.handler({ pattern: "^(a|aa)+$", caseSensitive: false }, ctx)).map((m) => [m.path, m.line]),
+    [["fine.txt", 2]],
+  );
+});
+
+test("backreferences, lookarounds and [^] are refused with a ToolArgumentError naming the construct", async (t) => {
+  const ctx = workspace(t, { "a.txt": "abab\n" });
+  const cases: [string, RegExp][] = [
+    ["(ab)\\1", /a backreference \(`\\1`\)/],
+    ["(?<x>ab)\\k<x>", /a named backreference/],
+    ["ab(?=ab)", /a lookahead \(`\(\?=`\)/],
+    ["ab(?!x)", /a lookahead \(`\(\?!`\)/],
+    ["(?<=a)b", /a lookbehind \(`\(\?<=`\)/],
+    ["(?<!x)b", /a lookbehind \(`\(\?<!`\)/],
+    ["a[^]b", /the empty negated class `\[\^\]`/],
+  ];
+  for (const [pattern, construct] of cases) {
+    const e = await t.throwsAsync(searchTool.handler({ pattern }, ctx), { instanceOf: ToolArgumentError }, pattern);
+    t.regex(e?.message ?? "", construct, pattern);
+    t.regex(e?.message ?? "", /is not supported: patterns run in RE2, which matches in linear time/, pattern);
+    t.is(e?.details["pattern"], pattern);
+    t.is(typeof e?.details["construct"], "string");
+  }
+  // The same characters where they are not those constructs are fine.
+  t.deepEqual((await searchTool.handler({ pattern: "[(?=]|\\\\1|(?:ab)\\b" }, ctx)).map((m) => m.column), [3]);
+  t.deepEqual((await searchTool.handler({ pattern: "(?<pair>ab)ab" }, ctx)).map((m) => m.column), [1]);
 });
 
 test("files larger than one read buffer are searched to their end", async (t) => {

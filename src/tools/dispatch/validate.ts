@@ -5,8 +5,10 @@
  */
 import { createRequire } from "node:module";
 import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
+import type { RegExpEngine } from "ajv/dist/types/index.js";
 import type { Ajv2020 } from "ajv/dist/2020.js";
 import { ToolArgumentError, ToolError } from "../../errors/index.js";
+import { linearRegExpEngine, oversizedSchema, useLinearUniqueItems } from "../schema-safety.js";
 import type { ToolSpec } from "../types.js";
 import { GENERATED_VALIDATORS_FILE, type GeneratedValidators } from "./precompiled.js";
 
@@ -101,22 +103,58 @@ function precompiled(tool: ToolSpec): ValidateFunction | undefined {
   return typeof fn === "function" && generated?.__schemas?.[tool.name] === JSON.stringify(tool.argsSchema) ? fn : undefined;
 }
 
-/** A new instance of the dialect's Ajv (draft-07, or 2020-12 when `modern`). */
-export function createAjv(modern: boolean): Ajv | Ajv2020 {
+/**
+ * A new instance of the dialect's Ajv (draft-07, or 2020-12 when `modern`) with the plain options. The build step
+ * uses it for the built-in tools' standalone validators (their schemas are ours and use neither `pattern` nor
+ * `uniqueItems`); schemas compiled at run time go through `compileJsonSchema`, which hardens the instance.
+ */
+export function createAjv(modern: boolean, extra: { code?: { regExp: RegExpEngine } } = {}): Ajv | Ajv2020 {
+  const options = { ...AJV_OPTIONS, ...extra };
   if (modern) {
     const { Ajv2020: Ctor } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
-    return new Ctor(AJV_OPTIONS);
+    return new Ctor(options);
   }
   const { Ajv: Ctor } = require("ajv") as typeof import("ajv");
-  return new Ctor(AJV_OPTIONS);
+  return new Ctor(options);
 }
 
 /** The schema without `$schema`, and whether `$schema` names the 2019-09/2020-12 dialect. */
 export function splitSchema(tool: ToolSpec): { schema: Record<string, unknown>; modern: boolean } {
+  return splitSchemaOf(tool.argsSchema);
+}
+
+function splitSchemaOf(input: unknown): { schema: Record<string, unknown>; modern: boolean } {
   // The `$schema` keyword picks the dialect; it is then dropped so an unfamiliar URI (draft-04 from some MCP
   // servers) does not make ajv refuse the whole schema.
-  const { $schema, ...schema } = tool.argsSchema as { $schema?: unknown } & Record<string, unknown>;
+  const { $schema, ...schema } = input as { $schema?: unknown } & Record<string, unknown>;
   return { schema, modern: typeof $schema === "string" && /2019-09|2020-12/.test($schema) };
+}
+
+function hardened<A extends Ajv | Ajv2020>(ajv: A): A {
+  useLinearUniqueItems(ajv);
+  return ajv;
+}
+
+/**
+ * Compile a JSON Schema that may come from an MCP server, with every keyword bounded in cost (see
+ * schema-safety.ts): patterns run in RE2 (linear time), uniqueItems is one pass, oversized schemas are refused.
+ *
+ * @throws Error (ajv's, or the size cap's) when the schema cannot be compiled.
+ */
+export function compileJsonSchema(input: unknown): ValidateFunction {
+  const tooBig = oversizedSchema(input);
+  if (tooBig !== undefined) throw new Error(`the schema is too large: ${tooBig}`);
+  const { schema, modern } = splitSchemaOf(input);
+  const linear = { code: { regExp: linearRegExpEngine } };
+  const ajv = modern
+    ? (draft2020 ??= hardened(createAjv(true, linear) as Ajv2020))
+    : (draft07 ??= hardened(createAjv(false, linear) as Ajv));
+  try {
+    return ajv.compile(schema);
+  } finally {
+    // ajv keeps every compiled schema in its own cache; drop it so only the caller's reference holds it.
+    ajv.removeSchema(schema);
+  }
 }
 
 function compile(tool: ToolSpec): ValidateFunction {
@@ -127,17 +165,12 @@ function compile(tool: ToolSpec): ValidateFunction {
     compiled.set(tool, ready);
     return ready;
   }
-  const { schema, modern } = splitSchema(tool);
-  const ajv = modern ? (draft2020 ??= createAjv(true) as Ajv2020) : (draft07 ??= createAjv(false) as Ajv);
   let check: ValidateFunction;
   try {
-    check = ajv.compile(schema);
+    check = compileJsonSchema(tool.argsSchema);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ToolError(`Tool \`${tool.name}\` has an invalid argsSchema: ${reason}`, { tool: tool.name, reason });
-  } finally {
-    // ajv keeps every compiled schema in its own cache; drop it so only our WeakMap (tied to the tool) holds it.
-    ajv.removeSchema(schema);
   }
   compiled.set(tool, check);
   return check;

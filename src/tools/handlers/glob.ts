@@ -5,7 +5,7 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import picomatch from "picomatch";
-import { ToolArgumentError, ToolError } from "../../errors/index.js";
+import { ProtectedPathError, ToolArgumentError, ToolError } from "../../errors/index.js";
 import { followLinkInWorkspace, walk } from "../fs-walk.js";
 import { globSpec } from "../schemas.js";
 import type { ToolDefinition } from "../types.js";
@@ -68,7 +68,8 @@ export function createGlobTool(options: Partial<GlobToolOptions> = {}): ToolDefi
       }
 
       // Walk only from the static base ("src" in "src/**/*.ts"; the parent of a wildcard-free path), and only as
-      // deep as the rest of the pattern reaches. A base that is missing or leaves the workspace matches nothing.
+      // deep as the rest of the pattern reaches. A base that is missing or leaves the workspace matches nothing;
+      // one inside the state folder is refused.
       const baseDir = scan.isGlob ? scan.base : path.posix.dirname(pattern);
       const rest = scan.isGlob ? scan.glob : path.posix.basename(pattern);
       let base = cwd;
@@ -77,7 +78,9 @@ export function createGlobTool(options: Partial<GlobToolOptions> = {}): ToolDefi
       if (lexicalBase !== "") {
         try {
           base = resolveInWorkspace(ctx.workspaceRoot, path.join(cwd.abs, baseDir));
-        } catch {
+        } catch (error) {
+          // Naming the state folder outright is refused; a base that is missing or outside just matches nothing.
+          if (error instanceof ProtectedPathError) throw error;
           return { paths: [], truncated: false };
         }
         if (!(await stat(base.abs).catch(() => undefined))?.isDirectory()) return { paths: [], truncated: false };

@@ -8,6 +8,7 @@ import picomatch from "picomatch";
 import { ToolArgumentError, ToolError } from "../../errors/index.js";
 import { throwIfAborted } from "../abort.js";
 import { followLinkInWorkspace, walk } from "../fs-walk.js";
+import { compileLinearRegex } from "../regex.js";
 import { searchSpec } from "../schemas.js";
 import { decodeUtf8, hasNulByte, loadFileSync } from "../text-file.js";
 import { TimeSlicer } from "../time-slice.js";
@@ -50,19 +51,9 @@ interface Matcher {
   find(line: string): number;
   /** Cheap whole-file test on raw bytes; false means the file certainly has no match. */
   mayMatch(bytes: Buffer): boolean;
-  /** Whole-text test before splitting lines; false means no line can match. */
-  mayMatchText(text: string): boolean;
 }
 
-/**
- * Whether running the expression once over a whole file (multiline flag) can only over-report compared with
- * running it per line: then a file it rejects has no matching line. Lookarounds can see past a newline and `$`
- * would not match before the `\r` of a CRLF line the way a per-line match (which strips the `\r`) does, so
- * patterns with either are always matched line by line.
- */
-function wholeTextPrefilterIsSafe(source: string): boolean {
-  return !source.includes("$") && !/\(\?<?[=!]/.test(source);
-}
+const CR = 0x0d;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -73,30 +64,21 @@ function compileMatcher(args: SearchArgs): Matcher {
   if (args.literal && caseSensitive) {
     const needle = args.pattern;
     const bytes = Buffer.from(needle, "utf8");
-    return { find: (line) => line.indexOf(needle), mayMatch: (buf) => buf.includes(bytes), mayMatchText: () => true };
+    return { find: (line) => line.indexOf(needle), mayMatch: (buf) => buf.includes(bytes) };
   }
   const source = args.literal ? escapeRegExp(args.pattern) : args.pattern;
-  const flags = caseSensitive ? "" : "i";
-  let regex: RegExp;
-  try {
-    // Unicode mode first (so `.` and classes see whole code points); plain mode accepts older escapes like `\-`.
-    regex = new RegExp(source, `${flags}u`);
-  } catch (unicodeError) {
-    try {
-      regex = new RegExp(source, flags);
-    } catch {
-      const why = unicodeError instanceof Error ? unicodeError.message : String(unicodeError);
-      throw new ToolArgumentError(`search: invalid regular expression \`${args.pattern}\`: ${why}`, {
-        tool: "search",
-        pattern: args.pattern,
-      });
-    }
-  }
-  const whole = wholeTextPrefilterIsSafe(source) ? new RegExp(regex.source, `${regex.flags}m`) : undefined;
+  const context = { tool: "search", pattern: args.pattern };
+  const { regex, unicode } = compileLinearRegex(source, { ignoreCase: !caseSensitive }, context);
+  // The same expression with `m`, run once over a file's raw bytes (RE2 reads UTF-8 buffers without decoding them)
+  // before its lines are split. That can only over-report compared with per-line matching (a match may span lines),
+  // so a file it rejects has no matching line — except that `$` would not match before the `\r` of a CRLF line,
+  // which per-line matching strips: patterns with `$` are prefiltered only in files without a `\r`. Only
+  // expressions that parse in `u` mode are prefiltered (legacy-mode escapes may read differently in RE2).
+  const whole = unicode ? compileLinearRegex(source, { ignoreCase: !caseSensitive, multiline: true }, context).regex : undefined;
+  const dollar = source.includes("$");
   return {
     find: (line) => line.search(regex),
-    mayMatch: () => true,
-    mayMatchText: whole ? (text) => whole.test(text) : () => true,
+    mayMatch: whole ? (bytes) => (dollar && bytes.includes(CR)) || whole.test(bytes) : () => true,
   };
 }
 
@@ -145,7 +127,7 @@ function searchFile(
   }
   if (loaded.kind !== "ok" || !matcher.mayMatch(loaded.bytes) || hasNulByte(loaded.bytes)) return [];
   const text = decodeUtf8(loaded.bytes);
-  if (text === null || text === "" || !matcher.mayMatchText(text)) return [];
+  if (text === null || text === "") return [];
   return matchLines(rel, text, matcher, opts.maxLineChars, limit);
 }
 

@@ -9,6 +9,7 @@ import { ErrorCode, McpError as SdkMcpError, type CallToolResult, type Tool } fr
 import { AbortedError, McpError, ToolError } from "../../errors/index.js";
 import type { McpServerConfig } from "../../config/index.js";
 import type { ResolvedMcpOptions } from "./options.js";
+import { BoundedOutputValidator } from "./output-validator.js";
 import { StderrTail } from "./stderr-tail.js";
 
 /** Lifecycle of a server process as the manager sees it. */
@@ -119,7 +120,8 @@ export class McpServerConnection {
       stderr: "pipe",
     });
     transport.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
-    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    // Output schemas come from the server: check results against them with bounded costs (output-validator.ts).
+    const client = new Client(CLIENT_INFO, { capabilities: {}, jsonSchemaValidator: new BoundedOutputValidator() });
     // The SDK reports stray transport errors (EPIPE after a crash, unparsable lines) here; the close that follows is
     // what matters, and library code must not print.
     client.onerror = () => {};

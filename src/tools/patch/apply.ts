@@ -35,7 +35,7 @@ export async function applyPatch(
   const parsed = parsePatch(patch);
   return serialize(workspaceRoot, async () => {
     checkAborted(options.signal);
-    const plan = await planPatch(workspaceRoot, parsed);
+    const plan = await planPatch(workspaceRoot, parsed, options.signal);
     checkAborted(options.signal);
     await checkUnchanged(plan.paths);
     await commitPlan(plan.paths, options.io ?? nodePatchIo);

@@ -176,7 +176,7 @@ function parseHunk(p: PatchLines, j: number, end: number, first: boolean): [Hunk
   } else {
     throw syntaxError(p.lineOf(j), "'@@' or '@@ <context line>' to start the next hunk", head);
   }
-  const hunk: Hunk = { context, header, oldLines: [], newLines: [], isEndOfFile: false, line: p.lineOf(j) };
+  const hunk: Hunk = { context, header, oldLines: [], newLines: [], newFromOld: [], isEndOfFile: false, line: p.lineOf(j) };
   let count = 0;
   for (; k < end; k++) {
     const l = p.lines[k] ?? "";
@@ -188,15 +188,14 @@ function parseHunk(p: PatchLines, j: number, end: number, first: boolean): [Hunk
     }
     const marker = l.charAt(0);
     const body = l.slice(1);
-    if (marker === "") {
-      hunk.oldLines.push("");
-      hunk.newLines.push("");
-    } else if (marker === " ") {
+    if (marker === "" || marker === " ") {
+      hunk.newFromOld.push(hunk.oldLines.length);
       hunk.oldLines.push(body);
       hunk.newLines.push(body);
     } else if (marker === "-") {
       hunk.oldLines.push(body);
     } else if (marker === "+") {
+      hunk.newFromOld.push(-1);
       hunk.newLines.push(body);
     } else {
       // Anything else ends the hunk (it is the next `@@` or section header) — unless the hunk is still empty.

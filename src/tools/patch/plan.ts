@@ -6,6 +6,7 @@
  */
 import { lstat } from "node:fs/promises";
 import path from "node:path";
+import { TimeSlicer } from "../time-slice.js";
 import { resolveInWorkspace } from "../workspace.js";
 import { readOriginal, type Original } from "./disk-state.js";
 import { fileStateError } from "./errors.js";
@@ -38,11 +39,14 @@ function describeKind(o: Original): string {
 
 class Overlay {
   readonly #root: string;
+  /** Time slices for matching hunks, bound to the call's signal. */
+  readonly slicer: TimeSlicer;
   readonly #paths = new Map<string, PlannedPath>();
   readonly #originals = new Map<string, Original>();
 
-  constructor(root: string) {
+  constructor(root: string, signal: AbortSignal | undefined) {
     this.#root = root;
+    this.slicer = new TimeSlicer(signal, "applyPatch");
   }
 
   async original(abs: string): Promise<Original> {
@@ -160,7 +164,7 @@ async function planUpdate(
 ): Promise<void> {
   const text = await readExisting(overlay, target.abs, target.rel, section.line);
   const file = SourceFile.parse(text);
-  file.applyReplacements(computeReplacements(file.lineTexts(), target.rel, section.hunks));
+  file.applyReplacements(await computeReplacements(file.lineTexts(), target.rel, section.hunks, overlay.slicer));
   const updated = file.toString();
   const dest = section.movePath === undefined ? undefined : resolveInWorkspace(overlay.root, section.movePath);
   if (dest === undefined || dest.abs === target.abs) {
@@ -205,8 +209,8 @@ async function checkParents(overlay: Overlay, planned: PlannedPath[]): Promise<v
 }
 
 /** Resolve, read and apply every section in memory. Throws PatchError / PathOutsideWorkspaceError; writes nothing. */
-export async function planPatch(root: string, patch: ParsedPatch): Promise<PatchPlan> {
-  const overlay = new Overlay(root);
+export async function planPatch(root: string, patch: ParsedPatch, signal?: AbortSignal): Promise<PatchPlan> {
+  const overlay = new Overlay(root, signal);
   const result: ApplyPatchResult = { added: [], modified: [], deleted: [], moved: [] };
   for (const section of patch.sections) await planSection(overlay, section, result);
   const paths = overlay.paths();

@@ -1,6 +1,6 @@
 /**
  * A text file as lines that remember their own line ending, after openai/codex `apply-patch/src/text_file.rs`:
- * unchanged lines keep LF or CRLF as they were, inserted lines take the file's preferred ending (that of its first
+ * unchanged lines — outside hunks and a hunk's context lines alike — keep LF or CRLF as they were, inserted lines take the file's preferred ending (that of its first
  * line break, LF if it has none), and every line ends with a line break afterwards — so an updated file always ends
  * with a newline, as in Codex. A UTF-8 byte-order mark is kept (Codex would treat it as part of the first line).
  */
@@ -12,8 +12,16 @@ interface SourceLine {
   ending: Ending | undefined;
 }
 
-/** `[start, oldLength, newLines]`: replace `oldLength` lines at `start` with `newLines`. */
-export type Replacement = readonly [start: number, oldLength: number, newLines: readonly string[]];
+/**
+ * `[start, oldLength, newLines, newFromOld]`: replace `oldLength` lines at `start` with `newLines`. `newFromOld[k]`
+ * is the offset (from `start`) of the replaced line that new line `k` repeats, or -1 for an inserted line.
+ */
+export type Replacement = readonly [
+  start: number,
+  oldLength: number,
+  newLines: readonly string[],
+  newFromOld: readonly number[],
+];
 
 const BOM = "\ufeff";
 
@@ -56,9 +64,14 @@ export class SourceFile {
     // Plain loops: spreading a slice into push() overflows the stack for files of a few hundred thousand lines.
     const out: SourceLine[] = [];
     let index = 0;
-    for (const [start, oldLength, newLines] of replacements) {
+    for (const [start, oldLength, newLines, newFromOld] of replacements) {
       for (let i = index; i < start; i++) out.push(this.#lines[i] as SourceLine);
-      for (const text of newLines) out.push({ text, ending: this.#preferred });
+      newLines.forEach((text, k) => {
+        // A context line keeps the ending it had (a file may mix LF and CRLF); an inserted line takes the preferred.
+        const from = newFromOld[k] ?? -1;
+        const ending = from >= 0 ? this.#lines[start + from]?.ending : this.#preferred;
+        out.push({ text, ending });
+      });
       index = start + oldLength;
     }
     for (let i = index; i < this.#lines.length; i++) out.push(this.#lines[i] as SourceLine);

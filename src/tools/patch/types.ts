@@ -10,6 +10,11 @@ export interface Hunk {
   oldLines: string[];
   /** Lines that replace them (context and added lines, in order). */
   newLines: string[];
+  /**
+   * For each of `newLines`, the index in `oldLines` of the context line it repeats, or -1 for an added line: an
+   * unchanged line keeps its own line ending when the hunk is applied.
+   */
+  newFromOld: number[];
   /** `*** End of File` closed the hunk: `oldLines` must be the last lines of the file. */
   isEndOfFile: boolean;
   /** 1-based line in the patch text where the hunk starts. */

@@ -154,6 +154,26 @@ test("CRLF files keep CRLF on untouched lines and inserted lines take CRLF too",
   t.is(ws.read("win.txt"), "one\r\nTWO\r\ntwo and a half\r\nthree\r\n");
 });
 
+test("in a file mixing LF and CRLF, only the lines a patch changes change: context lines keep their own endings", async (t) => {
+  const ws = workspace(t);
+  const before = "a\r\nb\nc\r\nd\ne\r\nf\n";
+  ws.write("mixed.txt", before);
+  await applyPatch(
+    ws.root,
+    envelope("*** Update File: mixed.txt", "@@", " b", " c", "-d", "+D", " e", " f", "*** End of File"),
+  );
+  // Byte-exact: b (LF), c (CRLF), e (CRLF) and f (LF) as they were; D takes the preferred ending (the first break's).
+  const after = fs.readFileSync(path.join(ws.root, "mixed.txt"));
+  t.deepEqual(after, Buffer.from("a\r\nb\nc\r\nD\r\ne\r\nf\n"));
+});
+
+test("a trailing empty context line standing for the final newline does not disturb the other lines' endings", async (t) => {
+  const ws = workspace(t);
+  ws.write("tail.txt", "x\r\ny\nz\n");
+  await applyPatch(ws.root, envelope("*** Update File: tail.txt", "@@", " y", "-z", "+Z", " "));
+  t.deepEqual(fs.readFileSync(path.join(ws.root, "tail.txt")), Buffer.from("x\r\ny\nZ\r\n"));
+});
+
 test("a UTF-8 byte-order mark is kept and does not disturb matching of the first line", async (t) => {
   const ws = workspace(t);
   ws.write("bom.txt", "\ufefffirst\nsecond\n");

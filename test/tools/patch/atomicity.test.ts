@@ -297,3 +297,21 @@ test("a rollback gives a deleted file its name back even when a directory was cr
   t.is(ws.read("node"), "file\n");
   t.is(ws.read("b.txt"), "b\n");
 });
+
+test("matching many hunks against a large file yields to the event loop, so the call's signal can stop it", async (t) => {
+  // 100,000 indented lines and 20,000 hunks that only match once indentation is ignored: each hunk's exact and
+  // trim-end passes scan the rest of the file, about 4·10⁹ line comparisons in all. A timer's abort can only fire
+  // if the matching yields; without that the call would run far past ava's timeout before seeing it.
+  const ws = workspace(t);
+  const lines = Array.from({ length: 100_000 }, (_, i) => `    line ${i}`);
+  ws.write("big.txt", `${lines.join("\n")}\n`);
+  const hunks: string[] = [];
+  for (let i = 0; i < 20_000; i++) hunks.push("@@", `-line ${i * 5}`, `+LINE ${i * 5}`);
+  const before = ws.snapshot();
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 50);
+  await t.throwsAsync(applyPatch(ws.root, envelope("*** Update File: big.txt", ...hunks), { signal: controller.signal }), {
+    instanceOf: AbortedError,
+  });
+  t.deepEqual(ws.snapshot(), before);
+});

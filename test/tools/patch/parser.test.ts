@@ -37,6 +37,7 @@ test("a patch with add, delete and update-with-move sections parses into those s
           header: "@@ def f():",
           oldLines: ["    pass"],
           newLines: ["    return 123"],
+          newFromOld: [-1],
           isEndOfFile: false,
           line: 8,
         },

@@ -43,3 +43,21 @@ test("an empty pattern matches at the start and a pattern longer than the file n
 test("other Unicode letters are not folded", (t) => {
   t.is(seekSequence(["caf\u00e9"], ["cafe"], 0, false), undefined);
 });
+
+test("KMP finds overlapping and repeated prefixes the way trying every position does", (t) => {
+  const file = ["a", "a", "b", "a", "a", "a", "b", "c"];
+  t.is(seekSequence(file, ["a", "a", "b"], 0, false)?.index, 0);
+  t.is(seekSequence(file, ["a", "a", "b"], 1, false)?.index, 4);
+  t.is(seekSequence(file, ["a", "a", "a", "b"], 0, false)?.index, 3);
+  t.is(seekSequence(file, ["a", "b", "c"], 0, false)?.index, 5);
+  t.is(seekSequence(file, ["a", "b", "a", "b"], 0, false), undefined);
+});
+
+test("a hostile hunk against a hostile file is found not to match in linear time", (t) => {
+  // Trying every position costs file × hunk line comparisons per pass: 200,000 × 20,000 = 4·10⁹, four times over,
+  // which would hit ava's timeout. KMP needs about 2 × (200,000 + 20,000) per pass.
+  const file = Array.from({ length: 200_000 }, () => "a");
+  const hunk = [...Array.from({ length: 19_999 }, () => "a"), "b"];
+  t.is(seekSequence(file, hunk, 0, false), undefined);
+  t.deepEqual(seekSequence([...file, "b"], hunk, 0, false), { index: 200_000 - 19_999, pass: "exact" });
+});
