@@ -48,6 +48,6 @@ export function describeSideEffect(call: Pick<CallRow, "outcome" | "handlerStart
     case "unknown":
       return "UNKNOWN (started; its process crashed before it settled)";
     case "not-run":
-      return "not run";
+      return call.outcome === "denied" ? "not run (denied)" : "not run";
   }
 }

@@ -163,7 +163,8 @@ test.serial("Ctrl-C (SIGINT) during a script cancels the turn, kills the exec's 
     if (grandchild > 0 && isAlive(grandchild)) process.kill(grandchild, "SIGKILL");
   });
   // SIGINT goes once the exec's grandchild has written its pid: the call is certainly running then.
-  const r = await cody(["exec", "wait", "--allow", "exec", "--timeout", "60000", ...flags(s, cwd)], {}, (chunk, kill) => {
+  // Unsandboxed so the pid the shell writes is a host pid (see the same test in script-run.test.ts).
+  const r = await cody(["exec", "wait", "--allow", "exec", "--timeout", "60000", "--sandbox", "danger-full-access", ...flags(s, cwd)], {}, (chunk, kill) => {
     if (!sent && chunk.includes("→ exec")) {
       sent = true;
       void waitForPidFile(path.join(cwd, "grandchild.pid")).then((pid) => {

@@ -91,7 +91,9 @@ test("Ctrl-C aborts a running script, kills its exec's process group, records th
   t.teardown(() => {
     if (grandchild > 0 && isAlive(grandchild)) process.kill(grandchild, "SIGKILL");
   });
-  const r = await cody(["script", "run", "wait.ts", "-q", "--allow", "exec", "--timeout", "60000"], {
+  // Unsandboxed so the pid the shell writes is a host pid (inside bwrap's pid namespace it would be a small number that
+  // names some other host process); test/sandbox covers killing grandchildren inside the sandbox, found by argv.
+  const r = await cody(["script", "run", "wait.ts", "-q", "--allow", "exec", "--timeout", "60000", "--sandbox", "danger-full-access"], {
     cwd,
     onStdout: (text, child) => {
       if (!sent && text.includes("started")) {

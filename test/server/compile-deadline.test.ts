@@ -1,6 +1,6 @@
 import test from "ava";
 import { nestedArrays } from "../helpers/hostile.js";
-import { request, startServer, waitFor } from "./helpers.js";
+import { AUTH, request, startServer, waitFor } from "./helpers.js";
 
 interface WireError {
   error: { code: string; message: string; details: Record<string, unknown>; stack?: string };
@@ -50,7 +50,7 @@ test("a hostile script posted as a run is refused with 422 CODY_LIMIT_CHECK_TIME
 });
 
 async function postBytes(url: string, bytes: Uint8Array): Promise<{ status: number; body: WireError }> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: bytes });
+  const res = await fetch(url, { method: "POST", headers: { ...AUTH, "content-type": "application/json" }, body: bytes });
   return { status: res.status, body: (await res.json()) as WireError };
 }
 

@@ -15,7 +15,7 @@ import { createServer } from "../../src/server/index.js";
 import { openDatabase } from "../../src/store/index.js";
 import { runCody } from "../helpers/cli.js";
 import { tempWorkspace } from "../helpers/workspace.js";
-import { request } from "../server/helpers.js";
+import { TEST_TOKEN, request } from "../server/helpers.js";
 
 const POOL = { workers: 1, vmsPerWorker: 1 };
 /** Tests in this file share one event loop and the machine is shared: a run's wall-time limit gets a wide margin. */
@@ -165,7 +165,7 @@ return "ran";`;
 test("GET /healthz reports degraded with the reason while the database refuses writes; reads keep working", async (t) => {
   const cwd = tempWorkspace(t, {});
   const harness = await createHarness({ cwd, pool: POOL, limits: LIMITS });
-  const server = await createServer(harness).listen(0, "127.0.0.1");
+  const server = await createServer(harness, { token: TEST_TOKEN }).listen(0, "127.0.0.1");
   t.teardown(async () => {
     await server.close();
     await harness.close();
