@@ -1,6 +1,6 @@
 /**
  * The loop over the production wiring (`createExecWiring`: Harness → compiler, cache, QuickJS worker pool, dispatcher)
- * rather than the node:vm stand-in: what the model sees for real runtime errors and type errors.
+ * as `cody exec` builds it, with compile-time type-checking on: what the model sees for real runtime errors and type errors.
  */
 import test from "ava";
 import fs from "node:fs";

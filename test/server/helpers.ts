@@ -35,6 +35,9 @@ export async function startServer(
   const harness = await createHarness({
     cwd,
     pool: POOL,
+    // No server test is about the default 5 s limit, and writeFile's fsync alone took seconds on this box under load:
+    // a wide default keeps them about behaviour (tests that need a limit set their own).
+    limits: { timeoutMs: 60_000 },
     ...(broker ? { approver: broker.approver, policy: { policy: "on-request" } } : {}),
     ...opts.harness,
   });
