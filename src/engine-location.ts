@@ -5,7 +5,9 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { defaultKeyFile, loadOrCreateKey } from "./cache/index.js";
+// key.js, not cache/index.js: the index loads the artifact cache and better-sqlite3, which `cody script run` must not
+// wait for before it can start its worker.
+import { defaultKeyFile, loadOrCreateKey } from "./cache/key.js";
 import type { EngineCacheOptions } from "./runtime/index.js";
 
 /**

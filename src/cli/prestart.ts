@@ -27,7 +27,7 @@ function flagValue(argv: readonly string[], name: string): string | undefined {
  */
 async function engineCache(argv: readonly string[]): Promise<PoolOptions["engineCache"]> {
   try {
-    const [{ engineCacheFor }, { resolveDatabasePath }] = await Promise.all([import("../engine-location.js"), import("../store/index.js")]);
+    const [{ engineCacheFor }, { resolveDatabasePath }] = await Promise.all([import("../engine-location.js"), import("../store/path.js")]);
     const db = flagValue(argv, "--db");
     const cwd = path.resolve(flagValue(argv, "--cwd") ?? process.cwd());
     const dbPath = db ? path.resolve(db) : resolveDatabasePath({ cwd, env: process.env });
