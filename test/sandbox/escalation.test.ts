@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { CallbackApprover, type ApprovalRequest } from "../../src/approval/index.js";
 import { AbortedError, ApprovalDeniedError, SandboxError } from "../../src/errors/index.js";
+import { tightenSandbox } from "../../src/sandbox/index.js";
 import { ToolDispatcher } from "../../src/tools/dispatch/index.js";
 import { createBuiltinRegistry } from "../../src/tools/builtin.js";
 import { tempDb } from "../audit/helpers.js";
@@ -117,4 +118,27 @@ test("an exec the policy denies never reaches the sandbox question", async (t) =
     dispatcher.callStructured({ runId: "r7", callId: "c1", tool: "exec", args: { command: ["touch", "x"] } }, new AbortController().signal),
     { instanceOf: ApprovalDeniedError },
   );
+});
+
+test("a run that tightened the sandbox (a REST request) is never offered an unsandboxed re-run", async (t) => {
+  const { dispatcher, asked, outside } = setup(t, { policy: "on-request", answers: ["approve"] });
+  const invoke = dispatcher.forRun({
+    runId: "r-tight",
+    scriptHash: "h-tight",
+    scriptApproved: false,
+    sandbox: tightenSandbox(dispatcher.sandbox, { mode: "read-only" }),
+  });
+  await t.throwsAsync(
+    invoke({
+      callId: "c1",
+      tool: "exec",
+      args: writeOutside(outside),
+      detached: false,
+      signal: new AbortController().signal,
+      pauseClock: () => () => undefined,
+    }),
+    { instanceOf: SandboxError },
+  );
+  t.is(asked.length, 0, "nobody was asked to lift a sandbox the run itself asked for");
+  t.false(fs.existsSync(outside));
 });

@@ -99,6 +99,8 @@ interface Call {
   allowedTools: readonly string[] | undefined;
   onAbortRequested: ((reason: AbortedError) => void) | undefined;
   sandbox: SandboxSettings;
+  /** The run asked for a tighter sandbox than the dispatcher's (a REST request): never offer to lift it. */
+  sandboxTightened: boolean;
 }
 
 export class ToolDispatcher {
@@ -160,6 +162,7 @@ export class ToolDispatcher {
         allowedTools: ctx.allowedTools,
         onAbortRequested: ctx.onAbortRequested,
         sandbox: ctx.sandbox ?? this.sandbox,
+        sandboxTightened: ctx.sandbox !== undefined,
       });
   }
 
@@ -180,6 +183,7 @@ export class ToolDispatcher {
       allowedTools: undefined,
       onAbortRequested: options.onAbortRequested,
       sandbox: this.sandbox,
+      sandboxTightened: false,
     });
   }
 
@@ -201,7 +205,8 @@ export class ToolDispatcher {
       try {
         result = await untilAborted(work, call);
       } catch (error) {
-        if (!(tool.sandboxed === true && isSandboxDenial(error) && mayEscalate(this.policy, this.#approver))) throw error;
+        // A run that tightened the sandbox itself (a REST request) asked for the stricter rule: no one may lift it.
+        if (!(tool.sandboxed === true && isSandboxDenial(error) && !call.sandboxTightened && mayEscalate(this.policy, this.#approver))) throw error;
         const { approved, answer } = await askToRunUnsandboxed({
           approver: this.#approver,
           id: `a${++this.#requests}`,
