@@ -1,7 +1,7 @@
 import test from "ava";
 import picomatch from "picomatch";
 import { ToolArgumentError } from "../../src/errors/index.js";
-import { compileGlob } from "../../src/tools/glob-match.js";
+import { compileGlob, GLOB_MAX_PATTERN_CHARS } from "../../src/tools/glob-match.js";
 
 const patterns = [
   "*", "*.ts", "**", "**/*", "**/*.ts", "src/**/*.ts", "src/*", "*.{ts,js}", "{src,lib}/**", "a/**/b", "?.ts",
@@ -24,7 +24,7 @@ test("matches as picomatch does, with and without dot, for everyday patterns", (
   }
 });
 
-test("a leading dot in a segment is matched only by a literal dot there (stricter than picomatch at its edges)", (t) => {
+test("a leading dot is matched only by a literal dot there (stricter than picomatch at its edges)", (t) => {
   const glob = (pattern: string) => compileGlob(pattern, { dot: false, tool: "glob", argument: "pattern" });
   // picomatch lets a negated class or an empty optional extglob reach a leading dot; here neither does.
   t.false(glob("[^a]x")(".x"));
@@ -46,4 +46,15 @@ test("constructs that need a lookahead are refused by name", (t) => {
     instanceOf: ToolArgumentError,
   });
   t.is(negated?.details["construct"], "a negated pattern `!…`");
+});
+
+test("a glob of GLOB_MAX_PATTERN_CHARS characters compiles; one more is refused naming the limit", (t) => {
+  const atEdge = `${"[a]".repeat(Math.floor(GLOB_MAX_PATTERN_CHARS / 3))}`.padEnd(GLOB_MAX_PATTERN_CHARS, "x");
+  t.is(atEdge.length, GLOB_MAX_PATTERN_CHARS);
+  t.true(compileGlob(atEdge, { dot: false, tool: "glob", argument: "pattern" })(atEdge.replaceAll("[a]", "a")));
+  const e = t.throws(() => compileGlob(`${atEdge}x`, { dot: false, tool: "glob", argument: "pattern" }), {
+    instanceOf: ToolArgumentError,
+  });
+  t.regex(e?.message ?? "", /GLOB_MAX_PATTERN_CHARS/);
+  t.is(e?.details["pattern"], `${atEdge}x`);
 });
