@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { globTool } from "../src/tools/handlers/glob.js";
 import { createListDirTool } from "../src/tools/handlers/list-dir.js";
 import { searchTool } from "../src/tools/handlers/search.js";
 import type { ToolContext } from "../src/tools/types.js";
@@ -90,6 +91,15 @@ export async function benchSearch(opts: { quick: boolean }): Promise<{ figures: 
     const regexMs = await timeMs(runs, async () => {
       regexHits = (await searchTool.handler({ pattern: "NEEDLE_TOKEN_\\d+\\s*=" }, ctx)).length;
     });
+    // Glob matching (search's `include`, the glob tool) runs every walked path through the pattern's RE2 matcher.
+    let includeHits = 0;
+    let globbed = 0;
+    const includeMs = await timeMs(runs, async () => {
+      includeHits = (await searchTool.handler({ pattern: "NEEDLE_TOKEN", literal: true, include: "**/*.ts" }, ctx)).length;
+    });
+    const globMs = await timeMs(runs, async () => {
+      globbed = (await globTool.handler({ pattern: "**/*.ts" }, ctx)).paths.length;
+    });
     const listDir = createListDirTool();
     const listMs = await timeMs(runs, async () => {
       listed = (await listDir.handler({ path: ".", depth: 10, limit: 10_000 }, ctx)).entries.length;
@@ -99,11 +109,19 @@ export async function benchSearch(opts: { quick: boolean }): Promise<{ figures: 
       spawnSync("grep", ["-rn", "--", "NEEDLE_TOKEN", root], { stdio: "ignore" });
     });
     return {
-      figures: { searchTree10kMs: literalMs.wall, searchTree10kRegexMs: regexMs.wall, listDir10kMs: listMs.wall },
+      figures: {
+        searchTree10kMs: literalMs.wall,
+        searchTree10kRegexMs: regexMs.wall,
+        listDir10kMs: listMs.wall,
+        searchTree10kIncludeMs: includeMs.wall,
+        globTree10kMs: globMs.wall,
+      },
       lines: [
         `tree: ${built.files} files (${built.ignored} .gitignored) in ${TOP * SUB} directories; median of ${runs} runs`,
         `search literal "NEEDLE_TOKEN": ${fmt(literalMs)}, ${literalHits} matches`,
         `search regex /NEEDLE_TOKEN_\\d+\\s*=/: ${fmt(regexMs)}, ${regexHits} matches`,
+        `search literal with include "**/*.ts": ${fmt(includeMs)}, ${includeHits} matches`,
+        `glob "**/*.ts": ${fmt(globMs)}, ${globbed} paths`,
         `listDir depth 10, limit 10000: ${fmt(listMs)}, ${listed} entries`,
         `reference: grep -rn NEEDLE_TOKEN (child process, all 10000 files): ${grepMs.wall.toFixed(1)} ms wall`,
       ],

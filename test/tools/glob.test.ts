@@ -116,3 +116,25 @@ test("a pattern whose base is a symlinked directory inside the workspace matches
   t.deepEqual((await globTool.handler({ pattern: "alias/**/*.ts" }, ctx)).paths, ["real/a.ts", "real/deep/b.ts"]);
   t.deepEqual((await globTool.handler({ pattern: "*.ts", cwd: "alias" }, ctx)).paths, ["real/a.ts"]);
 });
+
+// picomatch's V8 regex for this pattern backtracks polynomially (degree 12): over a 40-character name it did not
+// finish in 10 s, holding the event loop. In RE2 it is linear, so both calls return at once.
+const HOSTILE_GLOB = "*a*a*a*a*a*a*a*a*a*a*a*a*b";
+
+test("a glob that backtracks in V8 returns promptly: paths are matched in RE2", async (t) => {
+  const ctx = workspace(t, { ["a".repeat(40)]: "", [`${"a".repeat(39)}b`]: "", [`dir/${"a".repeat(40)}`]: "" });
+  t.deepEqual((await globTool.handler({ pattern: HOSTILE_GLOB }, ctx)).paths, [`${"a".repeat(39)}b`]);
+  t.deepEqual((await globTool.handler({ pattern: `**/${HOSTILE_GLOB}` }, ctx)).paths, [`${"a".repeat(39)}b`]);
+});
+
+test("an extglob negation needs a lookahead RE2 lacks: refused naming the construct", async (t) => {
+  const ctx = workspace(t, tree);
+  for (const pattern of ["!(a).ts", "src/*/!(x)/*.ts", "@(a|!(b))"]) {
+    const e = await t.throwsAsync(globTool.handler({ pattern }, ctx), { instanceOf: ToolArgumentError }, pattern);
+    t.is(e?.details["pattern"], pattern);
+    t.is(e?.details["construct"], "an extglob negation `!(…)`");
+    t.regex(e?.message ?? "", /extglob negation `!\(…\)`.*RE2/);
+  }
+  // The other extglobs need no lookahead and still work.
+  t.deepEqual((await globTool.handler({ pattern: "@(a|b).+(t|s)" }, ctx)).paths, ["a.ts"]);
+});

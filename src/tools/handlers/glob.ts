@@ -1,12 +1,14 @@
 /**
  * glob: files matching a picomatch pattern relative to `cwd`, from the same gitignore-aware walk as listDir.
- * Only the pattern's static base is walked, and only as deep as the pattern can reach.
+ * Only the pattern's static base is walked, and only as deep as the pattern can reach. Paths are matched in RE2
+ * (see glob-match.ts), in time linear in the path.
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import picomatch from "picomatch";
 import { ProtectedPathError, ToolArgumentError, ToolError } from "../../errors/index.js";
 import { followLinkInWorkspace, walk } from "../fs-walk.js";
+import { compileGlob } from "../glob-match.js";
 import { globSpec } from "../schemas.js";
 import type { ToolDefinition } from "../types.js";
 import { resolveInWorkspace, type ResolvedPath } from "../workspace.js";
@@ -51,17 +53,16 @@ export function createGlobTool(options: Partial<GlobToolOptions> = {}): ToolDefi
       if (pattern.trim() === "") throw invalid(pattern, "is empty");
       if (pattern.startsWith("/")) throw invalid(pattern, "is absolute; patterns are relative to cwd");
       if (pattern.split("/").includes("..")) throw invalid(pattern, "contains `..`; set cwd instead");
-      if (pattern.startsWith("!")) throw invalid(pattern, "is negated; negated patterns are not supported");
+      if (/^!(?!\()/.test(pattern)) throw invalid(pattern, "is negated; negated patterns are not supported");
 
       const cwd = resolveInWorkspace(ctx.workspaceRoot, args.cwd ?? ".");
       const cwdInfo = await stat(cwd.abs).catch(() => undefined);
       if (!cwdInfo?.isDirectory()) {
         throw new ToolError(`glob: cwd \`${cwd.rel}\` is not a directory`, { tool: "glob", cwd: cwd.rel });
       }
-      let matcher: (p: string) => boolean;
+      const matcher = compileGlob(pattern, { dot: false, tool: "glob", argument: "pattern" });
       let scan: ReturnType<typeof picomatch.scan>;
       try {
-        matcher = picomatch(pattern, { dot: false });
         scan = picomatch.scan(pattern);
       } catch (error) {
         throw invalid(pattern, `is invalid: ${error instanceof Error ? error.message : String(error)}`);

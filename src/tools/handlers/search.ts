@@ -4,10 +4,10 @@
  * Binary files (NUL bytes, invalid UTF-8) and files over the size cap are skipped.
  */
 import { stat } from "node:fs/promises";
-import picomatch from "picomatch";
-import { ToolArgumentError, ToolError } from "../../errors/index.js";
+import { ToolError } from "../../errors/index.js";
 import { throwIfAborted } from "../abort.js";
 import { followLinkInWorkspace, walk } from "../fs-walk.js";
+import { compileGlob } from "../glob-match.js";
 import { compileLinearRegex } from "../regex.js";
 import { searchSpec } from "../schemas.js";
 import { decodeUtf8, hasNulByte, loadFileSync } from "../text-file.js";
@@ -164,16 +164,9 @@ export function createSearchTool(options: Partial<SearchToolOptions> = {}): Tool
       const matcher = compileMatcher(args);
       let include: ((rel: string) => boolean) | undefined;
       if (args.include !== undefined) {
-        try {
-          // Like ripgrep's --glob: a pattern without `/` matches the base name at any depth.
-          const match = picomatch(args.include, { dot: true });
-          include = args.include.includes("/") ? match : (rel) => match(rel.slice(rel.lastIndexOf("/") + 1));
-        } catch (error) {
-          throw new ToolArgumentError(
-            `search: invalid include glob \`${args.include}\`: ${error instanceof Error ? error.message : String(error)}`,
-            { tool: "search", include: args.include },
-          );
-        }
+        // Like ripgrep's --glob: a pattern without `/` matches the base name at any depth. Matched in RE2.
+        const match = compileGlob(args.include, { dot: true, tool: "search", argument: "include" });
+        include = args.include.includes("/") ? match : (rel) => match(rel.slice(rel.lastIndexOf("/") + 1));
       }
       const limit = Math.min(args.limit ?? SEARCH_DEFAULT_LIMIT, opts.maxLimit);
       const start = resolveInWorkspace(ctx.workspaceRoot, args.path ?? ".");
