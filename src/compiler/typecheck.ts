@@ -9,8 +9,9 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { API, type Diagnostic as TsDiagnostic, type Snapshot } from "typescript7/unstable/sync";
-import { createVirtualFileSystem, type FileSystem } from "typescript7/unstable/fs";
+import { createRequire } from "node:module";
+import type { API, Diagnostic as TsDiagnostic, Snapshot } from "typescript7/unstable/sync";
+import type { FileSystem } from "typescript7/unstable/fs";
 import type { Diagnostic } from "./diagnostic.js";
 import { sortDiagnostics } from "./diagnostic.js";
 import { TypeCheckerError } from "./errors.js";
@@ -20,6 +21,21 @@ import { CHECK_PREFIX, CHECK_SUFFIX, lineStarts, normalizeSource, positionOf } f
 export interface CheckInput {
   filename: string;
   source: string;
+}
+
+/**
+ * TypeScript 7's client is loaded on the first check, not when this module is imported: importing it costs ≈ 110 ms,
+ * and most processes that import the compiler (a cached `cody script run`, the server's main thread, whose checks run
+ * in the compiler worker) never check anything. Node 20.19+ loads these ES modules synchronously through `require`.
+ */
+const requireLazily = createRequire(import.meta.url);
+let typescript: { API: typeof API; createVirtualFileSystem: typeof import("typescript7/unstable/fs").createVirtualFileSystem } | undefined;
+function loadTypeScript(): NonNullable<typeof typescript> {
+  typescript ??= {
+    API: (requireLazily("typescript7/unstable/sync") as typeof import("typescript7/unstable/sync")).API,
+    createVirtualFileSystem: (requireLazily("typescript7/unstable/fs") as typeof import("typescript7/unstable/fs")).createVirtualFileSystem,
+  };
+  return typescript;
 }
 
 const ROOT = "/__cody__";
@@ -175,7 +191,7 @@ export class TypeChecker {
     const created: string[] = [];
     const fresh = this.#api === undefined;
     if (fresh) {
-      this.#fs = createVirtualFileSystem({
+      this.#fs = loadTypeScript().createVirtualFileSystem({
         [TSCONFIG]: JSON.stringify({ compilerOptions: SCRIPT_COMPILER_OPTIONS, include: ["tools.d.ts", "scripts/*.ts"] }),
         [TOOLS_DTS]: this.#dtsText,
       });
@@ -198,7 +214,7 @@ export class TypeChecker {
       this.#slots[i] = text;
     }
     if (fresh) {
-      this.#api = new API({ cwd: ROOT, fs });
+      this.#api = new (loadTypeScript().API)({ cwd: ROOT, fs });
       this.#hooks.onChild?.(childOf(this.#api)?.pid);
       this.#snapshot = this.#api.updateSnapshot({ openProjects: [TSCONFIG] });
       return this.#snapshot;
