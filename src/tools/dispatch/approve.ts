@@ -4,7 +4,41 @@
  * same run carry on.
  */
 import { AbortedError, ApprovalTimeoutError } from "../../errors/index.js";
-import type { ApprovalAnswer, ApprovalRequest, Approver } from "../../approval/index.js";
+import { redact, type ApprovalAnswer, type ApprovalRequest, type Approver } from "../../approval/index.js";
+import type { ToolDefinition } from "../types.js";
+
+/** What an approval request says about the call it is for (the dispatcher's call and the sandbox re-run share it). */
+export interface AskingCall {
+  runId: string;
+  callId: string;
+  source: "script" | "structured";
+  scriptHash: string | undefined;
+  scriptName: string | undefined;
+  allowedTools: readonly string[] | undefined;
+}
+
+/** The request shown to a person for `tool` called with `args` (redacted here, so no caller can forget it). */
+export function approvalRequest(
+  id: string,
+  call: AskingCall,
+  tool: Pick<ToolDefinition, "name" | "risk">,
+  args: unknown,
+  reason: string,
+): ApprovalRequest {
+  return {
+    id,
+    runId: call.runId,
+    callId: call.callId,
+    source: call.source,
+    scriptHash: call.scriptHash,
+    scriptName: call.scriptName,
+    allowedTools: call.allowedTools,
+    tool: tool.name,
+    risk: tool.risk,
+    args: redact(args),
+    reason,
+  };
+}
 
 export interface AskOptions {
   approver: Approver;

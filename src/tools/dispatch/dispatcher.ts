@@ -15,7 +15,6 @@ import {
   ApprovalMemory,
   decide,
   normalizePolicyOptions,
-  redact,
   type ApprovalDecision,
   type ApprovalPolicyOptions,
   type Approver,
@@ -29,7 +28,7 @@ import type { ToolInvocation, ToolInvoker } from "../../runtime/contract.js";
 import type { ToolRegistry } from "../registry.js";
 import type { ToolDefinition } from "../types.js";
 import { realWorkspaceRoot } from "../workspace.js";
-import { askApprover } from "./approve.js";
+import { approvalRequest, askApprover } from "./approve.js";
 import { askToRunUnsandboxed, isSandboxDenial, mayEscalate } from "./escalate.js";
 import { CallTrail } from "./trail.js";
 import { prepareValidators, validateToolArgs } from "./validate.js";
@@ -279,19 +278,7 @@ export class ToolDispatcher {
         signal: call.signal,
         timeoutMs: this.#limits.approvalTimeoutMs,
         pauseClock: call.pauseClock,
-        request: {
-          id: `a${++this.#requests}`,
-          runId: call.runId,
-          callId: call.callId,
-          source: call.source,
-          scriptHash: call.scriptHash,
-          scriptName: call.scriptName,
-          allowedTools: call.allowedTools,
-          tool: tool.name,
-          risk: tool.risk,
-          args: redact(args),
-          reason: decision.reason,
-        },
+        request: approvalRequest(`a${++this.#requests}`, call, tool, args, decision.reason),
       });
     } catch (error) {
       const timedOut = error instanceof CodyError && error.code === "CODY_APPROVAL_TIMEOUT";

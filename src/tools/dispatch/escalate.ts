@@ -4,9 +4,9 @@
  * denial. `never`, approve-all and a dispatcher without an approver just fail with the SandboxError.
  */
 import { AbortedError, SandboxError } from "../../errors/index.js";
-import { redact, type Approver, type ResolvedPolicy } from "../../approval/index.js";
+import type { Approver, ResolvedPolicy } from "../../approval/index.js";
 import type { ToolDefinition } from "../types.js";
-import { askApprover } from "./approve.js";
+import { approvalRequest, askApprover } from "./approve.js";
 
 export interface EscalationCall {
   runId: string;
@@ -50,17 +50,13 @@ export async function askToRunUnsandboxed(opts: {
     timeoutMs: opts.timeoutMs,
     pauseClock: call.pauseClock,
     request: {
-      id: opts.id,
-      runId: call.runId,
-      callId: call.callId,
-      source: call.source,
-      scriptHash: call.scriptHash,
-      scriptName: call.scriptName,
-      allowedTools: call.allowedTools,
-      tool: tool.name,
-      risk: tool.risk,
-      args: redact(opts.args),
-      reason: `\`${tool.name}\` was blocked by the sandbox (${String(denial.details["rule"] ?? "denied")}); run it again without the sandbox (danger-full-access)?`,
+      ...approvalRequest(
+        opts.id,
+        call,
+        tool,
+        opts.args,
+        `\`${tool.name}\` was blocked by the sandbox (${String(denial.details["rule"] ?? "denied")}); run it again without the sandbox (danger-full-access)?`,
+      ),
       sandboxDenial: denial.message,
     },
   });
