@@ -6,15 +6,9 @@
 import { AbortedError, SandboxError } from "../../errors/index.js";
 import type { Approver, ResolvedPolicy } from "../../approval/index.js";
 import type { ToolDefinition } from "../types.js";
-import { approvalRequest, askApprover } from "./approve.js";
+import { approvalRequest, askApprover, type AskingCall } from "./approve.js";
 
-export interface EscalationCall {
-  runId: string;
-  callId: string;
-  source: "script" | "structured";
-  scriptHash: string | undefined;
-  scriptName: string | undefined;
-  allowedTools: readonly string[] | undefined;
+export interface EscalationCall extends AskingCall {
   signal: AbortSignal;
   pauseClock: (() => () => void) | undefined;
   onAbortRequested: ((reason: AbortedError) => void) | undefined;
