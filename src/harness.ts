@@ -37,10 +37,12 @@ import { normalizeLimits, type Limits } from "./limits.js";
 import { resolveSandbox, tightenSandbox, type SandboxMode, type SandboxSettings } from "./sandbox/index.js";
 import { ScriptPool, type PoolMetrics, type PoolOptions, type RunEvent, type RunResult } from "./runtime/index.js";
 import { openDatabase, resolveDatabasePath, StoreHealth, type Database } from "./store/index.js";
+// eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { createBuiltinRegistry } from "./tools/builtin.js";
-import { ToolDispatcher } from "./tools/dispatch/index.js";
-import type { McpManager, McpUnavailable } from "./tools/mcp/index.js";
+import { ToolDispatcher } from "./dispatch/index.js";
+import type { McpManager, McpUnavailable } from "./tools/index.js";
 // Directly, not through tools/mcp/index.js: that loads the MCP SDK, which only a configured server should pay for.
+// eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { unavailableServerUse } from "./tools/mcp/unavailable.js";
 import type { ToolRegistry } from "./tools/index.js";
 

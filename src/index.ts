@@ -37,8 +37,8 @@ export {
 export { ArtifactCache } from "./cache/index.js";
 export { ScriptPool, Turn, publicRunResult, publicRunEvent } from "./runtime/index.js";
 export { ToolRegistry, BUILTIN_SPECS, McpManager, resolveInWorkspace } from "./tools/index.js";
-export { createBuiltinRegistry, createBuiltinTools } from "./tools/builtin.js";
-export { ToolDispatcher } from "./tools/dispatch/index.js";
+export { createBuiltinRegistry, createBuiltinTools } from "./tools/index.js";
+export { ToolDispatcher } from "./dispatch/index.js";
 export { CallbackApprover, TtyApprover } from "./approval/index.js";
 export { AuditLog } from "./audit/index.js";
 export { loadConfig } from "./config/index.js";

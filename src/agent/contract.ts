@@ -3,7 +3,7 @@
  * real implementations and wired to the compiler/runtime/tool dispatcher by the integrator's `Harness`.
  */
 import type { SerializedError } from "../errors/index.js";
-import type { ConsoleEntry, RunEvent, RunResult } from "../runtime/contract.js";
+import type { ConsoleEntry, RunEvent, RunResult } from "../runtime/index.js";
 
 /** A problem found in a script before running it (structurally the compiler's `Diagnostic`). Positions are 1-based. */
 export interface ScriptDiagnostic {

@@ -4,7 +4,7 @@
  * TypeScript by the runtime). Compact, and capped: every cut says how much was left out.
  */
 import { publicError, type SerializedError } from "../errors/index.js";
-import type { RunResult } from "../runtime/contract.js";
+import type { RunResult } from "../runtime/index.js";
 import type { ScriptDiagnostic } from "./contract.js";
 
 /** Caps on what one output item may hold, in characters. */

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { publicError, serializeError } from "../errors/index.js";
-import type { RunResult } from "../runtime/contract.js";
+import type { RunResult } from "../runtime/index.js";
 import type { AgentEvent, ConversationItem, ScriptDiagnostic, ScriptExecutor } from "./contract.js";
 import type { DetectorItem } from "./detect/streaming.js";
 import { formatBlockedByCheck, formatNotRun, formatScriptOutput, type OutputCaps } from "./output.js";

@@ -12,7 +12,6 @@ export { ApprovalMemory } from "./memory.js";
 export { APPROVAL_ANSWERS, CallbackApprover } from "./approver.js";
 export { TtyApprover } from "./tty-approver.js";
 export { APPROVAL_QUESTION, formatApprovalRequest, parseApprovalAnswer } from "./format.js";
-export { REDACTED, isSecretKey, redact, redactString, truncateString } from "./redact.js";
 export type {
   ApprovalDecision,
   ApprovalPolicyName,
@@ -24,4 +23,3 @@ export type {
 } from "./policy.js";
 export type { ApprovalAnswer, ApprovalRequest, Approver } from "./approver.js";
 export type { TtyApproverOptions } from "./tty-approver.js";
-export type { RedactOptions } from "./redact.js";

@@ -11,7 +11,7 @@ import { isSafeReadOnlyCommand } from "./safe-commands.js";
 
 /**
  * Codex CLI's policy names. `on-failure` is not offered as a name: `on-request` already asks to re-run an exec the OS
- * sandbox blocked (see tools/dispatch/escalate.ts).
+ * sandbox blocked (see dispatch/escalate.ts).
  */
 export type ApprovalPolicyName = "untrusted" | "on-request" | "never";
 

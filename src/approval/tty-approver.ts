@@ -10,7 +10,7 @@ import readline from "node:readline";
 import type { ApprovalAnswer, ApprovalRequest, Approver } from "./approver.js";
 import { APPROVAL_QUESTION, formatApprovalRequest, parseApprovalAnswer } from "./format.js";
 import { ApprovalMemory } from "./memory.js";
-import { REDACTED } from "./redact.js";
+import { REDACTED } from "../redact.js";
 
 export interface TtyApproverOptions {
   /** @default process.stdin */

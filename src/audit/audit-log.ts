@@ -5,7 +5,7 @@
  * (`aborted`, handler_started = 1) and which never ran.
  */
 import { asStoreError, currentOwner, isStoreFault, migrate, ownerIsGone, ownerPid, storeOp, type Database } from "../store/index.js";
-import { redact } from "../approval/index.js";
+import { redact } from "../redact.js";
 import { StoreError } from "../errors/index.js";
 import type { DecidedBy } from "../approval/index.js";
 import { argsDigest } from "./digest.js";

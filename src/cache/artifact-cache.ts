@@ -6,7 +6,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { LRUCache } from "lru-cache";
 import { CacheError, StoreError } from "../errors/index.js";
-import type { Artifact } from "../compiler/artifact.js";
+import type { Artifact } from "../compiler/index.js";
 import { asStoreError, migrate, openDatabase, type Database } from "../store/index.js";
 import { defaultKeyFile, ephemeralKey, loadOrCreateKey } from "./key.js";
 import { listRows } from "./list.js";

@@ -4,7 +4,7 @@
  * as an artifact MAC.
  */
 import crypto from "node:crypto";
-import type { Artifact } from "../compiler/artifact.js";
+import type { Artifact } from "../compiler/index.js";
 
 /** The artifact fields covered by a row's MAC: all of them but the approval, which has its own record and MAC. */
 export type MacFields = Omit<Artifact, "approvedBy" | "approvedAt">;

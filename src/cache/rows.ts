@@ -1,5 +1,5 @@
 /** Conversions between Artifact objects and `cache_artifacts` rows, with the HMAC check on the way out. */
-import type { Artifact } from "../compiler/artifact.js";
+import type { Artifact } from "../compiler/index.js";
 import { artifactMac, macEquals } from "./mac.js";
 
 /** A row as SQLite hands it back; the types are what a tampered file might contain, so nothing is trusted yet. */

@@ -1,6 +1,6 @@
 /** Checks on what callers hand the cache, so a bad artifact fails loudly at `put` rather than at run time. */
 import { CacheError } from "../errors/index.js";
-import type { Artifact } from "../compiler/artifact.js";
+import type { Artifact } from "../compiler/index.js";
 
 /** Hashes are hex digests in practice; anything printable without spaces up to 256 chars is accepted. */
 const HASH_RE = /^[A-Za-z0-9:_.+-]{1,256}$/;

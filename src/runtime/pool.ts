@@ -16,7 +16,7 @@ import {
   WorkerCrashedError,
   type CodyError,
 } from "../errors/index.js";
-import type { Artifact } from "../compiler/artifact.js";
+import type { Artifact } from "../compiler/index.js";
 import { normalizeLimits } from "../limits.js";
 import type { RunResult } from "./contract.js";
 import { resolvePoolOptions, validateRunOptions, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from "./options.js";

@@ -12,7 +12,7 @@ import {
   serializeError,
   type SerializedError,
 } from "../errors/index.js";
-import type { Artifact } from "../compiler/artifact.js";
+import type { Artifact } from "../compiler/index.js";
 import type { Limits } from "../limits.js";
 import { PausableClock } from "./clock.js";
 import type { ConsoleEntry, RunEvent, RunResult, ToolCallRecord } from "./contract.js";

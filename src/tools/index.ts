@@ -47,3 +47,13 @@ export { applyPatchTool } from "./handlers/apply-patch.js";
 export { applyPatch, parsePatch, seekSequence, nodePatchIo } from "./patch/index.js";
 export type { ApplyPatchArgs } from "./handlers/apply-patch.js";
 export type { ApplyPatchResult, ApplyPatchOptions, ParsedPatch, PatchSection, Hunk as PatchHunk, PatchIo, PatchFailureReason } from "./patch/index.js";
+export {
+  validateToolArgs,
+  prepareValidators,
+  describeValue,
+  formatIssues,
+  parseStructuredArguments,
+  compileJsonSchema,
+  toIssue,
+} from "./validation/validate.js";
+export type { ArgumentIssue } from "./validation/validate.js";

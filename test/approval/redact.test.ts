@@ -1,5 +1,5 @@
 import test from "ava";
-import { REDACTED, isSecretKey, redact, redactString } from "../../src/approval/index.js";
+import { REDACTED, isSecretKey, redact, redactString } from "../../src/redact.js";
 
 test("values under secret-looking keys are hidden at any depth", (t) => {
   const out = redact({

@@ -3,7 +3,7 @@ import path from "node:path";
 import test from "ava";
 import { AUDIT_MIGRATIONS, AuditLog, argsDigest, canonicalJson, runOutcomeForError, sideEffectOf } from "../../src/audit/index.js";
 import { CallbackApprover } from "../../src/approval/index.js";
-import { ToolDispatcher } from "../../src/tools/dispatch/index.js";
+import { ToolDispatcher } from "../../src/dispatch/index.js";
 import { openDatabase, migrate, schemaVersion } from "../../src/store/index.js";
 import { ToolError } from "../../src/errors/index.js";
 import type { ToolDefinition } from "../../src/tools/index.js";

@@ -49,7 +49,7 @@ test("a cached run's modules load neither esbuild nor ajv (the harness, and a bu
   const code = `
     import { createRequire } from "node:module";
     await import(${JSON.stringify(`${dist}harness.js`)});
-    const { validateToolArgs } = await import(${JSON.stringify(`${dist}tools/dispatch/index.js`)});
+    const { validateToolArgs } = await import(${JSON.stringify(`${dist}tools/validation/validate.js`)});
     const { readFileTool } = await import(${JSON.stringify(`${dist}tools/handlers/read-file.js`)});
     validateToolArgs(readFileTool, { path: "a.txt" });
     const loaded = Object.keys(createRequire(import.meta.url).cache);

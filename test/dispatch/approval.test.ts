@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import test from "ava";
-import { ToolDispatcher } from "../../src/tools/dispatch/index.js";
+import { ToolDispatcher } from "../../src/dispatch/index.js";
 import { CallbackApprover, type ApprovalAnswer, type ApprovalRequest, type Approver } from "../../src/approval/index.js";
 import { AbortedError, ApprovalDeniedError, ApprovalTimeoutError, InvalidOptionError } from "../../src/errors/index.js";
 import { fakeExec, invocation, readFile, registry, tempWorkspace, ticks, writeNote } from "./helpers.js";

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import test from "ava";
-import { ToolDispatcher } from "../../src/tools/dispatch/index.js";
+import { ToolDispatcher } from "../../src/dispatch/index.js";
 import { AbortedError, PathOutsideWorkspaceError, ToolError } from "../../src/errors/index.js";
 import type { ToolContext, ToolDefinition } from "../../src/tools/index.js";
 import { explode, invocation, registry, slowWrite, tempWorkspace } from "./helpers.js";

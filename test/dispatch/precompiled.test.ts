@@ -2,12 +2,12 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import test from "ava";
 import { createBuiltinTools } from "../../src/tools/builtin.js";
-import { createAjv, splitSchema, validateToolArgs } from "../../src/tools/dispatch/validate.js";
-import { generateValidatorsModule } from "../../src/tools/dispatch/generate-validators.js";
+import { createAjv, splitSchema, validateToolArgs } from "../../src/tools/validation/validate.js";
+import { generateValidatorsModule } from "../../src/tools/validation/generate-validators.js";
 import type { ToolSpec } from "../../src/tools/index.js";
 
 const require = createRequire(import.meta.url);
-const GENERATED = new URL("../../src/tools/dispatch/validators.generated.cjs", import.meta.url);
+const GENERATED = new URL("../../src/tools/validation/validators.generated.cjs", import.meta.url);
 
 /** Arguments that pass and that fail in various ways, tried against every built-in tool. */
 const SAMPLES: unknown[] = [

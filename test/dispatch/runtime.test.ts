@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import test from "ava";
 import { ScriptPool } from "../../src/runtime/index.js";
-import { ToolDispatcher } from "../../src/tools/dispatch/index.js";
+import { ToolDispatcher } from "../../src/dispatch/index.js";
 import { CallbackApprover, type ApprovalAnswer, type ApprovalRequest } from "../../src/approval/index.js";
 import { runOutcomeForError, sideEffectOf } from "../../src/audit/index.js";
 import { serializeError } from "../../src/errors/index.js";

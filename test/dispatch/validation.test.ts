@@ -1,7 +1,7 @@
 import test from "ava";
-import { ToolDispatcher, parseStructuredArguments } from "../../src/tools/dispatch/index.js";
+import { ToolDispatcher } from "../../src/dispatch/index.js";
 import { ToolArgumentError, ToolNotFoundError, serializeError, ToolError } from "../../src/errors/index.js";
-import type { ToolDefinition } from "../../src/tools/index.js";
+import { parseStructuredArguments, type ToolDefinition } from "../../src/tools/index.js";
 import { explode, invocation, readFile, registry, tempWorkspace, writeNote } from "./helpers.js";
 
 function setup() {

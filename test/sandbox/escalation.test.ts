@@ -4,7 +4,7 @@ import path from "node:path";
 import { CallbackApprover, type ApprovalRequest } from "../../src/approval/index.js";
 import { AbortedError, ApprovalDeniedError, SandboxError } from "../../src/errors/index.js";
 import { tightenSandbox } from "../../src/sandbox/index.js";
-import { ToolDispatcher } from "../../src/tools/dispatch/index.js";
+import { ToolDispatcher } from "../../src/dispatch/index.js";
 import { createBuiltinRegistry } from "../../src/tools/builtin.js";
 import { tempDb } from "../audit/helpers.js";
 

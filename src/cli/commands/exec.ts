@@ -18,6 +18,7 @@ import {
 import { loadConfig } from "../../config/index.js";
 import { AbortedError, CodyError, UsageError, publicError, serializeError } from "../../errors/index.js";
 import { Harness } from "../../harness.js";
+// eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import type { ConversationStoreLike } from "../../agent/index.js";
 import type { Limits } from "../../limits.js";

@@ -11,7 +11,7 @@ import { isLimitError, StoreError, type SerializedError } from "../../errors/ind
 import { createHarness, type Harness } from "../../harness.js";
 import { normalizeLimits } from "../../limits.js";
 import { Turn, publicRunEvent, type RunResult, type ScriptPool } from "../../runtime/index.js";
-// Not through tools/index.js, which loads the MCP SDK: the run path only needs this one formatter.
+// eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import { EXIT } from "../exit-codes.js";
 import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";

@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import pino from "pino";
 import { UsageError } from "../../errors/index.js";
 import { createHarness } from "../../harness.js";
+// eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import {
   ApprovalBroker,

@@ -3,9 +3,9 @@ import path from "node:path";
 import { loadConfig } from "../../config/index.js";
 import { resolveDatabasePath } from "../../store/index.js";
 import type { ToolSpec } from "../../tools/index.js";
-// Not through tools/index.js, which loads the MCP SDK (≈ 0.1–0.3 s): that is imported only when servers are configured.
+// eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { BUILTIN_SPECS } from "../../tools/schemas.js";
-// The warning text only (no SDK): tools/mcp/unavailable.ts is a leaf module.
+// eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 
 /**

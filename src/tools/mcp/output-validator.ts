@@ -7,7 +7,7 @@
  */
 import type { ValidateFunction } from "ajv";
 import type { JsonSchemaType, JsonSchemaValidator, jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation";
-import { compileJsonSchema, formatIssues, toIssue } from "../dispatch/index.js";
+import { compileJsonSchema, formatIssues, toIssue } from "../validation/validate.js";
 
 export class BoundedOutputValidator implements jsonSchemaValidator {
   getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {

@@ -10,7 +10,7 @@ import {
   CodyError,
   InvalidOptionError,
   ToolError,
-} from "../../errors/index.js";
+} from "../errors/index.js";
 import {
   ApprovalMemory,
   decide,
@@ -20,18 +20,19 @@ import {
   type Approver,
   type DecidedBy,
   type ResolvedPolicy,
-} from "../../approval/index.js";
-import type { AuditLog, CallDecisionInput, CallOutcome } from "../../audit/index.js";
-import { normalizeLimits, type Limits } from "../../limits.js";
-import { DEFAULT_SANDBOX, type SandboxSettings } from "../../sandbox/index.js";
-import type { ToolInvocation, ToolInvoker } from "../../runtime/contract.js";
-import type { ToolRegistry } from "../registry.js";
-import type { ToolDefinition } from "../types.js";
-import { realWorkspaceRoot } from "../workspace.js";
+} from "../approval/index.js";
+import type { AuditLog, CallDecisionInput, CallOutcome } from "../audit/index.js";
+import { normalizeLimits, type Limits } from "../limits.js";
+import { DEFAULT_SANDBOX, type SandboxSettings } from "../sandbox/index.js";
+import type { ToolInvocation, ToolInvoker } from "../runtime/index.js";
+import type { ToolDefinition, ToolRegistry } from "../tools/index.js";
+// eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
+import { prepareValidators, validateToolArgs } from "../tools/validation/validate.js";
+// eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
+import { realWorkspaceRoot } from "../tools/workspace.js";
 import { approvalRequest, askApprover } from "./approve.js";
 import { askToRunUnsandboxed, isSandboxDenial, mayEscalate } from "./escalate.js";
 import { CallTrail } from "./trail.js";
-import { prepareValidators, validateToolArgs } from "./validate.js";
 
 export interface ToolDispatcherOptions {
   registry: ToolRegistry;

@@ -1,5 +1,5 @@
 /**
- * Build step (`npm run build` runs `node dist/src/tools/dispatch/generate-validators.js`): write ajv standalone
+ * Build step (`npm run build` runs `node dist/src/tools/validation/generate-validators.js`): write ajv standalone
  * validators for the built-in tools beside the built `validate.js`, with the same options and dialect choice as the
  * run-time compiler in validate.ts, and each schema's text so a stale validator is never used.
  */

@@ -6,8 +6,8 @@
  * Writes that must succeed before a side effect (`beforeAsk`, `beforeHandler`) throw — the call is then refused
  * (fail closed). Later writes report failures to `onError` and never change the call's result.
  */
-import { StoreError, ToolError } from "../../errors/index.js";
-import type { AuditLog, CallDecisionInput, CallOutcome, CallSource } from "../../audit/index.js";
+import { StoreError, ToolError } from "../errors/index.js";
+import type { AuditLog, CallDecisionInput, CallOutcome, CallSource } from "../audit/index.js";
 
 export interface TrailCall {
   runId: string;

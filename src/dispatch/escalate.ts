@@ -3,9 +3,9 @@
  * that asks people (`on-request`, `untrusted`) may offer to run it again without the sandbox; the question shows the
  * denial. `never`, approve-all and a dispatcher without an approver just fail with the SandboxError.
  */
-import { AbortedError, SandboxError } from "../../errors/index.js";
-import type { Approver, ResolvedPolicy } from "../../approval/index.js";
-import type { ToolDefinition } from "../types.js";
+import { AbortedError, SandboxError } from "../errors/index.js";
+import type { Approver, ResolvedPolicy } from "../approval/index.js";
+import type { ToolDefinition } from "../tools/index.js";
 import { approvalRequest, askApprover, type AskingCall } from "./approve.js";
 
 export interface EscalationCall extends AskingCall {

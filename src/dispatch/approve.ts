@@ -3,9 +3,10 @@
  * signal aborts, and with the run's wall clock paused meanwhile. Only the calling promise waits; other calls of the
  * same run carry on.
  */
-import { AbortedError, ApprovalTimeoutError } from "../../errors/index.js";
-import { redact, type ApprovalAnswer, type ApprovalRequest, type Approver } from "../../approval/index.js";
-import type { ToolDefinition } from "../types.js";
+import { AbortedError, ApprovalTimeoutError } from "../errors/index.js";
+import type { ApprovalAnswer, ApprovalRequest, Approver } from "../approval/index.js";
+import { redact } from "../redact.js";
+import type { ToolDefinition } from "../tools/index.js";
 
 /** What an approval request says about the call it is for (the dispatcher's call and the sandbox re-run share it). */
 export interface AskingCall {
