@@ -38,10 +38,11 @@ test("a busy loop that catches everything still cannot outlive the deadline", as
 
 test("time spent awaiting a tool counts: the run times out and the tool's signal is aborted", async (t) => {
   const g = gate();
+  // The gate never opens, so the run can only end by its limit; 2000 ms leaves a loaded box time to reach the call.
   const r = await pool.run(await artifact("await tools.slow(); return 1;"), {
     invokeTool: g.invoker,
     toolNames: ["slow"],
-    limits: { timeoutMs: 100 },
+    limits: { timeoutMs: 2000 },
   });
   t.is(r.error?.code, "CODY_LIMIT_TIMEOUT");
   t.true(g.calls[0]?.signal.aborted);
@@ -50,9 +51,10 @@ test("time spent awaiting a tool counts: the run times out and the tool's signal
   t.like(r.toolCalls[0], { outcome: "aborted", ok: false });
 });
 
-test("pauseClock stops the wall clock while a person approves; the run then completes", async (t) => {
-  // The paused wait is three times the limit (a running clock would certainly expire); the script's own work around
-  // it takes a few ms against the 1000 ms limit.
+test.serial("pauseClock stops the wall clock while a person approves; the run then completes", async (t) => {
+  // The paused wait is longer than the limit (a running clock would certainly expire); the script's own work around
+  // it takes a few ms against the 2000 ms limit. Serial: busy-loop tests beside it would share the two workers, and on
+  // a loaded box their queueing counted against this run's clock.
   const r = await pool.run(await artifact("return await tools.approve();"), {
     invokeTool: async (call) => {
       const resume = call.pauseClock();
@@ -62,7 +64,7 @@ test("pauseClock stops the wall clock while a person approves; the run then comp
       return "approved";
     },
     toolNames: ["approve"],
-    limits: { timeoutMs: 1000 },
+    limits: { timeoutMs: 2000 },
   });
   t.true(r.ok, JSON.stringify(r.error));
   t.is(r.value, "approved");

@@ -113,7 +113,7 @@ export async function streamRun(
 }
 
 /** Poll until `check` returns a value (not undefined) or `ms` pass; the last try's value or undefined. */
-export async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T | undefined> {
+export async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, ms = 90_000): Promise<T | undefined> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();
