@@ -98,17 +98,24 @@ export function createSessionServer(ctx: SessionContext): McpServer {
         : undefined;
       const progressToken = extra._meta?.progressToken;
       let progress = 0;
+      // Awaited before the result is returned: a console line that arrives with the run's end must not reach the
+      // client after the result (the client drops progress for a request it has finished).
+      const sent: Promise<unknown>[] = [];
       const onEvent = (event: RunEvent): void => {
         if (event.type !== "console") return;
         const { level, text } = event.entry;
         // Best effort: a client that went away must not fail the run.
-        extra
-          .sendNotification({ method: "notifications/message", params: { level: LOG_LEVEL[level], logger: "console", data: text } })
-          .catch(() => undefined);
-        if (progressToken !== undefined) {
+        sent.push(
           extra
-            .sendNotification({ method: "notifications/progress", params: { progressToken, progress: ++progress, message: text } })
-            .catch(() => undefined);
+            .sendNotification({ method: "notifications/message", params: { level: LOG_LEVEL[level], logger: "console", data: text } })
+            .catch(() => undefined),
+        );
+        if (progressToken !== undefined) {
+          sent.push(
+            extra
+              .sendNotification({ method: "notifications/progress", params: { progressToken, progress: ++progress, message: text } })
+              .catch(() => undefined),
+          );
         }
       };
       try {
@@ -123,6 +130,7 @@ export function createSessionServer(ctx: SessionContext): McpServer {
             ...(asking ? {} : { approvalPolicy: "never" as const }),
           },
         );
+        await Promise.all(sent);
         return renderRun(result);
       } catch (error) {
         return failure(error);
