@@ -1,3 +1,5 @@
+// Serial: each test spawns a `cody mcp` (worker pool, compiler process); nine at once on a loaded 2-core machine came
+// close to ava's 60 s inactivity timeout.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { LoggingMessageNotificationSchema, type ElicitRequest } from "@modelcontextprotocol/sdk/types.js";
