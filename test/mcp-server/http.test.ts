@@ -4,8 +4,11 @@ import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import test from "ava";
+import { AuditLog } from "../../src/audit/index.js";
+import { openDatabase } from "../../src/store/index.js";
+import { waitForPidFile, waitUntilGone } from "../helpers/processes.js";
 import { tempWorkspace } from "../helpers/workspace.js";
-import { TEST_TOKEN, connectHttp, startHttp, textOf } from "./helpers.js";
+import { TEST_TOKEN, connectHttp, startHttp, textOf, waitFor } from "./helpers.js";
 
 interface RunContent {
   ok: boolean;
@@ -26,7 +29,8 @@ function post(url: URL, headers: Record<string, string>): Promise<{ status: numb
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
-      { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", connection: "close", ...headers } },
+      // A fresh connection each: the SDK's SSE answer says `Connection: keep-alive` even when the request said close.
+      { method: "POST", agent: false, headers: { "content-type": "application/json", accept: "application/json, text/event-stream", connection: "close", ...headers } },
       (res) => {
         let body = "";
         res.on("data", (d: Buffer) => (body += d.toString()));
@@ -49,6 +53,8 @@ test.serial("cody mcp --http needs the bearer token and a loopback Host, like co
   t.regex(rebound.body, /CODY_FORBIDDEN_HOST|answers only to/);
   const ok = await post(server.url, { authorization: `Bearer ${TEST_TOKEN}` });
   t.is(ok.status, 200);
+  const gone = await post(server.url, { authorization: `Bearer ${TEST_TOKEN}`, "mcp-session-id": "no-such-session" });
+  t.is(gone.status, 404, gone.body);
   t.is(await server.stop(), 0);
 });
 
@@ -109,4 +115,26 @@ test.serial("20 concurrent run_script calls over HTTP all succeed with their own
     t.falsy(r.isError, textOf(r));
     t.is((r.structuredContent as unknown as RunContent).value, 42 + i);
   });
+});
+
+test.serial("over HTTP: client cancellation aborts a long exec, and the audit says aborted", async (t) => {
+  const cwd = tempWorkspace(t);
+  const server = await startHttp(t, cwd, ["--allow", "exec", "--timeout", "600000", "--sandbox", "danger-full-access"]);
+  const client = await connectHttp(t, server.url);
+  const controller = new AbortController();
+  const call = client.callTool(
+    { name: "run_script", arguments: { source: 'await tools.exec({ command: ["sh", "-c", "echo $$ > sleeper.pid; exec sleep 300"] });\nreturn 1;' } },
+    undefined,
+    { signal: controller.signal, timeout: 600_000 },
+  );
+  const pid = await waitForPidFile(path.join(cwd, "sleeper.pid"));
+  controller.abort(new Error("stop"));
+  await t.throwsAsync(call);
+  t.true(await waitUntilGone(pid), "the command's process was killed");
+  // Stopping the server closes the harness, which flushes its audit writes.
+  t.is(await server.stop(), 0);
+  const db = openDatabase(path.join(cwd, ".cody", "cache.db"));
+  t.teardown(() => db.close());
+  const run = await waitFor(() => new AuditLog(db).listRuns(1).find((r) => r.outcome !== null));
+  t.is(run?.outcome, "aborted");
 });
