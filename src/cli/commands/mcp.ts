@@ -11,7 +11,8 @@ import { UsageError } from "../../errors/index.js";
 import { createHarness } from "../../harness.js";
 import { MCP_PATH, RunApprovals, listenMcpHttp, serveStdio, type SessionContext } from "../../mcp-server/index.js";
 import { TOKEN_ENV, isLoopback, resolveServerToken } from "../../server/index.js";
-import { unavailableWarning } from "../../tools/mcp/unavailable.js";
+// Through the index (which loads the MCP client SDK): this command loads the MCP server SDK anyway.
+import { unavailableWarning } from "../../tools/index.js";
 import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 
 interface McpFlags extends HarnessFlags {
