@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { SetLevelRequestSchema, type LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
 import type { ApprovalRequest } from "../approval/index.js";
 import { InvalidOptionError, serializeError } from "../errors/index.js";
 import type { Harness } from "../harness.js";
@@ -37,6 +38,9 @@ const LOG_LEVEL: Record<ConsoleEntry["level"], "debug" | "info" | "warning" | "e
   debug: "debug",
 };
 
+/** MCP's levels, least severe first (RFC 5424 order). */
+const SEVERITY: readonly LoggingLevel[] = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
+
 function failure(error: unknown): McpToolResult {
   const e = serializeError(error);
   const where = e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : "";
@@ -56,6 +60,13 @@ export function createSessionServer(ctx: SessionContext): McpServer {
     },
   );
   const canAsk = (): boolean => server.server.getClientCapabilities()?.elicitation?.form !== undefined;
+  // `logging/setLevel` filters the console lines sent as log messages. The SDK's own filter applies only to
+  // `sendLoggingMessage`, which cannot name the request a line belongs to (over HTTP it must go on that request's stream).
+  let minSeverity = 0;
+  server.server.setRequestHandler(SetLevelRequestSchema, (request) => {
+    minSeverity = SEVERITY.indexOf(request.params.level);
+    return {};
+  });
 
   server.registerTool(
     "run_script",
@@ -98,18 +109,21 @@ export function createSessionServer(ctx: SessionContext): McpServer {
         : undefined;
       const progressToken = extra._meta?.progressToken;
       let progress = 0;
-      // Awaited before the result is returned: a console line that arrives with the run's end must not reach the
-      // client after the result (the client drops progress for a request it has finished).
+      // Awaited before the result is returned: a console line that arrives with the run's end must not be written
+      // after the result (a client drops progress for a request it has finished). The SDK's client still drops
+      // progress read in the same chunk as the result (it handles notifications a microtask later): docs/mcp.md.
       const sent: Promise<unknown>[] = [];
       const onEvent = (event: RunEvent): void => {
         if (event.type !== "console") return;
         const { level, text } = event.entry;
         // Best effort: a client that went away must not fail the run.
-        sent.push(
-          extra
-            .sendNotification({ method: "notifications/message", params: { level: LOG_LEVEL[level], logger: "console", data: text } })
-            .catch(() => undefined),
-        );
+        if (SEVERITY.indexOf(LOG_LEVEL[level]) >= minSeverity) {
+          sent.push(
+            extra
+              .sendNotification({ method: "notifications/message", params: { level: LOG_LEVEL[level], logger: "console", data: text } })
+              .catch(() => undefined),
+          );
+        }
         if (progressToken !== undefined) {
           sent.push(
             extra

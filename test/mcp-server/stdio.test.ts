@@ -33,22 +33,17 @@ test.serial("tools/list offers run_script with the generated .d.ts in its descri
   t.truthy(run?.outputSchema?.properties?.["value"]);
 });
 
-test.serial("run_script reads a file: the value, console lines and a call summary come back structured and as text, console lines also as log notifications", async (t) => {
+test.serial("run_script reads a file: the value, console lines and a call summary come back structured and as text, console lines also as log messages", async (t) => {
   const cwd = tempWorkspace(t, { "notes.txt": "first line\nsecond line\n" });
   const { client } = await connectStdio(t, cwd);
   const logged: string[] = [];
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logged.push(String(n.params.data)));
-  const progress: string[] = [];
-  const result = await client.callTool(
-    {
-      name: "run_script",
-      arguments: {
-        source: 'const f = await tools.readFile({ path: "notes.txt" });\nconsole.log("lines", f.totalLines);\nreturn f.content.split("\\n")[1];',
-      },
+  const result = await client.callTool({
+    name: "run_script",
+    arguments: {
+      source: 'const f = await tools.readFile({ path: "notes.txt" });\nconsole.log("lines", f.totalLines);\nreturn f.content.split("\\n")[1];',
     },
-    undefined,
-    { onprogress: (p) => void progress.push(p.message ?? "") },
-  );
+  });
   t.falsy(result.isError);
   const content = result.structuredContent as unknown as RunContent;
   t.true(content.ok);
@@ -58,7 +53,29 @@ test.serial("run_script reads a file: the value, console lines and a call summar
   t.regex(content.hash, /^[0-9a-f]{64}$/);
   t.regex(textOf(result), /result \(string\):\nsecond line/);
   t.deepEqual(logged, ["lines 2"]);
-  t.deepEqual(progress, ["lines 2"]);
+});
+
+test.serial("a console line reaches the client as progress while the script is still running", async (t) => {
+  const progress: string[] = [];
+  let sawProgress = (): void => undefined;
+  const seen = new Promise<void>((resolve) => (sawProgress = resolve));
+  // The script waits on an approval that is given only once the progress arrived: no timing involved.
+  const { client } = await connectStdio(t, tempWorkspace(t), [], async () => {
+    await seen;
+    return { action: "accept", content: { decision: "approve" } };
+  });
+  const result = await client.callTool(
+    { name: "run_script", arguments: { source: 'console.log("before the write");\nawait tools.writeFile({ path: "o.txt", content: "x" });\nreturn 1;' } },
+    undefined,
+    {
+      onprogress: (p) => {
+        progress.push(p.message ?? "");
+        sawProgress();
+      },
+    },
+  );
+  t.falsy(result.isError, textOf(result));
+  t.deepEqual(progress, ["before the write"]);
 });
 
 test.serial("a type error comes back as a tool error naming line and column, and check_script reports the same diagnostic", async (t) => {
@@ -190,4 +207,14 @@ test.serial("timeoutMs may lower the server's run time limit to its edge, not ra
   const lowered = await client.callTool({ name: "run_script", arguments: { source: "for (;;) {}", timeoutMs: 100 } });
   t.true(lowered.isError);
   t.is((lowered.structuredContent as unknown as RunContent).error?.code, "CODY_LIMIT_TIMEOUT");
+});
+
+test.serial("logging/setLevel filters the console lines sent as log messages, not the result's console", async (t) => {
+  const { client } = await connectStdio(t, tempWorkspace(t));
+  const logged: string[] = [];
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logged.push(`${n.params.level} ${String(n.params.data)}`));
+  await client.setLoggingLevel("warning");
+  const result = await client.callTool({ name: "run_script", arguments: { source: 'console.log("a");\nconsole.warn("b");\nconsole.error("c");\nreturn 1;' } });
+  t.deepEqual(logged, ["warning b", "error c"]);
+  t.deepEqual((result.structuredContent as unknown as RunContent).console, ["a", "[warn] b", "[error] c"]);
 });
