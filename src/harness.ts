@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import type { Approver, ApprovalPolicyOptions } from "./approval/index.js";
+import type { Approver, ApprovalPolicyName, ApprovalPolicyOptions } from "./approval/index.js";
 import { AuditLog, runOutcomeForError } from "./audit/index.js";
 import { ArtifactCache } from "./cache/index.js";
 import {
@@ -98,6 +98,8 @@ export interface HarnessRunOptions {
   allowedTools?: readonly string[] | undefined;
   /** A tighter sandbox for this run's commands (a looser one throws InvalidOptionError). @default the harness's */
   sandbox?: { mode?: SandboxMode; network?: boolean } | undefined;
+  /** This run's approval policy instead of the harness's, with the same allow rules (e.g. `never`: nobody to ask). */
+  approvalPolicy?: ApprovalPolicyName | undefined;
 }
 
 export interface HarnessMetrics {
@@ -418,6 +420,7 @@ export class Harness {
           allowedTools: opts.allowedTools,
           onAbortRequested: (reason: AbortedError) => abort.abort(reason),
           sandbox,
+          approvalPolicy: opts.approvalPolicy,
         }),
         toolNames,
         limits: { ...this.limits, ...opts.limits },

@@ -2,7 +2,7 @@
 export { StreamingDetector, detectToolCalls, mergeText } from "./detect/streaming.js";
 export { SCRIPT_CALL_NAME } from "./contract.js";
 export { Agent, DEFAULT_MAX_TURNS } from "./loop.js";
-export { buildSystemPrompt } from "./prompt.js";
+export { buildSystemPrompt, scriptRuleLines } from "./prompt.js";
 export {
   DEFAULT_OUTPUT_CAPS,
   cap,

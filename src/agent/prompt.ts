@@ -24,7 +24,6 @@ const DEFAULT_PREAMBLE =
 export function buildSystemPrompt(opts: PromptOptions): string {
   const limits = normalizeLimits(opts.limits ?? {});
   const structured = opts.structuredTools ?? true;
-  const kb = (n: number): string => (n >= 1024 * 1024 ? `${n / (1024 * 1024)} MB` : `${Math.round(n / 1024)} KB`);
   const lines = [
     opts.preamble ?? DEFAULT_PREAMBLE,
     ...(opts.workspace ? [`Workspace: ${opts.workspace} (tool paths are relative to it).`] : []),
@@ -40,16 +39,10 @@ export function buildSystemPrompt(opts: PromptOptions): string {
     "Rules:",
     "- The script is the body of an async function: use top-level `await`, and `return` a JSON value — the value, " +
       "your console output and a summary of the tool calls come back to you in the next message.",
-    "- Only the globals `tools` and `console` exist (no `require`, `import`, `fetch`, `process`, file system). Every " +
-      "effect goes through `tools.*`, typed below; scripts are type-checked against these declarations.",
+    ...scriptRuleLines(limits).slice(0, 1),
     "- Write one block per step, then stop and wait for its result. Do not put the tags inside a ``` code fence (a " +
       "fenced block is shown as an example and not run); a ```ts fence *inside* the tags is fine.",
-    "- Independent calls can run together: `await Promise.all([...])`. A failed tool call rejects with a `ToolError` " +
-      "(`code`, `tool`, `details`); catch it when you can recover.",
-    `- Limits per script: ${kb(limits.maxSourceBytes)} of source, ${limits.timeoutMs / 1000} s of run time, ` +
-      `${limits.maxToolCalls} tool calls (${limits.maxConcurrentToolCalls} at once), ${kb(limits.memoryBytes)} of memory, ` +
-      `${kb(limits.maxResultBytes)} for the returned value, ${kb(limits.maxConsoleBytes)} of console output. ` +
-      "Return what you need to see, not whole files.",
+    ...scriptRuleLines(limits).slice(1),
     "- `tools.spawn.<tool>(args)` starts a call that may outlive the script; it is stopped when your turn ends.",
   ];
   if (structured) {
@@ -64,4 +57,22 @@ export function buildSystemPrompt(opts: PromptOptions): string {
   }
   lines.push("", "# Tools (TypeScript declarations)", "```ts", opts.toolsDts.trimEnd(), "```");
   return lines.join("\n");
+}
+
+/**
+ * The rules every script follows, whoever sends it (the agent's prompt, the MCP server's `run_script` description):
+ * the globals it has, how tool failures arrive, and the real limits.
+ */
+export function scriptRuleLines(limits: Limits): string[] {
+  const kb = (n: number): string => (n >= 1024 * 1024 ? `${n / (1024 * 1024)} MB` : `${Math.round(n / 1024)} KB`);
+  return [
+    "- Only the globals `tools` and `console` exist (no `require`, `import`, `fetch`, `process`, file system). Every " +
+      "effect goes through `tools.*`, typed below; scripts are type-checked against these declarations.",
+    "- Independent calls can run together: `await Promise.all([...])`. A failed tool call rejects with a `ToolError` " +
+      "(`code`, `tool`, `details`); catch it when you can recover.",
+    `- Limits per script: ${kb(limits.maxSourceBytes)} of source, ${limits.timeoutMs / 1000} s of run time, ` +
+      `${limits.maxToolCalls} tool calls (${limits.maxConcurrentToolCalls} at once), ${kb(limits.memoryBytes)} of memory, ` +
+      `${kb(limits.maxResultBytes)} for the returned value, ${kb(limits.maxConsoleBytes)} of console output. ` +
+      "Return what you need to see, not whole files.",
+  ];
 }

@@ -56,6 +56,11 @@ export const COMMAND_SUMMARIES: readonly CommandSummary[] = [
     description: "Serve the harness over HTTP: check, compile and run scripts, stream events, answer approvals.",
   },
   {
+    name: "mcp",
+    usage: "[options]",
+    description: "Serve the harness as an MCP server (stdio, or --http): run_script, check_script, describe_tools.",
+  },
+  {
     name: "doctor",
     usage: "[options]",
     description: "Check this machine: Node version and whether the OS sandbox for exec (bubblewrap) works, and why not.",

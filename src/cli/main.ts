@@ -28,6 +28,7 @@ const COMMANDS: ReadonlyArray<{ group?: "script" | "tools"; name: string; load: 
   { name: "conversations", load: async () => (await import("./commands/conversations.js")).registerConversations },
   { name: "exec", load: async () => (await import("./commands/exec.js")).registerExec },
   { name: "serve", load: async () => (await import("./commands/serve.js")).registerServe },
+  { name: "mcp", load: async () => (await import("./commands/mcp.js")).registerMcp },
   { name: "doctor", load: async () => (await import("./commands/doctor.js")).registerDoctor },
 ];
 

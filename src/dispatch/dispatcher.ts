@@ -16,6 +16,7 @@ import {
   decide,
   normalizePolicyOptions,
   type ApprovalDecision,
+  type ApprovalPolicyName,
   type ApprovalPolicyOptions,
   type Approver,
   type DecidedBy,
@@ -67,6 +68,11 @@ export interface RunContext {
   onAbortRequested?: ((reason: AbortedError) => void) | undefined;
   /** This run's sandbox, when tighter than the dispatcher's (see `tightenSandbox`). */
   sandbox?: SandboxSettings | undefined;
+  /**
+   * This run's policy name instead of the dispatcher's, with the same allow rules (the MCP server runs a client that
+   * cannot be asked under `never`).
+   */
+  approvalPolicy?: ApprovalPolicyName | undefined;
 }
 
 /** A model's native function call, with its arguments already parsed (see `parseStructuredArguments`). */
@@ -98,6 +104,7 @@ interface Call {
   scriptApproved: boolean;
   allowedTools: readonly string[] | undefined;
   onAbortRequested: ((reason: AbortedError) => void) | undefined;
+  policy: ResolvedPolicy;
   sandbox: SandboxSettings;
   /** The run asked for a tighter sandbox than the dispatcher's (a REST request): never offer to lift it. */
   sandboxTightened: boolean;
@@ -163,6 +170,7 @@ export class ToolDispatcher {
         onAbortRequested: ctx.onAbortRequested,
         sandbox: ctx.sandbox ?? this.sandbox,
         sandboxTightened: ctx.sandbox !== undefined,
+        policy: ctx.approvalPolicy === undefined ? this.policy : { ...this.policy, policy: ctx.approvalPolicy },
       });
   }
 
@@ -184,6 +192,7 @@ export class ToolDispatcher {
       onAbortRequested: options.onAbortRequested,
       sandbox: this.sandbox,
       sandboxTightened: false,
+      policy: this.policy,
     });
   }
 
@@ -206,7 +215,7 @@ export class ToolDispatcher {
         result = await untilAborted(work, call);
       } catch (error) {
         // A run that tightened the sandbox itself (a REST request) asked for the stricter rule: no one may lift it.
-        if (!(tool.sandboxed === true && isSandboxDenial(error) && !call.sandboxTightened && mayEscalate(this.policy, this.#approver))) throw error;
+        if (!(tool.sandboxed === true && isSandboxDenial(error) && !call.sandboxTightened && mayEscalate(call.policy, this.#approver))) throw error;
         const { approved, answer } = await askToRunUnsandboxed({
           approver: this.#approver,
           id: `a${++this.#requests}`,
@@ -254,7 +263,7 @@ export class ToolDispatcher {
     const decision: ApprovalDecision = decide(
       { tool: tool.name, risk: tool.risk, args },
       { scriptApproved: call.scriptApproved, allowedTools: call.allowedTools, memory: this.#memory, scope },
-      this.policy,
+      call.policy,
     );
     const record = (input: CallDecisionInput) => trail.decided(input);
     if (decision.kind === "skip") {

@@ -7,7 +7,7 @@ export {
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from "./app.js";
 export { ApprovalBroker } from "./approvals.js";
-export { tokenMatches } from "./auth.js";
+export { bearerAuth, tokenMatches } from "./auth.js";
 export {
   BadRequestError,
   ConflictError,
@@ -18,9 +18,10 @@ export {
   UnauthorizedError,
   UnsupportedMediaTypeError,
 } from "./errors.js";
-export { hostName, isLoopback } from "./guard.js";
+export { hostGuard, hostName, isLoopback } from "./guard.js";
 export { statusForCode, statusForRun } from "./status.js";
 export { MIN_TOKEN_LENGTH, TOKEN_ENV, TOKEN_FILE_RELATIVE, checkToken, resolveServerToken } from "./token.js";
 export type { CodyServer, ListeningServer, ServerOptions } from "./app.js";
 export type { ApprovalListener } from "./approvals.js";
+export type { AppEnv } from "./context.js";
 export type { ServerToken } from "./token.js";
