@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import path from "node:path";
+import type { PromptTools } from "./agent/index.js";
 import type { Approver, ApprovalPolicyOptions } from "./approval/index.js";
 import { AuditLog, runOutcomeForError } from "./audit/index.js";
 import { ArtifactCache } from "./cache/index.js";
@@ -68,6 +69,17 @@ export interface HarnessOptions {
   registry?: ToolRegistry | undefined;
   /** The OS sandbox for exec, over the config's `sandbox` (e.g. `--sandbox MODE` gives `{ mode }`). */
   sandbox?: { mode?: SandboxMode; network?: boolean } | undefined;
+}
+
+/** A change of the tool set, after the registry was updated. */
+export interface ToolsChange {
+  /** The MCP server whose tools changed. */
+  server: string;
+  /** Registry names that appeared and disappeared (a tool whose schema changed is in neither). */
+  added: string[];
+  removed: string[];
+  /** `harness.toolsVersion` after this change. */
+  version: number;
 }
 
 /** One script to prepare or run. */
@@ -132,6 +144,11 @@ export class Harness {
   readonly #compiling = new Map<string, Promise<PrepareResult>>();
   #dts: ToolsDts | undefined;
   #toolNames: string[] | undefined;
+  /** Bumped each time an MCP server's tool list changes (the registry, `.d.ts` and names are then rebuilt). */
+  #toolsVersion = 0;
+  readonly #toolsListeners = new Set<(change: ToolsChange) => void>();
+  /** Registry updates after tool list changes, applied one at a time in arrival order. */
+  #syncing: Promise<void> = Promise.resolve();
   readonly #dtsCacheDir: string | undefined;
   #closed = false;
 
@@ -166,6 +183,9 @@ export class Harness {
     });
     this.#mcp = parts.mcp;
     this.mcpUnavailable = parts.mcpUnavailable;
+    this.#mcp?.onToolsChanged((server) => {
+      this.#syncing = this.#syncing.then(() => this.#syncServer(server));
+    });
     this.#pool = parts.pool;
     this.#ownsPool = parts.pool === undefined;
     this.#poolOptions = parts.poolOptions;
@@ -234,13 +254,53 @@ export class Harness {
     }
   }
 
-  /** The `.d.ts` scripts are checked against (memoized; the registry does not change after create). */
+  /**
+   * The `.d.ts` scripts are checked against (memoized until an MCP server's tool list changes). Its hash is part of
+   * every artifact key, so after a change no bytecode compiled against the old declarations is run.
+   */
   async toolsDts(): Promise<ToolsDts> {
-    this.#dts ??= await generateToolsDts(
-      this.registry.specs(),
-      this.#dtsCacheDir === undefined ? {} : { cacheDir: this.#dtsCacheDir },
-    );
-    return this.#dts;
+    for (;;) {
+      const version = this.#toolsVersion;
+      const dts =
+        this.#dts ??
+        (await generateToolsDts(this.registry.specs(), this.#dtsCacheDir === undefined ? {} : { cacheDir: this.#dtsCacheDir }));
+      // A change that landed while generating makes this text stale: generate again.
+      if (version === this.#toolsVersion) return (this.#dts = dts);
+    }
+  }
+
+  /** The tool section of a system prompt for the current tool set (see AgentOptions.currentTools). */
+  async promptTools(): Promise<PromptTools> {
+    const dts = await this.toolsDts();
+    return { dts: dts.text, names: this.toolNames() };
+  }
+
+  /** How many times the tool set changed since create (0 when it never did). */
+  get toolsVersion(): number {
+    return this.#toolsVersion;
+  }
+
+  /**
+   * Call `listener` after each change of the tool set (an MCP server sent `notifications/tools/list_changed`, or came
+   * back with different tools), once the registry holds the new tools. Returns a function that unsubscribes.
+   */
+  onToolsChanged(listener: (change: ToolsChange) => void): () => void {
+    this.#toolsListeners.add(listener);
+    return () => this.#toolsListeners.delete(listener);
+  }
+
+  async #syncServer(server: string): Promise<void> {
+    if (this.#closed || !this.#mcp) return;
+    let change: { added: string[]; removed: string[] };
+    try {
+      change = await this.#mcp.syncInto(this.registry, server);
+    } catch {
+      return; // the server went away while re-listing: its old tools stay until it lists again
+    }
+    this.#toolsVersion++;
+    this.#dts = undefined;
+    this.#toolNames = undefined;
+    for (const listener of this.#toolsListeners) listener({ server, ...change, version: this.#toolsVersion });
   }
 
   /** The sandbox exec commands run under (a run may tighten it). */
@@ -248,7 +308,7 @@ export class Harness {
     return this.dispatcher.sandbox;
   }
 
-  /** Names of every tool a script can call (the registry is fixed once the harness is created). */
+  /** Names of every tool a script can call (changes only when an MCP server's tool list does). */
   toolNames(): string[] {
     this.#toolNames ??= this.registry.list().map((t) => t.name);
     return this.#toolNames;

@@ -19,7 +19,7 @@ import { loadConfig } from "../../config/index.js";
 import { AbortedError, CodyError, UsageError, publicError, serializeError } from "../../errors/index.js";
 import { Harness } from "../../harness.js";
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
-import type { ConversationStoreLike } from "../../agent/index.js";
+import type { ConversationStoreLike, PromptTools } from "../../agent/index.js";
 import type { Limits } from "../../limits.js";
 import { EXIT } from "../exit-codes.js";
 import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
@@ -44,6 +44,8 @@ export interface ExecWiring {
   executor: ScriptExecutor;
   tools: StructuredToolCaller;
   toolsDts: string;
+  /** The tools as they are now (MCP tool lists can change during a conversation). */
+  currentTools?: () => Promise<PromptTools>;
   store: ConversationStoreLike;
   limits: Partial<Limits>;
   workspace: string;
@@ -95,6 +97,7 @@ export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
           ),
       },
       toolsDts: dts.text,
+      currentTools: () => harness.promptTools(),
       store: new ConversationStore(harness.db),
       limits: harness.limits,
       workspace: harness.cwd,
@@ -170,6 +173,7 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
       executor: w.executor,
       tools: w.tools,
       toolsDts: w.toolsDts,
+      ...(w.currentTools ? { currentTools: w.currentTools } : {}),
       store: w.store,
       limits: w.limits,
       workspace: w.workspace,
