@@ -7,9 +7,11 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 
 export interface HttpMcpServerOptions {
@@ -17,6 +19,12 @@ export interface HttpMcpServerOptions {
   token?: string;
   /** Speak only the old HTTP+SSE transport (GET /mcp opens the stream; POST /mcp answers 405). */
   sseOnly?: boolean;
+  /**
+   * Serve exactly these tools (JSON Schemas as given, through the SDK's low-level Server) instead of the built-in
+   * echo/big/drop set. A call answers `called:<name>`, with `{ id: "1" }` as structuredContent when the tool has an
+   * outputSchema.
+   */
+  tools?: Tool[];
 }
 
 export interface HttpMcpServer {
@@ -39,7 +47,7 @@ export interface HttpMcpServer {
 }
 
 interface Session {
-  server: McpServer;
+  server: McpServer | Server;
   tools: Map<string, { remove(): void }>;
 }
 
@@ -59,6 +67,7 @@ export async function startHttpMcpServer(options: HttpMcpServerOptions = {}): Pr
   };
 
   const newSession = (): Session => {
+    if (options.tools) return fixedSession(options.tools, sessions);
     const server = new McpServer({ name: "remote-test", version: "1.0.0" }, { capabilities: { tools: { listChanged: true }, resources: {} } });
     const tools = new Map<string, { remove(): void }>();
     const add = (name: string, register: () => { remove(): void }): void => {
@@ -183,7 +192,7 @@ export async function startHttpMcpServer(options: HttpMcpServerOptions = {}): Pr
     addTool(name) {
       extraTools.push(name);
       removed.delete(name);
-      for (const s of sessions) s.tools.set(name, registerExtra(s.server, name));
+      for (const s of sessions) if (s.server instanceof McpServer) s.tools.set(name, registerExtra(s.server, name));
     },
     removeTool(name) {
       removed.add(name);
@@ -201,6 +210,21 @@ export async function startHttpMcpServer(options: HttpMcpServerOptions = {}): Pr
       if (server.listening) await stop();
     },
   };
+}
+
+function fixedSession(tools: Tool[], sessions: Set<Session>): Session {
+  const server = new Server({ name: "fixture", version: "1.0.0" }, { capabilities: { tools: {} } });
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
+  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+    const tool = tools.find((t) => t.name === request.params.name);
+    return {
+      content: [{ type: "text" as const, text: `called:${request.params.name}` }],
+      ...(tool?.outputSchema ? { structuredContent: { id: "1" } } : {}),
+    };
+  });
+  const session = { server, tools: new Map<string, { remove(): void }>() };
+  sessions.add(session);
+  return session;
 }
 
 function registerExtra(server: McpServer, name: string): { remove(): void } {
