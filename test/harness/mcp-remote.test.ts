@@ -31,6 +31,18 @@ test("a remote server dropping the connection fails that call in the script, not
   t.deepEqual(result.value, { failed: "CODY_MCP_DISCONNECTED", again: [{ type: "text", text: "echo:back" }] });
 });
 
+test("a script reads a remote server's resource through tools.mcp.<server>.readResource, type-checked", async (t) => {
+  const { harness } = await setup(t);
+  const result = await harness.run({
+    filename: "res.ts",
+    source: 'const r = await tools.mcp.remote.readResource({ uri: "file:///readme.md" });\nreturn r.contents[0]?.text;',
+  });
+  t.true(result.ok, JSON.stringify(result.error));
+  t.is(result.value, "# Remote readme");
+  const wrong = await harness.run({ filename: "bad.ts", source: "return await tools.mcp.remote.readResource({ url: 1 });" });
+  t.is(wrong.error?.code, "CODY_SCRIPT_TYPE");
+});
+
 /** Resolves with the next tool set change of `harness` (event-driven: no polling, no timer). */
 function nextChange(harness: Harness): Promise<ToolsChange> {
   return new Promise((resolve) => {

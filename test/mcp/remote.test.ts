@@ -1,8 +1,8 @@
 // Remote MCP servers: a real Streamable HTTP (and HTTP+SSE) server started in this process by test/mcp/http-server.ts.
 import test from "ava";
-import { McpDisconnectedError, McpError } from "../../src/errors/index.js";
+import { InvalidOptionError, McpDisconnectedError, McpError } from "../../src/errors/index.js";
 import { McpManager } from "../../src/tools/index.js";
-import { TEST_START_TIMEOUT_MS, tempDir } from "./helpers.js";
+import { TEST_START_TIMEOUT_MS, context, tempDir } from "./helpers.js";
 import { startHttpMcpServer, type HttpMcpServer } from "./http-server.js";
 
 const signal = () => new AbortController().signal;
@@ -25,7 +25,7 @@ test("a remote server over Streamable HTTP lists its tools and answers calls", a
   const server = await serve(t);
   const m = manager(t, { remote: { url: server.url } });
   const names = (await m.listServerToolDefinitions("remote")).map((d) => d.name);
-  t.deepEqual(names.sort(), ["mcp.remote.big", "mcp.remote.drop", "mcp.remote.echo"]);
+  t.deepEqual(names.sort(), ["mcp.remote.big", "mcp.remote.drop", "mcp.remote.echo", "mcp.remote.readResource"]);
   t.is(text(await m.callTool("remote", "echo", { text: "hi" }, signal())), "echo:hi");
   t.like(m.status("remote"), { state: "running", transport: "streamable-http", pid: undefined, starts: 1 });
 });
@@ -105,4 +105,39 @@ test("an invalid or non-http url is an McpError naming the field", async (t) => 
   const m = manager(t, { a: { url: "not a url" }, b: { url: "ftp://h/x" } });
   await t.throwsAsync(m.listServerToolDefinitions("a"), { instanceOf: McpError, message: /invalid url \(mcpServers\.a\.url\)/ });
   await t.throwsAsync(m.listServerToolDefinitions("b"), { instanceOf: McpError, message: /must be http: or https:/ });
+});
+
+test("text results are capped at maxTextBytes with the built-in tools' marker: at the cap whole, one byte past it cut", async (t) => {
+  const server = await serve(t);
+  const m = manager(t, { remote: { url: server.url } }, { maxTextBytes: 1000 });
+  const big = (await m.listServerToolDefinitions("remote")).find((d) => d.name === "mcp.remote.big");
+  const at = (await big?.handler({ chars: 1000 }, context(tempDir(t)))) as { text: string }[];
+  t.is(at[0]?.text, "x".repeat(1000));
+  const past = (await big?.handler({ chars: 1001 }, context(tempDir(t)))) as { text: string }[];
+  t.is(past[0]?.text, `${"x".repeat(1000)}\n[output truncated at 1000 bytes]`);
+});
+
+test("a multi-byte character is never split by the cap", async (t) => {
+  const { capText } = await import("../../src/tools/mcp/cap.js");
+  t.is(capText("ab€", 4), "ab\n[output truncated at 4 bytes]");
+  t.is(capText("ab€", 5), "ab€");
+});
+
+test("a server's resources are read through mcp.<server>.readResource({ uri }), read-only", async (t) => {
+  const server = await serve(t);
+  const m = manager(t, { remote: { url: server.url } });
+  const read = (await m.listServerToolDefinitions("remote")).find((d) => d.name === "mcp.remote.readResource");
+  t.is(read?.risk, "read-only");
+  t.deepEqual(await read?.handler({ uri: "file:///readme.md" }, context(tempDir(t))), {
+    contents: [{ uri: "file:///readme.md", mimeType: "text/markdown", text: "# Remote readme" }],
+  });
+  await t.throwsAsync(read!.handler({ uri: "file:///nope" }, context(tempDir(t))), { message: /mcp\.remote\.readResource failed: .*nope/ });
+});
+
+test("maxTextBytes, connectAttempts and reconnectBackoffMs accept 1 and refuse 0", (t) => {
+  for (const field of ["maxTextBytes", "connectAttempts", "reconnectBackoffMs"] as const) {
+    t.notThrows(() => new McpManager({ servers: {}, cwd: "/", [field]: 1 }));
+    const error = t.throws(() => new McpManager({ servers: {}, cwd: "/", [field]: 0 }), { instanceOf: InvalidOptionError });
+    t.is(error?.details["path"], `mcp.${field}`);
+  }
 });

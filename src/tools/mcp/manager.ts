@@ -7,7 +7,7 @@ import { McpError } from "../../errors/index.js";
 import type { ToolRegistry } from "../registry.js";
 import type { ToolDefinition } from "../types.js";
 import { McpServerConnection, type McpServerState } from "./connection.js";
-import { mcpToolDefinition, unusableReason } from "./definitions.js";
+import { mcpToolDefinition, READ_RESOURCE_TOOL, readResourceDefinition, unusableReason } from "./definitions.js";
 import { resolveMcpOptions, type McpManagerOptions, type ResolvedMcpOptions } from "./options.js";
 
 /** A configured server that could not be started or listed, and why (its tools are left out). */
@@ -125,7 +125,18 @@ export class McpManager {
         continue;
       }
       seen.add(tool.name);
-      out.push(mcpToolDefinition(server, tool, readOnly, (name, args, sig) => this.callTool(server, name, args, sig)));
+      out.push(mcpToolDefinition(server, tool, readOnly, (name, args, sig) => this.callTool(server, name, args, sig), this.#options.maxTextBytes));
+    }
+    if (await connection.hasResources(signal)) {
+      if (seen.has(READ_RESOURCE_TOOL)) {
+        this.#options.onWarning({
+          server,
+          tool: READ_RESOURCE_TOOL,
+          message: `resources are not offered as mcp.${server}.${READ_RESOURCE_TOOL}: the server has a tool of that name`,
+        });
+      } else {
+        out.push(readResourceDefinition(server, (uri, sig) => connection.readResource(uri, sig), this.#options.maxTextBytes));
+      }
     }
     return out;
   }

@@ -25,8 +25,11 @@ export interface McpManagerOptions {
   connectAttempts?: number;
   /** Pause before the second connection attempt to a remote server; doubled for each later one. @default 250 */
   reconnectBackoffMs?: number;
-  /** Characters of one MCP text result block kept before it is cut with a marker. @default 1048576 */
-  maxTextChars?: number;
+  /**
+   * UTF-8 bytes of one text block (of a tool result or a resource) kept before it is cut with the marker
+   * `[output truncated at N bytes]`, as exec's output is. @default 1048576
+   */
+  maxTextBytes?: number;
   /** Where `${NAME}` references of remote servers' url and headers are looked up, at each connect. @default process.env */
   env?: Readonly<Record<string, string | undefined>>;
   /** Called for tools that are skipped (unusable names, task-only tools) and similar non-fatal problems. */
@@ -40,7 +43,7 @@ export interface ResolvedMcpOptions {
   stderrTailChars: number;
   connectAttempts: number;
   reconnectBackoffMs: number;
-  maxTextChars: number;
+  maxTextBytes: number;
   env: Readonly<Record<string, string | undefined>>;
   onWarning: (warning: McpWarning) => void;
 }
@@ -51,7 +54,7 @@ export const DEFAULT_MCP_OPTIONS = Object.freeze({
   stderrTailChars: 4096,
   connectAttempts: 3,
   reconnectBackoffMs: 250,
-  maxTextChars: 1024 * 1024,
+  maxTextBytes: 1024 * 1024,
 });
 
 /** The grammar of one segment of a tool name in the registry (src/tools/registry.ts). */
@@ -81,7 +84,7 @@ export function resolveMcpOptions(options: McpManagerOptions): ResolvedMcpOption
     stderrTailChars: positive("stderrTailChars", options.stderrTailChars, DEFAULT_MCP_OPTIONS.stderrTailChars),
     connectAttempts: positive("connectAttempts", options.connectAttempts, DEFAULT_MCP_OPTIONS.connectAttempts),
     reconnectBackoffMs: positive("reconnectBackoffMs", options.reconnectBackoffMs, DEFAULT_MCP_OPTIONS.reconnectBackoffMs),
-    maxTextChars: positive("maxTextChars", options.maxTextChars, DEFAULT_MCP_OPTIONS.maxTextChars),
+    maxTextBytes: positive("maxTextBytes", options.maxTextBytes, DEFAULT_MCP_OPTIONS.maxTextBytes),
     env: options.env ?? process.env,
     onWarning: options.onWarning ?? (() => {}),
   };
