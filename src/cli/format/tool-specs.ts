@@ -5,7 +5,8 @@ import { resolveDatabasePath } from "../../store/index.js";
 import type { ToolSpec } from "../../tools/index.js";
 // Not through tools/index.js, which loads the MCP SDK (≈ 0.1–0.3 s): that is imported only when servers are configured.
 import { BUILTIN_SPECS } from "../../tools/schemas.js";
-// The warning text only (no SDK): tools/mcp/unavailable.ts is a leaf module.
+// Leaf modules (no SDK): the describe tool's spec and the warning text.
+import { createDescribeTool } from "../../tools/handlers/describe.js";
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 
 /**
@@ -21,7 +22,9 @@ export async function loadToolSpecs(cwd: string): Promise<ToolSpec[]> {
   try {
     const { definitions, unavailable } = await mcp.listAvailableToolDefinitions();
     for (const u of unavailable) process.stderr.write(`cody: ${unavailableWarning(u)}\n`);
-    return [...BUILTIN_SPECS, ...definitions.map(({ handler: _handler, ...spec }) => spec)];
+    // The harness registers `describe` whenever MCP servers are configured; checks must see it too.
+    const { handler: _describe, ...describe } = createDescribeTool(() => []);
+    return [...BUILTIN_SPECS, describe, ...definitions.map(({ handler: _handler, ...spec }) => spec)];
   } finally {
     await mcp.close();
   }
