@@ -37,6 +37,8 @@ export interface HttpMcpServer {
   addTool(name: string): void;
   /** Remove a tool added with addTool (or a built-in one) from every session. */
   removeTool(name: string): void;
+  /** Forget every session, as a restarted server would (requests with an old session id then get 404). */
+  forgetSessions(): void;
   /** Reset the next `n` TCP connections as soon as they are accepted. */
   resetConnections(n: number): void;
   /** Stop listening and destroy every connection (the server "goes away"). */
@@ -200,6 +202,9 @@ export async function startHttpMcpServer(options: HttpMcpServerOptions = {}): Pr
         s.tools.get(name)?.remove();
         s.tools.delete(name);
       }
+    },
+    forgetSessions() {
+      streamable.clear();
     },
     resetConnections(n) {
       resets = n;

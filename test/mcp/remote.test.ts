@@ -66,6 +66,16 @@ test("a server that drops the connection mid-call fails that call with McpDiscon
   t.is(server.sessions, 2);
 });
 
+test("a server that forgot the session (404) gets a new session and the call is sent again, once", async (t) => {
+  const server = await serve(t);
+  const m = manager(t, { remote: { url: server.url } });
+  t.is(text(await m.callTool("remote", "echo", { text: "1" }, signal())), "echo:1");
+  server.forgetSessions();
+  t.is(text(await m.callTool("remote", "echo", { text: "2" }, signal())), "echo:2");
+  t.is(server.sessions, 2);
+  t.is(m.status("remote").starts, 2);
+});
+
 test("a server that goes away fails calls with typed errors until it is back; then calls work again", async (t) => {
   const server = await serve(t);
   const m = manager(t, { remote: { url: server.url } }, { connectAttempts: 2 });

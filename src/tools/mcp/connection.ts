@@ -6,6 +6,7 @@
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   ErrorCode,
@@ -19,7 +20,7 @@ import { AbortedError, McpDisconnectedError, McpError, ToolError } from "../../e
 import type { McpServerConfig } from "../../config/index.js";
 import type { ResolvedMcpOptions } from "./options.js";
 import { BoundedOutputValidator } from "./output-validator.js";
-import { connectRemote, isUnreachable, type RemoteTransportKind } from "./remote.js";
+import { connectRemote, httpStatus, isUnreachable, type RemoteTransportKind } from "./remote.js";
 import { StderrTail } from "./stderr-tail.js";
 
 /** Lifecycle of a server process as the manager sees it. */
@@ -82,8 +83,7 @@ export class McpServerConnection {
 
   /** Read one resource of the server by URI. */
   async readResource(uri: string, signal: AbortSignal): Promise<ReadResourceResult> {
-    const live = await this.#ensure(signal);
-    return this.#request(live, "readResource", signal, (child) =>
+    return this.#request("readResource", signal, (live, child) =>
       live.client.readResource({ uri }, { signal: child, timeout: this.options.callTimeoutMs }),
     );
   }
@@ -112,8 +112,7 @@ export class McpServerConnection {
    * failures, timeouts and aborts throw.
    */
   async callTool(tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> {
-    const live = await this.#ensure(signal);
-    return this.#request(live, tool, signal, async (child) =>
+    return this.#request(tool, signal, async (live, child) =>
       (await live.client.callTool({ name: tool, arguments: args }, undefined, {
         signal: child,
         timeout: this.options.callTimeoutMs,
@@ -121,8 +120,23 @@ export class McpServerConnection {
     );
   }
 
+  /**
+   * One request on the live connection (connecting first if needed). A remote server that answers 404 to a request
+   * carrying its session id has forgotten the session (it restarted): the MCP spec says to start a new session, and
+   * the request was refused unprocessed, so it is sent once more on the new session.
+   */
+  async #request<T>(what: string, signal: AbortSignal, send: (live: Live, child: AbortSignal) => Promise<T>): Promise<T> {
+    const live = await this.#ensure(signal);
+    try {
+      return await this.#requestOn(live, what, signal, send);
+    } catch (error) {
+      if (!(error instanceof McpDisconnectedError) || error.details["sessionExpired"] !== true) throw error;
+      return this.#requestOn(await this.#ensure(signal), what, signal, send);
+    }
+  }
+
   /** One request with the call timeout, the run's signal and this server's error mapping. */
-  async #request<T>(live: Live, what: string, signal: AbortSignal, send: (child: AbortSignal) => Promise<T>): Promise<T> {
+  async #requestOn<T>(live: Live, what: string, signal: AbortSignal, send: (live: Live, child: AbortSignal) => Promise<T>): Promise<T> {
     // The SDK adds an abort listener to the signal it is given and never removes it; a run's signal is shared by many
     // calls, so each call gets a child signal that is dropped (with its listener) when the call ends.
     const child = new AbortController();
@@ -130,7 +144,7 @@ export class McpServerConnection {
     signal.addEventListener("abort", forward, { once: true });
     if (signal.aborted) forward(); // aborted while the server was starting: no event will come
     try {
-      return await send(child.signal);
+      return await send(live, child.signal);
     } catch (error) {
       throw this.#callError(error, what, live, signal);
     } finally {
@@ -358,6 +372,19 @@ export class McpServerConnection {
       // A JSON-RPC error answer (unknown tool, invalid params, structured content not matching the output schema):
       // the server is alive and the call itself failed, so the script sees a tool failure.
       return new ToolError(`mcp.${this.name}.${tool} failed: ${error.message}`, { ...details, code: error.code }, { cause: error });
+    }
+    if (this.isRemote && httpStatus(error) === 404 && live.transport instanceof StreamableHTTPClientTransport && live.transport.sessionId) {
+      // Closing (and awaiting nothing) is enough: the client's onclose clears #live, so the next #ensure reconnects.
+      void live.client.close().catch(() => {});
+      if (this.#live === live) {
+        this.#live = undefined;
+        this.#state = "exited";
+      }
+      return new McpDisconnectedError(
+        `MCP server "${this.name}" no longer knows this session (HTTP 404); reconnecting`,
+        { server: this.name, tool: `mcp.${this.name}.${tool}`, mcpTool: tool, reason: "session expired", sessionExpired: true },
+        { cause: error },
+      );
     }
     if (this.isRemote && (isUnreachable(error) || isDisconnect(error))) {
       void live.client.close().catch(() => {});
