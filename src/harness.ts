@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import path from "node:path";
+import type { PromptTools } from "./agent/index.js";
 import type { Approver, ApprovalPolicyName, ApprovalPolicyOptions } from "./approval/index.js";
 import { AuditLog, runOutcomeForError } from "./audit/index.js";
 import { ArtifactCache } from "./cache/index.js";
@@ -16,6 +17,8 @@ import {
   releaseCompilerHost,
   generateToolsDts,
   hasErrors,
+  renderToolDeclarations,
+  toolsNamedOnLine,
   SYNTAX_ERROR_CODE,
   validateScriptSource,
   type Artifact,
@@ -27,6 +30,7 @@ import { loadConfig, type CodyConfig } from "./config/index.js";
 import { engineCacheFor } from "./engine-location.js";
 import {
   AbortedError,
+  InvalidOptionError,
   ScriptSyntaxError,
   ScriptTypeError,
   StoreError,
@@ -41,10 +45,13 @@ import { openDatabase, resolveDatabasePath, StoreHealth, type Database } from ".
 import { createBuiltinRegistry } from "./tools/builtin.js";
 import { ToolDispatcher } from "./dispatch/index.js";
 import type { McpManager, McpUnavailable } from "./tools/index.js";
-// Directly, not through tools/mcp/index.js: that loads the MCP SDK, which only a configured server should pay for.
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { unavailableServerUse } from "./tools/mcp/unavailable.js";
-import type { ToolRegistry } from "./tools/index.js";
+import type { ToolRegistry, ToolSpec } from "./tools/index.js";
+// eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
+import { createDescribeTool } from "./tools/handlers/describe.js";
+// eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
+import { buildToolIndex, DEFAULT_MCP_INDEX_THRESHOLD, isMcpToolName } from "./tools/mcp/prompt-index.js";
 
 export interface HarnessOptions {
   /** Workspace root: every tool path is confined to it. */
@@ -70,6 +77,22 @@ export interface HarnessOptions {
   registry?: ToolRegistry | undefined;
   /** The OS sandbox for exec, over the config's `sandbox` (e.g. `--sandbox MODE` gives `{ mode }`). */
   sandbox?: { mode?: SandboxMode; network?: boolean } | undefined;
+  /**
+   * Above this many MCP tools, `promptTools()` gives an index of them instead of their declarations.
+   * @default config.mcpIndexThreshold, else 30
+   */
+  mcpIndexThreshold?: number | undefined;
+}
+
+/** A change of the tool set, after the registry was updated. */
+export interface ToolsChange {
+  /** The MCP server whose tools changed. */
+  server: string;
+  /** Registry names that appeared and disappeared (a tool whose schema changed is in neither). */
+  added: string[];
+  removed: string[];
+  /** `harness.toolsVersion` after this change. */
+  version: number;
 }
 
 /** One script to prepare or run. */
@@ -136,7 +159,16 @@ export class Harness {
   readonly #compiling = new Map<string, Promise<PrepareResult>>();
   #dts: ToolsDts | undefined;
   #toolNames: string[] | undefined;
+  /** Bumped each time an MCP server's tool list changes (the registry, `.d.ts` and names are then rebuilt). */
+  #toolsVersion = 0;
+  readonly #toolsListeners = new Set<(change: ToolsChange) => void>();
+  /** Registry updates after tool list changes, applied one at a time in arrival order. */
+  #syncing: Promise<void> = Promise.resolve();
   readonly #dtsCacheDir: string | undefined;
+  /** Above this many MCP tools the prompt carries an index of them (see promptTools). */
+  readonly mcpIndexThreshold: number;
+  /** The prompt's tool section, memoized per tool set version. */
+  #promptTools: { version: number; tools: Promise<PromptTools> } | undefined;
   #closed = false;
 
   private constructor(parts: {
@@ -154,6 +186,7 @@ export class Harness {
     pool: ScriptPool | undefined;
     poolOptions: PoolOptions;
     dtsCacheDir: string | undefined;
+    mcpIndexThreshold: number;
   }) {
     this.cwd = parts.cwd;
     this.registry = parts.registry;
@@ -170,10 +203,14 @@ export class Harness {
     });
     this.#mcp = parts.mcp;
     this.mcpUnavailable = parts.mcpUnavailable;
+    this.#mcp?.onToolsChanged((server) => {
+      this.#syncing = this.#syncing.then(() => this.#syncServer(server));
+    });
     this.#pool = parts.pool;
     this.#ownsPool = parts.pool === undefined;
     this.#poolOptions = parts.poolOptions;
     this.#dtsCacheDir = parts.dtsCacheDir;
+    this.mcpIndexThreshold = parts.mcpIndexThreshold;
   }
 
   /** Open the database, load config, register built-in and MCP tools. MCP servers start here if configured. */
@@ -195,6 +232,9 @@ export class Harness {
           const { McpManager } = await import("./tools/mcp/index.js");
           mcp = new McpManager({ servers: config.mcpServers, cwd });
           mcpUnavailable = await mcp.registerInto(registry);
+          // With MCP tools the prompt may list only an index of them; the model fetches their types with this.
+          const tools = registry;
+          registry.register(createDescribeTool(() => tools.specs()));
         }
       }
       const cache = new ArtifactCache({ db });
@@ -230,6 +270,7 @@ export class Harness {
         poolOptions,
         // Generated declarations are kept beside the database so a new process does not regenerate them (~70 ms).
         dtsCacheDir: dbPath === ":memory:" ? undefined : path.join(path.dirname(dbPath), "dts"),
+        mcpIndexThreshold: resolveIndexThreshold(options.mcpIndexThreshold ?? config.mcpIndexThreshold),
       });
     } catch (error) {
       await mcp?.close();
@@ -238,13 +279,101 @@ export class Harness {
     }
   }
 
-  /** The `.d.ts` scripts are checked against (memoized; the registry does not change after create). */
+  /**
+   * The `.d.ts` scripts are checked against (memoized until an MCP server's tool list changes). Its hash is part of
+   * every artifact key, so after a change no bytecode compiled against the old declarations is run.
+   */
   async toolsDts(): Promise<ToolsDts> {
-    this.#dts ??= await generateToolsDts(
-      this.registry.specs(),
+    for (;;) {
+      const version = this.#toolsVersion;
+      const dts =
+        this.#dts ??
+        (await generateToolsDts(this.registry.specs(), this.#dtsCacheDir === undefined ? {} : { cacheDir: this.#dtsCacheDir }));
+      // A change that landed while generating makes this text stale: generate again.
+      if (version === this.#toolsVersion) return (this.#dts = dts);
+    }
+  }
+
+  /**
+   * The tool section of a system prompt for the current tool set (see AgentOptions.currentTools): every declaration,
+   * or, above `mcpIndexThreshold` MCP tools, the other tools' declarations plus a one-line index of the MCP tools.
+   * Scripts are checked against the full `.d.ts` either way.
+   */
+  promptTools(): Promise<PromptTools> {
+    const version = this.#toolsVersion;
+    if (this.#promptTools?.version !== version) {
+      const tools = this.#buildPromptTools();
+      tools.catch(() => {
+        if (this.#promptTools?.tools === tools) this.#promptTools = undefined;
+      });
+      this.#promptTools = { version, tools };
+    }
+    return this.#promptTools.tools;
+  }
+
+  async #buildPromptTools(): Promise<PromptTools> {
+    const specs = this.registry.specs();
+    const names = specs.map((s) => s.name);
+    const mcpCount = names.filter(isMcpToolName).length;
+    if (mcpCount <= this.mcpIndexThreshold) return { dts: (await this.toolsDts()).text, names };
+    const others = await generateToolsDts(
+      specs.filter((s) => !isMcpToolName(s.name)),
       this.#dtsCacheDir === undefined ? {} : { cacheDir: this.#dtsCacheDir },
     );
-    return this.#dts;
+    return { dts: others.text, index: buildToolIndex(specs), names };
+  }
+
+  /**
+   * Type errors on a line that calls an MCP tool get that tool's declaration appended, so a model that saw only the
+   * index learns the type from the error (once per tool per script).
+   */
+  async #explainToolErrors(diagnostics: Diagnostic[], sources: ReadonlyMap<string, string>): Promise<Diagnostic[]> {
+    if (!diagnostics.some((d) => d.category === "error")) return diagnostics;
+    const specs = new Map(this.registry.specs().filter((s) => isMcpToolName(s.name)).map((s) => [s.name, s]));
+    if (specs.size === 0) return diagnostics;
+    const quoted = new Set<string>();
+    const out: Diagnostic[] = [];
+    for (const d of diagnostics) {
+      const line = d.category === "error" ? sources.get(d.file)?.split("\n")[d.line - 1] : undefined;
+      const names = line === undefined ? [] : toolsNamedOnLine(line, (n) => specs.has(n)).filter((n) => !quoted.has(`${d.file}\0${n}`));
+      if (names.length === 0) {
+        out.push(d);
+        continue;
+      }
+      for (const n of names) quoted.add(`${d.file}\0${n}`);
+      const declarations = await renderToolDeclarations(names.map((n) => specs.get(n) as ToolSpec));
+      const which = names.map((n) => `tools.${n}`).join(", ");
+      out.push({ ...d, message: `${d.message}\nThe declaration of ${which}:\n${declarations.trimEnd()}` });
+    }
+    return out;
+  }
+
+  /** How many times the tool set changed since create (0 when it never did). */
+  get toolsVersion(): number {
+    return this.#toolsVersion;
+  }
+
+  /**
+   * Call `listener` after each change of the tool set (an MCP server sent `notifications/tools/list_changed`, or came
+   * back with different tools), once the registry holds the new tools. Returns a function that unsubscribes.
+   */
+  onToolsChanged(listener: (change: ToolsChange) => void): () => void {
+    this.#toolsListeners.add(listener);
+    return () => this.#toolsListeners.delete(listener);
+  }
+
+  async #syncServer(server: string): Promise<void> {
+    if (this.#closed || !this.#mcp) return;
+    let change: { added: string[]; removed: string[] };
+    try {
+      change = await this.#mcp.syncInto(this.registry, server);
+    } catch {
+      return; // the server went away while re-listing: its old tools stay until it lists again
+    }
+    this.#toolsVersion++;
+    this.#dts = undefined;
+    this.#toolNames = undefined;
+    for (const listener of this.#toolsListeners) listener({ server, ...change, version: this.#toolsVersion });
   }
 
   /** The sandbox exec commands run under (a run may tighten it). */
@@ -252,7 +381,7 @@ export class Harness {
     return this.dispatcher.sandbox;
   }
 
-  /** Names of every tool a script can call (the registry is fixed once the harness is created). */
+  /** Names of every tool a script can call (changes only when an MCP server's tool list does). */
   toolNames(): string[] {
     this.#toolNames ??= this.registry.list().map((t) => t.name);
     return this.#toolNames;
@@ -268,7 +397,8 @@ export class Harness {
       const filename = f.filename ?? "script.ts";
       return { filename, source: validateScriptSource(f.source, filename, this.limits).source };
     });
-    return this.#compiler.check(inputs, { dts, timeoutMs: this.limits.checkTimeoutMs, signal: opts.signal, owner: this });
+    const diagnostics = await this.#compiler.check(inputs, { dts, timeoutMs: this.limits.checkTimeoutMs, signal: opts.signal, owner: this });
+    return this.#explainToolErrors(diagnostics, new Map(inputs.map((i) => [i.filename, i.source])));
   }
 
   /** Cache lookup by content key; on a miss check, compile and store. Input errors (too large, binary…) throw. */
@@ -286,7 +416,9 @@ export class Harness {
     if (inFlight) return inFlight;
     const hit = this.cache.get(hash);
     if (hit) return { artifact: hit.artifact, diagnostics: [], cache: "hit", hash };
-    const flight = this.#compileAndStore(source, filename, hash, dts, typecheck, limits);
+    const flight = this.#compileAndStore(source, filename, hash, dts, typecheck, limits).then(async (result) =>
+      result.artifact ? result : { ...result, diagnostics: await this.#explainToolErrors(result.diagnostics, new Map([[filename, source]])) },
+    );
     this.#compiling.set(flightKey, flight);
     try {
       return await flight;
@@ -534,6 +666,17 @@ export class Harness {
     opts.onEvent?.({ type: "end", result });
     return result;
   }
+}
+
+function resolveIndexThreshold(value: unknown): number {
+  if (value === undefined) return DEFAULT_MCP_INDEX_THRESHOLD;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+    throw new InvalidOptionError(`\`mcpIndexThreshold\` must be an integer >= 0, got \`${String(value)}\` (${typeof value})`, {
+      path: "mcpIndexThreshold",
+      value: typeof value === "number" ? value : String(value),
+    });
+  }
+  return value;
 }
 
 /** A storage error as a run's error: the host stack names server files and stays in the process. */

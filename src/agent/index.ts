@@ -1,7 +1,7 @@
 /** Public surface of agent/: the `<tool-calls>` detector, model providers, prompt, the conversation loop and its store. */
 export { StreamingDetector, detectToolCalls, mergeText } from "./detect/streaming.js";
 export { SCRIPT_CALL_NAME } from "./contract.js";
-export { Agent, DEFAULT_MAX_TURNS } from "./loop.js";
+export { Agent, DEFAULT_MAX_TURNS, toolsChangedNote } from "./loop.js";
 export { buildSystemPrompt, scriptRuleLines } from "./prompt.js";
 export {
   DEFAULT_OUTPUT_CAPS,
@@ -33,7 +33,7 @@ export type {
   StructuredToolInfo,
   Usage,
 } from "./contract.js";
-export type { AgentOptions, AgentResult, CheckMode, RunOptions } from "./loop.js";
+export type { AgentOptions, AgentResult, CheckMode, PromptTools, RunOptions } from "./loop.js";
 export type { PromptOptions } from "./prompt.js";
 export type { OutputCaps } from "./output.js";
 export type { ConversationStoreLike, ConversationSummary, StoredItem } from "./store.js";

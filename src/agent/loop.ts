@@ -34,6 +34,12 @@ export interface AgentOptions {
   tools?: StructuredToolCaller;
   /** The tools `.d.ts` the checker enforces (goes into the system prompt). */
   toolsDts: string;
+  /**
+   * The tools as they are now, asked before every turn when given (MCP servers can change their tool lists while a
+   * conversation runs). When the tool names or declarations differ from the previous turn's, that turn gets a rebuilt
+   * system prompt and a short note naming the tools added and removed. Absent: `toolsDts` for every turn.
+   */
+  currentTools?: () => Promise<PromptTools>;
   /** Replace the generated system prompt entirely. */
   instructions?: string;
   /** Text put before the generated prompt's tool section. */
@@ -68,6 +74,16 @@ export interface AgentResult {
   usage: Usage;
 }
 
+/** What the system prompt says about the tools, and the names behind it. */
+export interface PromptTools {
+  /** Declarations shown in the prompt (every tool, or the non-MCP tools when `index` is given). */
+  dts: string;
+  /** One line per MCP tool, shown instead of their declarations (see buildSystemPrompt). */
+  index?: string;
+  /** Every tool a script can call. */
+  names: string[];
+}
+
 /** Default and bounds of `maxTurns`. */
 export const DEFAULT_MAX_TURNS = 20;
 
@@ -78,6 +94,8 @@ export class Agent {
   readonly #caps: OutputCaps;
   readonly #maxTurns: number;
   readonly #check: CheckMode;
+  /** The tools the last turn was told about (compared before the next turn). */
+  #lastTools: PromptTools | undefined;
 
   constructor(opts: AgentOptions) {
     const maxTurns = opts.maxTurns ?? DEFAULT_MAX_TURNS;
@@ -95,12 +113,13 @@ export class Agent {
     this.#check = check;
   }
 
-  /** The system prompt this agent sends. */
-  instructions(): string {
+  /** The system prompt this agent sends (with `tools`: the prompt for that tool set). */
+  instructions(tools?: PromptTools): string {
     return (
       this.#opts.instructions ??
       buildSystemPrompt({
-        toolsDts: this.#opts.toolsDts,
+        toolsDts: tools?.dts ?? this.#opts.toolsDts,
+        ...(tools?.index !== undefined ? { toolIndex: tools.index } : {}),
         structuredTools: this.#opts.tools !== undefined && this.#opts.tools.listTools().length > 0,
         ...(this.#opts.limits ? { limits: this.#opts.limits } : {}),
         ...(this.#opts.preamble !== undefined ? { preamble: this.#opts.preamble } : {}),
@@ -130,8 +149,8 @@ export class Agent {
       conversationId = this.#store.create({ model: provider.model, api: provider.api, title: prompt.trim() });
     }
     const id = conversationId;
-    const instructions = this.instructions();
-    const tools = this.#opts.tools?.listTools() ?? [];
+    let instructions = this.instructions(this.#lastTools);
+    let tools = this.#opts.tools?.listTools() ?? [];
     const usage: Usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
     let unsaved: ConversationItem[] = [{ type: "message", role: "user", content: prompt }];
     history.push(...unsaved);
@@ -141,6 +160,16 @@ export class Agent {
       if (signal.aborted) {
         if (unsaved.length > 0) this.#store.append(id, globalTurn - 1, unsaved.map((item) => ({ item })));
         throw new AbortedError("The conversation was aborted", { conversationId: id });
+      }
+      const note = await this.#refreshTools();
+      if (note !== undefined) {
+        instructions = this.instructions(this.#lastTools);
+        tools = this.#opts.tools?.listTools() ?? [];
+        if (note !== "") {
+          const item: ConversationItem = { type: "message", role: "user", content: note };
+          history.push(item);
+          unsaved.push(item);
+        }
       }
       emit({ type: "turn_start", conversationId: id, turn: globalTurn });
       const outcome = await this.#turn(id, globalTurn, instructions, history, tools, signal, emit);
@@ -174,6 +203,20 @@ export class Agent {
         return { conversationId: id, text: outcome.text, turns: globalTurn, stopReason: "max_turns", message, usage };
       }
     }
+  }
+
+  /**
+   * Ask `currentTools` for the tool set. Returns undefined when nothing changed, "" when the prompt must be rebuilt
+   * without telling the model (the first look), else the note for the model.
+   */
+  async #refreshTools(): Promise<string | undefined> {
+    if (!this.#opts.currentTools) return undefined;
+    const now = await this.#opts.currentTools();
+    const before = this.#lastTools;
+    if (before && before.dts === now.dts && before.index === now.index && sameNames(before.names, now.names)) return undefined;
+    this.#lastTools = now;
+    if (!before) return "";
+    return toolsChangedNote(before.names, now.names);
   }
 
   /** Continue conversation `conversationId` with `prompt` (same as `run` with `conversationId`). */
@@ -299,6 +342,31 @@ export class Agent {
       ...(failure !== undefined ? { failure } : {}),
     };
   }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((name, i) => name === b[i]);
+}
+
+/** Few enough names to list; beyond this the note says how many and where to look. */
+const NOTE_MAX_NAMES = 20;
+
+/** The note a turn gets when the tools changed since the previous turn (MCP servers update their tool lists). */
+export function toolsChangedNote(before: readonly string[], after: readonly string[]): string {
+  const old = new Set(before);
+  const now = new Set(after);
+  const added = after.filter((n) => !old.has(n));
+  const removed = before.filter((n) => !now.has(n));
+  const list = (names: string[]): string =>
+    names.length <= NOTE_MAX_NAMES
+      ? names.map((n) => `tools.${n}`).join(", ")
+      : `${names.slice(0, NOTE_MAX_NAMES).map((n) => `tools.${n}`).join(", ")} and ${names.length - NOTE_MAX_NAMES} more`;
+  const parts = [
+    ...(added.length > 0 ? [`added ${list(added)}`] : []),
+    ...(removed.length > 0 ? [`removed ${list(removed)}`] : []),
+  ];
+  const what = parts.length > 0 ? parts.join("; ") : "some tools' types changed";
+  return `[cody] The available tools changed since the last turn: ${what}. The tool declarations in the instructions are up to date; scripts are checked against them.`;
 }
 
 function addUsage(total: Usage, add: Usage): void {

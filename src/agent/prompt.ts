@@ -7,6 +7,11 @@ import { normalizeLimits, type Limits } from "../limits.js";
 export interface PromptOptions {
   /** The tools declarations (from `generateToolsDts(...).text`). */
   toolsDts: string;
+  /**
+   * An index of MCP tools (one line each, from `buildToolIndex`) shown instead of their declarations, which the model
+   * fetches with `tools.describe`. `toolsDts` then holds the other tools' declarations.
+   */
+  toolIndex?: string;
   limits?: Partial<Limits>;
   /** Whether native (structured) function calls are offered too. @default true */
   structuredTools?: boolean;
@@ -56,6 +61,20 @@ export function buildSystemPrompt(opts: PromptOptions): string {
     );
   }
   lines.push("", "# Tools (TypeScript declarations)", "```ts", opts.toolsDts.trimEnd(), "```");
+  if (opts.toolIndex !== undefined) {
+    lines.push(
+      "",
+      "# MCP tools (index)",
+      "These tools exist too; their declarations are left out to keep this prompt short. Call one as " +
+        '`tools.mcp.<server>.<tool>(args)` (quote names that are not identifiers: `tools.mcp.s["get-sum"]`). Before ' +
+        'using one, fetch its TypeScript declaration with `await tools.describe({ pattern: "mcp.<server>.<tool>" })` ' +
+        '(a `*` pattern such as `"mcp.github.*"` or a word to search names and descriptions also works), read it, then ' +
+        "write the script that calls it. Scripts are type-checked against the full declarations; a type error about a " +
+        "tool quotes its declaration.",
+      "",
+      opts.toolIndex.trimEnd(),
+    );
+  }
   return lines.join("\n");
 }
 

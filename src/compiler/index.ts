@@ -1,5 +1,6 @@
 /** Public surface of compiler/: tools `.d.ts` generation, type-check, strip, bytecode, artifact key and input checks. */
-export { generateToolsDts, renderToolsDts, sha256, propertyKey } from "./dts.js";
+export { generateToolsDts, renderToolsDts, renderToolDeclarations, sha256, propertyKey } from "./dts.js";
+export { toolsNamedOnLine } from "./tool-hints.js";
 export { scriptLibDts } from "./lib-dts.js";
 export { TypeChecker, SCRIPT_COMPILER_OPTIONS, mapDiagnostics } from "./typecheck.js";
 export { stripTypes, SYNTAX_ERROR_CODE } from "./strip.js";

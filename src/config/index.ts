@@ -3,4 +3,4 @@ export { loadConfig, loadConfigFile, CONFIG_FILE_NAMES } from "./load.js";
 export { parseConfig } from "./parse.js";
 export { CONFIG_SCHEMA, MCP_SERVER_SCHEMA, SANDBOX_SCHEMA, SERVER_NAME_PATTERN } from "./schema.js";
 export type { LoadedConfig } from "./load.js";
-export type { CodyConfig, McpServerConfig } from "./types.js";
+export type { CodyConfig, McpServerConfig, McpStdioServerConfig, McpRemoteServerConfig } from "./types.js";

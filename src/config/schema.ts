@@ -6,12 +6,20 @@
 /** A server name must be a valid segment of `tools.mcp.<server>.<tool>` (the registry's name grammar). */
 export const SERVER_NAME_PATTERN = "^[A-Za-z_$][\\w$-]*$";
 
+/**
+ * One server: local (`command`, started over stdio) or remote (`url`, Streamable HTTP with an HTTP+SSE fallback).
+ * Exactly one of the two; `args`, `env` and `cwd` only make sense for a local server, `headers` for a remote one.
+ */
 export const MCP_SERVER_SCHEMA = {
   type: "object",
-  required: ["command"],
   additionalProperties: false,
+  // Which fields go together (command xor url, …) is checked by checkServerKinds (validate.ts), with clearer messages
+  // than a oneOf would give.
   properties: {
     command: { type: "string", minLength: 1 },
+    // `${NAME}` references in url and header values are resolved from the environment when connecting.
+    url: { type: "string", minLength: 1 },
+    headers: { type: "object", additionalProperties: { type: "string" } },
     args: { type: "array", items: { type: "string" } },
     env: { type: "object", additionalProperties: { type: "string" } },
     cwd: { type: "string", minLength: 1 },
@@ -20,7 +28,7 @@ export const MCP_SERVER_SCHEMA = {
       description: "true, false or an array of tool names",
       anyOf: [{ type: "boolean" }, { type: "array", items: { type: "string", minLength: 1 } }],
     },
-    type: { const: "stdio" },
+    type: { enum: ["stdio", "http", "streamable-http", "sse"] },
   },
 } as const;
 
@@ -57,5 +65,7 @@ export const CONFIG_SCHEMA = {
     // Field-level checks of limits live in normalizeLimits (src/limits.ts), the single place limits are resolved.
     limits: { type: "object" },
     sandbox: SANDBOX_SCHEMA,
+    // Above this many MCP tools the system prompt lists an index instead of every type (see docs/mcp.md).
+    mcpIndexThreshold: { type: "integer", minimum: 0 },
   },
 } as const;

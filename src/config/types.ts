@@ -2,11 +2,18 @@
 import type { Limits } from "../limits.js";
 import type { SandboxConfig } from "../sandbox/index.js";
 
-/**
- * One MCP server started over stdio, in the Claude Desktop shape plus three optional fields
- * (`cwd`, `readOnly`, `type`).
- */
-export interface McpServerConfig {
+/** Fields every MCP server entry may have. */
+interface McpServerCommon {
+  /**
+   * Which of the server's tools count as read-only for the approval policy: `true` = all of them, `false` = none (the
+   * server's own `readOnlyHint` annotations are ignored), a list = those tool names plus any the server marks
+   * `readOnlyHint: true`. Absent = only the tools the server marks `readOnlyHint: true`.
+   */
+  readOnly?: boolean | string[];
+}
+
+/** A local MCP server started over stdio, in the Claude Desktop shape plus `cwd`, `readOnly` and `type`. */
+export interface McpStdioServerConfig extends McpServerCommon {
   /** Executable to start (looked up on PATH when it has no slash). */
   command: string;
   /** Arguments passed to `command`. @default [] */
@@ -15,15 +22,34 @@ export interface McpServerConfig {
   env?: Record<string, string>;
   /** Working directory of the server process, relative to the directory the config was loaded for. @default "." */
   cwd?: string;
-  /**
-   * Which of the server's tools count as read-only for the approval policy: `true` = all of them, `false` = none (the
-   * server's own `readOnlyHint` annotations are ignored), a list = those tool names plus any the server marks
-   * `readOnlyHint: true`. Absent = only the tools the server marks `readOnlyHint: true`.
-   */
-  readOnly?: boolean | string[];
-  /** Transport; only `"stdio"` is supported (accepted so configs copied from other clients load). */
+  /** Transport (accepted so configs copied from other clients load). @default "stdio" */
   type?: "stdio";
+  url?: undefined;
+  headers?: undefined;
 }
+
+/**
+ * A remote MCP server (the VS Code / Claude Code shape). `url` and header values may contain `${NAME}` references,
+ * resolved from the environment each time Cody connects and never written back.
+ */
+export interface McpRemoteServerConfig extends McpServerCommon {
+  /** The server's MCP endpoint, e.g. `https://api.example.com/mcp`. */
+  url: string;
+  /** Extra HTTP headers sent with every request, e.g. `{ "Authorization": "Bearer ${GITHUB_TOKEN}" }`. */
+  headers?: Record<string, string>;
+  /**
+   * `"http"` / `"streamable-http"` or absent: Streamable HTTP, falling back to the older HTTP+SSE transport when the
+   * server answers 400, 404 or 405; `"sse"`: HTTP+SSE only.
+   */
+  type?: "http" | "streamable-http" | "sse";
+  command?: undefined;
+  args?: undefined;
+  env?: undefined;
+  cwd?: undefined;
+}
+
+/** One configured MCP server: local (`command`) or remote (`url`). */
+export type McpServerConfig = McpStdioServerConfig | McpRemoteServerConfig;
 
 /**
  * The whole configuration. Known sections are validated; unknown top-level keys are kept as they are so later
@@ -36,5 +62,10 @@ export interface CodyConfig {
   limits?: Partial<Limits>;
   /** The OS sandbox for exec (see docs/sandbox.md). @default "workspace-write" without network */
   sandbox?: SandboxConfig;
+  /**
+   * Above this many MCP tools, the system prompt lists one line per MCP tool instead of its full types, and the
+   * model fetches types with `tools.describe`. @default 30
+   */
+  mcpIndexThreshold?: number;
   [section: string]: unknown;
 }

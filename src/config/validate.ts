@@ -14,7 +14,10 @@ export function validateConfigShape(data: unknown, file: string): void {
     const { Ajv } = require("ajv") as typeof import("ajv");
     validateSchema = new Ajv({ allErrors: false, verbose: true, strict: true }).compile(CONFIG_SCHEMA);
   }
-  if (validateSchema(data)) return;
+  if (validateSchema(data)) {
+    checkServerKinds((data as { mcpServers?: Record<string, Record<string, unknown>> }).mcpServers ?? {}, file);
+    return;
+  }
   const errors = validateSchema.errors ?? [];
   const { path, text, value } = describeErrors(errors, data);
   throw new ConfigError(`${file}: ${text}`, { file, path, value: jsonSafe(value) });
@@ -68,12 +71,53 @@ function describeErrors(errors: ErrorObject[], root: unknown): Described {
       const description = (error.parentSchema as { description?: string } | undefined)?.description;
       return { path, text: `${at} must be ${description ?? "one of the allowed shapes"}, got ${show(error.data)}`, value: error.data };
     }
+    case "enum": {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+      return { path, text: `${at} must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}, got ${show(error.data)}`, value: error.data };
+    }
     case "const": {
       const allowed = (error.params as { allowedValue: unknown }).allowedValue;
       return { path, text: `${at} must be ${JSON.stringify(allowed)}, got ${show(error.data)}`, value: error.data };
     }
   }
   return { path, text: `${at} ${error.message ?? "is invalid"}, got ${show(error.data)}`, value: error.data };
+}
+
+const LOCAL_ONLY = ["args", "env", "cwd"] as const;
+const REMOTE_TYPES = ["http", "streamable-http", "sse"];
+
+/**
+ * A server is local (`command`) or remote (`url`), never both; fields of the other kind are errors rather than
+ * silently ignored (a `headers` on a stdio server would never be sent).
+ */
+function checkServerKinds(servers: Record<string, Record<string, unknown>>, file: string): void {
+  for (const [name, server] of Object.entries(servers)) {
+    const at = (field?: string): string => formatPath(["mcpServers", name, ...(field === undefined ? [] : [field])]);
+    const fail = (path: string, text: string, value: unknown): never => {
+      throw new ConfigError(`${file}: ${text}`, { file, path, value: jsonSafe(value) });
+    };
+    const type = server["type"];
+    const remote = server["url"] !== undefined;
+    if (remote && server["command"] !== undefined) {
+      fail(at(), `${at()} has both command and url: a server is either local (command) or remote (url)`, "command+url");
+    }
+    if (!remote) {
+      if (server["command"] !== undefined) {
+        if (server["headers"] !== undefined) fail(at("headers"), `${at("headers")} is only for a remote server (url)`, server["headers"]);
+        if (typeof type === "string" && REMOTE_TYPES.includes(type)) {
+          fail(at("type"), `${at("type")} ${JSON.stringify(type)} is for a remote server (url), got a command`, type);
+        }
+        continue;
+      }
+      const wantsUrl = server["headers"] !== undefined || (typeof type === "string" && REMOTE_TYPES.includes(type));
+      const missing = wantsUrl ? "url" : "command";
+      fail(at(missing), `${at(missing)} is required${wantsUrl ? " for a remote server" : " (or url, for a remote server)"}`, undefined);
+    }
+    for (const field of LOCAL_ONLY) {
+      if (server[field] !== undefined) fail(at(field), `${at(field)} is only for a local server (command), not a remote one (url)`, server[field]);
+    }
+    if (type === "stdio") fail(at("type"), `${at("type")} "stdio" needs a command, got a url`, type);
+  }
 }
 
 /** `"x" (string)`, `[1,2] (array)`, `null (null)` — what was received, shortened. */

@@ -321,3 +321,14 @@ export class ProtectedPathError extends CodyError {
   }
 }
 registerErrorCode("CODY_TOOL_PROTECTED_PATH", (s) => new ProtectedPathError(s.message, s.details, s.location ? { location: s.location } : {}));
+/**
+ * A remote MCP server went away during a call (connection refused, reset or dropped): that call fails, the run goes on,
+ * and the next use reconnects. Details: server, tool, mcpTool, reason. The call is not retried (it may have had effects).
+ */
+export class McpDisconnectedError extends CodyError {
+  static readonly code = "CODY_MCP_DISCONNECTED";
+  constructor(message: string, details: Details = {}, options: Opts = {}) {
+    super("CODY_MCP_DISCONNECTED", message, details, options);
+  }
+}
+registerErrorCode("CODY_MCP_DISCONNECTED", (s) => new McpDisconnectedError(s.message, s.details, s.location ? { location: s.location } : {}));

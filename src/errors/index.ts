@@ -45,4 +45,5 @@ export {
   SandboxError,
   CheckTimeoutError,
   ProtectedPathError,
+  McpDisconnectedError,
 } from "./classes.js";

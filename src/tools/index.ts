@@ -27,6 +27,7 @@ export { createBuiltinTools, createBuiltinRegistry } from "./builtin.js";
 export { createExecTool, execTool, EXEC_MAX_OUTPUT_BYTES, EXEC_DEFAULT_TIMEOUT_MS, EXEC_KILL_GRACE_MS, EXEC_INHERITED_ENV } from "./handlers/exec.js";
 export { createReadFileTool, readFileTool, READ_FILE_MAX_BYTES } from "./handlers/read-file.js";
 export { writeFileTool } from "./handlers/write-file.js";
+export { createDescribeTool, matchTools, DESCRIBE_DEFAULT_LIMIT, DESCRIBE_MAX_LIMIT } from "./handlers/describe.js";
 export { createListDirTool, listDirTool, LIST_DIR_DEFAULT_DEPTH, LIST_DIR_DEFAULT_LIMIT, LIST_DIR_MAX_ENTRIES } from "./handlers/list-dir.js";
 export { createGlobTool, globTool, GLOB_MAX_RESULTS } from "./handlers/glob.js";
 export { createSearchTool, searchTool, SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT, SEARCH_MAX_FILE_BYTES, SEARCH_MAX_LINE_CHARS } from "./handlers/search.js";

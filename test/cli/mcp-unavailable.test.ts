@@ -55,5 +55,5 @@ test("beside a broken server a working one serves its tools, and the banner coun
   t.regex(r.stdout, /hi/);
   t.regex(r.stderr, WARNING);
   const toolsLine = r.stderr.split("\n").find((l) => l.startsWith("  tools: ")) ?? "";
-  t.regex(toolsLine, /^ {2}tools: applyPatch, exec, glob, listDir, readFile, search, writeFile; mcp: everything \d+$/);
+  t.regex(toolsLine, /^ {2}tools: applyPatch, describe, exec, glob, listDir, readFile, search, writeFile; mcp: everything \d+$/);
 });

@@ -93,7 +93,15 @@ test("schema errors name the file, the JSON path and the value received", (t) =>
     [{ mcpServers: { fs: { command: "x", env: { A: 1 } } } }, "mcpServers.fs.env.A", 1, "mcpServers.fs.env.A must be string, got 1 (number)"],
     [{ mcpServers: { fs: { command: "x", arg: [] } } }, "mcpServers.fs.arg", [], "mcpServers.fs.arg is not a known field"],
     [{ mcpServers: { fs: { command: "x", readOnly: "yes" } } }, "mcpServers.fs.readOnly", "yes", "mcpServers.fs.readOnly must be true, false or an array of tool names"],
-    [{ mcpServers: { fs: { command: "x", type: "sse" } } }, "mcpServers.fs.type", "sse", 'mcpServers.fs.type must be "stdio"'],
+    [{ mcpServers: { fs: { command: "x", type: "ws" } } }, "mcpServers.fs.type", "ws", 'mcpServers.fs.type must be one of "stdio", "http", "streamable-http", "sse", got "ws"'],
+    [{ mcpServers: { fs: { command: "x", type: "sse" } } }, "mcpServers.fs.type", "sse", 'mcpServers.fs.type "sse" is for a remote server (url)'],
+    [{ mcpServers: { gh: { command: "x", url: "https://h/mcp" } } }, "mcpServers.gh", "command+url", "mcpServers.gh has both command and url"],
+    [{ mcpServers: { gh: { url: "https://h/mcp", args: [] } } }, "mcpServers.gh.args", [], "mcpServers.gh.args is only for a local server"],
+    [{ mcpServers: { gh: { command: "x", headers: {} } } }, "mcpServers.gh.headers", {}, "mcpServers.gh.headers is only for a remote server (url)"],
+    [{ mcpServers: { gh: { headers: { A: "b" } } } }, "mcpServers.gh.url", null, "mcpServers.gh.url is required for a remote server"],
+    [{ mcpServers: { gh: { url: "https://h/mcp", headers: { A: 1 } } } }, "mcpServers.gh.headers.A", 1, "mcpServers.gh.headers.A must be string, got 1 (number)"],
+    [{ mcpIndexThreshold: -1 }, "mcpIndexThreshold", -1, "mcpIndexThreshold must be >= 0"],
+    [{ mcpIndexThreshold: 1.5 }, "mcpIndexThreshold", 1.5, "mcpIndexThreshold must be integer"],
     [{ mcpServers: { "my.server": { command: "x" } } }, 'mcpServers["my.server"]', "my.server", 'mcpServers has an invalid server name "my.server"'],
     [{ mcpServers: [] }, "mcpServers", [], "mcpServers must be object, got [] (array)"],
     [{ mcpServers: { fs: "node x" } }, "mcpServers.fs", "node x", 'mcpServers.fs must be object, got "node x" (string)'],
@@ -105,6 +113,20 @@ test("schema errors name the file, the JSON path and the value received", (t) =>
     t.deepEqual(error?.details["value"], value, pathText);
     t.true(error?.message.startsWith(`/w/cody.json: ${message}`), error?.message);
   }
+});
+
+test("a remote server entry (url, headers with ${ENV} references) loads with its references kept unresolved", (t) => {
+  const text = JSON.stringify({
+    mcpServers: { github: { type: "http", url: "https://api.example/mcp", headers: { Authorization: "Bearer ${GITHUB_TOKEN}" } } },
+    mcpIndexThreshold: 0,
+  });
+  const config = parseConfig(text, "c.json");
+  t.deepEqual(config.mcpServers["github"], {
+    type: "http",
+    url: "https://api.example/mcp",
+    headers: { Authorization: "Bearer ${GITHUB_TOKEN}" },
+  });
+  t.is(config.mcpIndexThreshold, 0);
 });
 
 test("limits are checked by normalizeLimits: the minimum is accepted and one below is refused", (t) => {

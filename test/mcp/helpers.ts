@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { McpServerConfig } from "../../src/config/index.js";
+import type { McpStdioServerConfig } from "../../src/config/index.js";
 import type { ToolContext } from "../../src/tools/index.js";
 
 const require = createRequire(import.meta.url);
@@ -22,12 +22,12 @@ export const EVERYTHING_ENTRY = path.join(
   "index.js",
 );
 
-export function everythingServer(extra: Partial<McpServerConfig> = {}): McpServerConfig {
+export function everythingServer(extra: Partial<McpStdioServerConfig> = {}): McpStdioServerConfig {
   return { command: process.execPath, args: [EVERYTHING_ENTRY, "stdio"], ...extra };
 }
 
 /** The compiled fixture server next to this file (dist/test/mcp/fixtures/odd-server.js). */
-export function oddServer(): McpServerConfig {
+export function oddServer(): McpStdioServerConfig {
   const here = path.dirname(fileURLToPath(import.meta.url));
   return { command: process.execPath, args: [path.join(here, "fixtures", "odd-server.js")] };
 }

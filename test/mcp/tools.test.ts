@@ -26,7 +26,7 @@ function manager(t: Parameters<typeof tempDir>[0], extra: Partial<ConstructorPar
 test("no server process exists until a tool is first listed or called", async (t) => {
   const before = childPids();
   const { m } = manager(t);
-  t.deepEqual(m.status("everything"), { name: "everything", state: "idle", pid: undefined, starts: 0 });
+  t.deepEqual(m.status("everything"), { name: "everything", state: "idle", pid: undefined, starts: 0, transport: "stdio" });
   t.deepEqual(childPids(), before);
   await m.listToolDefinitions();
   const status = m.status("everything");

@@ -20,7 +20,7 @@ import { AbortedError, CodyError, UsageError, publicError, serializeError } from
 import { Harness } from "../../harness.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
-import type { ConversationStoreLike } from "../../agent/index.js";
+import type { ConversationStoreLike, PromptTools } from "../../agent/index.js";
 import type { Limits } from "../../limits.js";
 import { EXIT } from "../exit-codes.js";
 import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
@@ -45,6 +45,8 @@ export interface ExecWiring {
   executor: ScriptExecutor;
   tools: StructuredToolCaller;
   toolsDts: string;
+  /** The tools as they are now (MCP tool lists can change during a conversation). */
+  currentTools?: () => Promise<PromptTools>;
   store: ConversationStoreLike;
   limits: Partial<Limits>;
   workspace: string;
@@ -96,6 +98,7 @@ export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
           ),
       },
       toolsDts: dts.text,
+      currentTools: () => harness.promptTools(),
       store: new ConversationStore(harness.db),
       limits: harness.limits,
       workspace: harness.cwd,
@@ -171,6 +174,7 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
       executor: w.executor,
       tools: w.tools,
       toolsDts: w.toolsDts,
+      ...(w.currentTools ? { currentTools: w.currentTools } : {}),
       store: w.store,
       limits: w.limits,
       workspace: w.workspace,

@@ -6,6 +6,8 @@ import type { ToolSpec } from "../../tools/index.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { BUILTIN_SPECS } from "../../tools/schemas.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
+import { createDescribeTool } from "../../tools/handlers/describe.js";
+// eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 
 /**
@@ -21,7 +23,9 @@ export async function loadToolSpecs(cwd: string): Promise<ToolSpec[]> {
   try {
     const { definitions, unavailable } = await mcp.listAvailableToolDefinitions();
     for (const u of unavailable) process.stderr.write(`cody: ${unavailableWarning(u)}\n`);
-    return [...BUILTIN_SPECS, ...definitions.map(({ handler: _handler, ...spec }) => spec)];
+    // The harness registers `describe` whenever MCP servers are configured; checks must see it too.
+    const { handler: _describe, ...describe } = createDescribeTool(() => []);
+    return [...BUILTIN_SPECS, describe, ...definitions.map(({ handler: _handler, ...spec }) => spec)];
   } finally {
     await mcp.close();
   }

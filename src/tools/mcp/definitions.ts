@@ -1,9 +1,10 @@
 /** Turn one tool listed by an MCP server into a registry ToolDefinition named `mcp.<server>.<tool>`. */
-import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ReadResourceResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import { ToolError } from "../../errors/index.js";
 import type { JsonSchema, RiskClass, ToolDefinition } from "../types.js";
 import { NAME_SEGMENT } from "./options.js";
-import { contentResultSchema } from "./result-schema.js";
+import { capContent, capResourceContents } from "./cap.js";
+import { contentResultSchema, resourceResultSchema } from "./result-schema.js";
 
 /** Calls the server's tool by its own name; supplied by the manager. */
 export type McpCall = (tool: string, args: Record<string, unknown>, signal: AbortSignal) => Promise<CallToolResult>;
@@ -39,12 +40,19 @@ export function mcpRisk(tool: Tool, readOnly: boolean | readonly string[] | unde
   return tool.annotations?.readOnlyHint === true ? "read-only" : "executes";
 }
 
-/** Build the ToolDefinition. The handler returns `structuredContent` when the tool has an outputSchema, else `content`. */
+/** Default cap of one text block (see McpManagerOptions.maxTextBytes). */
+const DEFAULT_MAX_TEXT_BYTES = 1024 * 1024;
+
+/**
+ * Build the ToolDefinition. The handler returns `structuredContent` when the tool has an outputSchema, else `content`
+ * with each text block capped at `maxTextBytes`.
+ */
 export function mcpToolDefinition(
   server: string,
   tool: Tool,
   readOnly: boolean | readonly string[] | undefined,
   call: McpCall,
+  maxTextBytes = DEFAULT_MAX_TEXT_BYTES,
 ): ToolDefinition {
   const name = mcpToolName(server, tool.name);
   const structured = tool.outputSchema !== undefined;
@@ -66,7 +74,7 @@ export function mcpToolDefinition(
           text,
         });
       }
-      if (!structured) return result.content ?? [];
+      if (!structured) return capContent(result.content ?? [], maxTextBytes);
       if (result.structuredContent === undefined) {
         throw new ToolError(`${name} declares an output schema but returned no structuredContent`, {
           tool: name,
@@ -75,6 +83,37 @@ export function mcpToolDefinition(
         });
       }
       return result.structuredContent;
+    },
+  };
+}
+
+/** The server-tool name `readResource` takes in the registry (`mcp.<server>.readResource`). */
+export const READ_RESOURCE_TOOL = "readResource";
+
+/**
+ * `mcp.<server>.readResource({ uri })` for a server that offers resources: the resource's contents, text parts capped.
+ * Read-only whatever the server's `readOnly` setting: reading a resource has no effect on the server.
+ */
+export function readResourceDefinition(
+  server: string,
+  read: (uri: string, signal: AbortSignal) => Promise<ReadResourceResult>,
+  maxTextBytes = DEFAULT_MAX_TEXT_BYTES,
+): ToolDefinition {
+  return {
+    name: mcpToolName(server, READ_RESOURCE_TOOL),
+    description: `Read a resource of MCP server "${server}" by its URI (resources/read).`,
+    argsSchema: {
+      type: "object",
+      additionalProperties: false,
+      required: ["uri"],
+      properties: { uri: { type: "string", minLength: 1, description: "The resource's URI, as the server lists it." } },
+    },
+    resultSchema: resourceResultSchema(),
+    risk: "read-only",
+    async handler(args, ctx) {
+      const { uri } = args as { uri: string };
+      const result = await read(uri, ctx.signal);
+      return { contents: capResourceContents(result.contents, maxTextBytes) };
     },
   };
 }

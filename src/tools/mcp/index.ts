@@ -4,6 +4,7 @@ export { DEFAULT_MCP_OPTIONS } from "./options.js";
 export { mcpToolName, mcpRisk } from "./definitions.js";
 export { contentResultSchema } from "./result-schema.js";
 export { unavailableServerUse, unavailableWarning } from "./unavailable.js";
+export { buildToolIndex, firstSentence, isMcpToolName, DEFAULT_MCP_INDEX_THRESHOLD } from "./prompt-index.js";
 export type { McpServerStatus, McpUnavailable } from "./manager.js";
 export type { McpManagerOptions, McpWarning } from "./options.js";
 export type { McpServerState } from "./connection.js";

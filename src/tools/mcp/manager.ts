@@ -7,7 +7,7 @@ import { McpError } from "../../errors/index.js";
 import type { ToolRegistry } from "../registry.js";
 import type { ToolDefinition } from "../types.js";
 import { McpServerConnection, type McpServerState } from "./connection.js";
-import { mcpToolDefinition, unusableReason } from "./definitions.js";
+import { mcpToolDefinition, READ_RESOURCE_TOOL, readResourceDefinition, unusableReason } from "./definitions.js";
 import { resolveMcpOptions, type McpManagerOptions, type ResolvedMcpOptions } from "./options.js";
 
 /** A configured server that could not be started or listed, and why (its tools are left out). */
@@ -23,21 +23,50 @@ export interface McpServerStatus {
   state: McpServerState;
   /** Pid of the running process, if one is running. */
   pid: number | undefined;
-  /** Start attempts so far (restarts included). */
+  /** Start (or connect) attempts so far (restarts and reconnects included). */
   starts: number;
+  /** `stdio`, or for a remote server the transport of the live connection (`streamable-http` or `sse`). */
+  transport: "stdio" | "streamable-http" | "sse" | undefined;
 }
 
 export class McpManager {
   readonly #options: ResolvedMcpOptions;
   readonly #servers = new Map<string, McpServerConnection>();
+  readonly #toolListeners = new Set<(server: string) => void>();
   #closed = false;
 
   /** Validates options; starts nothing (servers start on first need). */
   constructor(options: McpManagerOptions) {
     this.#options = resolveMcpOptions(options);
+    const changed = (server: string): void => {
+      for (const listener of this.#toolListeners) listener(server);
+    };
     for (const [name, config] of Object.entries(options.servers)) {
-      this.#servers.set(name, new McpServerConnection(name, config, this.#options));
+      this.#servers.set(name, new McpServerConnection(name, config, this.#options, changed));
     }
+  }
+
+  /**
+   * Call `listener(server)` whenever a server's tool list changed: after `notifications/tools/list_changed` (the list is
+   * re-read first) or after a reconnect that lists different tools. Returns a function that unsubscribes.
+   */
+  onToolsChanged(listener: (server: string) => void): () => void {
+    this.#toolListeners.add(listener);
+    return () => this.#toolListeners.delete(listener);
+  }
+
+  /**
+   * Make `registry` hold the current tools of `server`: its old `mcp.<server>.*` definitions are replaced. Returns the
+   * registry names added and removed (a changed schema counts as neither).
+   */
+  async syncInto(registry: ToolRegistry, server: string, signal?: AbortSignal): Promise<{ added: string[]; removed: string[] }> {
+    const definitions = await this.listServerToolDefinitions(server, signal);
+    const prefix = `mcp.${server}.`;
+    const old = registry.list().map((t) => t.name).filter((name) => name.startsWith(prefix));
+    for (const name of old) registry.unregister(name);
+    for (const definition of definitions) registry.register(definition);
+    const now = new Set(definitions.map((d) => d.name));
+    return { added: [...now].filter((n) => !old.includes(n)), removed: old.filter((n) => !now.has(n)) };
   }
 
   /** Configured server names, in configuration order. */
@@ -48,7 +77,7 @@ export class McpManager {
   /** Lifecycle facts of one server (for diagnostics and tests); throws McpError for an unknown name. */
   status(server: string): McpServerStatus {
     const connection = this.#server(server);
-    return { name: server, state: connection.state, pid: connection.pid, starts: connection.starts };
+    return { name: server, state: connection.state, pid: connection.pid, starts: connection.starts, transport: connection.transportKind };
   }
 
   /**
@@ -96,7 +125,18 @@ export class McpManager {
         continue;
       }
       seen.add(tool.name);
-      out.push(mcpToolDefinition(server, tool, readOnly, (name, args, sig) => this.callTool(server, name, args, sig)));
+      out.push(mcpToolDefinition(server, tool, readOnly, (name, args, sig) => this.callTool(server, name, args, sig), this.#options.maxTextBytes));
+    }
+    if (await connection.hasResources(signal)) {
+      if (seen.has(READ_RESOURCE_TOOL)) {
+        this.#options.onWarning({
+          server,
+          tool: READ_RESOURCE_TOOL,
+          message: `resources are not offered as mcp.${server}.${READ_RESOURCE_TOOL}: the server has a tool of that name`,
+        });
+      } else {
+        out.push(readResourceDefinition(server, (uri, sig) => connection.readResource(uri, sig), this.#options.maxTextBytes));
+      }
     }
     return out;
   }

@@ -21,6 +21,17 @@ export interface McpManagerOptions {
   callTimeoutMs?: number;
   /** How many characters of a server's stderr are kept for error messages. @default 4096 */
   stderrTailChars?: number;
+  /** Connection attempts to a remote server that cannot be reached, within startTimeoutMs. @default 3 */
+  connectAttempts?: number;
+  /** Pause before the second connection attempt to a remote server; doubled for each later one. @default 250 */
+  reconnectBackoffMs?: number;
+  /**
+   * UTF-8 bytes of one text block (of a tool result or a resource) kept before it is cut with the marker
+   * `[output truncated at N bytes]`, as exec's output is. @default 1048576
+   */
+  maxTextBytes?: number;
+  /** Where `${NAME}` references of remote servers' url and headers are looked up, at each connect. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Called for tools that are skipped (unusable names, task-only tools) and similar non-fatal problems. */
   onWarning?: (warning: McpWarning) => void;
 }
@@ -30,6 +41,10 @@ export interface ResolvedMcpOptions {
   startTimeoutMs: number;
   callTimeoutMs: number;
   stderrTailChars: number;
+  connectAttempts: number;
+  reconnectBackoffMs: number;
+  maxTextBytes: number;
+  env: Readonly<Record<string, string | undefined>>;
   onWarning: (warning: McpWarning) => void;
 }
 
@@ -37,6 +52,9 @@ export const DEFAULT_MCP_OPTIONS = Object.freeze({
   startTimeoutMs: 20_000,
   callTimeoutMs: 60_000,
   stderrTailChars: 4096,
+  connectAttempts: 3,
+  reconnectBackoffMs: 250,
+  maxTextBytes: 1024 * 1024,
 });
 
 /** The grammar of one segment of a tool name in the registry (src/tools/registry.ts). */
@@ -64,6 +82,10 @@ export function resolveMcpOptions(options: McpManagerOptions): ResolvedMcpOption
     startTimeoutMs: positive("startTimeoutMs", options.startTimeoutMs, DEFAULT_MCP_OPTIONS.startTimeoutMs),
     callTimeoutMs: positive("callTimeoutMs", options.callTimeoutMs, DEFAULT_MCP_OPTIONS.callTimeoutMs),
     stderrTailChars: positive("stderrTailChars", options.stderrTailChars, DEFAULT_MCP_OPTIONS.stderrTailChars),
+    connectAttempts: positive("connectAttempts", options.connectAttempts, DEFAULT_MCP_OPTIONS.connectAttempts),
+    reconnectBackoffMs: positive("reconnectBackoffMs", options.reconnectBackoffMs, DEFAULT_MCP_OPTIONS.reconnectBackoffMs),
+    maxTextBytes: positive("maxTextBytes", options.maxTextBytes, DEFAULT_MCP_OPTIONS.maxTextBytes),
+    env: options.env ?? process.env,
     onWarning: options.onWarning ?? (() => {}),
   };
 }

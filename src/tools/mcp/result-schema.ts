@@ -61,3 +61,18 @@ export function contentResultSchema(): JsonSchema {
     items: { anyOf: [TEXT, BINARY("image"), BINARY("audio"), RESOURCE_LINK, EMBEDDED_RESOURCE] },
   });
 }
+
+/** Result schema of `tools.mcp.<server>.readResource`: the resource's contents (one entry per part). */
+export function resourceResultSchema(): JsonSchema {
+  return structuredClone({
+    type: "object",
+    required: ["contents"],
+    properties: {
+      contents: {
+        description: "The resource's contents: text or base64 blob parts.",
+        type: "array",
+        items: EMBEDDED_RESOURCE.properties.resource,
+      },
+    },
+  });
+}
