@@ -39,6 +39,10 @@ export interface RunResult extends RunFigures {
   stateDigest: string;
   /** The harness's own time between model calls (measured). */
   harnessMs: number;
+  /** The modelled model time (latency model over the counted tokens). */
+  modelMs: number;
+  /** Prompt tokens of the first call: the fixed cost of the mode (system prompt, tool list) plus the task. */
+  firstCallPromptTokens: number;
   /** Usage the provider reported (real-model mode only). */
   reportedTokens?: { input: number; output: number };
   exitCode: number | null;
@@ -119,6 +123,7 @@ export async function runWorkflow(workflow: Workflow, mode: Mode, opts: RunOptio
     const calls = session.stats.calls;
     const harnessMs = calls.reduce((n, c) => n + c.harnessGapMs, 0);
     const reported = calls.filter((c) => c.reportedUsage);
+    const modelMs = modelledWallMs(calls, opts.latency);
     return {
       workflow: workflow.name,
       mode,
@@ -127,12 +132,14 @@ export async function runWorkflow(workflow: Workflow, mode: Mode, opts: RunOptio
       completionTokens: calls.reduce((n, c) => n + c.completionTokens, 0),
       toolCalls,
       contextBytes: session.stats.contextBytes,
-      wallMs: Math.round(modelledWallMs(calls, opts.latency) + harnessMs),
+      wallMs: Math.round(modelMs + harnessMs),
       pass: failures.length === 0,
       failures,
       answer,
       stateDigest: digest(fixture.dir),
       harnessMs: Math.round(harnessMs),
+      modelMs: Math.round(modelMs),
+      firstCallPromptTokens: calls[0]?.promptTokens ?? 0,
       ...(reported.length > 0
         ? { reportedTokens: { input: reported.reduce((n, c) => n + (c.reportedUsage?.input ?? 0), 0), output: reported.reduce((n, c) => n + (c.reportedUsage?.output ?? 0), 0) } }
         : {}),

@@ -23,7 +23,10 @@ export interface SuiteOptions {
   onRun?: (r: RunResult) => void;
 }
 
-type Totals = Omit<RunFigures, "pass"> & { passed: number; runs: number };
+type Totals = Omit<RunFigures, "pass"> & { passed: number; runs: number; modelMs: number; harnessMs: number };
+
+/** One workflow in one mode: the figures (means over repeats), the pass rate, and the split of the wall time. */
+export type ModeFigures = RunFigures & { passRate: number; runs: number; modelMs: number; harnessMs: number; firstCallPromptTokens: number };
 
 export interface SuiteReport {
   kind: "deterministic" | "model";
@@ -31,7 +34,7 @@ export interface SuiteReport {
   latencyModel: LatencyModel;
   model?: { baseUrl: string; model: string; api: Api; repeat: number };
   /** Per workflow, per mode: the figures (means over repeats in model mode, with `passRate`). */
-  workflows: Record<string, Partial<Record<Mode, RunFigures & { passRate: number; runs: number }>> & { sameEndState: boolean }>;
+  workflows: Record<string, Partial<Record<Mode, ModeFigures>> & { sameEndState: boolean }>;
   totals: Record<Mode, Totals>;
   /** 1 − script/structured model calls over the whole suite. */
   roundTripReduction: number;
@@ -41,6 +44,8 @@ export interface SuiteReport {
   contextBytesReduction: number;
   /** Every run, with failures and answers (for the report and for debugging). */
   runs: RunResult[];
+  /** Where it ran (set by `npm run report`, which saves this object beside the report). */
+  environment?: { cores: number; node: string; loadAverage: number[] };
 }
 
 /** Run `jobs` with at most `n` in flight, keeping their order. */
@@ -97,7 +102,7 @@ export async function runSuite(workflows: readonly Workflow[], opts: SuiteOption
 export function summarize(runs: RunResult[], workflows: readonly Workflow[], latency: LatencyModel, model?: SuiteOptions["model"]): SuiteReport {
   const report: SuiteReport["workflows"] = {};
   const totals = {} as Record<Mode, Totals>;
-  for (const mode of MODES) totals[mode] = { modelCalls: 0, promptTokens: 0, completionTokens: 0, toolCalls: 0, contextBytes: 0, wallMs: 0, passed: 0, runs: 0 };
+  for (const mode of MODES) totals[mode] = { modelCalls: 0, promptTokens: 0, completionTokens: 0, toolCalls: 0, contextBytes: 0, wallMs: 0, modelMs: 0, harnessMs: 0, passed: 0, runs: 0 };
   for (const w of workflows) {
     const entry: SuiteReport["workflows"][string] = { sameEndState: false };
     for (const mode of MODES) {
@@ -113,6 +118,9 @@ export function summarize(runs: RunResult[], workflows: readonly Workflow[], lat
         pass: rs.every((r) => r.pass),
         passRate: round(rs.filter((r) => r.pass).length / rs.length),
         runs: rs.length,
+        modelMs: Math.round(mean(rs.map((r) => r.modelMs))),
+        harnessMs: Math.round(mean(rs.map((r) => r.harnessMs))),
+        firstCallPromptTokens: Math.round(mean(rs.map((r) => r.firstCallPromptTokens))),
       };
       entry[mode] = figures;
       const t = totals[mode];
@@ -123,6 +131,8 @@ export function summarize(runs: RunResult[], workflows: readonly Workflow[], lat
         t.toolCalls += r.toolCalls;
         t.contextBytes += r.contextBytes;
         t.wallMs += r.wallMs;
+        t.modelMs += r.modelMs;
+        t.harnessMs += r.harnessMs;
         t.passed += r.pass ? 1 : 0;
         t.runs++;
       }
