@@ -68,12 +68,15 @@ async function main(): Promise<void> {
   const api = (values.api ?? "responses") as Api;
   if (api !== "responses" && api !== "chat") usage(`--api must be responses or chat, got \`${values.api}\``);
   if (values.model !== undefined && values["base-url"] === undefined) usage("--model needs --base-url (the model's endpoint)");
+  const concurrency = positive("concurrency", values.concurrency, 2);
+  const repeat = positive("repeat", values.repeat, 1);
   const dir = path.resolve(values.workflows ?? DEFAULT_WORKFLOWS);
   const workflows = await loadWorkflows(dir, values.only?.split(","));
   const keyEnv = values["api-key-env"] ?? (process.env["CODY_API_KEY"] ? "CODY_API_KEY" : "OPENAI_API_KEY");
   const apiKey = process.env[keyEnv];
   const report = await runSuite(workflows, {
-    concurrency: positive("concurrency", values.concurrency, 2),
+    concurrency,
+    api,
     ...(values.keep ? { keep: true } : {}),
     ...(values["base-url"] !== undefined
       ? {
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
             baseUrl: values["base-url"],
             model: values.model ?? "gpt-4.1",
             api,
-            repeat: positive("repeat", values.repeat, 1),
+            repeat,
             ...(apiKey ? { apiKey } : {}),
             ...(values.record !== undefined ? { record: path.resolve(values.record) } : {}),
           },

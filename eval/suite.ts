@@ -16,6 +16,8 @@ export interface SuiteOptions {
   /** Run at most this many `cody exec` processes at once. @default 2 */
   concurrency?: number;
   latency?: LatencyModel;
+  /** Wire protocol `cody exec` speaks to the local endpoint in deterministic mode. @default "responses" */
+  api?: Api;
   /** Real-model mode: the endpoint, model and protocol; absent = deterministic planners. */
   model?: { baseUrl: string; model: string; api: Api; apiKey?: string; repeat: number; record?: string };
   keep?: boolean;
@@ -85,7 +87,7 @@ export async function runSuite(workflows: readonly Workflow[], opts: SuiteOption
                   ...(m.record ? { onReply: (turn, reply) => appendFileSync(m.record as string, `${JSON.stringify({ workflow: w.name, mode, repeat: r, turn, reply })}\n`) } : {}),
                 })
               : plannerHandler((w.plans as Record<Mode, NonNullable<Workflow["plans"]>[Mode]>)[mode]);
-            const result = await runWorkflow(w, mode, { server, handler, api: m?.api ?? "responses", model: m?.model ?? "eval-planner", latency, ...(opts.keep ? { keep: true } : {}) });
+            const result = await runWorkflow(w, mode, { server, handler, api: m?.api ?? opts.api ?? "responses", model: m?.model ?? "eval-planner", latency, ...(opts.keep ? { keep: true } : {}) });
             opts.onRun?.(result);
             return result;
           });

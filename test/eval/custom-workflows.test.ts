@@ -117,3 +117,25 @@ test("a workflow folder without plan.mjs is refused in deterministic mode, with 
   t.is(r.code, 2);
   t.regex(r.stderr, /no-plan: no plan\.mjs, so it can only run against a model \(--base-url\)/);
 });
+
+test("bad options are usage errors (exit 2) that name the option and the value", async (t) => {
+  for (const [args, message] of [
+    [["--repeat", "0"], /--repeat must be a positive integer, got `0`/],
+    [["--concurrency", "1.5"], /--concurrency must be a positive integer, got `1\.5`/],
+    [["--api", "grpc"], /--api must be responses or chat, got `grpc`/],
+    [["--model", "m"], /--model needs --base-url/],
+    [["--workflows", "/nonexistent/eval-workflows"], /No workflow folder at \/nonexistent\/eval-workflows/],
+  ] as const) {
+    const r = await runEval([...args]);
+    t.is(r.code, 2, args.join(" "));
+    t.regex(r.stderr, message);
+  }
+});
+
+test("--api chat drives the deterministic planners over Chat Completions too", async (t) => {
+  const root = tempWorkspace(t);
+  notesWorkflow(root, "append-line", "gamma");
+  const r = await runEval(["--workflows", root, "--api", "chat", "--json"]);
+  t.is(r.code, 0, r.stderr);
+  t.true(parse(t, r.stdout).runs.every((x) => x.pass));
+});
