@@ -62,7 +62,11 @@ interface ExecOutcome {
   code: number | null;
   events: Record<string, unknown>[];
   stderr: string;
+  timedOut: boolean;
 }
+
+/** A run that takes longer than this is killed and fails (a hung loop must not hang the suite or CI). */
+export const RUN_TIMEOUT_MS = 300_000;
 
 function runExec(args: string[]): Promise<ExecOutcome> {
   return new Promise((resolve, reject) => {
@@ -72,15 +76,27 @@ function runExec(args: string[]): Promise<ExecOutcome> {
     const child = spawn(process.execPath, [CODY_BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, RUN_TIMEOUT_MS);
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
     child.on("close", (code) => {
+      clearTimeout(timer);
       const events = stdout
         .split("\n")
         .filter((l) => l.startsWith("{"))
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
-      resolve({ code, events, stderr });
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as Record<string, unknown>];
+          } catch {
+            return []; // a line cut by a killed process
+          }
+        });
+      resolve({ code, events, stderr, timedOut });
     });
   });
 }
@@ -118,7 +134,8 @@ export async function runWorkflow(workflow: Workflow, mode: Mode, opts: RunOptio
     const toolCalls = out.events.filter((e) => e["type"] === "tool_call" || e["type"] === "function_call").length;
     const verdict = check(workflow.spec.checks, { workspace: fixture.dir, answer, original: fixture.original });
     const failures = [...session.stats.errors.map((e) => `model endpoint: ${e}`), ...verdict.failures];
-    if (out.code !== 0) failures.unshift(`cody exec exited ${out.code}: ${out.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    if (out.timedOut) failures.unshift(`killed after ${RUN_TIMEOUT_MS / 1000} s`);
+    else if (out.code !== 0) failures.unshift(`cody exec exited ${out.code}: ${out.stderr.trim().split("\n").slice(-3).join(" | ")}`);
     if (final?.["stopReason"] !== undefined && final["stopReason"] !== "done") failures.unshift(`stopped: ${String(final["stopReason"])}`);
     const calls = session.stats.calls;
     const harnessMs = calls.reduce((n, c) => n + c.harnessGapMs, 0);
