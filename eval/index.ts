@@ -41,12 +41,14 @@ export function table(r: SuiteReport): string {
       );
     }
   }
-  lines.push("", `round trips −${pct(r.roundTripReduction)}, tokens −${pct(r.tokenReduction)}, tool output in context −${pct(r.contextBytesReduction)} (script vs structured)`);
+  lines.push("", `script vs structured: round trips ${change(r.roundTripReduction)}, tokens ${change(r.tokenReduction)}, tool output in context ${change(r.contextBytesReduction)}`);
   for (const run of r.runs) if (!run.pass) lines.push(`FAILED ${run.workflow} (${run.mode}): ${run.failures.join("; ")}`);
   return lines.join("\n");
 }
 
 const pct = (x: number): string => `${Math.round(x * 1000) / 10} %`;
+/** A reduction as a signed change: 0.25 → "−25 %", −0.5 → "+50 %". */
+const change = (reduction: number): string => (reduction >= 0 ? `−${pct(reduction)}` : `+${pct(-reduction)}`);
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
 async function main(): Promise<void> {
