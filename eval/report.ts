@@ -17,6 +17,7 @@ import { loadWorkflows, type Workflow } from "./workflow.js";
 
 const pct = (x: number): string => `${Math.round(x * 1000) / 10} %`;
 const n = (x: number): string => x.toLocaleString("en-US");
+const change = (reduction: number): string => (reduction >= 0 ? `−${pct(reduction)}` : `+${pct(-reduction)}`);
 const tokens = (f: ModeFigures): number => f.promptTokens + f.completionTokens;
 
 /** Which mode this workflow favours, in words, from round trips and tokens. */
@@ -70,7 +71,7 @@ function modelSection(m: SuiteReport | undefined): string[] {
   lines.push(
     "",
     `Pass rate: structured ${pct(t.structured.passed / Math.max(1, t.structured.runs))}, script ${pct(t.script.passed / Math.max(1, t.script.runs))}; ` +
-      `round trips −${pct(m.roundTripReduction)}, tokens −${pct(m.tokenReduction)}.`,
+      `script vs structured: round trips ${change(m.roundTripReduction)}, tokens ${change(m.tokenReduction)}.`,
     "",
   );
   return lines;
