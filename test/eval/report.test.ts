@@ -77,3 +77,18 @@ test("the report says what is measured, names the workflows that favour structur
   t.regex(md, /!\[Model round trips per workflow\]\(report\/round-trips\.svg\)/);
   t.regex(md, /\*\*66\.7 % fewer model round trips\*\* \(4 vs 12; goal ≥ 60 %: met\)/);
 });
+
+test("a real-model run's pass rates get their own section", (t) => {
+  const failing = { ...run("one-read", "script", 3, 9_000), pass: false, failures: ["the answer lacks \"done\""] };
+  const model = summarize(
+    [run("many-reads", "structured", 10, 20_000), run("many-reads", "script", 2, 6_000), run("one-read", "structured", 2, 2_000), failing],
+    workflows,
+    DEFAULT_LATENCY,
+    { baseUrl: "http://127.0.0.1:1/v1", model: "some-model", api: "chat", repeat: 1 },
+  );
+  const md = renderReport(report, { workflows, model, chartDir: "report" });
+  t.regex(md, /## Completion rates with a real model: some-model \(chat\), 1 run\(s\) per workflow and mode/);
+  t.regex(md, /\| one-read \| 100 % \| 0 % \| 2 \/ 3 \|/);
+  t.regex(md, /Pass rate: structured 100 %, script 50 %; script vs structured: round trips −58\.3 %/);
+  t.notRegex(md, /None are in this report/);
+});
