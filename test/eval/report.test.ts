@@ -71,7 +71,7 @@ test("the report says what is measured, names the workflows that favour structur
   t.regex(md, /measure \*\*not a model's skill\*\*/);
   t.regex(md, /Completion rates come only from runs against a real model/);
   t.regex(md, /\*\*None are in this report\*\*/);
-  t.regex(md, /npm run eval -- --base-url https:\/\/api\.openai\.com\/v1 --model gpt-4\.1 --api responses --repeat 5 --json > model\.json/);
+  t.regex(md, /npm run -s eval -- --base-url https:\/\/api\.openai\.com\/v1 --model gpt-4\.1 --api responses --repeat 5 --json > model\.json/);
   t.regex(md, /- \*\*one-read\*\*: One small file: a native call is cheaper\./);
   t.regex(md, /\| many-reads \| 10 \/ 2 \| 20,010 \/ 6,010 \|/);
   t.regex(md, /!\[Model round trips per workflow\]\(report\/round-trips\.svg\)/);
