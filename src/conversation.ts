@@ -3,6 +3,7 @@
  * native function calls through the dispatcher (`harness.callTool`), conversations live in the harness's database.
  * `Harness.conversation()` is the one place this is assembled; `cody exec` and `cody serve` only choose options.
  */
+import { randomUUID } from "node:crypto";
 import {
   Agent,
   ConversationStore,
@@ -27,16 +28,21 @@ export interface ConversationOptions {
   limits?: Partial<Limits> | undefined;
   /** Text put before the generated system prompt's tool section. */
   preamble?: string | undefined;
+  /** Told each script's run id before the run starts (the REST server forwards that run's approval requests). */
+  onScriptRun?: ((runId: string) => void) | undefined;
 }
 
 /** The executor a conversation's scripts run through: the harness's run path, with this conversation's limits. */
-export function harnessExecutor(harness: Harness, limits?: Partial<Limits>): ScriptExecutor {
+export function harnessExecutor(harness: Harness, limits?: Partial<Limits>, onScriptRun?: (runId: string) => void): ScriptExecutor {
   return {
-    runScript: (source, o) =>
-      harness.run(
+    runScript: (source, o) => {
+      const runId = randomUUID();
+      onScriptRun?.(runId);
+      return harness.run(
         { source, filename: o.filename },
-        { signal: o.signal, turnSignal: o.turnSignal, onEvent: o.onEvent, ...(limits ? { limits } : {}) },
-      ),
+        { runId, signal: o.signal, turnSignal: o.turnSignal, onEvent: o.onEvent, ...(limits ? { limits } : {}) },
+      );
+    },
     checkScript: (source, filename) => harness.check([{ source, filename }]),
     toolNames: () => harness.toolNames(),
     scriptHash: (source, filename) => harness.hashOf({ source, filename }),
@@ -69,7 +75,7 @@ export async function createConversation(harness: Harness, store: ConversationSt
   const limits = opts.limits ? { ...harness.limits, ...opts.limits } : harness.limits;
   return new Agent({
     provider,
-    executor: harnessExecutor(harness, opts.limits),
+    executor: harnessExecutor(harness, opts.limits, opts.onScriptRun),
     tools: harnessToolCaller(harness),
     toolsDts: (await harness.toolsDts()).text,
     store,

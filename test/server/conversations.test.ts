@@ -1,0 +1,254 @@
+/**
+ * Conversations over REST against the in-repo OpenAI-compatible model server (Responses and Chat Completions): a full
+ * turn streamed as SSE, abort mid-turn (with spawned work), an approval answered over REST, paging and validation.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import test, { type ExecutionContext } from "ava";
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { resolveProviderConfig } from "../../src/agent/index.js";
+import { closed, reply, responsesFrames, startModelServer, type ModelServer } from "../agent/helpers/model-server.js";
+import { pidsWith, uniqueSleep } from "../sandbox/helpers.js";
+import { AUTH, request, startServer, waitFor, type SseEvent } from "./helpers.js";
+
+async function modelServer(t: ExecutionContext, replies: Parameters<typeof startModelServer>[0] = []): Promise<ModelServer> {
+  const s = await startModelServer(replies);
+  t.teardown(() => s.close());
+  return s;
+}
+
+/** A server whose conversations default to `model` (with an API key, to see where it is sent). */
+function providerFor(model: ModelServer) {
+  return (overrides: object) => resolveProviderConfig({ baseUrl: model.url, model: "test-model", apiKey: "sk-server", ...overrides }, {});
+}
+
+/** POST a turn and read its SSE stream, calling `onEvent` as events arrive. */
+async function streamTurn(
+  base: string,
+  id: string,
+  body: unknown,
+  onEvent: (event: SseEvent) => void | Promise<void> = () => {},
+): Promise<{ status: number; contentType: string | null; events: SseEvent[] }> {
+  const res = await fetch(`${base}/v1/conversations/${id}/turns`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "text/event-stream", connection: "close", ...AUTH },
+    body: JSON.stringify(body),
+  });
+  const events: SseEvent[] = [];
+  if (!res.body || !(res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+    return { status: res.status, contentType: res.headers.get("content-type"), events };
+  }
+  const parsed: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (m) => parsed.push(m) });
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body) {
+    parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+    for (const m of parsed.splice(0)) {
+      const event = { event: m.event ?? "message", data: JSON.parse(m.data) as Record<string, unknown> };
+      events.push(event);
+      await onEvent(event);
+    }
+  }
+  return { status: res.status, contentType: res.headers.get("content-type"), events };
+}
+
+const BLOCK = "Reading.\n<tool-calls>\nconst f = await tools.readFile({ path: \"notes.txt\" });\nconsole.log(\"lines\", f.totalLines);\nreturn f.content.trim();\n</tool-calls>\n";
+
+for (const api of ["responses", "chat"] as const) {
+  test(`a full turn over REST (${api}): the stream carries the events cody exec --json prints, and the conversation is stored`, async (t) => {
+    const model = await modelServer(t, [reply({ text: BLOCK }), reply({ text: "The note says hello." })]);
+    const { base } = await startServer(t, { files: { "notes.txt": "hello\n" }, server: { provider: providerFor(model) } });
+    const created = await request<{ id: string; settings: { api: string; model: string; check: string } }>(base, "POST", "/v1/conversations", {
+      api,
+      system: "SYSTEM-ADDITION",
+    });
+    t.is(created.status, 201, JSON.stringify(created.body));
+    t.is(created.body.settings.api, api);
+    t.is(created.body.settings.check, "block", "a type-checking server acts as block");
+    const { id } = created.body;
+    const { status, contentType, events } = await streamTurn(base, id, { message: "What does the note say?" });
+    t.is(status, 200);
+    t.regex(contentType ?? "", /^text\/event-stream/);
+    const types = events.map((e) => e.event);
+    for (const type of ["turn_start", "assistant_text", "script_start", "tool_call", "console", "tool_result", "script_end", "turn_end", "final"]) {
+      t.true(types.includes(type), `${type} in ${types.join(",")}`);
+    }
+    t.is(types.at(-1), "final");
+    t.true(types.indexOf("console") < types.indexOf("script_end"));
+    for (const e of events) t.is(e.data["type"], e.event, "each message's data names its own type");
+    const final = events.at(-1)?.data as { text: string; conversationId: string; turns: number; usage: { inputTokens: number } };
+    t.is(final.text, "The note says hello.");
+    t.is(final.conversationId, id);
+    t.is(final.usage.inputTokens, 20);
+    const scriptEnd = events.find((e) => e.event === "script_end")?.data as { ok: boolean; output: string };
+    t.true(scriptEnd.ok);
+    t.regex(scriptEnd.output, /result \(string\):\nhello/);
+    t.true(model.requests.every((r) => r.url.endsWith(api === "chat" ? "/chat/completions" : "/responses")));
+    t.is(model.requests[0]?.headers["authorization"], "Bearer sk-server");
+    t.regex(JSON.stringify(model.requests[0]?.body), /SYSTEM-ADDITION/);
+
+    const detail = await request<{ conversation: { title: string; turns: number; api: string }; items: { item: { type: string } }[]; active: boolean }>(
+      base,
+      "GET",
+      `/v1/conversations/${id}`,
+    );
+    t.is(detail.status, 200);
+    t.is(detail.body.conversation.title, "What does the note say?");
+    t.is(detail.body.conversation.turns, 2);
+    t.is(detail.body.conversation.api, api);
+    t.false(detail.body.active);
+    t.deepEqual(detail.body.items.map((i) => i.item.type), ["message", "message", "function_call", "function_call_output", "message"]);
+  });
+}
+
+test("a second turn continues the conversation: the model is sent the stored items", async (t) => {
+  const model = await modelServer(t, [reply({ text: "First answer." }), reply({ text: "Second answer." })]);
+  const { base } = await startServer(t, { server: { provider: providerFor(model) } });
+  const { body } = await request<{ id: string }>(base, "POST", "/v1/conversations", {});
+  await streamTurn(base, body.id, { message: "one" });
+  const second = await streamTurn(base, body.id, { message: "two" });
+  t.is((second.events.at(-1)?.data as { turns: number }).turns, 2);
+  const input = (model.requests[1]?.body as { input: { type: string; content?: string }[] }).input;
+  t.deepEqual(input.map((i) => i.content), ["one", "First answer.", "two"]);
+});
+
+test("DELETE /v1/conversations/:id/turns/current aborts the turn mid-stream and the work it spawned; the stream ends with CODY_ABORTED", async (t) => {
+  const marker = uniqueSleep();
+  let modelGone: Promise<void> | undefined;
+  // The model streams a block that spawns a process, then stalls mid-reply: the turn is busy until it is aborted.
+  // (Spawned work lives until the model turn that started it ends.)
+  const block = `<tool-calls>\ntools.spawn.exec({ command: ["sh", "-c", "echo started > pid.txt; exec sleep ${marker}"] });\nreturn "spawned";\n</tool-calls>\n`;
+  const model = await modelServer(t, [
+    async (res) => {
+      const frames = responsesFrames({ text: block });
+      // Everything but the end of the message and `response.completed`.
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      for (const frame of frames.slice(0, -2)) res.write(frame);
+      modelGone = closed(res);
+      await modelGone;
+    },
+  ]);
+  const { base, cwd } = await startServer(t, {
+    server: { provider: providerFor(model) },
+    harness: { policy: { policy: "never", allowTools: ["exec"] }, limits: { timeoutMs: 20_000 } },
+  });
+  const { body } = await request<{ id: string }>(base, "POST", "/v1/conversations", {});
+  const pidFile = path.join(cwd, "pid.txt");
+  let deleted: { status: number; body: Record<string, unknown> } | undefined;
+  let conflict: number | undefined;
+  const { events } = await streamTurn(base, body.id, { message: "spawn it" }, async (event) => {
+    if (event.event === "script_end") {
+      await waitFor(() => (existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "" ? true : undefined));
+      t.true(pidsWith(marker, "sleep").length > 0, "the spawned process runs while the turn does");
+      conflict = (await request(base, "POST", `/v1/conversations/${body.id}/turns`, { message: "again" })).status;
+      t.true((await request<{ active: boolean }>(base, "GET", `/v1/conversations/${body.id}`)).body.active);
+      deleted = await request(base, "DELETE", `/v1/conversations/${body.id}/turns/current`);
+    }
+  });
+  t.is(conflict, 409, "one turn per conversation at a time");
+  t.is(deleted?.status, 202);
+  t.deepEqual(deleted?.body, { conversationId: body.id, aborted: true });
+  const last = events.at(-1);
+  t.is(last?.event, "error");
+  t.is((last?.data["error"] as { code: string }).code, "CODY_ABORTED");
+  await modelGone;
+  t.true(await waitFor(() => (pidsWith(marker, "sleep").length > 0 ? undefined : true)), "the spawned process was killed with the turn");
+  t.is((await request(base, "DELETE", `/v1/conversations/${body.id}/turns/current`)).status, 404, "no turn is running any more");
+  const detail = await request<{ active: boolean; conversation: { turns: number } }>(base, "GET", `/v1/conversations/${body.id}`);
+  t.false(detail.body.active);
+  t.is(detail.body.conversation.turns, 1, "what ran before the abort is recorded");
+  t.true((detail.body as unknown as { items: { item: { type: string } }[] }).items.some((i) => i.item.type === "function_call_output"));
+});
+
+test("an approval raised by a turn's script reaches the turn's stream and is answered through /v1/approvals", async (t) => {
+  const model = await modelServer(t, [
+    reply({ text: "<tool-calls>\nawait tools.writeFile({ path: \"out.txt\", content: \"approved\" });\nreturn \"written\";\n</tool-calls>" }),
+    reply({ text: "Written." }),
+  ]);
+  const { base, cwd } = await startServer(t, { approvals: true, server: { provider: providerFor(model) } });
+  const { body } = await request<{ id: string }>(base, "POST", "/v1/conversations", {});
+  let answered: { status: number; body: Record<string, unknown> } | undefined;
+  const { events } = await streamTurn(base, body.id, { message: "write it" }, async (event) => {
+    if (event.event === "approval_request") {
+      const listed = await request<{ approvals: { id: string }[] }>(base, "GET", "/v1/approvals");
+      t.deepEqual(listed.body.approvals.map((a) => a.id), [event.data["id"]]);
+      answered = await request(base, "POST", `/v1/approvals/${String(event.data["id"])}`, { decision: "approve" });
+    }
+  });
+  const request0 = events.find((e) => e.event === "approval_request")?.data;
+  t.is(request0?.["tool"], "writeFile");
+  t.is(request0?.["type"], "approval_request");
+  t.is(answered?.status, 200);
+  t.is(events.at(-1)?.event, "final");
+  t.true((events.find((e) => e.event === "script_end")?.data as { ok: boolean }).ok);
+  t.is(readFileSync(path.join(cwd, "out.txt"), "utf8"), "approved");
+});
+
+test("a request naming another base URL gets no API key: the server's key only goes to the server's own base URL", async (t) => {
+  const own = await modelServer(t);
+  const other = await modelServer(t, [reply({ text: "from the other server" })]);
+  const { base } = await startServer(t, { server: { provider: providerFor(own) } });
+  const created = await request<{ id: string; settings: { baseUrl: string } }>(base, "POST", "/v1/conversations", { baseUrl: other.url, model: "other-model" });
+  t.is(created.body.settings.baseUrl, other.url);
+  const { events } = await streamTurn(base, created.body.id, { message: "hi" });
+  t.is(events.at(-1)?.event, "final");
+  t.is(other.requests[0]?.headers["authorization"], undefined);
+  t.is((other.requests[0]?.body as { model: string }).model, "other-model");
+  t.is(own.requests.length, 0);
+});
+
+test("check mode, limits and maxTurns of a turn may only tighten the server's; unknown conversations are 404", async (t) => {
+  const model = await modelServer(t);
+  const { base } = await startServer(t, { server: { provider: providerFor(model) } });
+  const bad = async (body: unknown, path = "/v1/conversations") => {
+    const res = await request<{ error: { code: string; message: string } }>(base, "POST", path, body);
+    return [res.status, res.body.error?.code];
+  };
+  t.deepEqual(await bad({ check: "off" }), [400, "CODY_INVALID_OPTION"], "the server type-checks on compile");
+  t.deepEqual(await bad({ check: "warn" }), [400, "CODY_INVALID_OPTION"]);
+  t.deepEqual(await bad({ limits: { timeoutMs: 60_001 } }), [400, "CODY_INVALID_OPTION"], "above the server's 60 s");
+  t.deepEqual(await bad({ limits: { nope: 1 } }), [400, "CODY_HTTP_BAD_REQUEST"]);
+  t.deepEqual(await bad({ maxTurns: 101 }), [400, "CODY_HTTP_BAD_REQUEST"], "past the cap of 100");
+  t.deepEqual(await bad({ extra: true }), [400, "CODY_HTTP_BAD_REQUEST"]);
+  const edge = await request<{ id: string; settings: { maxTurns: number; check: string; limits: { timeoutMs: number } } }>(base, "POST", "/v1/conversations", {
+    maxTurns: 100,
+    check: "block",
+    limits: { timeoutMs: 60_000 },
+  });
+  t.is(edge.status, 201, "at the edge: maxTurns 100 and the server's own timeout");
+  t.is(edge.body.settings.maxTurns, 100);
+  const tight = await request<{ id: string }>(base, "POST", "/v1/conversations", { maxTurns: 3, limits: { timeoutMs: 1000 } });
+  const turns = `/v1/conversations/${tight.body.id}/turns`;
+  t.deepEqual(await bad({ message: "x", maxTurns: 4 }, turns), [400, "CODY_INVALID_OPTION"], "above the conversation's maxTurns");
+  t.deepEqual(await bad({ message: "x", limits: { timeoutMs: 1001 } }, turns), [400, "CODY_INVALID_OPTION"], "above the conversation's limit");
+  t.deepEqual(await bad({ message: "" }, turns), [400, "CODY_HTTP_BAD_REQUEST"]);
+  t.deepEqual(await bad({}, turns), [400, "CODY_HTTP_BAD_REQUEST"]);
+  t.deepEqual(await bad({ message: "x" }, "/v1/conversations/conv_missing/turns"), [404, "CODY_HTTP_NOT_FOUND"]);
+  t.is((await request(base, "GET", "/v1/conversations/conv_missing")).status, 404);
+  t.is((await request(base, "DELETE", "/v1/conversations/conv_missing/turns/current")).status, 404);
+  t.is(model.requests.length, 0, "nothing reached the model");
+});
+
+test("GET /v1/conversations pages newest first with a cursor until nextCursor is null", async (t) => {
+  const model = await modelServer(t);
+  const { base } = await startServer(t, { server: { provider: providerFor(model) } });
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) ids.push((await request<{ id: string }>(base, "POST", "/v1/conversations", { title: `c${i}` })).body.id);
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const query: string = cursor === null ? "?limit=2" : `?limit=2&cursor=${cursor}`;
+    const page = await request<{ conversations: { id: string }[]; nextCursor: string | null }>(base, "GET", `/v1/conversations${query}`);
+    t.is(page.status, 200);
+    seen.push(...page.body.conversations.map((c) => c.id));
+    cursor = page.body.nextCursor;
+    pages++;
+  } while (cursor !== null && pages < 10);
+  t.is(pages, 3);
+  t.deepEqual(seen, [...ids].reverse());
+  t.is((await request(base, "GET", "/v1/conversations?limit=100")).status, 200);
+  t.is((await request(base, "GET", "/v1/conversations?limit=101")).status, 400);
+  t.is((await request(base, "GET", "/v1/conversations?limit=0")).status, 400);
+  t.is((await request(base, "GET", "/v1/conversations?cursor=bm9wZQ")).status, 400);
+});
