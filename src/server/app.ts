@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import { Scalar } from "@scalar/hono-api-reference";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -19,6 +20,7 @@ import { ActiveRuns } from "./active-runs.js";
 import type { ApprovalBroker } from "./approvals.js";
 import { bearerAuth } from "./auth.js";
 import type { AppEnv, ServerContext } from "./context.js";
+import { buildDocument, registerContract } from "./contract.js";
 import { ConversationTurns, type ProviderResolver } from "./conversations.js";
 import { NotFoundError, PayloadTooLargeError } from "./errors.js";
 import { hostGuard, jsonOnly, normalizeOrigin } from "./guard.js";
@@ -176,6 +178,12 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
     }),
   );
 
+  // Descriptions and request validation first: each route's handler runs after them (src/server/contract.ts).
+  registerContract(app);
+  // Built on first request (every route is registered by then) and kept: the routes do not change.
+  let document: Promise<Record<string, unknown>> | undefined;
+  app.get("/openapi.json", async (c) => c.json(await (document ??= buildDocument(app, version))));
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Cody script harness API" }));
   app.get("/healthz", (c) => c.json(healthBody(harness, version)));
   app.get("/metrics", async (c) => c.text(await ctx.metrics.text(), 200, { "Content-Type": ctx.metrics.contentType }));
   toolRoutes(app, ctx);
