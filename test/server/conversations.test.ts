@@ -5,11 +5,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import test, { type ExecutionContext } from "ava";
-import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { resolveProviderConfig } from "../../src/agent/index.js";
 import { closed, reply, responsesFrames, startModelServer, type ModelServer } from "../agent/helpers/model-server.js";
 import { pidsWith, uniqueSleep } from "../sandbox/helpers.js";
-import { AUTH, request, startServer, waitFor, type SseEvent } from "./helpers.js";
+import { ApiError, createClient, type ConversationEvent, type TurnBody, type components } from "../../src/client/index.js";
+import { TEST_TOKEN, request, startServer, waitFor } from "./helpers.js";
 
 async function modelServer(t: ExecutionContext, replies: Parameters<typeof startModelServer>[0] = []): Promise<ModelServer> {
   const s = await startModelServer(replies);
@@ -22,34 +22,26 @@ function providerFor(model: ModelServer) {
   return (overrides: object) => resolveProviderConfig({ baseUrl: model.url, model: "test-model", apiKey: "sk-server", ...overrides }, {});
 }
 
-/** POST a turn and read its SSE stream, calling `onEvent` as events arrive. */
-async function streamTurn(
-  base: string,
-  id: string,
-  body: unknown,
-  onEvent: (event: SseEvent) => void | Promise<void> = () => {},
-): Promise<{ status: number; contentType: string | null; events: SseEvent[] }> {
-  const res = await fetch(`${base}/v1/conversations/${id}/turns`, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "text/event-stream", connection: "close", ...AUTH },
-    body: JSON.stringify(body),
-  });
-  const events: SseEvent[] = [];
-  if (!res.body || !(res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
-    return { status: res.status, contentType: res.headers.get("content-type"), events };
+/** The typed client, as a program using this package would hold it. */
+const client = (base: string) => createClient({ baseUrl: base, token: TEST_TOKEN, headers: { connection: "close" } });
+
+type Event = ConversationEvent & Record<string, unknown>;
+
+/** Send a turn with the client and collect its events, calling `onEvent` as they arrive. */
+async function streamTurn(base: string, id: string, body: TurnBody, onEvent: (event: Event) => void | Promise<void> = () => {}): Promise<Event[]> {
+  const events: Event[] = [];
+  for await (const e of client(base).turn(id, body)) {
+    events.push(e as Event);
+    await onEvent(e as Event);
   }
-  const parsed: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (m) => parsed.push(m) });
-  const decoder = new TextDecoder();
-  for await (const chunk of res.body) {
-    parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
-    for (const m of parsed.splice(0)) {
-      const event = { event: m.event ?? "message", data: JSON.parse(m.data) as Record<string, unknown> };
-      events.push(event);
-      await onEvent(event);
-    }
-  }
-  return { status: res.status, contentType: res.headers.get("content-type"), events };
+  return events;
+}
+
+/** Create a conversation with the client; its id. */
+async function create(base: string, body: components["schemas"]["CreateConversationBody"] = {}): Promise<string> {
+  const { data, response } = await client(base).POST("/v1/conversations", { body });
+  if (!data) throw new Error(`create failed: ${response.status}`);
+  return data.id;
 }
 
 const BLOCK = "Reading.\n<tool-calls>\nconst f = await tools.readFile({ path: \"notes.txt\" });\nconsole.log(\"lines\", f.totalLines);\nreturn f.content.trim();\n</tool-calls>\n";
@@ -58,56 +50,45 @@ for (const api of ["responses", "chat"] as const) {
   test(`a full turn over REST (${api}): the stream carries the events cody exec --json prints, and the conversation is stored`, async (t) => {
     const model = await modelServer(t, [reply({ text: BLOCK }), reply({ text: "The note says hello." })]);
     const { base } = await startServer(t, { files: { "notes.txt": "hello\n" }, server: { provider: providerFor(model) } });
-    const created = await request<{ id: string; settings: { api: string; model: string; check: string } }>(base, "POST", "/v1/conversations", {
-      api,
-      system: "SYSTEM-ADDITION",
-    });
-    t.is(created.status, 201, JSON.stringify(created.body));
-    t.is(created.body.settings.api, api);
-    t.is(created.body.settings.check, "block", "a type-checking server acts as block");
-    const { id } = created.body;
-    const { status, contentType, events } = await streamTurn(base, id, { message: "What does the note say?" });
-    t.is(status, 200);
-    t.regex(contentType ?? "", /^text\/event-stream/);
-    const types = events.map((e) => e.event);
+    const created = await client(base).POST("/v1/conversations", { body: { api, system: "SYSTEM-ADDITION" } });
+    t.is(created.response.status, 201);
+    t.is(created.data?.settings.api, api);
+    t.is(created.data?.settings.check, "block", "a type-checking server acts as block");
+    const id = created.data?.id ?? "";
+    const events = await streamTurn(base, id, { message: "What does the note say?" });
+    const types: string[] = events.map((e) => e.type);
     for (const type of ["turn_start", "assistant_text", "script_start", "tool_call", "console", "tool_result", "script_end", "turn_end", "final"]) {
       t.true(types.includes(type), `${type} in ${types.join(",")}`);
     }
     t.is(types.at(-1), "final");
     t.true(types.indexOf("console") < types.indexOf("script_end"));
-    for (const e of events) t.is(e.data["type"], e.event, "each message's data names its own type");
-    const final = events.at(-1)?.data as { text: string; conversationId: string; turns: number; usage: { inputTokens: number } };
+    const final = events.at(-1) as { text: string; conversationId: string; turns: number; usage: { inputTokens: number } };
     t.is(final.text, "The note says hello.");
     t.is(final.conversationId, id);
     t.is(final.usage.inputTokens, 20);
-    const scriptEnd = events.find((e) => e.event === "script_end")?.data as { ok: boolean; output: string };
+    const scriptEnd = events.find((e) => e.type === "script_end") as { ok: boolean; output: string };
     t.true(scriptEnd.ok);
     t.regex(scriptEnd.output, /result \(string\):\nhello/);
     t.true(model.requests.every((r) => r.url.endsWith(api === "chat" ? "/chat/completions" : "/responses")));
     t.is(model.requests[0]?.headers["authorization"], "Bearer sk-server");
     t.regex(JSON.stringify(model.requests[0]?.body), /SYSTEM-ADDITION/);
 
-    const detail = await request<{ conversation: { title: string; turns: number; api: string }; items: { item: { type: string } }[]; active: boolean }>(
-      base,
-      "GET",
-      `/v1/conversations/${id}`,
-    );
-    t.is(detail.status, 200);
-    t.is(detail.body.conversation.title, "What does the note say?");
-    t.is(detail.body.conversation.turns, 2);
-    t.is(detail.body.conversation.api, api);
-    t.false(detail.body.active);
-    t.deepEqual(detail.body.items.map((i) => i.item.type), ["message", "message", "function_call", "function_call_output", "message"]);
+    const detail = (await client(base).GET("/v1/conversations/{id}", { params: { path: { id } } })).data;
+    t.is(detail?.conversation.title, "What does the note say?");
+    t.is(detail?.conversation.turns, 2);
+    t.is(detail?.conversation.api, api);
+    t.false(detail?.active);
+    t.deepEqual(detail?.items.map((i) => i.item.type), ["message", "message", "function_call", "function_call_output", "message"]);
   });
 }
 
 test("a second turn continues the conversation: the model is sent the stored items", async (t) => {
   const model = await modelServer(t, [reply({ text: "First answer." }), reply({ text: "Second answer." })]);
   const { base } = await startServer(t, { server: { provider: providerFor(model) } });
-  const { body } = await request<{ id: string }>(base, "POST", "/v1/conversations", {});
-  await streamTurn(base, body.id, { message: "one" });
-  const second = await streamTurn(base, body.id, { message: "two" });
-  t.is((second.events.at(-1)?.data as { turns: number }).turns, 2);
+  const id = await create(base);
+  await streamTurn(base, id, { message: "one" });
+  const second = await streamTurn(base, id, { message: "two" });
+  t.is((second.at(-1) as { turns: number }).turns, 2);
   const input = (model.requests[1]?.body as { input: { type: string; content?: string }[] }).input;
   t.deepEqual(input.map((i) => i.content), ["one", "First answer.", "two"]);
 });
@@ -132,32 +113,35 @@ test("DELETE /v1/conversations/:id/turns/current aborts the turn mid-stream and 
     server: { provider: providerFor(model) },
     harness: { policy: { policy: "never", allowTools: ["exec"] }, limits: { timeoutMs: 20_000 } },
   });
-  const { body } = await request<{ id: string }>(base, "POST", "/v1/conversations", {});
+  const id = await create(base);
+  const cody = client(base);
   const pidFile = path.join(cwd, "pid.txt");
-  let deleted: { status: number; body: Record<string, unknown> } | undefined;
-  let conflict: number | undefined;
-  const { events } = await streamTurn(base, body.id, { message: "spawn it" }, async (event) => {
-    if (event.event === "script_end") {
+  let deleted: { status: number; body: unknown } | undefined;
+  let conflict: ApiError | undefined;
+  const events = await streamTurn(base, id, { message: "spawn it" }, async (event) => {
+    if (event.type === "script_end") {
       await waitFor(() => (existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "" ? true : undefined));
       t.true(pidsWith(marker, "sleep").length > 0, "the spawned process runs while the turn does");
-      conflict = (await request(base, "POST", `/v1/conversations/${body.id}/turns`, { message: "again" })).status;
-      t.true((await request<{ active: boolean }>(base, "GET", `/v1/conversations/${body.id}`)).body.active);
-      deleted = await request(base, "DELETE", `/v1/conversations/${body.id}/turns/current`);
+      conflict = await t.throwsAsync(streamTurn(base, id, { message: "again" }), { instanceOf: ApiError });
+      t.true((await cody.GET("/v1/conversations/{id}", { params: { path: { id } } })).data?.active);
+      const res = await cody.DELETE("/v1/conversations/{id}/turns/current", { params: { path: { id } } });
+      deleted = { status: res.response.status, body: res.data };
     }
   });
-  t.is(conflict, 409, "one turn per conversation at a time");
+  t.is(conflict?.status, 409, "one turn per conversation at a time");
+  t.is(conflict?.code, "CODY_HTTP_CONFLICT");
   t.is(deleted?.status, 202);
-  t.deepEqual(deleted?.body, { conversationId: body.id, aborted: true });
+  t.deepEqual(deleted?.body, { conversationId: id, aborted: true });
   const last = events.at(-1);
-  t.is(last?.event, "error");
-  t.is((last?.data["error"] as { code: string }).code, "CODY_ABORTED");
+  t.is(last?.type, "error");
+  t.is((last?.["error"] as { code: string }).code, "CODY_ABORTED");
   await modelGone;
   t.true(await waitFor(() => (pidsWith(marker, "sleep").length > 0 ? undefined : true)), "the spawned process was killed with the turn");
-  t.is((await request(base, "DELETE", `/v1/conversations/${body.id}/turns/current`)).status, 404, "no turn is running any more");
-  const detail = await request<{ active: boolean; conversation: { turns: number } }>(base, "GET", `/v1/conversations/${body.id}`);
-  t.false(detail.body.active);
-  t.is(detail.body.conversation.turns, 1, "what ran before the abort is recorded");
-  t.true((detail.body as unknown as { items: { item: { type: string } }[] }).items.some((i) => i.item.type === "function_call_output"));
+  t.is((await cody.DELETE("/v1/conversations/{id}/turns/current", { params: { path: { id } } })).response.status, 404, "no turn is running any more");
+  const detail = (await cody.GET("/v1/conversations/{id}", { params: { path: { id } } })).data;
+  t.false(detail?.active);
+  t.is(detail?.conversation.turns, 1, "what ran before the abort is recorded");
+  t.true(detail?.items.some((i) => i.item.type === "function_call_output"));
 });
 
 test("an approval raised by a turn's script reaches the turn's stream and is answered through /v1/approvals", async (t) => {
@@ -166,21 +150,21 @@ test("an approval raised by a turn's script reaches the turn's stream and is ans
     reply({ text: "Written." }),
   ]);
   const { base, cwd } = await startServer(t, { approvals: true, server: { provider: providerFor(model) } });
-  const { body } = await request<{ id: string }>(base, "POST", "/v1/conversations", {});
-  let answered: { status: number; body: Record<string, unknown> } | undefined;
-  const { events } = await streamTurn(base, body.id, { message: "write it" }, async (event) => {
-    if (event.event === "approval_request") {
-      const listed = await request<{ approvals: { id: string }[] }>(base, "GET", "/v1/approvals");
-      t.deepEqual(listed.body.approvals.map((a) => a.id), [event.data["id"]]);
-      answered = await request(base, "POST", `/v1/approvals/${String(event.data["id"])}`, { decision: "approve" });
+  const id = await create(base);
+  const cody = client(base);
+  let answered: number | undefined;
+  const events = await streamTurn(base, id, { message: "write it" }, async (event) => {
+    if (event.type === "approval_request") {
+      const listed = await cody.GET("/v1/approvals");
+      t.deepEqual(listed.data?.approvals.map((a) => a.id), [event.id]);
+      answered = (await cody.POST("/v1/approvals/{id}", { params: { path: { id: String(event.id) } }, body: { decision: "approve" } })).response.status;
     }
   });
-  const request0 = events.find((e) => e.event === "approval_request")?.data;
-  t.is(request0?.["tool"], "writeFile");
-  t.is(request0?.["type"], "approval_request");
-  t.is(answered?.status, 200);
-  t.is(events.at(-1)?.event, "final");
-  t.true((events.find((e) => e.event === "script_end")?.data as { ok: boolean }).ok);
+  const asked = events.find((e) => e.type === "approval_request");
+  t.is(asked?.["tool"], "writeFile");
+  t.is(answered, 200);
+  t.is(events.at(-1)?.type, "final");
+  t.true((events.find((e) => e.type === "script_end") as { ok: boolean }).ok);
   t.is(readFileSync(path.join(cwd, "out.txt"), "utf8"), "approved");
 });
 
@@ -188,10 +172,10 @@ test("a request naming another base URL gets no API key: the server's key only g
   const own = await modelServer(t);
   const other = await modelServer(t, [reply({ text: "from the other server" })]);
   const { base } = await startServer(t, { server: { provider: providerFor(own) } });
-  const created = await request<{ id: string; settings: { baseUrl: string } }>(base, "POST", "/v1/conversations", { baseUrl: other.url, model: "other-model" });
-  t.is(created.body.settings.baseUrl, other.url);
-  const { events } = await streamTurn(base, created.body.id, { message: "hi" });
-  t.is(events.at(-1)?.event, "final");
+  const created = await client(base).POST("/v1/conversations", { body: { baseUrl: other.url, model: "other-model" } });
+  t.is(created.data?.settings.baseUrl, other.url);
+  const events = await streamTurn(base, created.data?.id ?? "", { message: "hi" });
+  t.is(events.at(-1)?.type, "final");
   t.is(other.requests[0]?.headers["authorization"], undefined);
   t.is((other.requests[0]?.body as { model: string }).model, "other-model");
   t.is(own.requests.length, 0);
@@ -233,18 +217,17 @@ test("GET /v1/conversations pages newest first with a cursor until nextCursor is
   const model = await modelServer(t);
   const { base } = await startServer(t, { server: { provider: providerFor(model) } });
   const ids: string[] = [];
-  for (let i = 0; i < 5; i++) ids.push((await request<{ id: string }>(base, "POST", "/v1/conversations", { title: `c${i}` })).body.id);
+  for (let i = 0; i < 5; i++) ids.push(await create(base, { title: `c${i}` }));
   const seen: string[] = [];
-  let cursor: string | null = null;
+  let cursor: string | null | undefined = null;
   let pages = 0;
   do {
-    const query: string = cursor === null ? "?limit=2" : `?limit=2&cursor=${cursor}`;
-    const page = await request<{ conversations: { id: string }[]; nextCursor: string | null }>(base, "GET", `/v1/conversations${query}`);
-    t.is(page.status, 200);
-    seen.push(...page.body.conversations.map((c) => c.id));
-    cursor = page.body.nextCursor;
+    const page: { data?: { conversations: { id: string }[]; nextCursor: string | null }; response: Response } = await client(base).GET("/v1/conversations", { params: { query: { limit: "2", ...(cursor ? { cursor } : {}) } } });
+    t.is(page.response.status, 200);
+    seen.push(...(page.data?.conversations.map((c) => c.id) ?? []));
+    cursor = page.data?.nextCursor;
     pages++;
-  } while (cursor !== null && pages < 10);
+  } while (cursor && pages < 10);
   t.is(pages, 3);
   t.deepEqual(seen, [...ids].reverse());
   t.is((await request(base, "GET", "/v1/conversations?limit=100")).status, 200);
