@@ -23,5 +23,7 @@ export interface AppEnv {
     clientSignal: AbortSignal;
     /** Set by run routes so the request log names the run. */
     runId: string | undefined;
+    /** The JSON body once read and checked by the contract's validation (src/server/validate.ts), so it is parsed once. */
+    jsonBody?: Record<string, unknown> | undefined;
   };
 }

@@ -53,7 +53,11 @@ export function check<S extends z.ZodType>(schema: S, value: unknown, where = ""
 
 /** The JSON body, checked against `schema` (an empty body counts as `{}` only when `allowEmpty`). */
 export async function jsonBody<S extends z.ZodType>(c: Context, schema: S, allowEmpty = false): Promise<z.output<S>> {
-  return check(schema, await readJsonObject(c, allowEmpty));
+  const body = await readJsonObject(c, allowEmpty);
+  const checked = check(schema, body);
+  // The route's handler reads the body again with readJsonObject: hand it the object already parsed (unstripped).
+  c.set("jsonBody", body);
+  return checked;
 }
 
 /** The query parameters, checked against `schema`. */

@@ -235,3 +235,34 @@ test("GET /v1/conversations pages newest first with a cursor until nextCursor is
   t.is((await request(base, "GET", "/v1/conversations?limit=0")).status, 400);
   t.is((await request(base, "GET", "/v1/conversations?cursor=bm9wZQ")).status, 400);
 });
+
+test("a client that disconnects mid-turn aborts the turn: the model stream is closed and the conversation is idle again", async (t) => {
+  let modelGone: Promise<void> | undefined;
+  const model = await modelServer(t, [
+    async (res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(responsesFrames({ text: "thinking" })[0] ?? "");
+      modelGone = closed(res);
+      await modelGone;
+    },
+  ]);
+  const { base } = await startServer(t, { server: { provider: providerFor(model) } });
+  const id = await create(base);
+  const leave = new AbortController();
+  let aborted = false;
+  try {
+    for await (const e of client(base).turn(id, { message: "hold on" }, { signal: leave.signal })) {
+      if (e.type === "turn_start") {
+        await waitFor(() => (model.requests.length === 1 ? true : undefined));
+        leave.abort();
+      }
+    }
+  } catch (error) {
+    aborted = leave.signal.aborted && (error as { name?: string }).name === "AbortError";
+  }
+  t.true(aborted, "the client's loop ends with its own AbortError");
+  await waitFor(() => modelGone);
+  await modelGone;
+  const idle = await waitFor(async () => ((await client(base).GET("/v1/conversations/{id}", { params: { path: { id } } })).data?.active === false ? true : undefined));
+  t.true(idle, "the turn ended when its client left");
+});

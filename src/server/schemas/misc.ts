@@ -26,7 +26,7 @@ export const ToolInfoSchema = z
 export const ToolListSchema = z.object({ tools: z.array(ToolInfoSchema) }).meta({ id: "ToolList" });
 
 export const ToolCallBodySchema = z
-  .strictObject({ args: z.unknown().optional().meta({ description: "The tool's arguments (default `{}`)." }) })
+  .object({ args: z.unknown().optional().meta({ description: "The tool's arguments (default `{}`)." }) })
   .meta({ id: "ToolCallBody" });
 
 export const ToolCallResultSchema = z.object({ result: z.unknown() }).meta({ id: "ToolCallResult" });
