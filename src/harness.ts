@@ -46,12 +46,14 @@ import { createBuiltinRegistry } from "./tools/builtin.js";
 import { ToolDispatcher } from "./dispatch/index.js";
 import type { McpManager, McpUnavailable } from "./tools/index.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
-import { unavailableServerUse } from "./tools/mcp/unavailable.js";
+import { unavailableServerUse, unavailableWarning } from "./tools/mcp/unavailable.js";
 import type { ToolRegistry, ToolSpec } from "./tools/index.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { createDescribeTool } from "./tools/handlers/describe.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { buildToolIndex, DEFAULT_MCP_INDEX_THRESHOLD, isMcpToolName } from "./tools/mcp/prompt-index.js";
+import type { Agent, ConversationStore } from "./agent/index.js";
+import type { ConversationOptions } from "./conversation.js";
 
 export interface HarnessOptions {
   /** Workspace root: every tool path is confined to it. */
@@ -164,6 +166,7 @@ export class Harness {
   readonly #toolsListeners = new Set<(change: ToolsChange) => void>();
   /** Registry updates after tool list changes, applied one at a time in arrival order. */
   #syncing: Promise<void> = Promise.resolve();
+  #conversations: ConversationStore | undefined;
   readonly #dtsCacheDir: string | undefined;
   /** Above this many MCP tools the prompt carries an index of them (see promptTools). */
   readonly mcpIndexThreshold: number;
@@ -584,6 +587,34 @@ export class Harness {
       this.#runFaults.delete(runId);
       opts.signal?.removeEventListener("abort", onOuterAbort);
     }
+  }
+
+  /**
+   * The conversations stored in this harness's database (namespace `conversations`). Loaded on first use: the agent
+   * code is not paid for by processes that only run scripts.
+   */
+  async conversations(): Promise<ConversationStore> {
+    if (!this.#conversations) {
+      const { ConversationStore } = await import("./agent/index.js");
+      this.#conversations ??= new ConversationStore(this.db);
+    }
+    return this.#conversations;
+  }
+
+  /**
+   * A conversation loop (an Agent) over this harness: scripts run through `run()` with `opts.limits`, native function
+   * calls through the dispatcher, conversations stored in `conversations()`. `cody exec` and the REST server both
+   * start conversations here, so neither assembles harness parts itself.
+   */
+  async conversation(opts: ConversationOptions): Promise<Agent> {
+    const { createConversation } = await import("./conversation.js");
+    return createConversation(this, await this.conversations(), opts);
+  }
+
+  /** Lines a front end must show before starting: approve-all is on, configured MCP servers that did not start. */
+  warnings(): string[] {
+    const lines = this.dispatcher.policy.warning === undefined ? [] : [this.dispatcher.policy.warning];
+    return [...lines, ...this.mcpUnavailable.map((u) => `cody: ${unavailableWarning(u)}`)];
   }
 
   /** End every check and compile in progress with AbortedError (a server shutting down does not wait for them). */

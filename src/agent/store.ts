@@ -118,6 +118,23 @@ export class ConversationStore implements ConversationStoreLike {
       .map(toSummary);
   }
 
+  /**
+   * Newest first (in creation order), `limit` at most, created before `before` — the `next` of the previous page.
+   * Keyset paging on the insertion order: conversations created meanwhile do not shift later pages.
+   */
+  page(limit: number, before?: number): { conversations: ConversationSummary[]; next: number | undefined } {
+    const rows = this.#db
+      .prepare<[number, number], Row & { seq: number }>("SELECT rowid AS seq, * FROM conversations WHERE rowid < ? ORDER BY rowid DESC LIMIT ?")
+      .all(before ?? Number.MAX_SAFE_INTEGER, limit + 1);
+    const page = rows.slice(0, limit);
+    return { conversations: page.map(toSummary), next: rows.length > limit ? page.at(-1)?.seq : undefined };
+  }
+
+  /** Set the title (a conversation created before its first message gets that message as its title). */
+  setTitle(id: string, title: string): void {
+    storeOp("conversations.title", this.#db.name, () => this.#db.prepare("UPDATE conversations SET title = ? WHERE id = ?").run(title.slice(0, 80), id));
+  }
+
   items(id: string): StoredItem[] {
     const rows = this.#db
       .prepare<[string], { seq: number; turn: number; item: string; run_id: string | null }>(

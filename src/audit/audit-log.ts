@@ -69,6 +69,19 @@ export interface RunRow {
   calls: { total: number; ok: number; error: number; aborted: number; denied: number; pending: number; unknown: number };
 }
 
+/** Which runs `pageRuns` returns. */
+export interface RunPageOptions {
+  limit: number;
+  /** The `next` of the previous page. */
+  after?: readonly [number, number] | undefined;
+  /** Only these outcomes; `null` stands for runs still in progress (no outcome yet). */
+  outcomes?: readonly (RunOutcome | null)[] | undefined;
+  /** Started at or after (epoch ms). */
+  since?: number | undefined;
+  /** Started before (epoch ms). */
+  until?: number | undefined;
+}
+
 export interface CallRow {
   id: number;
   runId: string;
@@ -514,6 +527,43 @@ export class AuditLog {
   listRuns(limit = 20): RunRow[] {
     this.#flushSoon();
     return storeOp("audit.listRuns", this.db.name, () => this.#stmts.listRuns.all(Math.max(0, Math.floor(limit))).map(toRun));
+  }
+
+  /**
+   * One page of runs, most recent first, optionally only some outcomes (`null` = still running) and a start-time
+   * window `[since, until)` in epoch ms. `after` is the previous page's `next`; keyset paging on (started_at, rowid),
+   * so runs recorded meanwhile do not shift later pages.
+   */
+  pageRuns(opts: RunPageOptions): { runs: RunRow[]; next: readonly [number, number] | undefined } {
+    this.#flushSoon();
+    const where: string[] = [];
+    const params: (number | string)[] = [];
+    if (opts.after) {
+      where.push("(r.started_at < ? OR (r.started_at = ? AND r.rowid < ?))");
+      params.push(opts.after[0], opts.after[0], opts.after[1]);
+    }
+    if (opts.outcomes && opts.outcomes.length > 0) {
+      const named = opts.outcomes.filter((o): o is RunOutcome => o !== null);
+      const parts = named.length > 0 ? [`r.outcome IN (${named.map(() => "?").join(", ")})`] : [];
+      params.push(...named);
+      if (opts.outcomes.includes(null)) parts.push("r.outcome IS NULL");
+      where.push(`(${parts.join(" OR ")})`);
+    }
+    if (opts.since !== undefined) {
+      where.push("r.started_at >= ?");
+      params.push(opts.since);
+    }
+    if (opts.until !== undefined) {
+      where.push("r.started_at < ?");
+      params.push(opts.until);
+    }
+    const sql = `${RUN_SELECT.replace("SELECT r.*,", "SELECT r.rowid AS seq, r.*,")}${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY r.started_at DESC, r.rowid DESC LIMIT ?`;
+    return storeOp("audit.pageRuns", this.db.name, () => {
+      const rows = this.db.prepare<(number | string)[], RawRun & { seq: number }>(sql).all(...params, opts.limit + 1);
+      const page = rows.slice(0, opts.limit);
+      const last = page.at(-1);
+      return { runs: page.map(toRun), next: rows.length > opts.limit && last ? ([last.started_at, last.seq] as const) : undefined };
+    });
   }
 
   /** Run ids starting with `prefix` (at most 10), so a person can type a short id. */

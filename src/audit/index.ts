@@ -11,6 +11,7 @@ export type {
   EndCallInput,
   RunOutcome,
   RunRow,
+  RunPageOptions,
   StartCallInput,
 } from "./audit-log.js";
 export type { SideEffect } from "./side-effects.js";

@@ -7,22 +7,27 @@ import { readFileSync } from "node:fs";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import { Scalar } from "@scalar/hono-api-reference";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
+import { resolveProviderConfig } from "../agent/index.js";
 import { InvalidOptionError, publicError, serializeError, type SerializedError } from "../errors/index.js";
 import type { Harness } from "../harness.js";
 import { ActiveRuns } from "./active-runs.js";
 import type { ApprovalBroker } from "./approvals.js";
 import { bearerAuth } from "./auth.js";
 import type { AppEnv, ServerContext } from "./context.js";
+import { buildDocument, registerContract } from "./contract.js";
+import { ConversationTurns, type ProviderResolver } from "./conversations.js";
 import { NotFoundError, PayloadTooLargeError } from "./errors.js";
 import { hostGuard, jsonOnly, normalizeOrigin } from "./guard.js";
 import { healthBody } from "./health.js";
 import { createServerMetrics } from "./metrics.js";
 import { approvalRoutes } from "./routes/approvals.js";
+import { conversationRoutes } from "./routes/conversations.js";
 import { runRoutes } from "./routes/runs.js";
 import { scriptRoutes } from "./routes/scripts.js";
 import { toolRoutes } from "./routes/tools.js";
@@ -67,6 +72,11 @@ export interface ServerOptions {
   maxConnections?: number | undefined;
   /** Reported by `GET /healthz`. @default the package version */
   version?: string | undefined;
+  /**
+   * The model provider of conversations, given a request's overrides (model, api, baseUrl).
+   * @default `resolveProviderConfig(overrides, process.env)`
+   */
+  provider?: ProviderResolver | undefined;
 }
 
 export interface ListeningServer {
@@ -124,6 +134,7 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
     approvals: opts.approvals,
     metrics: createServerMetrics(harness),
     logger,
+    conversations: new ConversationTurns(harness, opts.provider ?? ((overrides) => resolveProviderConfig(overrides, process.env))),
   };
   const app = new Hono<AppEnv>();
   // Storage faults with no request to fail (a deferred audit flush) still reach the log.
@@ -167,12 +178,19 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
     }),
   );
 
+  // Descriptions and request validation first: each route's handler runs after them (src/server/contract.ts).
+  registerContract(app);
+  // Built on first request (every route is registered by then) and kept: the routes do not change.
+  let document: Promise<Record<string, unknown>> | undefined;
+  app.get("/openapi.json", async (c) => c.json(await (document ??= buildDocument(app, version))));
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Cody script harness API" }));
   app.get("/healthz", (c) => c.json(healthBody(harness, version)));
   app.get("/metrics", async (c) => c.text(await ctx.metrics.text(), 200, { "Content-Type": ctx.metrics.contentType }));
   toolRoutes(app, ctx);
   scriptRoutes(app, ctx);
   runRoutes(app, ctx);
   approvalRoutes(app, ctx);
+  conversationRoutes(app, ctx);
 
   app.notFound((c) => {
     const error = new NotFoundError(`No route ${c.req.method} ${c.req.path}`, { kind: "route", id: `${c.req.method} ${c.req.path}` });
@@ -188,7 +206,7 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
   const abortAll = async (why = "The server is shutting down"): Promise<void> => {
     ctx.approvals?.denyAll();
     harness.abortCompiles(why);
-    await ctx.runs.abortAll(why);
+    await Promise.all([ctx.runs.abortAll(why), ctx.conversations.abortAll(why)]);
   };
 
   return {

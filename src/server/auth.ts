@@ -6,10 +6,14 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { publicError } from "../errors/index.js";
 import type { AppEnv } from "./context.js";
+import { PUBLIC_PATHS } from "./contract.js";
 import { UnauthorizedError } from "./errors.js";
 
-/** Paths answered without a token: a liveness probe says nothing a caller could use. */
-const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz"]);
+/**
+ * Paths answered without a token (the operations marked `public` in the contract): a liveness probe, and the API's
+ * description (`/openapi.json`, `/docs`), which is the same for every server and names no workspace, tool or run.
+ */
+const OPEN_PATHS = PUBLIC_PATHS;
 
 const digest = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest();
 

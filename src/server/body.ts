@@ -19,6 +19,9 @@ function describe(value: unknown): string {
 
 /** Parse the body as a JSON object. An empty body counts as `{}` only when `allowEmpty`. */
 export async function readJsonObject(c: Context, allowEmpty = false): Promise<JsonObject> {
+  // Already read (and checked) by the route's validation: parse a body once.
+  const read = c.get("jsonBody") as JsonObject | undefined;
+  if (read !== undefined) return read;
   const bytes = await c.req.arrayBuffer();
   let text: string;
   try {

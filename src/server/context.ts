@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Harness } from "../harness.js";
 import type { ActiveRuns } from "./active-runs.js";
 import type { ApprovalBroker } from "./approvals.js";
+import type { ConversationTurns } from "./conversations.js";
 import type { ServerMetrics } from "./metrics.js";
 
 export interface ServerContext {
@@ -12,6 +13,8 @@ export interface ServerContext {
   approvals: ApprovalBroker | undefined;
   metrics: ServerMetrics;
   logger: Logger | undefined;
+  /** Conversation settings and running turns. */
+  conversations: ConversationTurns;
 }
 
 /** Hono environment: the client connection's signal, captured before any middleware replaces the request. */
@@ -20,5 +23,7 @@ export interface AppEnv {
     clientSignal: AbortSignal;
     /** Set by run routes so the request log names the run. */
     runId: string | undefined;
+    /** The JSON body once read and checked by the contract's validation (src/server/validate.ts), so it is parsed once. */
+    jsonBody?: Record<string, unknown> | undefined;
   };
 }

@@ -1,12 +1,12 @@
 /**
- * The loop over the production wiring (`createExecWiring`: Harness → compiler, cache, QuickJS worker pool, dispatcher)
+ * The loop over the production wiring (`createExecWiring` → `Harness.conversation`: compiler, cache, QuickJS worker pool, dispatcher)
  * as `cody exec` builds it, with compile-time type-checking on: what the model sees for real runtime errors and type errors.
  */
 import test from "ava";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Agent, createProvider, resolveProviderConfig } from "../../src/agent/index.js";
+import { resolveProviderConfig } from "../../src/agent/index.js";
 import { createExecWiring, type ExecWiring } from "../../src/cli/commands/exec.js";
 import { reply, startModelServer } from "./helpers/model-server.js";
 
@@ -32,14 +32,7 @@ test("real runtime: a thrown error's mapped stack and a type error's diagnostics
     await server.close();
     fs.rmSync(cwd, { recursive: true, force: true });
   });
-  const agent = new Agent({
-    provider: createProvider(resolveProviderConfig({ baseUrl: server.url, model: "m" }, {})),
-    executor: wiring.executor,
-    tools: wiring.tools,
-    toolsDts: wiring.toolsDts,
-    store: wiring.store,
-    limits: wiring.limits,
-  });
+  const agent = await wiring.conversation({ provider: resolveProviderConfig({ baseUrl: server.url, model: "m" }, {}) });
   const result = await agent.run("list the words");
   t.is(result.text, "alpha and beta");
 
@@ -73,14 +66,7 @@ test("real runtime: a block that keeps the type-checker busy reaches the model a
     await server.close();
     fs.rmSync(cwd, { recursive: true, force: true });
   });
-  const agent = new Agent({
-    provider: createProvider(resolveProviderConfig({ baseUrl: server.url, model: "m" }, {})),
-    executor: wiring.executor,
-    tools: wiring.tools,
-    toolsDts: wiring.toolsDts,
-    store: wiring.store,
-    limits: wiring.limits,
-  });
+  const agent = await wiring.conversation({ provider: resolveProviderConfig({ baseUrl: server.url, model: "m" }, {}) });
   const result = await agent.run("make a deep array");
   t.is(result.text, "done");
   const refused = outputOf(server.requests[1]?.body, "tc_1_1");

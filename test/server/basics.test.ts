@@ -1,7 +1,11 @@
 import http from "node:http";
 import test from "ava";
 import { createServer } from "../../src/server/index.js";
-import { AUTH, request, startServer } from "./helpers.js";
+import { createClient } from "../../src/client/index.js";
+import { AUTH, TEST_TOKEN, request, startServer } from "./helpers.js";
+
+/** The typed client (cody-script-harness/client) over a test server. */
+const client = (base: string) => createClient({ baseUrl: base, token: TEST_TOKEN, headers: { connection: "close" } });
 
 type Err = { error: { code: string; name: string; message: string; details: Record<string, unknown>; stack?: string } };
 
@@ -14,10 +18,10 @@ test("GET /healthz answers ok with the package version", async (t) => {
 
 test("GET /v1/tools lists every tool with its risk and argument schema, and /v1/tools/dts serves the declarations as text", async (t) => {
   const { base, harness } = await startServer(t);
-  const res = await request<{ tools: { name: string; description: string; risk: string; argsSchema: Record<string, unknown> }[] }>(base, "GET", "/v1/tools");
-  t.is(res.status, 200);
-  t.deepEqual(res.body.tools.map((x) => x.name), harness.toolNames());
-  const exec = res.body.tools.find((x) => x.name === "exec");
+  const res = await client(base).GET("/v1/tools");
+  t.is(res.response.status, 200);
+  t.deepEqual(res.data?.tools.map((x) => x.name), harness.toolNames());
+  const exec = res.data?.tools.find((x) => x.name === "exec");
   t.is(exec?.risk, "executes");
   t.is(exec?.argsSchema["type"], "object");
   t.true((exec?.description.length ?? 0) > 0);
@@ -48,23 +52,22 @@ test("POST /v1/scripts/check reports a type error at the user's line without run
 
 test("a script compiled (and approved) by POST /v1/scripts/compile runs by hash as a cache hit", async (t) => {
   const { base } = await startServer(t);
-  const compiled = await request<{ hash: string; cache: string; approvedBy?: string; diagnostics: unknown[] }>(base, "POST", "/v1/scripts/compile", {
-    source: "console.log('hi'); return 6 * 7;",
-    filename: "answer.ts",
-    approve: true,
-    by: "reviewer@example.com",
+  const cody = client(base);
+  const compiled = await cody.POST("/v1/scripts/compile", {
+    body: { source: "console.log('hi'); return 6 * 7;", filename: "answer.ts", approve: true, by: "reviewer@example.com" },
   });
-  t.is(compiled.status, 200);
-  t.is(compiled.body.cache, "miss");
-  t.is(compiled.body.approvedBy, "reviewer@example.com");
-  t.regex(compiled.body.hash, /^[0-9a-f]{64}$/);
-  const run = await request<{ ok: boolean; value: unknown; cache: string; hash: string; console: { text: string }[] }>(base, "POST", "/v1/runs", { hash: compiled.body.hash });
-  t.is(run.status, 200);
-  t.true(run.body.ok);
-  t.is(run.body.value, 42);
-  t.is(run.body.cache, "hit");
-  t.is(run.body.hash, compiled.body.hash);
-  t.deepEqual(run.body.console.map((c) => c.text), ["hi"]);
+  t.is(compiled.response.status, 200);
+  t.is(compiled.data?.cache, "miss");
+  t.is(compiled.data?.approvedBy, "reviewer@example.com");
+  const hash = compiled.data?.hash ?? "";
+  t.regex(hash, /^[0-9a-f]{64}$/);
+  const run = await cody.POST("/v1/runs", { body: { hash } });
+  t.is(run.response.status, 200);
+  t.true(run.data?.ok);
+  t.is(run.data?.value, 42);
+  t.is(run.data?.cache, "hit");
+  t.is(run.data?.hash, hash);
+  t.deepEqual(run.data?.console.map((c) => c.text), ["hi"]);
 });
 
 test("POST /v1/scripts/compile answers 422 with the diagnostics for a script with a type error", async (t) => {

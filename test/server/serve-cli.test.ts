@@ -7,6 +7,8 @@ import { nestedArrays } from "../helpers/hostile.js";
 import { childrenNamed, processState } from "../helpers/processes.js";
 import { tempWorkspace } from "../helpers/workspace.js";
 import { TEST_TOKEN, request, streamRun, waitFor } from "./helpers.js";
+import { createClient } from "../../src/client/index.js";
+import { chatFrames, closed, startModelServer } from "../agent/helpers/model-server.js";
 
 const CODY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/cody.js");
 
@@ -201,4 +203,36 @@ test("SIGTERM stops cody serve while a hostile type-check runs, and no tsgo proc
     const state = processState(pid);
     t.true(state === undefined || state === "Z", `tsgo ${pid} is still running (state ${state ?? "gone"})`);
   }
+});
+
+test("cody serve --base-url/--model/--api give conversations their provider, and SIGTERM ends a running turn with an error event", async (t) => {
+  let stalled: Promise<void> | undefined;
+  const model = await startModelServer([
+    async (res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      // The role chunk and the first piece of text, then nothing: the turn is busy until the server stops.
+      for (const frame of chatFrames({ text: "thinking" }).slice(0, 2)) res.write(frame);
+      stalled = closed(res);
+      await stalled;
+    },
+  ]);
+  t.teardown(() => model.close());
+  const { child, base, exited } = await serve(t, ["--base-url", model.url, "--model", "served-model", "--api", "chat"], {
+    CODY_SERVER_TOKEN: TEST_TOKEN,
+    OPENAI_API_KEY: "",
+    CODY_API_KEY: "",
+  });
+  const cody = createClient({ baseUrl: base, token: TEST_TOKEN, headers: { connection: "close" } });
+  const created = await cody.POST("/v1/conversations", { body: {} });
+  t.is(created.response.status, 201);
+  t.like(created.data?.settings, { model: "served-model", api: "chat", baseUrl: model.url });
+  const types: string[] = [];
+  for await (const e of cody.turn(created.data?.id ?? "", { message: "hello" })) {
+    types.push(e.type);
+    if (e.type === "assistant_text") child.kill("SIGTERM");
+  }
+  t.is(types.at(-1), "error", "the turn's stream ends with an error event when the server stops");
+  t.true(model.requests[0]?.url.endsWith("/chat/completions"));
+  t.is((model.requests[0]?.body as { model: string }).model, "served-model");
+  t.is(await exited, 0);
 });

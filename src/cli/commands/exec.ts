@@ -5,23 +5,11 @@
  * Exit codes: 0 done, 1 model/provider failure, 2 usage, 3 stopped at --max-turns, 130 aborted (Ctrl-C).
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
-import {
-  Agent,
-  ConversationStore,
-  createProvider,
-  resolveProviderConfig,
-  type AgentEvent,
-  type CheckMode,
-  type ScriptExecutor,
-  type StructuredToolCaller,
-} from "../../agent/index.js";
+import { resolveProviderConfig, type Agent, type AgentEvent, type CheckMode, type ConversationStoreLike } from "../../agent/index.js";
 import { loadConfig } from "../../config/index.js";
+import type { ConversationOptions } from "../../conversation.js";
 import { AbortedError, CodyError, UsageError, publicError, serializeError } from "../../errors/index.js";
 import { Harness } from "../../harness.js";
-// eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
-import { unavailableWarning } from "../../tools/mcp/unavailable.js";
-import type { ConversationStoreLike, PromptTools } from "../../agent/index.js";
-import type { Limits } from "../../limits.js";
 import { EXIT } from "../exit-codes.js";
 import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 import { summarizeTools } from "../render-run.js";
@@ -42,14 +30,9 @@ export interface ExecFlags extends Omit<HarnessFlags, "check"> {
 
 /** What the command needs from the rest of the harness. The integrator may swap `createExecWiring`. */
 export interface ExecWiring {
-  executor: ScriptExecutor;
-  tools: StructuredToolCaller;
-  toolsDts: string;
-  /** The tools as they are now (MCP tool lists can change during a conversation). */
-  currentTools?: () => Promise<PromptTools>;
+  /** A conversation loop over the harness (`Harness.conversation`). */
+  conversation(opts: ConversationOptions): Promise<Agent>;
   store: ConversationStoreLike;
-  limits: Partial<Limits>;
-  workspace: string;
   /** A line to print on stderr before starting (e.g. the approve-all warning). */
   warning?: string | undefined;
   close(): Promise<void>;
@@ -67,7 +50,7 @@ export function checkModes(check: ExecFlags["check"]): { loop: CheckMode; compil
   return { loop: "block", compileTypecheck: true };
 }
 
-/** Build the executor, tool caller, store and `.d.ts` from a Harness over the flags' workspace and database. */
+/** A Harness over the flags' workspace and database; conversations are assembled by `Harness.conversation`. */
 export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
   const { compileTypecheck } = checkModes(flags.check);
   const options = await harnessOptionsFromFlags({ ...flags, check: compileTypecheck });
@@ -76,36 +59,10 @@ export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
   const harness = await Harness.create({ ...options, config, pool: { workers: 1, maxWorkers: 1, vmsPerWorker: 1 } });
   try {
     checkAllowedTools(options.policy?.allowTools ?? [], harness.toolNames());
-    const dts = await harness.toolsDts();
-    let structured = 0;
     return {
-      executor: {
-        runScript: (source, o) =>
-          harness.run({ source, filename: o.filename }, { signal: o.signal, turnSignal: o.turnSignal, onEvent: o.onEvent }),
-        checkScript: (source, filename) => harness.check([{ source, filename }]),
-        toolNames: () => harness.toolNames(),
-        scriptHash: (source, filename) => harness.hashOf({ source, filename }),
-      },
-      tools: {
-        listTools: () => harness.registry.specs().map((s) => ({ name: s.name, description: s.description, parameters: s.argsSchema })),
-        // A turn's native calls share one audit run id, so `cody runs show <conversation>:t<turn>` lists them together.
-        call: (name, args, signal, context) =>
-          harness.callTool(
-            context
-              ? { runId: `${context.conversationId}:t${context.turn}`, callId: context.callId, tool: name, args }
-              : { callId: `f${++structured}`, tool: name, args },
-            signal,
-          ),
-      },
-      toolsDts: dts.text,
-      currentTools: () => harness.promptTools(),
-      store: new ConversationStore(harness.db),
-      limits: harness.limits,
-      workspace: harness.cwd,
-      warning:
-        [harness.dispatcher.policy.warning, ...harness.mcpUnavailable.map((u) => `cody: ${unavailableWarning(u)}`)]
-          .filter((w) => w !== undefined)
-          .join("\n") || undefined,
+      conversation: (opts) => harness.conversation(opts),
+      store: await harness.conversations(),
+      warning: harness.warnings().join("\n") || undefined,
       close: () => harness.close(),
     };
   } catch (error) {
@@ -143,17 +100,15 @@ export function registerExec(parent: Command, wiring: (flags: ExecFlags) => Prom
 async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: ExecFlags) => Promise<ExecWiring>): Promise<void> {
   // Resolve the provider first: a missing key or bad URL fails before any worker or MCP server starts.
   const config = await loadConfig(resolveWorkspace(flags.cwd));
-  const provider = createProvider(
-    resolveProviderConfig(
-      {
-        ...(flags.model !== undefined ? { model: flags.model } : {}),
-        ...(flags.baseUrl !== undefined ? { baseUrl: flags.baseUrl } : {}),
-        ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
-        ...(flags.api !== undefined ? { api: flags.api } : {}),
-      },
-      process.env,
-      config["provider"],
-    ),
+  const provider = resolveProviderConfig(
+    {
+      ...(flags.model !== undefined ? { model: flags.model } : {}),
+      ...(flags.baseUrl !== undefined ? { baseUrl: flags.baseUrl } : {}),
+      ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
+      ...(flags.api !== undefined ? { api: flags.api } : {}),
+    },
+    process.env,
+    config["provider"],
   );
   const w = await wiring(flags);
   const abort = new AbortController();
@@ -169,18 +124,7 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
   try {
     // Loud in every mode: stderr never mixes with the JSON lines on stdout.
     if (w.warning) process.stderr.write(`${w.warning}\n`);
-    const agent = new Agent({
-      provider,
-      executor: w.executor,
-      tools: w.tools,
-      toolsDts: w.toolsDts,
-      ...(w.currentTools ? { currentTools: w.currentTools } : {}),
-      store: w.store,
-      limits: w.limits,
-      workspace: w.workspace,
-      check: checkModes(flags.check).loop,
-      ...(flags.maxTurns !== undefined ? { maxTurns: flags.maxTurns } : {}),
-    });
+    const agent = await w.conversation({ provider, check: checkModes(flags.check).loop, maxTurns: flags.maxTurns });
     const resume = flags.resume === undefined ? undefined : resolveConversationId(w.store, flags.resume);
     const result = await agent.run(prompt, {
       signal: abort.signal,

@@ -5,8 +5,10 @@
  * comes from); a non-loopback `--host` needs one given by the operator. Logs requests as JSON lines (pino) to
  * stderr. SIGINT/SIGTERM abort runs in progress, close the listener and the harness, then exit.
  */
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import pino from "pino";
+import { resolveProviderConfig, type ProviderConfigInput } from "../../agent/index.js";
+import { loadConfig } from "../../config/index.js";
 import { UsageError } from "../../errors/index.js";
 import { createHarness } from "../../harness.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
@@ -34,6 +36,10 @@ interface ServeFlags extends HarnessFlags {
   headersTimeout?: number;
   requestTimeout?: number;
   maxConnections?: number;
+  model?: string;
+  baseUrl?: string;
+  api?: "responses" | "chat";
+  apiKeyEnv?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -84,6 +90,10 @@ export function registerServe(parent: Command): void {
     .option("--headers-timeout <ms>", `time a client has to send its request headers (default ${DEFAULT_HEADERS_TIMEOUT_MS})`, positive("--headers-timeout", 3_600_000))
     .option("--request-timeout <ms>", `time a client has to send its whole request (default ${DEFAULT_REQUEST_TIMEOUT_MS})`, positive("--request-timeout", 3_600_000))
     .option("--max-connections <n>", `open connections accepted at once (default ${DEFAULT_MAX_CONNECTIONS})`, positive("--max-connections", 1_000_000))
+    .option("--model <name>", "conversations: default model (env CODY_MODEL; default gpt-4.1)")
+    .option("--base-url <url>", "conversations: OpenAI-compatible API base URL (env CODY_BASE_URL, OPENAI_BASE_URL)")
+    .option("--api-key-env <name>", "conversations: read the API key from this environment variable")
+    .addOption(new Option("--api <protocol>", "conversations: wire protocol (env CODY_API; default responses)").choices(["responses", "chat"]))
     .addHelpText(
       "after",
       `\nAuthentication: every route except /healthz needs "Authorization: Bearer <token>". The token is read from\n` +
@@ -115,6 +125,14 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
   });
   if (harness.dispatcher.policy.warning) logger.warn(harness.dispatcher.policy.warning);
   for (const u of harness.mcpUnavailable) logger.warn({ server: u.server }, unavailableWarning(u));
+  // Conversations resolve their provider per request (a request may name another model), like `cody exec` does.
+  const providerFile = (await loadConfig(options.cwd))["provider"];
+  const providerFlags: ProviderConfigInput = {
+    ...(flags.model !== undefined ? { model: flags.model } : {}),
+    ...(flags.baseUrl !== undefined ? { baseUrl: flags.baseUrl } : {}),
+    ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
+    ...(flags.api !== undefined ? { api: flags.api } : {}),
+  };
   let listening: Awaited<ReturnType<ReturnType<typeof createServer>["listen"]>>;
   let auth: ServerToken;
   try {
@@ -132,6 +150,7 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
       headersTimeoutMs: flags.headersTimeout,
       requestTimeoutMs: flags.requestTimeout,
       maxConnections: flags.maxConnections,
+      provider: (overrides) => resolveProviderConfig({ ...providerFlags, ...overrides }, process.env, providerFile),
     }).listen(flags.port, flags.host);
   } catch (error) {
     await harness.close();

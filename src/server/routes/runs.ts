@@ -9,11 +9,12 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { serializeError } from "../../errors/index.js";
 import { publicRunEvent, publicRunResult, type RunEvent, type RunResult } from "../../runtime/index.js";
-import { queryInt, readJsonObject } from "../body.js";
+import { readJsonObject } from "../body.js";
 import type { AppEnv, ServerContext } from "../context.js";
 import { NotFoundError } from "../errors.js";
 import { parseRunRequest, type RunRequest } from "../run-request.js";
 import { retryHeaders } from "../retry.js";
+import { listRuns } from "../run-list.js";
 import { statusForRun } from "../status.js";
 import type { Artifact } from "../../compiler/index.js";
 
@@ -158,8 +159,5 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
     return c.json({ ...record, active: runs.has(id) });
   });
 
-  app.get("/v1/runs", (c) => {
-    const limit = queryInt(c.req.query("limit"), "limit", 20, 1000);
-    return c.json({ runs: harness.audit.listRuns(limit), active: runs.ids() });
-  });
+  app.get("/v1/runs", (c) => c.json(listRuns(harness, c.req.query(), runs.ids())));
 }

@@ -1,0 +1,168 @@
+/**
+ * Conversations over HTTP: `POST /v1/conversations`, `GET /v1/conversations` (cursor-paged), `GET
+ * /v1/conversations/:id`, `POST /v1/conversations/:id/turns` (an SSE stream of the events `cody exec --json` prints)
+ * and `DELETE /v1/conversations/:id/turns/current`. The loop is the harness's (`Harness.conversation`); this module
+ * only maps requests onto it. A turn is tied to its request: the client disconnecting aborts it.
+ */
+import type { Hono } from "hono";
+import { streamSSE, type SSEStreamingApi } from "hono/streaming";
+import { DEFAULT_MAX_TURNS, type AgentEvent, type ProviderConfigInput } from "../../agent/index.js";
+import { InvalidOptionError, publicError, serializeError } from "../../errors/index.js";
+import type { AppEnv, ServerContext } from "../context.js";
+import { NotFoundError } from "../errors.js";
+import { decodeCursor, encodeCursor, pageLimit } from "../page.js";
+import { pageQuery } from "../schemas/common.js";
+import { CreateConversationBodySchema, TurnBodySchema } from "../schemas/conversations.js";
+import { jsonBody, queryOf } from "../validate.js";
+
+/** Conversations per page of `GET /v1/conversations`: default and most. */
+export const CONVERSATION_PAGE = { fallback: 20, max: 100 } as const;
+
+/** A comment line this often keeps proxies from closing a quiet stream (a model thinking, an approval wait). */
+const KEEPALIVE_MS = 15_000;
+
+/** Errors leave the process without host stacks. */
+function publicEvent(e: AgentEvent): AgentEvent {
+  return e.type === "script_end" && e.error ? { ...e, error: publicError(e.error) } : e;
+}
+
+/** SSE messages in emit order; buffered until the stream exists, never making the turn wait for the socket. */
+function orderedStream(): { emit(event: string, data: unknown): void; attach(stream: SSEStreamingApi): void; flushed(): Promise<void> } {
+  let stream: SSEStreamingApi | undefined;
+  const early: [string, unknown][] = [];
+  let chain = Promise.resolve();
+  let keepalive: ReturnType<typeof setInterval> | undefined;
+  // A write to a stream whose client left fails; the turn is being aborted then, and later writes are moot.
+  const write = (text: () => Promise<unknown>): void => {
+    chain = chain.then(text).then(
+      () => undefined,
+      () => undefined,
+    );
+  };
+  const emit = (event: string, data: unknown): void => {
+    const s = stream;
+    if (!s) early.push([event, data]);
+    else write(() => s.writeSSE({ event, data: JSON.stringify(data) }));
+  };
+  return {
+    emit,
+    attach(s) {
+      stream = s;
+      keepalive = setInterval(() => write(() => s.write(": keep-alive\n\n")), KEEPALIVE_MS);
+      keepalive.unref();
+      for (const [event, data] of early.splice(0)) emit(event, data);
+    },
+    flushed() {
+      clearInterval(keepalive);
+      return chain;
+    },
+  };
+}
+
+export function conversationRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
+  const { harness, conversations: turns } = ctx;
+
+  app.post("/v1/conversations", async (c) => {
+    const body = await jsonBody(c, CreateConversationBodySchema, true);
+    const overrides: ProviderConfigInput = {
+      ...(body.model !== undefined ? { model: body.model } : {}),
+      ...(body.api !== undefined ? { api: body.api } : {}),
+      ...(body.baseUrl !== undefined ? { baseUrl: body.baseUrl } : {}),
+    };
+    const provider = turns.provider(overrides);
+    const check = turns.check(body.check, undefined, "check");
+    const limits = turns.limits(body.limits, undefined);
+    const store = await harness.conversations();
+    const id = store.create({ model: provider.model, api: provider.api, title: body.title ?? "" });
+    const settings = {
+      provider,
+      check,
+      maxTurns: body.maxTurns ?? DEFAULT_MAX_TURNS,
+      ...(limits ? { limits } : {}),
+      ...(body.system !== undefined ? { system: body.system } : {}),
+    };
+    turns.remember(id, settings);
+    return c.json({ id, conversation: store.get(id), settings: turns.describe(settings) }, 201);
+  });
+
+  app.get("/v1/conversations", async (c) => {
+    const query = queryOf(c, pageQuery(CONVERSATION_PAGE.max, CONVERSATION_PAGE.fallback));
+    const limit = pageLimit(query.limit, CONVERSATION_PAGE.fallback, CONVERSATION_PAGE.max);
+    const before = decodeCursor(query.cursor, ["n"])?.[0] as number | undefined;
+    const { conversations, next } = (await harness.conversations()).page(limit, before);
+    return c.json({ conversations, nextCursor: next === undefined ? null : encodeCursor([next]) });
+  });
+
+  app.get("/v1/conversations/:id", async (c) => {
+    const id = c.req.param("id");
+    const store = await harness.conversations();
+    const conversation = store.get(id);
+    if (!conversation) throw new NotFoundError(`No conversation \`${id}\``, { kind: "conversation", id });
+    return c.json({ conversation, items: store.items(id), active: turns.running(id) });
+  });
+
+  app.delete("/v1/conversations/:id/turns/current", (c) => {
+    const id = c.req.param("id");
+    if (!turns.abort(id, "Aborted by DELETE /v1/conversations/:id/turns/current")) {
+      throw new NotFoundError(`No turn of conversation \`${id}\` is running`, { kind: "turn", id });
+    }
+    return c.json({ conversationId: id, aborted: true as const }, 202);
+  });
+
+  app.post("/v1/conversations/:id/turns", async (c) => {
+    const id = c.req.param("id");
+    const body = await jsonBody(c, TurnBodySchema);
+    const store = await harness.conversations();
+    const summary = store.get(id);
+    if (!summary) throw new NotFoundError(`No conversation \`${id}\``, { kind: "conversation", id });
+    const settings = turns.settingsOf(id, summary);
+    const check = turns.check(body.check, settings.check, "check");
+    const limits = turns.limits(body.limits, settings.limits);
+    if (body.maxTurns !== undefined && body.maxTurns > settings.maxTurns) {
+      throw new InvalidOptionError(`\`maxTurns\` may only lower the conversation's ${settings.maxTurns}, got \`${body.maxTurns}\``, {
+        path: "maxTurns",
+        value: body.maxTurns,
+      });
+    }
+    // The scripts this turn runs, so their approval requests (and those of its native calls) reach this stream.
+    const runs = new Set<string>();
+    const agent = await harness.conversation({
+      provider: settings.provider,
+      check,
+      maxTurns: body.maxTurns ?? settings.maxTurns,
+      limits,
+      preamble: settings.system,
+      onScriptRun: (runId) => runs.add(runId),
+    });
+    if (summary.turns === 0 && summary.title === "") store.setTitle(id, body.message.trim());
+    const out = orderedStream();
+    const clientSignal = c.get("clientSignal");
+    const done = turns.start(id, async (signal) => {
+      const unsubscribe =
+        ctx.approvals?.subscribe((r) => {
+          if (runs.has(r.runId) || r.runId.startsWith(`${id}:t`)) out.emit("approval_request", { type: "approval_request", ...r });
+        }) ?? ((): void => {});
+      try {
+        await agent.run(body.message, {
+          conversationId: id,
+          signal: AbortSignal.any([signal, clientSignal]),
+          onEvent: (e) => out.emit(e.type, publicEvent(e)),
+        });
+      } catch (error) {
+        // Like `cody exec --json`: a failed or aborted turn ends with an error event (what ran is recorded).
+        out.emit("error", { type: "error", error: publicError(serializeError(error)) });
+        ctx.logger?.info({ conversationId: id, code: serializeError(error).code }, "turn failed");
+      } finally {
+        unsubscribe();
+      }
+    });
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(() => {
+        turns.abort(id, "The client disconnected");
+      });
+      out.attach(stream);
+      await done;
+      await out.flushed();
+    });
+  });
+}
