@@ -57,5 +57,7 @@ export const CONFIG_SCHEMA = {
     // Field-level checks of limits live in normalizeLimits (src/limits.ts), the single place limits are resolved.
     limits: { type: "object" },
     sandbox: SANDBOX_SCHEMA,
+    // A postgres:// URL shared by a fleet, or a SQLite file relative to the workspace (docs/store.md).
+    store: { type: "string", minLength: 1 },
   },
 } as const;

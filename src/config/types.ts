@@ -36,5 +36,7 @@ export interface CodyConfig {
   limits?: Partial<Limits>;
   /** The OS sandbox for exec (see docs/sandbox.md). @default "workspace-write" without network */
   sandbox?: SandboxConfig;
+  /** Where cache, audit and conversations live: a `postgres://` URL or a SQLite file. @default ".cody/cache.db" */
+  store?: string;
   [section: string]: unknown;
 }

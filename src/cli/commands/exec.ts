@@ -7,7 +7,6 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import {
   Agent,
-  ConversationStore,
   createProvider,
   resolveProviderConfig,
   type AgentEvent,
@@ -96,7 +95,7 @@ export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
           ),
       },
       toolsDts: dts.text,
-      store: new ConversationStore(harness.db),
+      store: await harness.conversations(),
       limits: harness.limits,
       workspace: harness.cwd,
       warning:
