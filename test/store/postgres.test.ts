@@ -32,7 +32,7 @@ function machine(t: Parameters<typeof tempWorkspace>[0], files: Record<string, s
   return { cwd, env: { PATH: process.env["PATH"], HOME: home, CODY_STORE_SECRET: SECRET } };
 }
 
-const SCRIPT = 'const text = await tools.readFile({ path: "note.txt" });\nconsole.log(text.trim());\nreturn 7;\n';
+const SCRIPT = 'const text = await tools.readFile({ path: "note.txt" });\nconsole.log(text.content.trim());\nreturn 7;\n';
 
 function endOf(stdout: string): { type: string; result: { ok: boolean; cache: string; value?: unknown; error?: { code: string } } } {
   const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string });
@@ -87,7 +87,7 @@ test("an unreachable database at start is exit 2 with one line, as is a PostgreS
   }
   const noSecret = await runCody(["script", "run", "job.ts", "--store", cluster.url], { ...a, env: { PATH: process.env["PATH"], HOME: a.env["HOME"] } });
   t.is(noSecret.code, 2);
-  t.regex(noSecret.stderr, /^cody: UsageError: A PostgreSQL store needs CODY_STORE_SECRET/);
+  t.regex(noSecret.stderr, /^cody: UsageError: A PostgreSQL store needs the secret its instances share \(CODY_STORE_SECRET/);
 });
 
 test.serial("a database lost mid-run fails the run with StoreError after the events already sent; the next run recovers", async (t) => {
