@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Harness } from "../harness.js";
 import type { ActiveRuns } from "./active-runs.js";
 import type { ApprovalBroker } from "./approvals.js";
+import type { Fleet } from "./fleet.js";
 import type { ServerMetrics } from "./metrics.js";
 
 export interface ServerContext {
@@ -12,6 +13,8 @@ export interface ServerContext {
   approvals: ApprovalBroker | undefined;
   metrics: ServerMetrics;
   logger: Logger | undefined;
+  /** Instances sharing a PostgreSQL store (set once the server listens): follow-ups of runs executing elsewhere. */
+  fleet?: Fleet | undefined;
 }
 
 /** Hono environment: the client connection's signal, captured before any middleware replaces the request. */

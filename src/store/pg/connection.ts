@@ -52,6 +52,7 @@ export class PgConnection {
   readonly #port: MessagePort;
   readonly #flag: Int32Array;
   readonly #timeoutMs: number;
+  readonly #url: string;
   #seq = 0;
   #closed = false;
 
@@ -62,6 +63,7 @@ export class PgConnection {
    */
   constructor(url: string, opts: PgConnectionOptions = {}) {
     this.name = redactUrl(url);
+    this.#url = url;
     this.#timeoutMs = opts.timeoutMs ?? 15_000;
     const shared = new SharedArrayBuffer(4);
     this.#flag = new Int32Array(shared);
@@ -134,6 +136,11 @@ export class PgConnection {
     this.#closed = true;
     this.#port.close();
     void this.#worker.terminate();
+  }
+
+  /** The URL as given, password included: for opening further connections (LISTEN), never for messages. */
+  get url(): string {
+    return this.#url;
   }
 
   get open(): boolean {
