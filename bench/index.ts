@@ -21,6 +21,7 @@ const AREAS: ReadonlyArray<{ area: string; module: string; fn: string }> = [
   { area: "rest", module: "./rest.js", fn: "benchRest" },
   { area: "sandbox", module: "./sandbox.js", fn: "benchSandbox" },
   { area: "cli", module: "./cli.js", fn: "benchCli" },
+  { area: "postgres", module: "./postgres.js", fn: "benchPostgres" },
 ];
 
 async function main(): Promise<void> {
