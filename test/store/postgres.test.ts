@@ -85,6 +85,9 @@ test("an unreachable database at start is exit 2 with one line, as is a PostgreS
     t.is(r.stderr.trim().split("\n").length, 1, r.stderr);
     t.regex(r.stderr, /StoreError: Database connect failed \(ECONNREFUSED\)/);
   }
+  const missingDb = await runCody(["cache", "stats", "--store", cluster.url.replace(/\/postgres$/, "/no_such_db")], a);
+  t.is(missingDb.code, 2, missingDb.stderr);
+  t.regex(missingDb.stderr, /^cody: StoreError: Database connect failed \(3D000\): database "no_such_db" does not exist\n$/);
   const noSecret = await runCody(["script", "run", "job.ts", "--store", cluster.url], { ...a, env: { PATH: process.env["PATH"], HOME: a.env["HOME"] } });
   t.is(noSecret.code, 2);
   t.regex(noSecret.stderr, /^cody: UsageError: A PostgreSQL store needs the secret its instances share \(CODY_STORE_SECRET/);

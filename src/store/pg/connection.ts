@@ -175,7 +175,9 @@ export class PgConnection {
   }
 
   #error(operation: string, failure: PgFailure): Error {
-    if (failure.newerVersion === undefined && failure.failedStep === undefined && isFaultCode(failure.code)) {
+    // At connect every failure is the store's (a wrong password, a database that does not exist): nothing ran yet.
+    const fault = operation === "connect" || isFaultCode(failure.code);
+    if (failure.newerVersion === undefined && failure.failedStep === undefined && fault) {
       return new StoreError(`Database ${operation} failed (${failure.code ?? "connection"}): ${failure.message}`, {
         operation,
         pgCode: failure.code ?? "connection",
