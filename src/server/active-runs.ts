@@ -34,17 +34,20 @@ export class ActiveRuns {
     const id = runId ?? randomUUID();
     if (this.#runs.has(id)) throw new ConflictError(`A run with id \`${id}\` is already in progress`, { runId: id });
     const controller = new AbortController();
-    const result = work(id, controller.signal);
-    const entry: Active = {
-      controller,
-      done: result.then(
-        () => undefined,
-        () => undefined,
-      ),
-      events: [],
-      watchers: new Set(),
-    };
+    // Registered before the work starts: a run refused at once emits its `end` synchronously, and watchers get it.
+    const entry: Active = { controller, done: Promise.resolve(), events: [], watchers: new Set() };
     this.#runs.set(id, entry);
+    let result: Promise<T>;
+    try {
+      result = work(id, controller.signal);
+    } catch (error) {
+      this.#runs.delete(id);
+      throw error;
+    }
+    entry.done = result.then(
+      () => undefined,
+      () => undefined,
+    );
     void entry.done.then(() => this.#runs.delete(id));
     return { runId: id, result };
   }
