@@ -22,6 +22,7 @@ const AREAS: ReadonlyArray<{ area: string; module: string; fn: string }> = [
   { area: "sandbox", module: "./sandbox.js", fn: "benchSandbox" },
   { area: "cli", module: "./cli.js", fn: "benchCli" },
   { area: "mcp", module: "./mcp.js", fn: "benchMcp" },
+  { area: "postgres", module: "./postgres.js", fn: "benchPostgres" },
 ];
 
 async function main(): Promise<void> {

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import {
   Agent,
-  ConversationStore,
+  type ConversationStoreLike,
   createProvider,
   type CheckMode,
   type ModelProvider,
@@ -70,7 +70,7 @@ function isProvider(p: ConversationOptions["provider"]): p is ModelProvider {
 }
 
 /** An Agent over `harness`, storing its conversations in `store`. */
-export async function createConversation(harness: Harness, store: ConversationStore, opts: ConversationOptions): Promise<Agent> {
+export async function createConversation(harness: Harness, store: ConversationStoreLike, opts: ConversationOptions): Promise<Agent> {
   const provider = isProvider(opts.provider) ? opts.provider : createProvider(opts.provider);
   const limits = opts.limits ? { ...harness.limits, ...opts.limits } : harness.limits;
   return new Agent({

@@ -7,10 +7,10 @@
  */
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import type { PromptTools } from "./agent/index.js";
+import type { ConversationStoreLike, PromptTools } from "./agent/index.js";
 import type { Approver, ApprovalPolicyName, ApprovalPolicyOptions } from "./approval/index.js";
-import { AuditLog, runOutcomeForError } from "./audit/index.js";
-import { ArtifactCache } from "./cache/index.js";
+import { runOutcomeForError, type AuditLog } from "./audit/index.js";
+import type { ArtifactCache } from "./cache/index.js";
 import {
   acquireCompilerHost,
   computeArtifactKey,
@@ -34,13 +34,15 @@ import {
   ScriptSyntaxError,
   ScriptTypeError,
   StoreError,
+  UsageError,
   serializeError,
   type SerializedError,
 } from "./errors/index.js";
 import { normalizeLimits, type Limits } from "./limits.js";
 import { resolveSandbox, tightenSandbox, type SandboxMode, type SandboxSettings } from "./sandbox/index.js";
 import { ScriptPool, type PoolMetrics, type PoolOptions, type RunEvent, type RunResult } from "./runtime/index.js";
-import { openDatabase, resolveDatabasePath, StoreHealth, type Database } from "./store/index.js";
+import { resolveDatabasePath, resolveStoreTarget, StoreHealth, type Database, type StoreTarget } from "./store/index.js";
+import { Stores } from "./stores.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { createBuiltinRegistry } from "./tools/builtin.js";
 import { ToolDispatcher } from "./dispatch/index.js";
@@ -52,7 +54,7 @@ import type { ToolRegistry, ToolSpec } from "./tools/index.js";
 import { createDescribeTool } from "./tools/handlers/describe.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { buildToolIndex, DEFAULT_MCP_INDEX_THRESHOLD, isMcpToolName } from "./tools/mcp/prompt-index.js";
-import type { Agent, ConversationStore } from "./agent/index.js";
+import type { Agent } from "./agent/index.js";
 import type { ConversationOptions } from "./conversation.js";
 
 export interface HarnessOptions {
@@ -64,6 +66,14 @@ export interface HarnessOptions {
    * @default `<cwd>/.cody/cache.db`
    */
   dbPath?: string | undefined;
+  /**
+   * Where cache, audit and conversations live instead of `dbPath`: a `postgres://` URL (shared by a fleet; `dbPath`'s
+   * folder then still holds local state: generated `.d.ts`, the instrumented engine) or a SQLite file. Without it
+   * and `dbPath`, the config's `store`, else `<cwd>/.cody/cache.db`.
+   */
+  store?: string | undefined;
+  /** The secret a PostgreSQL store's instances share (the CLI reads `CODY_STORE_SECRET`). */
+  storeSecret?: string | undefined;
   /** Loaded from `<cwd>/cody.json` or `<cwd>/.cody/config.json` when not given. */
   config?: CodyConfig | undefined;
   /** Run limits over the config's and the defaults. */
@@ -142,7 +152,8 @@ export class Harness {
   readonly dispatcher: ToolDispatcher;
   readonly cache: ArtifactCache;
   readonly audit: AuditLog;
-  readonly db: Database;
+  /** The backend under cache, audit and conversations. */
+  readonly stores: Stores;
   readonly limits: Limits;
   readonly typecheck: boolean;
   /** Storage faults nobody could be thrown to (see docs/cache.md, "When the disk fails"); `/healthz` reads it. */
@@ -166,7 +177,6 @@ export class Harness {
   readonly #toolsListeners = new Set<(change: ToolsChange) => void>();
   /** Registry updates after tool list changes, applied one at a time in arrival order. */
   #syncing: Promise<void> = Promise.resolve();
-  #conversations: ConversationStore | undefined;
   readonly #dtsCacheDir: string | undefined;
   /** Above this many MCP tools the prompt carries an index of them (see promptTools). */
   readonly mcpIndexThreshold: number;
@@ -178,9 +188,7 @@ export class Harness {
     cwd: string;
     registry: ToolRegistry;
     dispatcher: ToolDispatcher;
-    cache: ArtifactCache;
-    audit: AuditLog;
-    db: Database;
+    stores: Stores;
     limits: Limits;
     typecheck: boolean;
     storeHealth: StoreHealth;
@@ -194,9 +202,9 @@ export class Harness {
     this.cwd = parts.cwd;
     this.registry = parts.registry;
     this.dispatcher = parts.dispatcher;
-    this.cache = parts.cache;
-    this.audit = parts.audit;
-    this.db = parts.db;
+    this.stores = parts.stores;
+    this.cache = parts.stores.cache;
+    this.audit = parts.stores.audit;
     this.limits = parts.limits;
     this.typecheck = parts.typecheck;
     this.storeHealth = parts.storeHealth;
@@ -222,8 +230,20 @@ export class Harness {
     const config = options.config ?? (await loadConfig(cwd));
     const limits = normalizeLimits({ ...config.limits, ...options.limits });
     const sandbox = resolveSandbox(options.sandbox ?? {}, resolveSandbox(config.sandbox));
-    const dbPath = options.dbPath ?? resolveDatabasePath({ cwd, env: {} });
-    const db = openDatabase(dbPath);
+    const target: StoreTarget =
+      options.store !== undefined
+        ? resolveStoreTarget({ cwd, store: options.store, env: {} })
+        : options.dbPath !== undefined
+          ? { kind: "sqlite", path: options.dbPath }
+          : resolveStoreTarget({ cwd, config: config.store, env: {} });
+    // Local state (generated declarations, the instrumented engine) stays beside a SQLite file, or in the workspace.
+    const dbPath = target.kind === "sqlite" ? target.path : (options.dbPath ?? resolveDatabasePath({ cwd, env: {} }));
+    const storeHealth = new StoreHealth();
+    // Batched run/outcome writes keep the warm path to one synchronous write per tool call (measured: 1.5 → ~1 ms).
+    const stores = Stores.open(target, {
+      secret: options.storeSecret,
+      audit: { deferWrites: true, onError: (error) => storeHealth.report(error) },
+    });
     let mcp: McpManager | undefined;
     let mcpUnavailable: McpUnavailable[] = [];
     let registry = options.registry;
@@ -240,10 +260,7 @@ export class Harness {
           registry.register(createDescribeTool(() => tools.specs()));
         }
       }
-      const cache = new ArtifactCache({ db });
-      const storeHealth = new StoreHealth();
-      // Batched run/outcome writes keep the warm path to one synchronous write per tool call (measured: 1.5 → ~1 ms).
-      const audit = new AuditLog(db, { deferWrites: true, onError: (error) => storeHealth.report(error) });
+      const audit = stores.audit;
       const dispatcher = new ToolDispatcher({
         onAuditError: (error) => storeHealth.report(error),
         registry,
@@ -261,9 +278,7 @@ export class Harness {
         cwd,
         registry,
         dispatcher,
-        cache,
-        audit,
-        db,
+        stores,
         limits,
         typecheck: options.typecheck ?? true,
         storeHealth,
@@ -277,9 +292,20 @@ export class Harness {
       });
     } catch (error) {
       await mcp?.close();
-      db.close();
+      stores.close();
       throw error;
     }
+  }
+
+  /** The SQLite connection under the stores. @throws UsageError when the harness is on PostgreSQL. */
+  get db(): Database {
+    if (this.stores.sqlite) return this.stores.sqlite;
+    throw new UsageError(`This harness's store is not SQLite (${this.stores.name})`, { path: this.stores.name });
+  }
+
+  /** Where conversations are kept, on the harness's backend. */
+  conversations(): Promise<ConversationStoreLike> {
+    return this.stores.conversations();
   }
 
   /**
@@ -590,18 +616,6 @@ export class Harness {
   }
 
   /**
-   * The conversations stored in this harness's database (namespace `conversations`). Loaded on first use: the agent
-   * code is not paid for by processes that only run scripts.
-   */
-  async conversations(): Promise<ConversationStore> {
-    if (!this.#conversations) {
-      const { ConversationStore } = await import("./agent/index.js");
-      this.#conversations ??= new ConversationStore(this.db);
-    }
-    return this.#conversations;
-  }
-
-  /**
    * A conversation loop (an Agent) over this harness: scripts run through `run()` with `opts.limits`, native function
    * calls through the dispatcher, conversations stored in `conversations()`. `cody exec` and the REST server both
    * start conversations here, so neither assembles harness parts itself.
@@ -656,8 +670,7 @@ export class Harness {
       // Closing must finish (the database is closed below); the writes that could not be saved are reported.
       this.storeHealth.report(error);
     }
-    this.cache.close();
-    this.db.close();
+    this.stores.close();
   }
 
   #failed(

@@ -14,6 +14,7 @@ export {
   formatDiagnostics,
 } from "./output.js";
 export { ConversationStore, MemoryConversationStore } from "./store.js";
+export { PgConversationStore, PG_CONVERSATION_MIGRATIONS } from "./pg-store.js";
 export { resolveProviderConfig, PROVIDER_DEFAULTS } from "./providers/config.js";
 export { createProvider } from "./providers/create.js";
 export { ResponsesProvider } from "./providers/responses.js";

@@ -9,6 +9,9 @@ import { UsageError } from "../errors/index.js";
 import { migrate, storeOp, type Database } from "../store/index.js";
 import type { ConversationItem } from "./contract.js";
 
+/** Append only (namespace `conversations`). */
+export const CONVERSATION_NAMESPACE = "conversations";
+
 const STEPS: readonly string[] = [
   `CREATE TABLE conversations (
      id TEXT PRIMARY KEY,
@@ -64,9 +67,15 @@ export interface ConversationStoreLike {
   append(id: string, turn: number, entries: { item: ConversationItem; runId?: string }[]): void;
   /** Ids starting with `prefix` (for `--resume` with a prefix); optional for stores that cannot search. */
   findIds?(prefix: string): string[];
+  /** Most recently updated first; optional for stores that cannot list. */
+  list?(limit?: number): ConversationSummary[];
+  /** Most recently created first, `limit` per page; `next` is the cursor of the following page (REST paging). */
+  page(limit: number, before?: number): { conversations: ConversationSummary[]; next: number | undefined };
+  /** Set the title (a conversation created before its first message gets that message as its title). */
+  setTitle(id: string, title: string): void;
 }
 
-interface Row {
+export interface Row {
   id: string;
   created_at: number;
   updated_at: number;
@@ -82,7 +91,7 @@ export class ConversationStore implements ConversationStoreLike {
 
   constructor(db: Database) {
     this.#db = db;
-    migrate(db, "conversations", STEPS);
+    migrate(db, CONVERSATION_NAMESPACE, STEPS);
   }
 
   create(meta: { model: string; api: string; title: string }): string {
@@ -156,21 +165,23 @@ export class ConversationStore implements ConversationStoreLike {
     const touch = this.#db.prepare("UPDATE conversations SET updated_at = ?, turns = MAX(turns, ?) WHERE id = ?");
     // A storage fault is a StoreError (CODY_STORE): the turn fails with it rather than with a raw SQLite error.
     storeOp("conversations.append", this.#db.name, () => this.#db.transaction(() => {
-      let seq = (next.get(id)?.n ?? 0) + 1;
       const now = Date.now();
+      // The conversation first: items for one that does not exist would fail on the foreign key, not as a UsageError.
+      const changed = touch.run(now, turn, id).changes;
+      if (changed === 0) throw new UsageError(`No conversation \`${id}\``, { conversationId: id });
+      let seq = (next.get(id)?.n ?? 0) + 1;
       for (const { item, runId } of entries) {
         const callId = item.type === "message" ? null : item.call_id;
         insert.run(id, seq++, turn, item.type, callId, runId ?? null, JSON.stringify(item), now);
       }
-      const changed = touch.run(now, turn, id).changes;
-      if (changed === 0) throw new UsageError(`No conversation \`${id}\``, { conversationId: id });
     })());
   }
 }
 
 /** Keeps conversations for the life of the process (when no database is configured). */
 export class MemoryConversationStore implements ConversationStoreLike {
-  readonly #conversations = new Map<string, { summary: ConversationSummary; items: StoredItem[] }>();
+  readonly #conversations = new Map<string, { summary: ConversationSummary; items: StoredItem[]; seq: number }>();
+  #seq = 0;
 
   create(meta: { model: string; api: string; title: string }): string {
     const id = `conv_${randomUUID().replace(/-/g, "").slice(0, 20)}`;
@@ -178,8 +189,20 @@ export class MemoryConversationStore implements ConversationStoreLike {
     this.#conversations.set(id, {
       summary: { id, createdAt: now, updatedAt: now, model: meta.model, api: meta.api, title: meta.title.slice(0, 80), turns: 0 },
       items: [],
+      seq: ++this.#seq,
     });
     return id;
+  }
+
+  page(limit: number, before?: number): { conversations: ConversationSummary[]; next: number | undefined } {
+    const older = [...this.#conversations.values()].filter((c) => c.seq < (before ?? Number.MAX_SAFE_INTEGER)).reverse();
+    const page = older.slice(0, limit);
+    return { conversations: page.map((c) => ({ ...c.summary })), next: older.length > limit ? page.at(-1)?.seq : undefined };
+  }
+
+  setTitle(id: string, title: string): void {
+    const c = this.#conversations.get(id);
+    if (c) c.summary.title = title.slice(0, 80);
   }
 
   get(id: string): ConversationSummary | undefined {
@@ -204,7 +227,7 @@ export class MemoryConversationStore implements ConversationStoreLike {
   }
 }
 
-function toSummary(row: Row): ConversationSummary {
+export function toSummary(row: Row): ConversationSummary {
   return {
     id: row.id,
     createdAt: row.created_at,

@@ -2,7 +2,7 @@
  * What a call row means for side effects — the question asked after a timeout or abort: which calls ran to the end,
  * which were cut off half way, and which never ran.
  */
-import type { CallRow } from "./audit-log.js";
+import type { CallRow } from "./store.js";
 
 export type SideEffect =
   /** The handler finished: whatever it does, it did. */

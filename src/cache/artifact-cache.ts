@@ -1,19 +1,20 @@
 /**
- * Two-level cache of compiled artifacts keyed by content hash: an in-process LRU bounded by bytes in front of a SQLite
- * table shared by every process using the same database file. Every SQLite row carries an HMAC under a per-install
- * key; a row that fails it is a miss, never returned (QuickJS would execute tampered bytecode without complaint).
+ * Two-level cache of compiled artifacts keyed by content hash: an in-process LRU bounded by bytes in front of a
+ * database table (SQLite by default, PostgreSQL for a fleet) shared by every process using the same database. Every
+ * stored row carries an HMAC under a key the sharing processes hold; a row that fails it is a miss, never returned
+ * (QuickJS would execute tampered bytecode without complaint).
  */
-import type BetterSqlite3 from "better-sqlite3";
 import { LRUCache } from "lru-cache";
 import { CacheError, StoreError } from "../errors/index.js";
 import type { Artifact } from "../compiler/index.js";
-import { asStoreError, migrate, openDatabase, type Database } from "../store/index.js";
+import { asStoreError } from "../store/index.js";
 import { defaultKeyFile, ephemeralKey, loadOrCreateKey } from "./key.js";
 import { listRows } from "./list.js";
 import { approvalMac, artifactMac, macEquals } from "./mac.js";
-import { checkPruneOptions, pruneRows } from "./prune.js";
-import { ARTIFACT_COLUMNS, artifactBytes, ownCopy, rowToArtifact, type ArtifactRow, type StoredArtifact } from "./rows.js";
-import { CACHE_MIGRATIONS, CACHE_NAMESPACE } from "./schema.js";
+import { checkPruneOptions } from "./prune.js";
+import { artifactBytes, ownCopy, rowToArtifact, type StoredArtifact } from "./rows.js";
+import { SqliteCacheRows } from "./sqlite-rows.js";
+import type { CacheRows } from "./store.js";
 import type {
   ArtifactCacheOptions,
   ArtifactSummary,
@@ -38,17 +39,6 @@ interface Approval {
   approvedAt: number;
 }
 
-type Stmt = BetterSqlite3.Statement<unknown[]>;
-
-interface Statements {
-  select: Stmt;
-  upsert: Stmt;
-  approval: Stmt;
-  upsertApproval: Stmt;
-  touch: Stmt;
-  totals: Stmt;
-}
-
 /** A storage fault (disk full, I/O, read-only, lock timeout) becomes a StoreError; anything else a CacheError. */
 function wrap(action: string, file: string, error: unknown): CacheError | StoreError {
   if (error instanceof CacheError) return error;
@@ -59,12 +49,10 @@ function wrap(action: string, file: string, error: unknown): CacheError | StoreE
 }
 
 export class ArtifactCache {
-  readonly #db: Database;
-  readonly #ownsDb: boolean;
+  readonly #rows: CacheRows;
   readonly #key: Buffer;
   readonly #lru: LRUCache<string, StoredArtifact> | undefined;
   readonly #clock: () => number;
-  readonly #stmt: Statements;
   readonly #pending = new Map<string, { hits: number; lastUsedAt: number }>();
   #lastFlush: number;
   #closed = false;
@@ -80,16 +68,22 @@ export class ArtifactCache {
       });
     }
     this.#clock = opts.clock ?? Date.now;
-    this.#ownsDb = typeof opts.db === "string";
-    this.#db = typeof opts.db === "string" ? openDatabase(opts.db) : opts.db;
+    const name = "rows" in opts ? opts.rows.name : typeof opts.db === "string" ? opts.db : opts.db.name;
     try {
-      const keyFile = opts.keyFile ?? (this.#db.memory ? undefined : defaultKeyFile(this.#db.name));
-      this.#key = keyFile === undefined ? ephemeralKey() : loadOrCreateKey(keyFile);
-      migrate(this.#db, CACHE_NAMESPACE, CACHE_MIGRATIONS);
-      this.#stmt = this.#prepare();
+      this.#rows = "rows" in opts ? opts.rows : new SqliteCacheRows(opts.db);
     } catch (error) {
-      if (this.#ownsDb) this.#db.close();
-      throw wrap("open", this.#db.name, error);
+      throw wrap("open", name, error);
+    }
+    try {
+      if ("rows" in opts) {
+        this.#key = opts.key;
+      } else {
+        const keyFile = opts.keyFile ?? (this.#rows.memory ? undefined : defaultKeyFile(this.#rows.name));
+        this.#key = keyFile === undefined ? ephemeralKey() : loadOrCreateKey(keyFile);
+      }
+    } catch (error) {
+      this.#rows.close();
+      throw wrap("open", name, error);
     }
     this.#lru =
       lruMaxBytes === 0
@@ -98,37 +92,8 @@ export class ArtifactCache {
     this.#lastFlush = this.#clock();
   }
 
-  #prepare(): Statements {
-    const db = this.#db;
-    const prepare = (sql: string): Stmt => db.prepare<unknown[]>(sql);
-    return {
-      select: prepare(`SELECT ${ARTIFACT_COLUMNS} FROM cache_artifacts WHERE hash = ?`),
-      upsert: prepare(
-        `INSERT INTO cache_artifacts (${ARTIFACT_COLUMNS}, bytes, last_used_at, hits)
-         VALUES (@hash, @bytecode, @sourceMap, @filename, @dtsHash, @engineVersion, @compilerVersion, @sourceBytes,
-                 @createdAt, @mac, @bytes, @now, 0)
-         ON CONFLICT (hash) DO UPDATE SET
-           bytecode = excluded.bytecode, source_map = excluded.source_map, filename = excluded.filename,
-           dts_hash = excluded.dts_hash, engine_version = excluded.engine_version,
-           compiler_version = excluded.compiler_version, source_bytes = excluded.source_bytes,
-           created_at = excluded.created_at, mac = excluded.mac, bytes = excluded.bytes,
-           last_used_at = max(last_used_at, excluded.last_used_at)`,
-      ),
-      approval: prepare("SELECT approved_by, approved_at, mac FROM cache_approvals WHERE hash = ?"),
-      upsertApproval: prepare(
-        `INSERT INTO cache_approvals (hash, approved_by, approved_at, mac) VALUES (?, ?, ?, ?)
-         ON CONFLICT (hash) DO UPDATE SET approved_by = excluded.approved_by, approved_at = excluded.approved_at,
-           mac = excluded.mac`,
-      ),
-      touch: prepare(
-        "UPDATE cache_artifacts SET hits = hits + ?, last_used_at = max(last_used_at, ?) WHERE hash = ?",
-      ),
-      totals: prepare("SELECT count(*) AS entries, coalesce(sum(bytes), 0) AS bytes FROM cache_artifacts"),
-    };
-  }
-
   #open(): void {
-    if (this.#closed) throw new CacheError("The artifact cache is closed", { path: this.#db.name });
+    if (this.#closed) throw new CacheError("The artifact cache is closed", { path: this.#rows.name });
   }
 
   /**
@@ -159,7 +124,7 @@ export class ArtifactCache {
       this.#recordUse(hash);
       return { artifact: this.#withApproval(stored), level };
     } catch (error) {
-      throw wrap("get", this.#db.name, error);
+      throw wrap("get", this.#rows.name, error);
     }
   }
 
@@ -171,7 +136,7 @@ export class ArtifactCache {
     try {
       return this.#load(hash, false) !== undefined;
     } catch (error) {
-      throw wrap("has", this.#db.name, error);
+      throw wrap("has", this.#rows.name, error);
     }
   }
 
@@ -189,7 +154,7 @@ export class ArtifactCache {
     const stored = ownCopy(artifact);
     const bytecode = Buffer.from(stored.bytecode.buffer, stored.bytecode.byteOffset, stored.bytecode.byteLength);
     try {
-      this.#stmt.upsert.run({
+      this.#rows.upsert({
         ...stored,
         bytecode,
         mac: artifactMac(this.#key, stored),
@@ -197,7 +162,7 @@ export class ArtifactCache {
         now: this.#clock(),
       });
     } catch (error) {
-      throw wrap("put", this.#db.name, error);
+      throw wrap("put", this.#rows.name, error);
     }
     this.#lru?.set(stored.hash, stored);
   }
@@ -215,14 +180,14 @@ export class ArtifactCache {
     if (!stored) {
       throw new CacheError(`No cached artifact with hash \`${String(hash)}\` to approve (compile it first)`, {
         hash: String(hash),
-        path: this.#db.name,
+        path: this.#rows.name,
       });
     }
     const approvedAt = this.#clock();
     try {
-      this.#stmt.upsertApproval.run(hash, by, approvedAt, approvalMac(this.#key, hash, by, approvedAt));
+      this.#rows.upsertApproval(hash, by, approvedAt, approvalMac(this.#key, hash, by, approvedAt));
     } catch (error) {
-      throw wrap("approve", this.#db.name, error);
+      throw wrap("approve", this.#rows.name, error);
     }
     return { ...stored, approvedBy: by, approvedAt };
   }
@@ -234,7 +199,7 @@ export class ArtifactCache {
     try {
       return this.#approval(hash) !== undefined;
     } catch (error) {
-      throw wrap("isApproved", this.#db.name, error);
+      throw wrap("isApproved", this.#rows.name, error);
     }
   }
 
@@ -243,9 +208,9 @@ export class ArtifactCache {
     this.#open();
     try {
       this.#flush();
-      return listRows(this.#db, this.#key, opts.approvedOnly === true);
+      return listRows(this.#rows, this.#key, opts.approvedOnly === true);
     } catch (error) {
-      throw wrap("list", this.#db.name, error);
+      throw wrap("list", this.#rows.name, error);
     }
   }
 
@@ -254,9 +219,9 @@ export class ArtifactCache {
     this.#open();
     let totals: { entries: number; bytes: number };
     try {
-      totals = this.#stmt.totals.get() as { entries: number; bytes: number };
+      totals = this.#rows.totals();
     } catch (error) {
-      throw wrap("stats", this.#db.name, error);
+      throw wrap("stats", this.#rows.name, error);
     }
     const c = this.#counts;
     return {
@@ -275,11 +240,11 @@ export class ArtifactCache {
     this.#open();
     try {
       this.#flush();
-      const result = verifyRows(this.#db, this.#key, opts.remove ?? true);
+      const result = verifyRows(this.#rows, this.#key, opts.remove ?? true);
       if (result.removed > 0) for (const h of result.bad) this.#lru?.delete(h);
       return result;
     } catch (error) {
-      throw wrap("verify", this.#db.name, error);
+      throw wrap("verify", this.#rows.name, error);
     }
   }
 
@@ -294,11 +259,11 @@ export class ArtifactCache {
     if (!limits) return { removed: 0, bytesFreed: 0 };
     try {
       this.#flush();
-      const victims = pruneRows(this.#db, limits, this.#clock());
+      const victims = this.#rows.prune(limits, this.#clock());
       for (const v of victims) this.#lru?.delete(v.hash);
       return { removed: victims.length, bytesFreed: victims.reduce((n, v) => n + v.bytes, 0) };
     } catch (error) {
-      throw wrap("prune", this.#db.name, error);
+      throw wrap("prune", this.#rows.name, error);
     }
   }
 
@@ -312,7 +277,7 @@ export class ArtifactCache {
       // usage counters are advisory; losing the last batch must not stop the close
     } finally {
       this.#lru?.clear();
-      if (this.#ownsDb) this.#db.close();
+      this.#rows.close();
     }
   }
 
@@ -320,13 +285,13 @@ export class ArtifactCache {
     try {
       return this.#load(hash, false);
     } catch (error) {
-      throw wrap("get", this.#db.name, error);
+      throw wrap("get", this.#rows.name, error);
     }
   }
 
   /** Read and verify one row; `count` updates the SQLite-level counters. */
   #load(hash: string, count: boolean): StoredArtifact | undefined {
-    const row = this.#stmt.select.get(hash) as ArtifactRow | undefined;
+    const row = this.#rows.select(hash);
     const artifact = row ? rowToArtifact(this.#key, row) : undefined;
     if (count) {
       if (artifact) this.#counts.sqliteHits++;
@@ -337,7 +302,7 @@ export class ArtifactCache {
   }
 
   #approval(hash: string): Approval | undefined {
-    const row = this.#stmt.approval.get(hash) as { approved_by: unknown; approved_at: unknown; mac: unknown } | undefined;
+    const row = this.#rows.approval(hash);
     if (!row || typeof row.approved_by !== "string" || typeof row.approved_at !== "number") return undefined;
     if (!macEquals(approvalMac(this.#key, hash, row.approved_by, row.approved_at), row.mac)) return undefined;
     return { approvedBy: row.approved_by, approvedAt: row.approved_at };
@@ -361,32 +326,23 @@ export class ArtifactCache {
   }
 
   /**
-   * Opportunistic write-back on the read path: a hit must never wait up to busy_timeout for another process's write
-   * lock just to bump counters, so the wait is switched off for this one attempt; on SQLITE_BUSY the counters stay
-   * pending for the next attempt.
+   * Opportunistic write-back on the read path: a hit must never wait for another process's write lock just to bump
+   * counters; when the backend would have to wait, the counters stay pending for the next attempt.
    */
   #flushWithoutWaiting(): void {
-    const timeout = this.#db.pragma("busy_timeout", { simple: true }) as number;
-    this.#db.pragma("busy_timeout = 0");
     try {
-      this.#flush();
+      this.#flush(false);
     } catch {
       // lock held elsewhere (or a transient error): counters are advisory, try again later
-    } finally {
-      this.#db.pragma(`busy_timeout = ${Number(timeout) || 0}`);
     }
   }
 
   /** Write pending hit counts and last-use times in one transaction. */
-  #flush(): void {
+  #flush(wait = true): void {
     this.#lastFlush = this.#clock();
     if (this.#pending.size === 0) return;
     const batch = [...this.#pending];
-    this.#db
-      .transaction(() => {
-        for (const [hash, p] of batch) this.#stmt.touch.run(p.hits, p.lastUsedAt, hash);
-      })
-      .immediate();
+    this.#rows.touch(batch.map(([hash, p]) => ({ hash, hits: p.hits, lastUsedAt: p.lastUsedAt })), wait);
     for (const [hash] of batch) this.#pending.delete(hash);
   }
 }

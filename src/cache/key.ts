@@ -88,3 +88,22 @@ function renameIfAbsent(tmp: string, file: string): void {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
 }
+
+/** Shortest operator secret accepted for a shared store (a key every instance derives the same way). */
+export const MIN_SECRET_LENGTH = 16;
+
+/**
+ * The HMAC key for a store shared by several machines (PostgreSQL), derived from a secret the operator gives every
+ * instance (`CODY_STORE_SECRET`). It is never written to the database: whoever can write rows but lacks the secret
+ * cannot forge bytecode or approvals.
+ *
+ * @throws CacheError when the secret is shorter than MIN_SECRET_LENGTH characters.
+ */
+export function keyFromSecret(secret: string): Buffer {
+  if (typeof secret !== "string" || secret.length < MIN_SECRET_LENGTH) {
+    throw new CacheError(`The store secret must be at least ${MIN_SECRET_LENGTH} characters, got ${typeof secret === "string" ? secret.length : typeof secret}`, {
+      path: "storeSecret",
+    });
+  }
+  return crypto.createHmac("sha256", "cody-store-key-v1").update(secret, "utf8").digest();
+}

@@ -1,37 +1,14 @@
 /** Summaries of cached artifacts for `list()` / `cody script ls`: metadata only, approvals MAC-checked. */
-import type { Database } from "../store/index.js";
 import { approvalMac, macEquals } from "./mac.js";
+import type { ArtifactRows } from "./store.js";
 import type { ArtifactSummary } from "./types.js";
-
-interface SummaryRow {
-  hash: string;
-  filename: string;
-  bytes: number;
-  source_bytes: number;
-  dts_hash: string;
-  engine_version: string;
-  compiler_version: string;
-  created_at: number;
-  last_used_at: number;
-  hits: number;
-  approved_by: unknown;
-  approved_at: unknown;
-  approval_mac: unknown;
-}
 
 /**
  * Every artifact row, most recently used first. Row MACs are not checked here (that means reading every bytecode
  * blob; `verify()` does it); approvals are, so a forged approval is never shown as one.
  */
-export function listRows(db: Database, key: Buffer, approvedOnly: boolean): ArtifactSummary[] {
-  const rows = db
-    .prepare<[], SummaryRow>(
-      `SELECT a.hash, a.filename, a.bytes, a.source_bytes, a.dts_hash, a.engine_version, a.compiler_version,
-              a.created_at, a.last_used_at, a.hits, p.approved_by, p.approved_at, p.mac AS approval_mac
-       FROM cache_artifacts a LEFT JOIN cache_approvals p ON p.hash = a.hash
-       ORDER BY a.last_used_at DESC, a.hash`,
-    )
-    .all();
+export function listRows(store: ArtifactRows, key: Buffer, approvedOnly: boolean): ArtifactSummary[] {
+  const rows = store.summaries();
   const out: ArtifactSummary[] = [];
   for (const r of rows) {
     const summary: ArtifactSummary = {

@@ -1,15 +1,29 @@
 /** Public shapes of the artifact cache's API. */
 import type { Database } from "../store/index.js";
+import type { CacheRows } from "./store.js";
 
-export interface ArtifactCacheOptions {
-  /** An open database (not closed by `close()`) or a file path (opened here, closed by `close()`). */
-  db: Database | string;
+/** A SQLite database (with the key in a key file), or any backend's rows with the key its processes share. */
+export type ArtifactCacheOptions = SqliteCacheOptions | RowsCacheOptions;
+
+interface CommonCacheOptions {
   /** Byte budget of the in-process LRU (bytecode + source map bytes); 0 disables it. @default 67108864 (64 MB) */
   lruMaxBytes?: number;
-  /** HMAC key file. @default `<db dir>/cache.key` (an in-memory database gets a throwaway key) */
-  keyFile?: string;
   /** Milliseconds since the epoch; injectable so tests can age entries without sleeping. @default Date.now */
   clock?: () => number;
+}
+
+export interface RowsCacheOptions extends CommonCacheOptions {
+  /** The rows (e.g. PgCacheRows); `close()` calls their `close`. */
+  rows: CacheRows;
+  /** The HMAC key every process sharing the rows holds (e.g. `keyFromSecret(operator secret)`). */
+  key: Buffer;
+}
+
+export interface SqliteCacheOptions extends CommonCacheOptions {
+  /** An open database (not closed by `close()`) or a file path (opened here, closed by `close()`). */
+  db: Database | string;
+  /** HMAC key file. @default `<db dir>/cache.key` (an in-memory database gets a throwaway key) */
+  keyFile?: string;
 }
 
 /** One cached artifact as `list()` and `cody script ls` show it (no bytecode). */

@@ -1,7 +1,7 @@
 /** Full integrity pass over the cache tables: SQLite's own structure check, then every row's HMAC. */
-import type { Database } from "../store/index.js";
 import { approvalMac, macEquals } from "./mac.js";
-import { ARTIFACT_COLUMNS, rowToArtifact, type ArtifactRow } from "./rows.js";
+import { rowToArtifact } from "./rows.js";
+import type { ArtifactRows, ApprovalRows } from "./store.js";
 import type { VerifyResult } from "./types.js";
 
 /** SQLite reports a damaged file (as opposed to a lock, a full disk, a bug in our SQL). */
@@ -21,14 +21,13 @@ interface Bad {
  * (`sqliteOk: false`, with the rows that could be read) and nothing is deleted: writing into a broken b-tree can make
  * it worse.
  */
-export function verifyRows(db: Database, key: Buffer, remove: boolean): VerifyResult {
+export function verifyRows(store: ArtifactRows & ApprovalRows, key: Buffer, remove: boolean): VerifyResult {
   let sqliteOk = true;
   const bad: Bad[] = [];
   let checked = 0;
   try {
-    sqliteOk = db.pragma("quick_check", { simple: true }) === "ok";
-    // iterate() streams, so a large cache is never all in memory; the connection is busy until the loop ends.
-    for (const row of db.prepare<[], ArtifactRow>(`SELECT ${ARTIFACT_COLUMNS} FROM cache_artifacts ORDER BY hash`).iterate()) {
+    sqliteOk = store.integrityOk();
+    for (const row of store.scan()) {
       checked++;
       if (!rowToArtifact(key, row)) bad.push({ hash: String(row.hash), mac: row.mac });
     }
@@ -39,11 +38,7 @@ export function verifyRows(db: Database, key: Buffer, remove: boolean): VerifyRe
   if (!sqliteOk) return { checked, bad: bad.map((b) => b.hash), badApprovals: [], removed: 0, sqliteOk };
 
   const badApprovals: Bad[] = [];
-  const approvals = db
-    .prepare<[], { hash: unknown; approved_by: unknown; approved_at: unknown; mac: unknown }>(
-      "SELECT hash, approved_by, approved_at, mac FROM cache_approvals ORDER BY hash",
-    )
-    .all();
+  const approvals = store.approvals();
   for (const a of approvals) {
     const ok =
       typeof a.hash === "string" &&
@@ -55,12 +50,7 @@ export function verifyRows(db: Database, key: Buffer, remove: boolean): VerifyRe
 
   let removed = 0;
   if (remove && (bad.length > 0 || badApprovals.length > 0)) {
-    const delArtifact = db.prepare("DELETE FROM cache_artifacts WHERE hash = ? AND mac IS ?");
-    const delApproval = db.prepare("DELETE FROM cache_approvals WHERE hash = ? AND mac IS ?");
-    db.transaction(() => {
-      for (const b of bad) removed += delArtifact.run(b.hash, b.mac).changes;
-      for (const b of badApprovals) removed += delApproval.run(b.hash, b.mac).changes;
-    }).immediate();
+    removed = store.deleteUnchanged(bad, badApprovals);
   }
   return { checked, bad: bad.map((b) => b.hash), badApprovals: badApprovals.map((b) => b.hash), removed, sqliteOk };
 }

@@ -2,7 +2,6 @@
  * Flags shared by every command that runs tools (`script run`, `exec`, `serve`): workspace, database, approval
  * policy, limits and the sandbox. One place turns them into HarnessOptions so the commands cannot drift apart.
  */
-import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import {
   APPROVAL_POLICY_NAMES,
@@ -13,14 +12,15 @@ import {
 } from "../approval/index.js";
 import { UsageError } from "../errors/index.js";
 import type { HarnessOptions } from "../harness.js";
-import { resolveDatabasePath } from "../store/index.js";
 import type { Limits } from "../limits.js";
+import { storeFromFlags, storeSecretFromEnv, type StoreFlags } from "./store-target.js";
 import { closest } from "./suggest.js";
 import { resolveWorkspace } from "./workspace.js";
 import { SANDBOX_MODES, type SandboxMode } from "../sandbox/index.js";
 
 export interface HarnessFlags {
   cwd?: string;
+  store?: string;
   db?: string;
   approval?: ApprovalPolicyName;
   allow?: string[];
@@ -80,6 +80,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export function addHarnessFlags(cmd: Command): Command {
   return cmd
     .option("--cwd <dir>", "workspace root (default: nearest directory up with cody.json, .cody/ or .git); tool paths are confined to it")
+    .option("--store <url|file>", "postgres:// URL (shared by a fleet; needs CODY_STORE_SECRET) or SQLite file for cache, audit and conversations (env CODY_STORE; default: cody.json's store, else --db)")
     .option("--db <file>", "SQLite file for cache, audit and conversations (env CODY_DB; default <cwd>/.cody/cache.db)")
     .addOption(
       new Option("--approval <policy>", `approval policy: ${APPROVAL_POLICY_NAMES.join(" | ")} (default: on-request on a TTY, never otherwise)`).argParser(approvalPolicy),
@@ -108,11 +109,15 @@ export function limitsFromFlags(flags: HarnessFlags): Partial<Limits> {
 }
 
 /**
- * The database file for a command: `--db` (relative to the process's directory, as typed), else `CODY_DB`, else
- * `<cwd>/.cody/cache.db`. The CLI is the one place that reads `CODY_DB`; the library takes the resolved path.
+ * The store part of HarnessOptions: a PostgreSQL URL as `store` (with `CODY_STORE_SECRET`), a SQLite file as
+ * `dbPath`, or nothing when flags and environment name no store (the harness then reads cody.json's `store`).
  */
-export function databasePathFromFlags(db: string | undefined, cwd: string): string {
-  return db ? path.resolve(db) : resolveDatabasePath({ cwd, env: process.env });
+export function storeOptionsFromFlags(flags: StoreFlags, cwd: string): Pick<HarnessOptions, "store" | "dbPath" | "storeSecret"> {
+  const target = storeFromFlags(flags, cwd);
+  const secret = storeSecretFromEnv();
+  if (target === undefined) return secret === undefined ? {} : { storeSecret: secret };
+  if (target.kind === "sqlite") return { dbPath: target.path };
+  return { store: target.url, ...(secret === undefined ? {} : { storeSecret: secret }) };
 }
 
 /**
@@ -133,7 +138,7 @@ export async function harnessOptionsFromFlags(
   };
   return {
     cwd,
-    dbPath: databasePathFromFlags(flags.db, cwd),
+    ...storeOptionsFromFlags(flags, cwd),
     limits: limitsFromFlags(flags),
     policy,
     approver: interactive ? new TtyApprover() : undefined,

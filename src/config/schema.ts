@@ -67,5 +67,7 @@ export const CONFIG_SCHEMA = {
     sandbox: SANDBOX_SCHEMA,
     // Above this many MCP tools the system prompt lists an index instead of every type (see docs/mcp.md).
     mcpIndexThreshold: { type: "integer", minimum: 0 },
+    // A postgres:// URL shared by a fleet, or a SQLite file relative to the workspace (docs/store.md).
+    store: { type: "string", minLength: 1 },
   },
 } as const;

@@ -67,5 +67,7 @@ export interface CodyConfig {
    * model fetches types with `tools.describe`. @default 30
    */
   mcpIndexThreshold?: number;
+  /** Where cache, audit and conversations live: a `postgres://` URL or a SQLite file. @default ".cody/cache.db" */
+  store?: string;
   [section: string]: unknown;
 }

@@ -9,10 +9,20 @@ import { ConflictError } from "./errors.js";
 interface Active {
   controller: AbortController;
   done: Promise<void>;
+  /** Every event the run emitted so far (replayed to a watcher that joins late), and who is watching. */
+  events: RunEventRecord[];
+  watchers: Set<(event: RunEventRecord) => void>;
+}
+
+/** One event of a run as clients see it: the SSE event name and its JSON data. */
+export interface RunEventRecord {
+  event: string;
+  data: unknown;
 }
 
 export class ActiveRuns {
   readonly #runs = new Map<string, Active>();
+  readonly #allWatchers = new Set<(runId: string, event: RunEventRecord) => void>();
   #closed = false;
 
   /**
@@ -24,17 +34,50 @@ export class ActiveRuns {
     const id = runId ?? randomUUID();
     if (this.#runs.has(id)) throw new ConflictError(`A run with id \`${id}\` is already in progress`, { runId: id });
     const controller = new AbortController();
-    const result = work(id, controller.signal);
-    const entry: Active = {
-      controller,
-      done: result.then(
-        () => undefined,
-        () => undefined,
-      ),
-    };
+    // Registered before the work starts: a run refused at once emits its `end` synchronously, and watchers get it.
+    const entry: Active = { controller, done: Promise.resolve(), events: [], watchers: new Set() };
     this.#runs.set(id, entry);
+    let result: Promise<T>;
+    try {
+      result = work(id, controller.signal);
+    } catch (error) {
+      this.#runs.delete(id);
+      throw error;
+    }
+    entry.done = result.then(
+      () => undefined,
+      () => undefined,
+    );
     void entry.done.then(() => this.#runs.delete(id));
     return { runId: id, result };
+  }
+
+  /** Record an event of a run in progress and pass it to its watchers (an unknown run's events are dropped). */
+  emit(runId: string, event: string, data: unknown): void {
+    const entry = this.#runs.get(runId);
+    if (!entry) return;
+    const record = { event, data };
+    entry.events.push(record);
+    for (const watch of entry.watchers) watch(record);
+    for (const watch of this.#allWatchers) watch(runId, record);
+  }
+
+  /**
+   * Replay the run's events so far to `watch`, then each new one until the run settles (`end` is the last). Returns
+   * the function that stops watching, or undefined when no run with that id is in progress here.
+   */
+  watch(runId: string, watch: (event: RunEventRecord) => void): (() => void) | undefined {
+    const entry = this.#runs.get(runId);
+    if (!entry) return undefined;
+    for (const record of entry.events) watch(record);
+    entry.watchers.add(watch);
+    return () => entry.watchers.delete(watch);
+  }
+
+  /** Every event of every run started here from now on (the fleet publishes them for other instances). */
+  watchAll(watch: (runId: string, event: RunEventRecord) => void): () => void {
+    this.#allWatchers.add(watch);
+    return () => this.#allWatchers.delete(watch);
   }
 
   has(runId: string): boolean {

@@ -17,6 +17,7 @@ import { resolveProviderConfig } from "../agent/index.js";
 import { InvalidOptionError, publicError, serializeError, type SerializedError } from "../errors/index.js";
 import type { Harness } from "../harness.js";
 import { ActiveRuns } from "./active-runs.js";
+import { Fleet } from "./fleet.js";
 import type { ApprovalBroker } from "./approvals.js";
 import { bearerAuth } from "./auth.js";
 import type { AppEnv, ServerContext } from "./context.js";
@@ -213,8 +214,18 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
     app,
     token,
     abortAll,
-    listen(port, host = "127.0.0.1") {
+    async listen(port, host = "127.0.0.1") {
       boundTo = host;
+      // On a PostgreSQL store this instance joins the fleet before it answers: follow-ups of runs on other instances.
+      const pg = harness.stores.pg;
+      if (pg !== undefined && ctx.fleet === undefined) {
+        ctx.fleet = await Fleet.start(pg, {
+          harness,
+          runs: ctx.runs,
+          approvals: ctx.approvals,
+          onError: (error) => logger?.error({ err: error }, "fleet"),
+        });
+      }
       return new Promise<ListeningServer>((resolve, reject) => {
         let closing = false;
         const serverOptions = {
@@ -231,6 +242,7 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
             async close() {
               closing = true;
               await abortAll();
+              await ctx.fleet?.close();
               // Let streams write their end events; connections still open after the grace period are cut.
               const http = server as Server;
               await new Promise<void>((done) => {

@@ -20,6 +20,7 @@ export class ApprovalBroker {
   readonly approver: CallbackApprover;
   readonly #pending = new Map<string, Pending>();
   readonly #listeners = new Set<ApprovalListener>();
+  readonly #settled = new Set<ApprovalListener>();
 
   constructor() {
     this.approver = new CallbackApprover((request, signal) => this.#park(request, signal));
@@ -29,6 +30,7 @@ export class ApprovalBroker {
     return new Promise<ApprovalAnswer>((resolve, reject) => {
       const drop = (): void => {
         this.#pending.delete(request.id);
+        for (const listener of this.#settled) listener(request);
         reject(signal.reason instanceof Error ? signal.reason : new Error("approval request withdrawn"));
       };
       if (signal.aborted) return drop();
@@ -38,11 +40,17 @@ export class ApprovalBroker {
         resolve: (answer) => {
           signal.removeEventListener("abort", drop);
           this.#pending.delete(request.id);
+          for (const listener of this.#settled) listener(request);
           resolve(answer);
         },
       });
       for (const listener of this.#listeners) listener(request);
     });
+  }
+
+  /** Whether a request with this id is pending here. */
+  has(id: string): boolean {
+    return this.#pending.has(id);
   }
 
   /** Pending requests, oldest first; only one run's when `runId` is given. */
@@ -56,12 +64,7 @@ export class ApprovalBroker {
    * @throws NotFoundError when no request with that id is pending; BadRequestError for an unknown decision.
    */
   answer(id: string, decision: unknown): ApprovalRequest {
-    if (typeof decision !== "string" || !(APPROVAL_ANSWERS as readonly string[]).includes(decision)) {
-      throw new BadRequestError(
-        `\`decision\` must be one of ${APPROVAL_ANSWERS.join(", ")}, got \`${String(decision)}\` (${typeof decision})`,
-        { path: "decision", got: String(decision) },
-      );
-    }
+    checkDecision(decision);
     const pending = this.#pending.get(id);
     if (!pending) {
       throw new NotFoundError(`No pending approval request \`${id}\` (answered, withdrawn or never asked)`, {
@@ -73,6 +76,12 @@ export class ApprovalBroker {
     return pending.request;
   }
 
+  /** Be told of each request when it is no longer pending (answered or withdrawn). */
+  subscribeSettled(listener: (request: ApprovalRequest) => void): () => void {
+    this.#settled.add(listener);
+    return () => this.#settled.delete(listener);
+  }
+
   /** Be told of each new request; returns the function that stops it. */
   subscribe(listener: ApprovalListener): () => void {
     this.#listeners.add(listener);
@@ -82,5 +91,15 @@ export class ApprovalBroker {
   /** Deny every pending request (server shutdown). */
   denyAll(): void {
     for (const pending of [...this.#pending.values()]) pending.resolve("deny");
+  }
+}
+
+/** @throws BadRequestError unless `decision` is one of APPROVAL_ANSWERS. */
+export function checkDecision(decision: unknown): asserts decision is ApprovalAnswer {
+  if (typeof decision !== "string" || !(APPROVAL_ANSWERS as readonly string[]).includes(decision)) {
+    throw new BadRequestError(
+      `\`decision\` must be one of ${APPROVAL_ANSWERS.join(", ")}, got \`${String(decision)}\` (${typeof decision})`,
+      { path: "decision", got: String(decision) },
+    );
   }
 }

@@ -4,6 +4,7 @@ import type { Harness } from "../harness.js";
 import type { ActiveRuns } from "./active-runs.js";
 import type { ApprovalBroker } from "./approvals.js";
 import type { ConversationTurns } from "./conversations.js";
+import type { Fleet } from "./fleet.js";
 import type { ServerMetrics } from "./metrics.js";
 
 export interface ServerContext {
@@ -15,6 +16,8 @@ export interface ServerContext {
   logger: Logger | undefined;
   /** Conversation settings and running turns. */
   conversations: ConversationTurns;
+  /** Instances sharing a PostgreSQL store (set once the server listens): follow-ups of runs executing elsewhere. */
+  fleet?: Fleet | undefined;
 }
 
 /** Hono environment: the client connection's signal, captured before any middleware replaces the request. */

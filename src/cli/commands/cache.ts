@@ -1,18 +1,21 @@
 /**
- * `cody cache stats|verify|prune` — inspect and maintain the compiled-artifact cache. The database is `--db FILE`,
- * else `$CODY_DB`, else `<cwd>/.cody/cache.db` (cwd = `--cwd DIR` or the process's). Exit codes: 0 ok, 1 `verify`
+ * `cody cache stats|verify|prune` — inspect and maintain the compiled-artifact cache. The store is `--store URL|FILE`,
+ * else `--db FILE`, else `$CODY_STORE`, else `$CODY_DB`, else cody.json's `store`, else `<cwd>/.cody/cache.db`
+ * (cwd = `--cwd DIR` or the process's). Exit codes: 0 ok, 1 `verify`
  * found bad rows, 2 usage or I/O error (bad flag, unopenable database or key file).
  */
 import fs from "node:fs";
 import type { Command } from "commander";
-import { ArtifactCache, parseByteSize, parseDuration, type ArtifactSummary } from "../../cache/index.js";
+import { ArtifactCache, keyFromSecret, parseByteSize, parseDuration, PgCacheRows, type ArtifactSummary } from "../../cache/index.js";
 import { CacheError, UsageError } from "../../errors/index.js";
-import { resolveDatabasePath } from "../../store/index.js";
+import { PgConnection, redactUrl, type StoreTarget } from "../../store/index.js";
 import { EXIT } from "../exit-codes.js";
-import { resolveFileArg, resolveWorkspace } from "../workspace.js";
+import { requireStoreSecret, storeTargetFor } from "../store-target.js";
+import { resolveWorkspace } from "../workspace.js";
 
 /** Options every cache-reading command takes. */
 export interface DbCliOptions {
+  store?: string;
   db?: string;
   cwd?: string;
   json?: boolean;
@@ -21,34 +24,48 @@ export interface DbCliOptions {
 /** Add `--db`, `--cwd` and `--json` to a command. */
 export function withDbOptions(cmd: Command): Command {
   return cmd
+    .option("--store <url|file>", "postgres:// URL or SQLite file (default: $CODY_STORE, else cody.json's store, else --db)")
     .option("--db <file>", "database file (default: $CODY_DB, else <cwd>/.cody/cache.db)")
     .option("--cwd <dir>", "workspace whose default database to use (default: found from the current directory)")
     .option("--json", "print one JSON object instead of text");
 }
 
-/** The database file these options select. */
-export function dbPathFrom(opts: DbCliOptions): string {
-  // A relative --db is a file argument: it means the shell's directory, like every other file argument.
-  const flag = opts.db === undefined || opts.db === "" || opts.db === ":memory:" ? opts.db : resolveFileArg(opts.db);
-  return resolveDatabasePath({ cwd: resolveWorkspace(opts.cwd), flag, env: process.env });
+/** The store these options select. */
+export function storeTargetFrom(opts: DbCliOptions): Promise<StoreTarget> {
+  return storeTargetFor(opts, resolveWorkspace(opts.cwd));
+}
+
+/** A target as shown to a person: the file, or the URL with its password masked. */
+export function targetName(target: StoreTarget): string {
+  return target.kind === "sqlite" ? target.path : redactUrl(target.url);
 }
 
 /**
- * Run `fn` with an open cache, or with `undefined` when the database file does not exist yet (read-only commands
- * should not create one). The cache is always closed. A CacheError (unopenable file, bad key file) becomes exit 2.
+ * Run `fn` with an open cache, or with `undefined` when the SQLite file does not exist yet (read-only commands
+ * should not create one). The cache is always closed. A CacheError (unopenable file, bad key file) becomes exit 2; a
+ * PostgreSQL store that does not answer is a StoreError (exit 2 as well, from main).
  */
-export function withCache(opts: DbCliOptions, fn: (cache: ArtifactCache | undefined, db: string) => void): void {
-  const db = dbPathFrom(opts);
+export async function withCache(opts: DbCliOptions, fn: (cache: ArtifactCache | undefined, db: string) => void): Promise<void> {
+  const target = await storeTargetFrom(opts);
+  const name = targetName(target);
   let cache: ArtifactCache | undefined;
+  let pg: PgConnection | undefined;
   try {
-    if (db === ":memory:" || fs.existsSync(db)) cache = new ArtifactCache({ db, lruMaxBytes: 0 });
-    fn(cache, db);
+    if (target.kind === "postgres") {
+      const key = keyFromSecret(requireStoreSecret());
+      pg = new PgConnection(target.url, { max: 1 });
+      cache = new ArtifactCache({ rows: new PgCacheRows(pg), key, lruMaxBytes: 0 });
+    } else if (target.path === ":memory:" || fs.existsSync(target.path)) {
+      cache = new ArtifactCache({ db: target.path, lruMaxBytes: 0 });
+    }
+    fn(cache, name);
   } catch (error) {
     if (!(error instanceof CacheError)) throw error;
     process.stderr.write(`cody: ${error.name}: ${error.message}\n`);
     process.exitCode = EXIT.usage;
   } finally {
     cache?.close();
+    pg?.close();
   }
 }
 
@@ -63,8 +80,8 @@ function out(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-function stats(opts: DbCliOptions): void {
-  withCache(opts, (cache, db) => {
+function stats(opts: DbCliOptions): Promise<void> {
+  return withCache(opts, (cache, db) => {
     const rows: ArtifactSummary[] = cache?.list() ?? [];
     const summary = {
       db,
@@ -87,8 +104,8 @@ function stats(opts: DbCliOptions): void {
   });
 }
 
-function verify(opts: DbCliOptions & { dryRun?: boolean }): void {
-  withCache(opts, (cache, db) => {
+function verify(opts: DbCliOptions & { dryRun?: boolean }): Promise<void> {
+  return withCache(opts, (cache, db) => {
     const result = cache?.verify({ remove: !opts.dryRun }) ?? { checked: 0, bad: [], badApprovals: [], removed: 0, sqliteOk: true };
     const failed = result.bad.length > 0 || result.badApprovals.length > 0 || !result.sqliteOk;
     if (opts.json) {
@@ -108,13 +125,13 @@ function verify(opts: DbCliOptions & { dryRun?: boolean }): void {
   });
 }
 
-function prune(opts: DbCliOptions & { olderThan?: string; maxBytes?: string; includeApproved?: boolean }): void {
+function prune(opts: DbCliOptions & { olderThan?: string; maxBytes?: string; includeApproved?: boolean }): Promise<void> {
   if (opts.olderThan === undefined && opts.maxBytes === undefined) {
-    throw new UsageError("`cody cache prune` needs --older-than and/or --max-bytes");
+    return Promise.reject(new UsageError("`cody cache prune` needs --older-than and/or --max-bytes"));
   }
   const olderThanMs = opts.olderThan === undefined ? undefined : parseDuration(opts.olderThan, "--older-than");
   const maxBytes = opts.maxBytes === undefined ? undefined : parseByteSize(opts.maxBytes, "--max-bytes");
-  withCache(opts, (cache, db) => {
+  return withCache(opts, (cache, db) => {
     const result = cache?.prune({
       ...(olderThanMs === undefined ? {} : { olderThanMs }),
       ...(maxBytes === undefined ? {} : { maxBytes }),

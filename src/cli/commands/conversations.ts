@@ -4,28 +4,32 @@
  */
 import fs from "node:fs";
 import type { Command } from "commander";
-import { ConversationStore } from "../../agent/index.js";
+import { ConversationStore, PgConversationStore, type ConversationSummary } from "../../agent/index.js";
 import { CacheError, UsageError } from "../../errors/index.js";
-import { openDatabase } from "../../store/index.js";
+import { openDatabase, PgConnection } from "../../store/index.js";
 import { EXIT } from "../exit-codes.js";
-import { dbPathFrom, withDbOptions, type DbCliOptions } from "./cache.js";
+import { storeTargetFrom, targetName, withDbOptions, type DbCliOptions } from "./cache.js";
 
-function ls(opts: DbCliOptions & { limit?: string }): void {
+async function ls(opts: DbCliOptions & { limit?: string }): Promise<void> {
   const limit = opts.limit === undefined ? 20 : Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1) {
     throw new UsageError(`--limit must be a positive integer, got \`${String(opts.limit)}\``, { path: "--limit", value: String(opts.limit) });
   }
-  const file = dbPathFrom(opts);
-  const db = file === ":memory:" || fs.existsSync(file) ? openDatabaseOrExit(file) : undefined;
+  const target = await storeTargetFrom(opts);
+  const file = targetName(target);
+  const pg = target.kind === "postgres" ? new PgConnection(target.url, { max: 1 }) : undefined;
+  const db = target.kind === "sqlite" && (target.path === ":memory:" || fs.existsSync(target.path)) ? openDatabaseOrExit(target.path) : undefined;
   if (db === null) return;
   try {
-    const conversations = db ? new ConversationStore(db).list(limit) : [];
+    let conversations: ConversationSummary[] = [];
+    if (pg) conversations = new PgConversationStore(pg).list(limit);
+    else if (db) conversations = new ConversationStore(db).list(limit);
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ db: file, conversations })}\n`);
       return;
     }
     if (conversations.length === 0) {
-      process.stdout.write(`no conversations recorded in ${file}${db ? "" : " (does not exist yet)"}\n`);
+      process.stdout.write(`no conversations recorded in ${file}${db || pg ? "" : " (does not exist yet)"}\n`);
       return;
     }
     const rows = conversations.map((c) => [c.id, new Date(c.updatedAt).toISOString().slice(0, 19).replace("T", " "), String(c.turns), c.model, c.title]);
@@ -37,6 +41,7 @@ function ls(opts: DbCliOptions & { limit?: string }): void {
     process.stdout.write(`\ncontinue one with: cody exec --resume ID "..." (a unique prefix of the id is enough)\n`);
   } finally {
     db?.close();
+    pg?.close();
   }
 }
 

@@ -5,29 +5,38 @@
  */
 import fs from "node:fs";
 import type { Command } from "commander";
-import { AuditLog, describeSideEffect, sideEffectOf, type CallRow, type RunRow } from "../../audit/index.js";
+import { AuditLog, describeSideEffect, PgAuditRows, sideEffectOf, type CallRow, type RunRow } from "../../audit/index.js";
 import { CacheError, UsageError } from "../../errors/index.js";
-import { openDatabase } from "../../store/index.js";
+import { openDatabase, PgConnection, type Database } from "../../store/index.js";
 import { EXIT } from "../exit-codes.js";
-import { dbPathFrom, withDbOptions, type DbCliOptions } from "./cache.js";
+import { storeTargetFrom, targetName, withDbOptions, type DbCliOptions } from "./cache.js";
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
 /** Open the audit log, or call `fn` with undefined when the database does not exist (reading must not create it). */
-function withAudit(opts: DbCliOptions, fn: (audit: AuditLog | undefined, db: string) => void): void {
-  const file = dbPathFrom(opts);
+async function withAudit(opts: DbCliOptions, fn: (audit: AuditLog | undefined, db: string) => void): Promise<void> {
+  const target = await storeTargetFrom(opts);
   let audit: AuditLog | undefined;
+  let db: Database | undefined;
+  let pg: PgConnection | undefined;
   try {
-    if (file === ":memory:" || fs.existsSync(file)) audit = new AuditLog(openDatabase(file));
-    fn(audit, file);
+    if (target.kind === "postgres") {
+      pg = new PgConnection(target.url, { max: 1 });
+      audit = new AuditLog(new PgAuditRows(pg));
+    } else if (target.path === ":memory:" || fs.existsSync(target.path)) {
+      db = openDatabase(target.path);
+      audit = new AuditLog(db);
+    }
+    fn(audit, targetName(target));
   } catch (error) {
     if (!(error instanceof CacheError)) throw error;
     process.stderr.write(`cody: ${error.name}: ${error.message}\n`);
     process.exitCode = EXIT.usage;
   } finally {
-    audit?.db.close();
+    db?.close();
+    pg?.close();
   }
 }
 
@@ -40,12 +49,12 @@ function callSummary(run: RunRow): string {
   return `${c.total}${parts.length ? ` (${parts.join(", ")})` : ""}`;
 }
 
-function ls(opts: DbCliOptions & { limit?: string }): void {
+async function ls(opts: DbCliOptions & { limit?: string }): Promise<void> {
   const limit = opts.limit === undefined ? 20 : Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1) {
     throw new UsageError(`--limit must be a positive integer, got \`${String(opts.limit)}\``, { path: "--limit", value: String(opts.limit) });
   }
-  withAudit(opts, (audit, db) => {
+  await withAudit(opts, (audit, db) => {
     const runs = audit?.listRuns(limit) ?? [];
     if (opts.json) return out(JSON.stringify({ db, runs }));
     if (runs.length === 0) return out(`no runs recorded in ${db}${audit ? "" : " (does not exist yet)"}`);
@@ -69,8 +78,8 @@ function decisionText(call: CallRow): string {
   return `${call.decision} (${call.decidedBy ?? "?"})`;
 }
 
-function show(id: string, opts: DbCliOptions): void {
-  withAudit(opts, (audit, db) => {
+async function show(id: string, opts: DbCliOptions): Promise<void> {
+  await withAudit(opts, (audit, db) => {
     if (audit === undefined) throw new UsageError(`No run \`${id}\`: database ${db} does not exist`, { runId: id, db });
     let found = audit.getRun(id);
     if (found === undefined) {

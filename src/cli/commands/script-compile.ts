@@ -10,11 +10,12 @@ import { CodyError, UsageError } from "../../errors/index.js";
 import { createHarness } from "../../harness.js";
 import { errorLine, inputErrorExit } from "../error-line.js";
 import { EXIT } from "../exit-codes.js";
-import { databasePathFromFlags } from "../harness-options.js";
+import { storeOptionsFromFlags } from "../harness-options.js";
 import { expandFileArgs } from "../format/index.js";
 import { resolveWorkspace } from "../workspace.js";
 
 interface CompileFlags {
+  store?: string;
   approve?: boolean;
   by?: string;
   cwd?: string;
@@ -31,6 +32,7 @@ export function registerScriptCompile(parent: Command): void {
     .option("--approve", "record each script as reviewed by a person (its tool calls then run without asking)")
     .option("--by <name>", "who approved (default: the current user)")
     .option("--cwd <dir>", "workspace root (default: found from the current directory); files resolve against the current directory")
+    .option("--store <url|file>", "postgres:// URL (needs CODY_STORE_SECRET) or SQLite file (env CODY_STORE; default: cody.json's store, else --db)")
     .option("--db <file>", "SQLite file (env CODY_DB; default <cwd>/.cody/cache.db)")
     .option("--json", "print one JSON object per script")
     .option("--no-check", "skip the type-check")
@@ -45,7 +47,7 @@ async function compileCommand(patterns: string[], flags: CompileFlags): Promise<
   const files = await expandFileArgs(patterns, cwd);
   const harness = await createHarness({
     cwd,
-    dbPath: databasePathFromFlags(flags.db, cwd),
+    ...storeOptionsFromFlags(flags, cwd),
     typecheck: flags.check !== false,
   });
   const by = flags.by ?? os.userInfo().username;

@@ -7,8 +7,8 @@ function row(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ");
 }
 
-function list(opts: DbCliOptions & { approved?: boolean }): void {
-  withCache(opts, (cache, db) => {
+function list(opts: DbCliOptions & { approved?: boolean }): Promise<void> {
+  return withCache(opts, (cache, db) => {
     const artifacts: ArtifactSummary[] = cache?.list({ approvedOnly: opts.approved === true }) ?? [];
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ db, artifacts })}\n`);

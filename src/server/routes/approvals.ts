@@ -6,7 +6,14 @@ import { NotFoundError } from "../errors.js";
 
 export function approvalRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
   const broker = ctx.approvals;
-  app.get("/v1/approvals", (c) => c.json({ approvals: broker?.list(c.req.query("runId")) ?? [] }));
+  app.get("/v1/approvals", async (c) => {
+    const runId = c.req.query("runId");
+    const local = broker?.list(runId) ?? [];
+    // With a fleet, requests parked on other instances are listed too (each once).
+    const remote = (await ctx.fleet?.pendingApprovals(runId)) ?? [];
+    const seen = new Set(local.map((r) => r.id));
+    return c.json({ approvals: [...local, ...remote.filter((r) => !seen.has(r.id))] });
+  });
 
   app.post("/v1/approvals/:id", async (c) => {
     const id = c.req.param("id");
@@ -14,7 +21,9 @@ export function approvalRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
     if (!broker) {
       throw new NotFoundError(`No pending approval request \`${id}\` (this server does not ask for approvals)`, { kind: "approval", id });
     }
-    const request = broker.answer(id, body["decision"]);
-    return c.json({ id, runId: request.runId, tool: request.tool, decision: body["decision"] });
+    const decision = body["decision"];
+    // A request parked on another instance of the fleet is answered there, through the database.
+    const request = broker.has(id) || !ctx.fleet ? broker.answer(id, decision) : await ctx.fleet.answerRemote(id, decision, broker);
+    return c.json({ id, runId: request.runId, tool: request.tool, decision });
   });
 }

@@ -1,6 +1,6 @@
 /**
  * `POST /v1/runs` (JSON result, or an SSE stream of RunEvents when the client accepts `text/event-stream`),
- * `DELETE /v1/runs/:id`, `GET /v1/runs/:id`, `GET /v1/runs`.
+ * `DELETE /v1/runs/:id`, `GET /v1/runs/:id/events`, `GET /v1/runs/:id`, `GET /v1/runs`.
  *
  * A run is tied to its request: the client disconnecting aborts it, and with it every tool call it started.
  */
@@ -11,6 +11,7 @@ import { serializeError } from "../../errors/index.js";
 import { publicRunEvent, publicRunResult, type RunEvent, type RunResult } from "../../runtime/index.js";
 import { readJsonObject } from "../body.js";
 import type { AppEnv, ServerContext } from "../context.js";
+import type { RunEventRecord } from "../active-runs.js";
 import { NotFoundError } from "../errors.js";
 import { parseRunRequest, type RunRequest } from "../run-request.js";
 import { retryHeaders } from "../retry.js";
@@ -69,13 +70,21 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
 
   /** Run the request to its end; never rejects (refusals come back as ok: false results with an end event). */
   async function execute(req: RunRequest, artifact: Artifact | undefined, runId: string, signal: AbortSignal, onEvent: (e: RunEvent) => void): Promise<RunResult> {
-    const opts = { runId, signal, onEvent, limits: req.limits, allowedTools: req.allowedTools, sandbox: req.sandbox };
+    // Every event also goes to the run's watchers (GET /v1/runs/:id/events, here or, through the fleet, elsewhere).
+    const recordEvent = (e: RunEvent): void => {
+      runs.emit(runId, e.type, publicRunEvent(e));
+      onEvent(e);
+    };
+    const stopApprovals = ctx.approvals?.subscribe((r) => r.runId === runId && runs.emit(runId, "approval_request", r));
+    const opts = { runId, signal, onEvent: recordEvent, limits: req.limits, allowedTools: req.allowedTools, sandbox: req.sandbox };
     let result: RunResult;
     try {
       result = artifact ? await harness.runArtifact(artifact, opts, "hit") : await harness.run(req.input ?? { source: "" }, opts);
     } catch (error) {
       result = refused(runId, artifact?.hash ?? "", artifact ? "hit" : "miss", error);
-      onEvent({ type: "end", result });
+      recordEvent({ type: "end", result });
+    } finally {
+      stopApprovals?.();
     }
     ctx.metrics.observeRun(result);
     ctx.logger?.info({ runId, ok: result.ok, code: result.error?.code, ms: Math.round(result.durationMs), cache: result.cache }, "run finished");
@@ -144,12 +153,42 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
     });
   });
 
-  app.delete("/v1/runs/:id", (c) => {
+  app.delete("/v1/runs/:id", async (c) => {
     const id = c.req.param("id");
-    if (!runs.abort(id, "Aborted by DELETE /v1/runs/:id")) {
+    const why = "Aborted by DELETE /v1/runs/:id";
+    // A run executing on another instance of the fleet is aborted there, through the database.
+    if (!runs.abort(id, why) && !(await ctx.fleet?.abortRemote(id, why))) {
       throw new NotFoundError(`No run \`${id}\` is in progress`, { kind: "run", id });
     }
     return c.json({ runId: id, aborted: true }, 202);
+  });
+
+  /**
+   * The events of a run in progress as SSE, from the first (replayed) to `end`: of a run executing here, or, with a
+   * PostgreSQL store, on any instance of the fleet.
+   */
+  app.get("/v1/runs/:id/events", async (c) => {
+    const id = c.req.param("id");
+    type Watch = (onEvent: (record: RunEventRecord) => void) => (() => void) | undefined;
+    const local: Watch = (onEvent) => runs.watch(id, onEvent);
+    const remote = ctx.fleet ? await ctx.fleet.watchRemote(id) : undefined;
+    if (!runs.has(id) && remote === undefined) throw new NotFoundError(`No run \`${id}\` is in progress`, { kind: "run", id });
+    const watch: Watch = runs.has(id) ? local : (remote as Watch);
+    c.header("X-Cody-Run-Id", id);
+    return streamSSE(c, async (stream) => {
+      const writer = serialWriter(stream);
+      let stop: (() => void) | undefined;
+      await new Promise<void>((resolve) => {
+        stream.onAbort(resolve);
+        stop = watch((record) => {
+          writer.emit(record.event, record.data);
+          if (record.event === "end") resolve();
+        });
+        if (stop === undefined) resolve();
+      });
+      stop?.();
+      await writer.flushed();
+    });
   });
 
   app.get("/v1/runs/:id", (c) => {

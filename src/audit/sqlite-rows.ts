@@ -1,0 +1,148 @@
+/** The audit log's rows in the shared SQLite file (namespace `audit`; tables in schema.ts). */
+import type BetterSqlite3 from "better-sqlite3";
+import { migrate, type Database } from "../store/index.js";
+import { AUDIT_MIGRATIONS, AUDIT_NAMESPACE } from "./schema.js";
+import { CALL_COUNTS, runPageWhere, toCall, toRun, toRunPage, type AuditRows, type AuditWrite, type CallRow, type RawCall, type RawRun, type RunPage, type RunPageOptions, type RunRow } from "./store.js";
+
+type Stmt = BetterSqlite3.Statement<unknown[]>;
+
+const RUN_SELECT = `SELECT r.*, ${CALL_COUNTS} FROM audit_runs r`;
+
+export class SqliteAuditRows implements AuditRows {
+  readonly db: Database;
+  readonly #stmts;
+
+  constructor(db: Database) {
+    this.db = db;
+    migrate(db, AUDIT_NAMESPACE, AUDIT_MIGRATIONS);
+    const prepare = (sql: string): Stmt => db.prepare<unknown[]>(sql);
+    this.#stmts = {
+      ensureRun: prepare(
+        "INSERT OR IGNORE INTO audit_runs (run_id, script_hash, started_at, owner_pid, owner_id) VALUES (?, ?, ?, ?, ?)",
+      ),
+      runStart: prepare(
+        `INSERT INTO audit_runs (run_id, script_hash, script_name, started_at, owner_pid, owner_id)
+         VALUES (@runId, @scriptHash, @scriptName, @startedAt, @ownerPid, @ownerId)
+         ON CONFLICT(run_id) DO UPDATE SET
+           script_hash = COALESCE(excluded.script_hash, script_hash),
+           script_name = COALESCE(excluded.script_name, script_name),
+           started_at = MIN(started_at, excluded.started_at)`,
+      ),
+      runEnd: prepare(
+        `UPDATE audit_runs SET ended_at = @endedAt, outcome = @outcome, error_code = @errorCode, error_message = @errorMessage
+         WHERE run_id = @runId`,
+      ),
+      insertCall: prepare(
+        `INSERT INTO audit_calls (run_id, script_hash, call_id, tool, source, detached, args_digest, args_preview, started_at,
+           decision, decided_by, decision_reason, approval, approval_wait_ms, handler_started, sandbox)
+         VALUES (@runId, @scriptHash, @callId, @tool, @source, @detached, @argsDigest, @argsPreview, @startedAt,
+           @decision, @decidedBy, @reason, @approval, @approvalWaitMs, @handlerStarted, @sandbox)`,
+      ),
+      decision: prepare(
+        `UPDATE audit_calls SET decision = @decision, decided_by = @decidedBy, decision_reason = @reason,
+           approval = @approval, approval_wait_ms = @approvalWaitMs WHERE id = @id`,
+      ),
+      handlerStarted: prepare("UPDATE audit_calls SET handler_started = 1 WHERE id = ?"),
+      sandbox: prepare("UPDATE audit_calls SET sandbox = ? WHERE id = ?"),
+      endCall: prepare(
+        `UPDATE audit_calls SET outcome = @outcome, duration_ms = @durationMs, error_code = @errorCode,
+           error_message = @errorMessage, note = COALESCE(@note, note) WHERE id = @id`,
+      ),
+      listRuns: db.prepare<[number], RawRun>(`${RUN_SELECT} ORDER BY r.started_at DESC, r.rowid DESC LIMIT ?`),
+      getRun: db.prepare<[string], RawRun>(`${RUN_SELECT} WHERE r.run_id = ?`),
+      getCalls: db.prepare<[string], RawCall>("SELECT * FROM audit_calls WHERE run_id = ? ORDER BY id"),
+      byPrefix: db.prepare<[{ p: string }], { run_id: string }>(
+        "SELECT run_id FROM audit_runs WHERE substr(run_id, 1, length(@p)) = @p ORDER BY run_id LIMIT 10",
+      ),
+      unended: db.prepare<[string], { run_id: string; owner_id: string }>(
+        "SELECT run_id, owner_id FROM audit_runs WHERE outcome IS NULL AND owner_id IS NOT NULL AND owner_id != ?",
+      ),
+      crashRun: prepare(
+        `UPDATE audit_runs SET outcome = 'crashed', crash_detected_at = @now, error_message = @message WHERE run_id = @runId AND outcome IS NULL AND owner_id = @ownerId`,
+      ),
+      crashCalls: prepare(
+        `UPDATE audit_calls SET outcome = 'unknown', note = 'its process ended before the call settled'
+         WHERE run_id = ? AND outcome = 'pending'`,
+      ),
+    };
+  }
+
+  get name(): string {
+    return this.db.name;
+  }
+
+  get open(): boolean {
+    return this.db.open;
+  }
+
+  commit(writes: readonly AuditWrite[], opts: { wait: boolean }): number[] {
+    const apply = this.db.transaction(() => writes.map((w) => this.#apply(w)));
+    if (opts.wait) return apply.immediate();
+    // Never wait for another process's lock: busy_timeout would stall the event loop, and every run's clock with it.
+    const timeout = Number(this.db.pragma("busy_timeout", { simple: true })) || 0;
+    this.db.pragma("busy_timeout = 0");
+    try {
+      return apply.immediate();
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`);
+    }
+  }
+
+  #apply(w: AuditWrite): number {
+    const s = this.#stmts;
+    switch (w.op) {
+      case "runStart": {
+        const { op: _op, ...row } = w;
+        return s.runStart.run(row).changes;
+      }
+      case "runEnd": {
+        const { op: _op, ...row } = w;
+        return s.runEnd.run(row).changes;
+      }
+      case "insertCall":
+        s.ensureRun.run(w.call.runId, w.call.scriptHash, w.call.startedAt, w.ownerPid, w.ownerId);
+        return Number(s.insertCall.run(w.call).lastInsertRowid);
+      case "decision": {
+        const { op: _op, ...row } = w;
+        return s.decision.run(row).changes;
+      }
+      case "handlerStarted":
+        return s.handlerStarted.run(w.id).changes;
+      case "sandbox":
+        return s.sandbox.run(w.mode, w.id).changes;
+      case "endCall": {
+        const { op: _op, ...row } = w;
+        return s.endCall.run(row).changes;
+      }
+      case "crashRun": {
+        const changed = s.crashRun.run({ runId: w.runId, ownerId: w.ownerId, now: w.now, message: w.message }).changes;
+        if (changed > 0) s.crashCalls.run(w.runId);
+        return changed;
+      }
+    }
+  }
+
+  unendedRuns(exceptOwnerId: string): { runId: string; ownerId: string }[] {
+    return this.#stmts.unended.all(exceptOwnerId).map((r) => ({ runId: r.run_id, ownerId: r.owner_id }));
+  }
+
+  listRuns(limit: number): RunRow[] {
+    return this.#stmts.listRuns.all(limit).map(toRun);
+  }
+
+  pageRuns(opts: RunPageOptions): RunPage {
+    const { where, params } = runPageWhere(opts, "rowid", () => "?");
+    const sql = `SELECT r.rowid AS seq, r.*, ${CALL_COUNTS} FROM audit_runs r${where} ORDER BY r.started_at DESC, r.rowid DESC LIMIT ?`;
+    return toRunPage(this.db.prepare<(number | string)[], RawRun & { seq: number }>(sql).all(...params, opts.limit + 1), opts.limit);
+  }
+
+  getRun(runId: string): { run: RunRow; calls: CallRow[] } | undefined {
+    const raw = this.#stmts.getRun.get(runId);
+    if (raw === undefined) return undefined;
+    return { run: toRun(raw), calls: this.#stmts.getCalls.all(runId).map(toCall) };
+  }
+
+  findRunIds(prefix: string): string[] {
+    return this.#stmts.byPrefix.all({ p: prefix }).map((r) => r.run_id);
+  }
+}
