@@ -8,7 +8,6 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
@@ -18,9 +17,10 @@ import { ActiveRuns } from "./active-runs.js";
 import type { ApprovalBroker } from "./approvals.js";
 import { bearerAuth } from "./auth.js";
 import type { AppEnv, ServerContext } from "./context.js";
-import { NotFoundError, PayloadTooLargeError } from "./errors.js";
+import { NotFoundError } from "./errors.js";
 import { hostGuard, jsonOnly, normalizeOrigin } from "./guard.js";
 import { healthBody } from "./health.js";
+import { header, tooLarge } from "./incoming.js";
 import { createServerMetrics } from "./metrics.js";
 import { approvalRoutes } from "./routes/approvals.js";
 import { runRoutes } from "./routes/runs.js";
@@ -157,15 +157,16 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
   }
   app.use(bearerAuth(token));
   app.use(jsonOnly());
-  app.use(
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) => {
-        const error = new PayloadTooLargeError(`The request body is larger than ${maxBodyBytes} bytes`, { maxBytes: maxBodyBytes });
-        return c.json({ error: wireError(error) }, 413);
-      },
-    }),
-  );
+  app.use(async (c, next) => {
+    // A declared length over the limit is refused before anything is read; a chunked body is cut off at the limit
+    // while it is read (incoming.ts).
+    const length = header(c, "content-length");
+    if (length !== undefined && Number.parseInt(length, 10) > maxBodyBytes) {
+      return c.json({ error: wireError(tooLarge(maxBodyBytes)) }, 413);
+    }
+    c.set("maxBodyBytes", maxBodyBytes);
+    return next();
+  });
 
   app.get("/healthz", (c) => c.json(healthBody(harness, version)));
   app.get("/metrics", async (c) => c.text(await ctx.metrics.text(), 200, { "Content-Type": ctx.metrics.contentType }));

@@ -7,6 +7,7 @@ import type { MiddlewareHandler } from "hono";
 import { publicError } from "../errors/index.js";
 import type { AppEnv } from "./context.js";
 import { UnauthorizedError } from "./errors.js";
+import { header as requestHeader } from "./incoming.js";
 
 /** Paths answered without a token: a liveness probe says nothing a caller could use. */
 const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz"]);
@@ -22,7 +23,7 @@ export function bearerAuth(token: string): MiddlewareHandler<AppEnv> {
   const expected = digest(token);
   return async (c, next) => {
     if (OPEN_PATHS.has(c.req.path)) return next();
-    const header = c.req.header("authorization")?.trim() || undefined;
+    const header = requestHeader(c, "authorization")?.trim() || undefined;
     const given = header === undefined ? undefined : /^Bearer +([^\s]+) *$/i.exec(header)?.[1];
     if (given !== undefined && tokenMatches(given, expected)) return next();
     const missing = header === undefined;

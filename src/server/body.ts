@@ -4,7 +4,9 @@
  */
 import type { Context } from "hono";
 import { ScriptEncodingError } from "../errors/index.js";
+import type { AppEnv } from "./context.js";
 import { BadRequestError } from "./errors.js";
+import { readBody } from "./incoming.js";
 
 /** Bodies are decoded strictly: a replaced byte would silently change a script (a body carries script text). */
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -18,8 +20,8 @@ function describe(value: unknown): string {
 }
 
 /** Parse the body as a JSON object. An empty body counts as `{}` only when `allowEmpty`. */
-export async function readJsonObject(c: Context, allowEmpty = false): Promise<JsonObject> {
-  const bytes = await c.req.arrayBuffer();
+export async function readJsonObject(c: Context<AppEnv>, allowEmpty = false): Promise<JsonObject> {
+  const bytes = await readBody(c, c.get("maxBodyBytes"));
   let text: string;
   try {
     text = utf8.decode(bytes);

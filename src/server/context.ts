@@ -20,5 +20,7 @@ export interface AppEnv {
     clientSignal: AbortSignal;
     /** Set by run routes so the request log names the run. */
     runId: string | undefined;
+    /** Request bodies past this many bytes are refused (413). */
+    maxBodyBytes: number;
   };
 }

@@ -15,6 +15,7 @@ import { NotFoundError } from "../errors.js";
 import { parseRunRequest, type RunRequest } from "../run-request.js";
 import { retryHeaders } from "../retry.js";
 import { statusForRun } from "../status.js";
+import { header } from "../incoming.js";
 import type { Artifact } from "../../compiler/index.js";
 
 type Emit = (event: string, data: unknown) => void;
@@ -36,7 +37,7 @@ function refused(runId: string, hash: string, cache: "hit" | "miss", error: unkn
 }
 
 function wantsEventStream(c: Context): boolean {
-  return (c.req.header("accept") ?? "").toLowerCase().includes("text/event-stream");
+  return (header(c, "accept") ?? "").toLowerCase().includes("text/event-stream");
 }
 
 /** A comment line this often keeps proxies from closing a stream that is quiet (e.g. waiting for an approval). */
