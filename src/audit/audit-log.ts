@@ -290,7 +290,8 @@ export class AuditLog {
    * recordRunStart with group commit: the row is committed together with every other write queued in this turn of the
    * event loop (other runs' starts and calls, deferred ends), in one transaction on the next turn, and the promise
    * resolves once it is committed. A run awaits it before it starts, so an accepted run still always has its row; what
-   * 64 concurrent runs save is 63 transactions per turn. Without `deferWrites` it commits at once.
+   * 64 concurrent runs save is 63 transactions per turn. Without `deferWrites` it commits at once. (A call's row is
+   * not grouped: the run already holds a worker then, and waiting a turn of a busy event loop would hold it longer.)
    *
    * @throws StoreError (rejects) when the database refuses the batch, or stays locked past busy_timeout.
    */
@@ -526,14 +527,6 @@ export class AuditLog {
    */
   startCall(input: StartCallInput): number {
     return Number(this.#commit("audit.startCall", this.#callStartWrite(input)));
-  }
-
-  /**
-   * startCall with group commit (see recordRunStartGrouped): resolves with the row's id once it is committed, so the
-   * dispatcher still starts a handler only after its row exists.
-   */
-  async startCallGrouped(input: StartCallInput): Promise<number> {
-    return Number(await this.#grouped("audit.startCall", this.#callStartWrite(input)));
   }
 
   #callStartWrite(input: StartCallInput): () => number | bigint {

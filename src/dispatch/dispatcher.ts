@@ -197,10 +197,7 @@ export class ToolDispatcher {
       await this.#approve(call, tool, args, trail);
       if (call.signal.aborted) throw cutOff(call, call.signal.reason, false);
       if (tool.sandboxed === true) trail.sandbox(call.sandbox.mode);
-      await trail.beforeHandler();
-      // The row's commit is awaited (group commit): an abort that came meanwhile must stop the call here, since a
-      // handler started with an already-aborted signal would never hear it. The row then says "handler never started".
-      if (call.signal.aborted) throw cutOff(call, call.signal.reason, false);
+      trail.beforeHandler();
       const start = (sandbox: SandboxSettings) =>
         Promise.resolve().then(() => tool.handler(args, { workspaceRoot: this.workspaceRoot, signal: call.signal, sandbox }));
       work = start(call.sandbox);
@@ -274,7 +271,7 @@ export class ToolDispatcher {
       throw denied(call.tool, reason, "no-approver");
     }
     record({ decision: "ask", decidedBy: "user", reason: decision.reason });
-    await trail.beforeAsk();
+    trail.beforeAsk();
     let asked;
     try {
       asked = await askApprover({

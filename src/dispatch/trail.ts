@@ -72,15 +72,12 @@ export class CallTrail {
   }
 
   /** The call is about to wait for a person: its row must exist first. */
-  async beforeAsk(): Promise<void> {
-    await this.#insert(false);
+  beforeAsk(): void {
+    this.#insert(false);
   }
 
-  /**
-   * The handler is about to run: the row must say so before any side effect can happen. A new row is group-committed
-   * with the other writes of this turn of the event loop (AuditLog.startCallGrouped) and awaited.
-   */
-  async beforeHandler(): Promise<void> {
+  /** The handler is about to run: the row must say so before any side effect can happen. */
+  beforeHandler(): void {
     const id = this.#id;
     if (id === undefined) return this.#insert(true);
     // A call must not run with a decision (an approval) the log does not show.
@@ -104,27 +101,22 @@ export class CallTrail {
     });
   }
 
-  async #insert(handlerStarted: boolean): Promise<void> {
-    const audit = this.#audit;
-    if (audit === undefined || this.#id !== undefined) return;
-    let id: number;
-    try {
-      id = await audit.startCallGrouped(this.#row(handlerStarted));
-    } catch (error) {
-      this.#safelyOrThrow(() => {
-        throw error;
-      });
-      return;
-    }
-    this.#id = id;
-  }
-
-  #row(handlerStarted: boolean): Parameters<AuditLog["startCall"]>[0] {
-    return { ...this.#call, startedAt: this.#startedAt, decision: this.#decision, handlerStarted, sandbox: this.#sandbox };
+  #insert(handlerStarted: boolean): void {
+    if (this.#audit === undefined || this.#id !== undefined) return;
+    this.#safelyOrThrow(() => {
+      this.#id = this.#write(handlerStarted);
+    });
   }
 
   #write(handlerStarted: boolean): number {
-    return (this.#audit as AuditLog).startCall(this.#row(handlerStarted));
+    const audit = this.#audit as AuditLog;
+    return audit.startCall({
+      ...this.#call,
+      startedAt: this.#startedAt,
+      decision: this.#decision,
+      handlerStarted,
+      sandbox: this.#sandbox,
+    });
   }
 
   #safely(write: () => void): void {

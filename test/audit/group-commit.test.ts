@@ -1,5 +1,5 @@
 /**
- * Group commit of run and call starts (AuditLog.recordRunStartGrouped / startCallGrouped): the writes queued in one
+ * Group commit of run starts (AuditLog.recordRunStartGrouped): the writes queued in one
  * turn of the event loop share one transaction on the next, each caller resumes only once its row is committed, a
  * flush before close answers every waiter, and a batch the database refuses is a StoreError for each waiter.
  */
@@ -55,18 +55,19 @@ test("64 run starts queued in one turn are committed in one transaction, each wa
   t.true(seenAtResume.every((n) => n === 64));
 });
 
-test("a grouped call start resolves with its row id, and the run's start, the call and its end share the log in order", async (t) => {
-  const { audit } = tempLog(t);
-  await audit.recordRunStartGrouped({ runId: "r1" });
-  const [a, b] = await Promise.all([audit.startCallGrouped(call("r1", "c1")), audit.startCallGrouped(call("r1", "c2"))]);
-  t.true(a > 0 && b === a + 1);
-  audit.endCall(a, "ok", { durationMs: 1 });
+test("a call start commits at once, together with the run starts and ends queued before it, and answers their waiters", async (t) => {
+  const { file, audit } = tempLog(t);
+  let resumed = false;
+  const waiting = audit.recordRunStartGrouped({ runId: "r1" }).then(() => (resumed = true));
+  const id = audit.startCall(call("r1", "c1"));
+  // Committed in the call's own transaction, before the turn the grouped flush was scheduled for.
+  t.deepEqual(committedRuns(file), ["r1"]);
+  await waiting;
+  t.true(resumed);
+  audit.endCall(id, "ok", { durationMs: 1 });
   audit.recordRunEnd("r1", { outcome: "ok" });
   const run = audit.getRun("r1");
-  t.deepEqual(run?.calls.map((c) => [c.callId, c.outcome, c.handlerStarted]), [
-    ["c1", "ok", true],
-    ["c2", "pending", true],
-  ]);
+  t.deepEqual(run?.calls.map((c) => [c.callId, c.outcome, c.handlerStarted]), [["c1", "ok", true]]);
   t.is(run?.run.outcome, "ok");
 });
 
@@ -86,11 +87,11 @@ test("a batch the database refuses rejects every waiter with a StoreError naming
   audit.db.pragma("query_only = ON");
   const errors = await Promise.all([
     audit.recordRunStartGrouped({ runId: "refused" }).then(() => undefined, (e: unknown) => e),
-    audit.startCallGrouped(call("before", "c1")).then(() => undefined, (e: unknown) => e),
+    audit.recordRunStartGrouped({ runId: "refused-too" }).then(() => undefined, (e: unknown) => e),
   ]);
   t.true(errors[0] instanceof StoreError);
   t.like((errors[0] as StoreError).details, { operation: "audit.recordRunStart", sqliteCode: "SQLITE_READONLY" });
-  t.like((errors[1] as StoreError).details, { operation: "audit.startCall", sqliteCode: "SQLITE_READONLY" });
+  t.like((errors[1] as StoreError).details, { operation: "audit.recordRunStart", sqliteCode: "SQLITE_READONLY" });
   // The run end queued before the fault is kept (not lost) and lands with the next commit once writes work again.
   t.true(audit.refusedWrites > 0);
   audit.db.pragma("query_only = OFF");
