@@ -20,7 +20,7 @@ import type { AppEnv, ServerContext } from "./context.js";
 import { NotFoundError } from "./errors.js";
 import { hostGuard, jsonOnly, normalizeOrigin } from "./guard.js";
 import { healthBody } from "./health.js";
-import { header, tooLarge } from "./incoming.js";
+import { bodyLimit } from "./incoming.js";
 import { createServerMetrics } from "./metrics.js";
 import { approvalRoutes } from "./routes/approvals.js";
 import { runRoutes } from "./routes/runs.js";
@@ -157,13 +157,8 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
   }
   app.use(bearerAuth(token));
   app.use(jsonOnly());
+  app.use(bodyLimit(maxBodyBytes));
   app.use(async (c, next) => {
-    // A declared length over the limit is refused before anything is read; a chunked body is cut off at the limit
-    // while it is read (incoming.ts).
-    const length = header(c, "content-length");
-    if (length !== undefined && Number.parseInt(length, 10) > maxBodyBytes) {
-      return c.json({ error: wireError(tooLarge(maxBodyBytes)) }, 413);
-    }
     c.set("maxBodyBytes", maxBodyBytes);
     return next();
   });
