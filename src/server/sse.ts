@@ -93,7 +93,11 @@ export function streamEvents(
   res.on("close", () => {
     if (!res.writableFinished) onDisconnect();
   });
-  void produce(directWriter(res)).finally(() => {
+  // `produce` does not reject; if it ever did, the stream still ends (and the process does not die of it).
+  void produce(directWriter(res)).then(
+    () => undefined,
+    () => undefined,
+  ).finally(() => {
     if (!res.writableEnded) res.end();
   });
   // A marker of its own per request, so nothing can pile headers onto one shared object.
