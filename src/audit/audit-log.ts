@@ -480,8 +480,9 @@ export class AuditLog {
       this.#retry = undefined;
       this.#flushSoon();
     }, BUSY_RETRY_MS);
-    // The owner's final flush (before closing) writes whatever is left; a retry must not keep the process alive.
-    this.#retry.unref();
+    // The owner's final flush (before closing) writes whatever is left; a retry must not keep the process alive —
+    // unless a run is waiting for its grouped row: then the process has work left and must not exit under it.
+    if (!this.#pending.some((w) => w.waiter !== undefined)) this.#retry.unref();
   }
 
   #defer(write: () => void): void {
