@@ -52,6 +52,11 @@ async function main(): Promise<void> {
       if (!values.json) process.stdout.write(`failed: ${errors[area]}\n`);
     }
   }
+  // REST's cost over the in-process harness, both measured above in this run.
+  if (all["restRunsPerSecC64"] !== undefined && all["harnessRunsPerSecC64"] !== undefined) {
+    all["restOverheadRatio"] = all["restRunsPerSecC64"] / all["harnessRunsPerSecC64"];
+    if (!values.json) process.stdout.write(`\nREST C64 / in-process harness C64 runs/s: ${all["restOverheadRatio"].toFixed(2)}\n`);
+  }
   if (values.json) {
     const rounded = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
     process.stdout.write(`${JSON.stringify(Object.keys(errors).length ? { ...rounded, errors } : rounded)}\n`);

@@ -555,14 +555,15 @@ export class Harness {
     // The run's row is committed before anything else (and before the pool can report the run started), so a run
     // that was accepted always has one; a database that refuses it fails the run: its calls could not be audited.
     try {
-      this.audit.recordRunStart({ runId, scriptHash: artifact.hash, scriptName: artifact.filename });
+      // Group commit: concurrent runs' start rows share one transaction (see AuditLog.recordRunStartGrouped).
+      await this.audit.recordRunStartGrouped({ runId, scriptHash: artifact.hash, scriptName: artifact.filename });
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
       this.storeHealth.report(error);
       // Not recorded again: the row is what the database just refused.
       return this.#failed(runId, { source: "", filename: artifact.filename }, artifact.hash, cache, started, withoutStack(error), opts, false);
     }
-    if (this.audit.pendingWrites === 0) this.storeHealth.recovered();
+    if (this.audit.refusedWrites === 0) this.storeHealth.recovered();
     const abort = new AbortController();
     const onOuterAbort = (): void => abort.abort(opts.signal?.reason);
     if (opts.signal?.aborted) abort.abort(opts.signal.reason);

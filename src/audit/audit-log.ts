@@ -74,6 +74,12 @@ export interface AuditLogOptions {
   closeCrashedRuns?: boolean;
 }
 
+/** A queued write; `waiter` is set when its caller awaits the commit (a grouped run start). */
+interface PendingWrite {
+  write: AuditWrite;
+  waiter?: { operation: string; resolve: () => void; reject: (error: unknown) => void };
+}
+
 export class AuditLog {
   readonly rows: AuditRows;
   /**
@@ -81,13 +87,17 @@ export class AuditLog {
    * one transaction on the next turn of the event loop, or earlier when a call row is inserted or the log is read.
    * Only a call's start row is written synchronously, because it must exist before the handler can have side effects.
    */
-  #pending: AuditWrite[] = [];
+  #pending: PendingWrite[] = [];
   #flushScheduled = false;
   /** Deferred writes dropped because MAX_PENDING was reached while the database refused writes. */
   #lost = 0;
   /** Since when an opportunistic flush has found the database locked by another process. */
   #busySince: number | undefined;
   #retry: NodeJS.Timeout | undefined;
+  /** Writes the database refused at the last commit and that wait for a retry (0 once a commit succeeds). */
+  #refused = 0;
+  /** The error of the last commit that found the database locked (given to waiters if the lock outlasts them). */
+  #lockedBy: unknown;
   readonly #deferWrites: boolean;
   readonly #onError: ((error: unknown) => void) | undefined;
 
@@ -123,16 +133,32 @@ export class AuditLog {
    *
    * @throws StoreError when the database refuses the write (the run must then not start).
    */
-  recordRunStart(input: { runId: string; scriptHash?: string | undefined; scriptName?: string | undefined; startedAt?: number }): void {
-    const owner = currentOwner();
-    this.#commit("audit.recordRunStart", {
-      op: "runStart",
-      runId: input.runId,
-      scriptHash: input.scriptHash ?? null,
-      scriptName: input.scriptName ?? null,
-      startedAt: input.startedAt ?? Date.now(),
-      ownerPid: owner.pid,
-      ownerId: owner.id,
+  recordRunStart(input: RunStartInput): void {
+    this.#commit("audit.recordRunStart", runStartWrite(input));
+  }
+
+  /**
+   * recordRunStart with group commit: the row is committed together with every other write queued in this turn of the
+   * event loop (other runs' starts, deferred ends), in one transaction on the next turn, and the promise resolves once
+   * it is committed. A run awaits it before it starts, so an accepted run still always has its row; what 64
+   * concurrent runs save is 63 transactions per turn. Without `deferWrites` it commits at once. (A call's row is not
+   * grouped: the run already holds a worker then, and waiting a turn of a busy event loop would hold it longer.)
+   *
+   * @throws StoreError (rejects) when the database refuses the batch, or stays locked past the busy timeout.
+   */
+  recordRunStartGrouped(input: RunStartInput): Promise<void> {
+    const write = runStartWrite(input);
+    if (!this.#deferWrites) {
+      try {
+        this.#commit("audit.recordRunStart", write);
+        return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.push({ write, waiter: { operation: "audit.recordRunStart", resolve, reject } });
+      this.#scheduleFlush();
     });
   }
 
@@ -183,34 +209,64 @@ export class AuditLog {
     return this.#pending.length;
   }
 
+  /** Writes the database refused at the last attempt, waiting for a retry; 0 once a commit has succeeded. */
+  get refusedWrites(): number {
+    return this.#refused;
+  }
+
   /** `write` after the deferred writes, in one transaction; returns what `write` returned. */
   #commit(operation: string, write: AuditWrite): number {
     return this.#commitAll(operation, [write])[0] as number;
   }
 
   /**
-   * Run the deferred writes and then `writes` in one transaction (returning the results of `writes`). On a storage
-   * fault everything rolls back and the deferred writes are queued again (the newest MAX_PENDING), so the log
-   * catches up once the disk has room; any other failure (a bug) drops them rather than failing every later write.
+   * Run the queued writes and then `writes` in one transaction (returning the results of `writes`), then resolve the
+   * waiters of grouped writes. On a storage fault everything rolls back and the deferred writes are queued again (the
+   * newest MAX_PENDING), so the log catches up once the disk has room; grouped writes are rejected (their callers fail
+   * closed), or queued again too when this was a non-waiting flush that found the database locked (it is retried).
+   * Any other failure (a bug) drops the deferred writes rather than failing every later write.
    */
   #commitAll(operation: string, writes: readonly AuditWrite[], wait = true): number[] {
     const batch = this.#pending;
     this.#pending = [];
+    let results: number[];
     try {
-      return this.rows.commit([...batch, ...writes], { wait }).slice(batch.length);
+      results = this.rows.commit([...batch.map((w) => w.write), ...writes], { wait });
     } catch (error) {
-      if (isStoreFault(error)) {
-        const all = batch.concat(this.#pending);
-        const over = all.length - MAX_PENDING;
-        if (over > 0) this.#lost += over;
-        this.#pending = over > 0 ? all.slice(over) : all;
+      const fault = isStoreFault(error);
+      // Only a lock is worth waiting out; a waiter whose write the database refused outright gets the error now.
+      const retry = fault && !wait && isLocked(error);
+      const keep: PendingWrite[] = [];
+      for (const w of batch) {
+        if (w.waiter === undefined ? fault : retry) keep.push(w);
+        else w.waiter?.reject(asStoreError(w.waiter.operation, error, this.rows.name));
       }
+      if (fault) {
+        const all = keep.concat(this.#pending);
+        // Only deferred writes are dropped past the cap: a waiter is a caller still waiting for an answer.
+        let over = all.length - MAX_PENDING;
+        this.#pending = over > 0 ? all.filter((w) => w.waiter !== undefined || over-- <= 0) : all;
+        this.#lost += all.length - this.#pending.length;
+        this.#refused = this.#pending.length;
+      }
+      if (retry) this.#lockedBy = error;
       const wrapped = asStoreError(operation, error, this.rows.name);
       if (this.#lost > 0 && wrapped instanceof Error) {
         wrapped.message += ` (${this.#lost} deferred audit writes lost so far)`;
       }
       throw wrapped;
     }
+    this.#refused = 0;
+    for (const w of batch) w.waiter?.resolve();
+    return results.slice(batch.length);
+  }
+
+  /** Reject every grouped write still queued (the database stayed locked past the busy timeout). */
+  #rejectWaiters(): void {
+    const waiting = this.#pending.filter((w) => w.waiter !== undefined);
+    if (waiting.length === 0) return;
+    this.#pending = this.#pending.filter((w) => w.waiter === undefined);
+    for (const w of waiting) w.waiter?.reject(asStoreError(w.waiter.operation, this.#lockedBy, this.rows.name));
   }
 
   #report(error: unknown): void {
@@ -241,6 +297,8 @@ export class AuditLog {
       const now = Date.now();
       this.#busySince ??= now;
       if (now - this.#busySince >= BUSY_TIMEOUT_MS) {
+        // Locked past the busy timeout: the callers waiting for their rows get the error they would have got by waiting.
+        this.#rejectWaiters();
         this.#report(error);
         this.#busySince = now;
       }
@@ -254,8 +312,9 @@ export class AuditLog {
       this.#retry = undefined;
       this.#flushSoon();
     }, BUSY_RETRY_MS);
-    // The owner's final flush (before closing) writes whatever is left; a retry must not keep the process alive.
-    this.#retry.unref();
+    // The owner's final flush (before closing) writes whatever is left; a retry must not keep the process alive —
+    // unless a run is waiting for its grouped row: then the process has work left and must not exit under it.
+    if (!this.#pending.some((w) => w.waiter !== undefined)) this.#retry.unref();
   }
 
   #defer(write: AuditWrite): void {
@@ -263,7 +322,12 @@ export class AuditLog {
       this.#commit("audit.write", write);
       return;
     }
-    this.#pending.push(write);
+    this.#pending.push({ write });
+    this.#scheduleFlush();
+  }
+
+  /** One flush on the next turn of the event loop, however many writes are queued in this one. */
+  #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     setImmediate(() => {
@@ -400,6 +464,27 @@ export class AuditLog {
     this.#flushSoon();
     return storeOp("audit.getRun", this.rows.name, () => this.rows.getRun(runId));
   }
+}
+
+type RunStartInput = { runId: string; scriptHash?: string | undefined; scriptName?: string | undefined; startedAt?: number };
+
+function runStartWrite(input: RunStartInput): AuditWrite {
+  const owner = currentOwner();
+  return {
+    op: "runStart",
+    runId: input.runId,
+    scriptHash: input.scriptHash ?? null,
+    scriptName: input.scriptName ?? null,
+    startedAt: input.startedAt ?? Date.now(),
+    ownerPid: owner.pid,
+    ownerId: owner.id,
+  };
+}
+
+/** SQLITE_BUSY or SQLITE_LOCKED (another connection holds the lock): worth retrying. */
+function isLocked(error: unknown): boolean {
+  const code = String((error as { code?: unknown; details?: Record<string, unknown> } | null)?.details?.["sqliteCode"] ?? (error as { code?: unknown } | null)?.code ?? "");
+  return code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED");
 }
 
 /** The run outcome for an error code: timeouts and aborts are kept apart from other failures. */

@@ -9,7 +9,6 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Scalar } from "@scalar/hono-api-reference";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
@@ -23,9 +22,10 @@ import { bearerAuth } from "./auth.js";
 import type { AppEnv, ServerContext } from "./context.js";
 import { buildDocument, registerContract } from "./contract.js";
 import { ConversationTurns, type ProviderResolver } from "./conversations.js";
-import { NotFoundError, PayloadTooLargeError } from "./errors.js";
+import { NotFoundError } from "./errors.js";
 import { hostGuard, jsonOnly, normalizeOrigin } from "./guard.js";
 import { healthBody } from "./health.js";
+import { bodyLimit } from "./incoming.js";
 import { createServerMetrics } from "./metrics.js";
 import { approvalRoutes } from "./routes/approvals.js";
 import { conversationRoutes } from "./routes/conversations.js";
@@ -169,15 +169,11 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
   }
   app.use(bearerAuth(token));
   app.use(jsonOnly());
-  app.use(
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) => {
-        const error = new PayloadTooLargeError(`The request body is larger than ${maxBodyBytes} bytes`, { maxBytes: maxBodyBytes });
-        return c.json({ error: wireError(error) }, 413);
-      },
-    }),
-  );
+  app.use(bodyLimit(maxBodyBytes));
+  app.use(async (c, next) => {
+    c.set("maxBodyBytes", maxBodyBytes);
+    return next();
+  });
 
   // Descriptions and request validation first: each route's handler runs after them (src/server/contract.ts).
   registerContract(app);

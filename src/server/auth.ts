@@ -8,6 +8,7 @@ import { publicError } from "../errors/index.js";
 import type { AppEnv } from "./context.js";
 import { PUBLIC_PATHS } from "./contract.js";
 import { UnauthorizedError } from "./errors.js";
+import { header as requestHeader } from "./incoming.js";
 
 /**
  * Paths answered without a token (the operations marked `public` in the contract): a liveness probe, and the API's
@@ -26,7 +27,7 @@ export function bearerAuth(token: string): MiddlewareHandler<AppEnv> {
   const expected = digest(token);
   return async (c, next) => {
     if (OPEN_PATHS.has(c.req.path)) return next();
-    const header = c.req.header("authorization")?.trim() || undefined;
+    const header = requestHeader(c, "authorization")?.trim() || undefined;
     const given = header === undefined ? undefined : /^Bearer +([^\s]+) *$/i.exec(header)?.[1];
     if (given !== undefined && tokenMatches(given, expected)) return next();
     const missing = header === undefined;

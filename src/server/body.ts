@@ -4,7 +4,9 @@
  */
 import type { Context } from "hono";
 import { ScriptEncodingError } from "../errors/index.js";
+import type { AppEnv } from "./context.js";
 import { BadRequestError } from "./errors.js";
+import { readBody } from "./incoming.js";
 
 /** Bodies are decoded strictly: a replaced byte would silently change a script (a body carries script text). */
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -18,11 +20,11 @@ function describe(value: unknown): string {
 }
 
 /** Parse the body as a JSON object. An empty body counts as `{}` only when `allowEmpty`. */
-export async function readJsonObject(c: Context, allowEmpty = false): Promise<JsonObject> {
+export async function readJsonObject(c: Context<AppEnv>, allowEmpty = false): Promise<JsonObject> {
   // Already read (and checked) by the route's validation: parse a body once.
   const read = c.get("jsonBody") as JsonObject | undefined;
   if (read !== undefined) return read;
-  const bytes = await c.req.arrayBuffer();
+  const bytes = await readBody(c, c.get("maxBodyBytes"));
   let text: string;
   try {
     text = utf8.decode(bytes);

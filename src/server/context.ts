@@ -28,5 +28,7 @@ export interface AppEnv {
     runId: string | undefined;
     /** The JSON body once read and checked by the contract's validation (src/server/validate.ts), so it is parsed once. */
     jsonBody?: Record<string, unknown> | undefined;
+    /** Request bodies past this many bytes are refused (413). */
+    maxBodyBytes: number;
   };
 }

@@ -12,6 +12,7 @@ import { isIPv4 } from "node:net";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./context.js";
 import { ForbiddenHostError, ForbiddenOriginError, UnsupportedMediaTypeError } from "./errors.js";
+import { header as requestHeader } from "./incoming.js";
 
 /** Host names (as they appear in a Host header, without the port) that always mean this machine. */
 const LOOPBACK_HOST_NAMES: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
@@ -59,19 +60,25 @@ export function hostGuard(boundTo: () => string | undefined, opts: GuardOptions)
   // A name given with a port (`cody.internal:8080`) means the name: Host is compared without its port.
   const extra = opts.allowedHosts.map((h) => hostName(h) ?? h.trim().toLowerCase());
   const origins = new Set(opts.corsOrigins.map(normalizeOrigin));
+  // The allowed names depend only on the bound address: built once per address, not per request.
+  let allowedFor: { bound: string | undefined; loopback: boolean; names: Set<string> } | undefined;
   return async (c, next) => {
     const bound = boundTo();
-    const loopback = bound === undefined || isLoopback(bound);
-    if (loopback || extra.length > 0) {
-      const allowed = new Set([...LOOPBACK_HOST_NAMES, ...extra, ...(bound !== undefined && loopback ? [asHostName(bound)] : [])]);
-      const header = c.req.header("host");
+    if (allowedFor?.bound !== bound || allowedFor === undefined) {
+      const loopback = bound === undefined || isLoopback(bound);
+      const names = new Set([...LOOPBACK_HOST_NAMES, ...extra, ...(bound !== undefined && loopback ? [asHostName(bound)] : [])]);
+      allowedFor = { bound, loopback, names };
+    }
+    if (allowedFor.loopback || extra.length > 0) {
+      const allowed = allowedFor.names;
+      const header = requestHeader(c, "host");
       const name = header === undefined ? undefined : hostName(header);
       if (header !== undefined && (name === undefined || !allowed.has(name))) {
         const shown = header.slice(0, 100);
         throw new ForbiddenHostError(`This server answers only to ${[...allowed].join(", ")}, got Host \`${shown}\``, { host: shown });
       }
     }
-    const origin = c.req.header("origin");
+    const origin = requestHeader(c, "origin");
     if (origin !== undefined && !origins.has(normalizeOrigin(origin))) {
       const shown = origin.slice(0, 100);
       throw new ForbiddenOriginError(
@@ -87,7 +94,7 @@ export function hostGuard(boundTo: () => string | undefined, opts: GuardOptions)
 export function jsonOnly(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.req.method === "POST") {
-      const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+      const type = (requestHeader(c, "content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
       if (type !== "application/json") {
         throw new UnsupportedMediaTypeError(`Request bodies must be sent as Content-Type: application/json, got \`${type || "none"}\``, {
           contentType: type,

@@ -6,7 +6,6 @@
  */
 import type { Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { serializeError } from "../../errors/index.js";
 import { publicRunEvent, publicRunResult, type RunEvent, type RunResult } from "../../runtime/index.js";
 import { readJsonObject } from "../body.js";
@@ -16,7 +15,9 @@ import { NotFoundError } from "../errors.js";
 import { parseRunRequest, type RunRequest } from "../run-request.js";
 import { retryHeaders } from "../retry.js";
 import { listRuns } from "../run-list.js";
+import { streamEvents, type EventWriter } from "../sse.js";
 import { statusForRun } from "../status.js";
+import { header } from "../incoming.js";
 import type { Artifact } from "../../compiler/index.js";
 
 type Emit = (event: string, data: unknown) => void;
@@ -38,31 +39,7 @@ function refused(runId: string, hash: string, cache: "hit" | "miss", error: unkn
 }
 
 function wantsEventStream(c: Context): boolean {
-  return (c.req.header("accept") ?? "").toLowerCase().includes("text/event-stream");
-}
-
-/** A comment line this often keeps proxies from closing a stream that is quiet (e.g. waiting for an approval). */
-const KEEPALIVE_MS = 15_000;
-
-/**
- * Write SSE messages strictly in the order they were emitted, without making the run wait for the socket. A comment
- * line is sent while the stream is quiet.
- */
-function serialWriter(stream: SSEStreamingApi): { emit: Emit; flushed(): Promise<void> } {
-  let chain = Promise.resolve();
-  const keepalive = setInterval(() => {
-    chain = chain.then(() => stream.write(": keep-alive\n\n")).then(() => undefined);
-  }, KEEPALIVE_MS);
-  keepalive.unref();
-  return {
-    emit(event, data) {
-      chain = chain.then(() => stream.writeSSE({ event, data: JSON.stringify(data) }));
-    },
-    flushed: () => {
-      clearInterval(keepalive);
-      return chain;
-    },
-  };
+  return (header(c, "accept") ?? "").toLowerCase().includes("text/event-stream");
 }
 
 export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
@@ -111,7 +88,7 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
     }
 
     // Register before streaming so a DELETE right after the start event finds the run.
-    let writer: ReturnType<typeof serialWriter> | undefined;
+    let writer: EventWriter | undefined;
     const early: [string, unknown][] = [];
     let firstEvent = (): void => {};
     const started = new Promise<void>((resolve) => (firstEvent = resolve));
@@ -126,7 +103,7 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
       return execute(req, artifact, id, AbortSignal.any([signal, clientSignal]), (e) => emit(e.type, publicRunEvent(e)));
     });
     c.set("runId", runId);
-    c.header("X-Cody-Run-Id", runId);
+    const runIdHeader = { "X-Cody-Run-Id": runId };
     // The status is chosen when the run starts or ends, whichever comes first: a run refused before it started
     // (type errors, a full queue, shutdown) is answered like in JSON mode, with its status and the RunResult.
     await Promise.race([started, result]);
@@ -135,22 +112,24 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
       const status = statusForRun(done);
       if (status !== 200) {
         unsubscribe();
-        return c.json(done, status as ContentfulStatusCode, retryHeaders(status));
+        return c.json(done, status as ContentfulStatusCode, { ...retryHeaders(status), ...runIdHeader });
       }
     }
-    return streamSSE(c, async (stream) => {
-      stream.onAbort(() => {
-        runs.abort(runId, "The client disconnected");
-      });
-      writer = serialWriter(stream);
-      for (const [event, data] of early.splice(0)) writer.emit(event, data);
-      try {
-        await result;
-      } finally {
-        unsubscribe();
-        await writer.flushed();
-      }
-    });
+    return streamEvents(
+      c,
+      runIdHeader,
+      async (events) => {
+        writer = events;
+        for (const [event, data] of early.splice(0)) events.emit(event, data);
+        try {
+          await result;
+        } finally {
+          unsubscribe();
+          await events.flushed();
+        }
+      },
+      () => runs.abort(runId, "The client disconnected"),
+    );
   });
 
   app.delete("/v1/runs/:id", async (c) => {
@@ -174,21 +153,26 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
     const remote = ctx.fleet ? await ctx.fleet.watchRemote(id) : undefined;
     if (!runs.has(id) && remote === undefined) throw new NotFoundError(`No run \`${id}\` is in progress`, { kind: "run", id });
     const watch: Watch = runs.has(id) ? local : (remote as Watch);
-    c.header("X-Cody-Run-Id", id);
-    return streamSSE(c, async (stream) => {
-      const writer = serialWriter(stream);
-      let stop: (() => void) | undefined;
-      await new Promise<void>((resolve) => {
-        stream.onAbort(resolve);
-        stop = watch((record) => {
-          writer.emit(record.event, record.data);
-          if (record.event === "end") resolve();
+    let disconnected: (() => void) | undefined;
+    const gone = new Promise<void>((resolve) => (disconnected = resolve));
+    return streamEvents(
+      c,
+      { "X-Cody-Run-Id": id },
+      async (writer) => {
+        let stop: (() => void) | undefined;
+        await new Promise<void>((resolve) => {
+          void gone.then(resolve);
+          stop = watch((record) => {
+            writer.emit(record.event, record.data);
+            if (record.event === "end") resolve();
+          });
+          if (stop === undefined) resolve();
         });
-        if (stop === undefined) resolve();
-      });
-      stop?.();
-      await writer.flushed();
-    });
+        stop?.();
+        await writer.flushed();
+      },
+      () => disconnected?.(),
+    );
   });
 
   app.get("/v1/runs/:id", (c) => {

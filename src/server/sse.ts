@@ -1,0 +1,105 @@
+/**
+ * Server-sent events (https://html.spec.whatwg.org/multipage/server-sent-events.html) for run streams. Served over
+ * Node, messages are written straight to the ServerResponse, in emit order and without making the run wait for the
+ * socket: hono's streamSSE goes through a TransformStream, a web-stream reader on @hono/node-server's side and a
+ * promise chain per message, which cost more main-thread time than the run (profiled). `app.fetch` without Node keeps
+ * streamSSE.
+ */
+import type { ServerResponse } from "node:http";
+import type { Context } from "hono";
+import { streamSSE, type SSEStreamingApi } from "hono/streaming";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import { header, nodeOf } from "./incoming.js";
+
+export interface EventWriter {
+  /** Queue one message; messages go out in the order they were emitted. */
+  emit(event: string, data: unknown): void;
+  /** Stop the keep-alive and resolve once every message has been handed to the socket (the stream then ends). */
+  flushed(): Promise<void>;
+}
+
+/** A comment line this often keeps proxies from closing a stream that is quiet (e.g. waiting for an approval). */
+const KEEPALIVE_MS = 15_000;
+
+/** One message. `data` is one line: JSON.stringify never emits a line break, so no `data:` continuation is needed. */
+export function sseMessage(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** Hono's stream: each write waits for the previous one, so order is kept by a promise chain. */
+function chainedWriter(stream: SSEStreamingApi): EventWriter {
+  let chain = Promise.resolve();
+  const keepalive = setInterval(() => {
+    chain = chain.then(() => stream.write(": keep-alive\n\n")).then(() => undefined);
+  }, KEEPALIVE_MS);
+  keepalive.unref();
+  return {
+    emit(event, data) {
+      chain = chain.then(() => stream.write(sseMessage(event, data))).then(() => undefined);
+    },
+    flushed: () => {
+      clearInterval(keepalive);
+      return chain;
+    },
+  };
+}
+
+/** Node's response: `write` is synchronous and ordered; Node buffers what the socket cannot take yet. */
+function directWriter(res: ServerResponse): EventWriter {
+  const live = (): boolean => !res.writableEnded && !res.destroyed;
+  const keepalive = setInterval(() => {
+    if (live()) res.write(": keep-alive\n\n");
+  }, KEEPALIVE_MS);
+  keepalive.unref();
+  return {
+    emit(event, data) {
+      if (live()) res.write(sseMessage(event, data));
+    },
+    flushed: () => {
+      clearInterval(keepalive);
+      if (!live()) return Promise.resolve();
+      return new Promise((resolve) => res.end(resolve));
+    },
+  };
+}
+
+/** `new Response` of the class hono's marker was made with (Node's own, not @hono/node-server's lightweight one). */
+const AlreadySent = RESPONSE_ALREADY_SENT.constructor as typeof Response;
+
+/**
+ * Answer 200 with an event stream fed by `produce` (which must not reject and must await `writer.flushed()` last),
+ * sending `headers` with it. `onDisconnect` is called if the client goes away before the stream ends.
+ *
+ * The direct path needs hono's response object to be untouched until the handler returns: hono merges headers set on
+ * it into a new Response, which @hono/node-server would then write over the stream. CORS middleware sets headers on
+ * it, so a browser's request (it carries `Origin`; the guard lets only allowed origins through) takes hono's stream.
+ */
+export function streamEvents(
+  c: Context,
+  headers: Record<string, string>,
+  produce: (writer: EventWriter) => Promise<void>,
+  onDisconnect: () => void,
+): Response {
+  const node = nodeOf(c);
+  if (!node || header(c, "origin") !== undefined) {
+    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(onDisconnect);
+      await produce(chainedWriter(stream));
+    });
+  }
+  const res = node.outgoing;
+  res.writeHead(200, { ...headers, "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+  res.on("close", () => {
+    if (!res.writableFinished) onDisconnect();
+  });
+  // `produce` does not reject; if it ever did, the stream still ends (and the process does not die of it).
+  void produce(directWriter(res)).then(
+    () => undefined,
+    () => undefined,
+  ).finally(() => {
+    if (!res.writableEnded) res.end();
+  });
+  // A marker of its own per request, so nothing can pile headers onto one shared object.
+  return new AlreadySent(null, { headers: { "x-hono-already-sent": "true" } });
+}
