@@ -40,15 +40,16 @@ async function engineCache(argv: readonly string[]): Promise<PoolOptions["engine
 }
 
 /**
- * V8 optimises a hot WebAssembly function (TurboFan) once it has run a budget of bytes on the baseline compiler
- * (Liftoff). The engine's start-up code (VM creation, prelude) crosses the default budget, so a one-shot process spent
- * ≈ 230 ms of CPU optimising the engine for a run that ends right after (measured: one VM 380 → 150 ms CPU; a script
- * computing for ≈ 0.3 s also finished sooner). 100× the budget keeps start-up on Liftoff while a script that computes
- * for long still gets the optimised engine. The flag is process-wide, so only the CLI sets it, for `script run` (which
- * owns its process); servers and in-process pools keep V8's default.
+ * V8 optimises hot WebAssembly functions (TurboFan) in background threads, and a process cannot exit until the jobs
+ * in flight finish. For a one-shot run that was a loss twice: optimising the engine's start-up code cost ≈ 230 ms of
+ * CPU (one VM 380 → 150 ms CPU without it), and even with a 100× tiering budget the run itself started jobs that
+ * held the exit for 80–100 ms (measured: ≈ 10 ms on the baseline tier only). So `script run` keeps the engine on
+ * the baseline compiler (Liftoff): a script computing for a few hundred ms also finished sooner; one computing for
+ * many seconds runs slower than it would in a server. The flag is process-wide, so only the CLI sets it, for
+ * `script run` (which owns its process); servers and in-process pools keep V8's default.
  */
 export function useOneShotEngineTiering(): void {
-  setFlagsFromString("--wasm-tiering-budget=180000000");
+  setFlagsFromString("--liftoff-only");
 }
 
 export function prestartRunPool(argv: readonly string[]): void {
