@@ -20,7 +20,7 @@ import type { Artifact } from "../compiler/index.js";
 import { normalizeLimits } from "../limits.js";
 import type { RunResult } from "./contract.js";
 import { resolvePoolOptions, validateRunOptions, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from "./options.js";
-import { parseToMain, type WorkerInit } from "./protocol.js";
+import { parseToMain, type ToWorker, type WorkerInit } from "./protocol.js";
 import { RunState, type RunChannel } from "./run-state.js";
 import { loadEngineModule } from "./wasm.js";
 
@@ -97,15 +97,22 @@ export class ScriptPool {
       this.readyReject = reject;
     });
     this.readyPromise.catch(() => {});
+    // The base workers start now, beside the engine's compile (a thread takes longer to start than the compile, so
+    // a one-shot CLI run waited for both in turn); they receive the engine as a message once it is ready.
+    for (let i = 0; i < this.options.workers; i++) this.spawn(i);
     loadEngineModule(this.options.engineCache).then(
       (wasm) => {
         this.wasm = wasm;
         if (this.closed) return;
-        for (let i = 0; i < this.options.workers; i++) this.spawn(i);
+        for (const slot of this.live()) slot.worker.postMessage({ type: "engine", wasm } satisfies ToWorker);
         this.rebalance();
       },
       (error: unknown) => {
         const why = error instanceof Error ? error.message : String(error);
+        for (const slot of this.live()) {
+          slot.dead = true;
+          void slot.worker.terminate();
+        }
         this.fail(new WorkerCrashedError(`The QuickJS engine could not be loaded: ${why}`, { reason: why }));
       },
     );
@@ -268,11 +275,10 @@ export class ScriptPool {
 
   /** Spawn the base worker at `index`, or an added one for index -1. */
   private spawn(index: number): void {
-    const wasm = this.wasm;
-    if (!wasm || this.closed) return;
+    if (this.closed || this.broken) return;
     const interrupt = new SharedArrayBuffer(4);
     const init: WorkerInit = {
-      wasm,
+      ...(this.wasm ? { wasm: this.wasm } : {}),
       interrupt,
       vms: this.options.vmsPerWorker,
       singleRun: this.options.singleRun,

@@ -19,8 +19,11 @@ export interface WorkerLimits {
 
 /** Data handed to a new worker through `workerData`. */
 export interface WorkerInit {
-  /** The quickjs-wasi engine, compiled once in the main thread. */
-  wasm: WebAssembly.Module;
+  /**
+   * The quickjs-wasi engine, compiled once in the main thread; absent for a worker started while it was still being
+   * compiled (the first workers are, so thread start and engine compile overlap), which receives an `engine` message.
+   */
+  wasm?: WebAssembly.Module;
   /** Int32Array view target: slot 0 is the interrupt flag the main thread raises to stop the guest. */
   interrupt: SharedArrayBuffer;
   /** Ready VMs to keep. */
@@ -49,7 +52,9 @@ export type ToWorker =
       json: string;
     }
   /** Stop the run now (timeout, abort, limit decided on the main thread). The worker answers with `done`. */
-  | { type: "cancel"; runId: string };
+  | { type: "cancel"; runId: string }
+  /** The engine, for a worker started without it (sent once, before any run). */
+  | { type: "engine"; wasm: WebAssembly.Module };
 
 /** How a run ended, as seen by the worker. */
 export type RunOutcome =
@@ -124,6 +129,10 @@ export function parseToMain(data: unknown): ToMain | undefined {
 }
 
 /** Check a message from the main thread. Returns undefined when it is malformed (the worker ignores it). */
+/** Node's WebAssembly.Module class (the project's lib is ES2023 only, which types the namespace but not the value). */
+const wasmModule = (globalThis as unknown as { WebAssembly: { Module: abstract new (...args: never[]) => WebAssembly.Module } })
+  .WebAssembly.Module;
+
 export function parseToWorker(data: unknown): ToWorker | undefined {
   if (!isObject(data)) return undefined;
   switch (data.type) {
@@ -137,6 +146,8 @@ export function parseToWorker(data: unknown): ToWorker | undefined {
       }
       return data as ToWorker;
     }
+    case "engine":
+      return data.wasm instanceof wasmModule ? (data as ToWorker) : undefined;
     case "tool_result":
       return typeof data.runId === "string" &&
         typeof data.callId === "string" &&

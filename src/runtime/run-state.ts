@@ -304,7 +304,9 @@ export class RunState {
       return rest;
     }
     const raw = typeof error.details.stack === "string" ? error.details.stack : "";
-    const mapped = mapStack(raw, this.artifact.filename, this.artifact.sourceMap, this.artifact.hash);
+    // A guest ToolError carries the tool whose call failed; its stack was captured at that call.
+    const tool = typeof error.details.tool === "string" ? error.details.tool : undefined;
+    const mapped = mapStack(raw, this.artifact.filename, this.artifact.sourceMap, this.artifact.hash, tool);
     const out: SerializedError = { ...error, details: { ...error.details, stack: mapped.stack } };
     if (mapped.location) out.location = mapped.location;
     return out;

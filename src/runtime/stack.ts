@@ -1,13 +1,17 @@
 /**
  * Guest stacks → the user's TypeScript. QuickJS prints frames as `    at name (file:line:column)` (1-based). Frames
  * from other files (the prelude, natives) and frames in the compiler's wrapper (no mapping) are dropped; the rest are
- * mapped through the artifact's source map.
+ * mapped through the artifact's source map. A failed tool call's frame is then moved to the start of that call (the
+ * `tools` token): QuickJS places a call somewhere inside its expression (call-sites.ts). The call starts come from
+ * the source the map carries (`sourcesContent`), so artifacts cached before this need no rebuild.
  */
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 import type { ErrorLocation } from "../errors/index.js";
+import { callSiteFor, findToolCallSites, type CallSite } from "./call-sites.js";
 
 const FRAME = /^\s*at (?:(.*?) \()?(.*):(\d+):(\d+)\)?$/;
 const cache = new Map<string, TraceMap | null>();
+const sitesCache = new Map<string, readonly CallSite[]>();
 const CACHE_SIZE = 64;
 
 function traceMapFor(key: string, sourceMap: string): TraceMap | null {
@@ -30,11 +34,23 @@ export interface MappedStack {
   location?: ErrorLocation;
 }
 
+/** The tool call sites of the source in `map` (none without `sourcesContent`), cached by `key`. */
+function callSitesFor(key: string, map: TraceMap): readonly CallSite[] {
+  let sites = sitesCache.get(key);
+  if (sites) return sites;
+  const source = map.sourcesContent?.[0];
+  sites = typeof source === "string" ? findToolCallSites(source) : [];
+  if (sitesCache.size >= CACHE_SIZE) sitesCache.delete(sitesCache.keys().next().value as string);
+  sitesCache.set(key, sites);
+  return sites;
+}
+
 /**
  * Map a raw QuickJS stack. `key` identifies the source map for caching (the artifact hash). Without a usable source
- * map, frames in `filename` are kept with their emitted positions.
+ * map, frames in `filename` are kept with their emitted positions. `tool`: the error is that tool call's failure, so
+ * the top frame is its call site.
  */
-export function mapStack(raw: string, filename: string, sourceMap: string, key: string): MappedStack {
+export function mapStack(raw: string, filename: string, sourceMap: string, key: string, tool?: string): MappedStack {
   const map = traceMapFor(key, sourceMap);
   const frames: string[] = [];
   let location: ErrorLocation | undefined;
@@ -50,6 +66,11 @@ export function mapStack(raw: string, filename: string, sourceMap: string, key: 
       if (pos.line === null || pos.source === null) continue;
       lineNo = pos.line;
       column = pos.column + 1;
+      const site = tool !== undefined && frames.length === 0 ? callSiteFor(callSitesFor(key, map), tool, lineNo, column - 1) : undefined;
+      if (site) {
+        lineNo = site.line;
+        column = site.column + 1;
+      }
     }
     const name = fn && fn !== "<anonymous>" ? fn : "<script>";
     frames.push(`    at ${name} (${filename}:${lineNo}:${column})`);

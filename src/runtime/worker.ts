@@ -23,6 +23,12 @@ const waitingForVm = new Set<string>();
 
 const shouldInterrupt = (): boolean => Atomics.load(flags, 0) !== 0;
 
+/** The engine: in workerData, or (for a worker started while it compiled) from the `engine` message. */
+let receiveEngine: (wasm: WebAssembly.Module) => void = () => {};
+const engine: Promise<WebAssembly.Module> = init.wasm
+  ? Promise.resolve(init.wasm)
+  : new Promise((resolve) => (receiveEngine = resolve));
+
 function onDebug(vm: GuestVm, op: string): void {
   if (op === "trap") vm.corruptRuntime();
   else if (op === "exit") process.exit(3);
@@ -32,7 +38,7 @@ function onDebug(vm: GuestVm, op: string): void {
 async function createVm(): Promise<void> {
   creating++;
   try {
-    const base = { wasm: init.wasm, shouldInterrupt, reusable: !init.singleRun };
+    const base = { wasm: await engine, shouldInterrupt, reusable: !init.singleRun };
     const vm = await GuestVm.create(init.debugHooks ? { ...base, onDebug } : base);
     vmsCreated++;
     const waiter = waiters.shift();
@@ -152,6 +158,9 @@ port.on("message", (data: unknown) => {
       return;
     case "tool_result":
       runs.get(message.runId)?.settle(message.callId, message.ok, message.json);
+      return;
+    case "engine":
+      receiveEngine(message.wasm);
       return;
     case "cancel": {
       const run = runs.get(message.runId);

@@ -6,9 +6,10 @@
 import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import ignore, { type Ignore } from "ignore";
+import type { Ignore } from "ignore";
 import { CodyError } from "../errors/index.js";
 import { throwIfAborted } from "./abort.js";
+import { loadIgnore } from "./lazy-packages.js";
 import { TimeSlicer } from "./time-slice.js";
 import { resolveInWorkspace, STATE_DIR_NAME, type ResolvedPath } from "./workspace.js";
 
@@ -79,7 +80,7 @@ function loadGitignore(dirAbs: string, dirRel: string): IgnoreLayer | undefined 
     const info = statSync(file);
     if (!info.isFile() || info.size > MAX_GITIGNORE_BYTES) return undefined;
     // git matches case-sensitively unless core.ignorecase is set (it is not on Linux).
-    return { dirRel, rules: ignore({ ignorecase: false }).add(readFileSync(file, "utf8")) };
+    return { dirRel, rules: loadIgnore()({ ignorecase: false }).add(readFileSync(file, "utf8")) };
   } catch {
     return undefined;
   }

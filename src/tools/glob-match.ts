@@ -11,8 +11,8 @@
  *   dropped.
  * What still needs a lookahead — a negated extglob `!(…)` or a leading `!` — is refused with a ToolArgumentError.
  */
-import picomatch from "picomatch";
 import { ToolArgumentError } from "../errors/index.js";
+import { loadPicomatch } from "./lazy-packages.js";
 import { compileLinearRegex } from "./regex.js";
 
 /**
@@ -142,7 +142,7 @@ export function compileGlob(
   if (glob.includes(PLACEHOLDER)) throw fail("contains U+E000, which globs reserve");
   let source: string;
   try {
-    source = picomatch.makeRe(options.dot ? glob : markSegmentDots(glob), { dot: options.dot }).source;
+    source = loadPicomatch().makeRe(options.dot ? glob : markSegmentDots(glob), { dot: options.dot }).source;
   } catch (error) {
     throw fail(`is invalid: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -4,8 +4,9 @@
  * backreferences or lookaround, so those are refused up front with a ToolArgumentError naming the construct. Why
  * RE2 (the native `re2` package) and not `re2-wasm` or a worker: see docs/tools.md, "search".
  */
-import RE2 from "re2";
+import type RE2 from "re2";
 import { ToolArgumentError } from "../errors/index.js";
+import { loadRe2 } from "./lazy-packages.js";
 
 export type LinearRegExp = RE2;
 
@@ -77,7 +78,7 @@ export function compileLinearRegex(
   }
   const re2Flags = `${flags.ignoreCase ? "i" : ""}${flags.multiline ? "m" : ""}u`;
   try {
-    return { regex: new RE2(source, re2Flags), unicode };
+    return { regex: new (loadRe2())(source, re2Flags), unicode };
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw fail(`RE2 cannot run it (${why}); patterns run in RE2, which matches in linear time`);

@@ -203,3 +203,17 @@ test("script run caches the instrumented engine beside the database and never ex
   t.is(third.stdout, "42\n");
   t.deepEqual(readFileSync(file), good, "the file was rebuilt and re-signed");
 });
+
+test("a failed tool call's location points at the `tools` of that call, not later on its line", async (t) => {
+  const cwd = tempWorkspace(t, {
+    // QuickJS alone placed these at `readFile`, inside the arguments, or at a later call on the line.
+    "a.ts": 'const n = 1;\nconst lines = (await tools.readFile({ path: "nope.txt" }).then((f) => [f.content])).join("\\n");\nreturn lines;\n',
+    "b.ts": 'const p = tools.readFile({ path: String(1) + ".txt", offset: [1, 2].length }); const y = Math.max(1, 2);\nreturn await p;\n',
+    "c.ts": 'const a = await tools.listDir({ path: "." }); const b = await tools.readFile({ path: "nope.txt" }); return [a, b].join();\n',
+  });
+  for (const [file, line, column] of [["a.ts", 2, 22], ["b.ts", 1, 11], ["c.ts", 1, 63]] as const) {
+    const r = await cody(["script", "run", "-q", file], { cwd });
+    t.is(r.code, 1, r.stderr);
+    t.true(r.stderr.includes(`(${file}:${line}:${column})`), `${file}: ${r.stderr}`);
+  }
+});

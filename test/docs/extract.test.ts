@@ -1,5 +1,5 @@
 import test from "ava";
-import { extractTsBlocks } from "./extract.js";
+import { extractBlocks, extractTsBlocks } from "./extract.js";
 
 const md = (...lines: string[]): string => lines.join("\n");
 
@@ -57,5 +57,33 @@ test("CRLF line ends do not change the extracted text and a backtick in the info
   t.deepEqual(
     extractTsBlocks(text, "doc.md").map((b) => b.source),
     ["return 1;"],
+  );
+});
+
+test("every block is extracted with its language, and docs-test comments before a fence travel with it", (t) => {
+  const text = md(
+    "<!-- docs-test: skip — a diagram -->", // 1
+    "```", //                                  2
+    "a ─► b", //                               3
+    "```", //                                  4
+    "<!-- docs-test: declare declare const a: number; -->", // 5
+    "", //                                     6
+    "<!-- docs-test: declare declare const b: string; -->", // 7
+    "```typescript", //                        8
+    "a + b;", //                               9
+    "```", //                                  10
+    "Some text.", //                           11
+    "```json POST /v1/runs", //                12
+    "{}", //                                   13
+    "```", //                                  14
+  );
+  const blocks = extractBlocks(text, "doc.md");
+  t.deepEqual(
+    blocks.map((b) => [b.line, b.lang, b.flags, b.skip, b.declare]),
+    [
+      [2, "", [], "a diagram", undefined],
+      [8, "typescript", [], undefined, "declare const a: number;\ndeclare const b: string;"],
+      [12, "json", ["POST", "/v1/runs"], undefined, undefined],
+    ],
   );
 });

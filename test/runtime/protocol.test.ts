@@ -37,3 +37,13 @@ test("main-thread messages are checked before the worker acts on them", (t) => {
   t.deepEqual(parseToWorker({ type: "cancel", runId: "r" }), { type: "cancel", runId: "r" });
   t.is(parseToWorker({ type: "cancel" }), undefined);
 });
+
+test("the engine message carries a compiled WebAssembly.Module and nothing else", async (t) => {
+  const WA = (globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<WebAssembly.Module> } }).WebAssembly;
+  // The smallest valid module: magic number and version.
+  const wasm = await WA.compile(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+  t.deepEqual(parseToWorker({ type: "engine", wasm }), { type: "engine", wasm });
+  for (const bad of [{ type: "engine" }, { type: "engine", wasm: {} }, { type: "engine", wasm: new Uint8Array(8) }]) {
+    t.is(parseToWorker(bad), undefined);
+  }
+});

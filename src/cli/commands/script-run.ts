@@ -15,7 +15,7 @@ import { Turn, publicRunEvent, type RunResult, type ScriptPool } from "../../run
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import { EXIT } from "../exit-codes.js";
 import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
-import { RUN_POOL, takeRunPool } from "../prestart.js";
+import { RUN_POOL, takeRunPool, useOneShotEngineTiering } from "../prestart.js";
 import { banner, formatError, renderEvent, renderResult } from "../render-run.js";
 import { resolveFileArg, workspaceDisplayName } from "../workspace.js";
 
@@ -36,6 +36,7 @@ export function registerScriptRun(parent: Command): void {
   addHarnessFlags(cmd).action(async (file: string, flags: RunFlags) => {
     // Started by main.ts while this module loaded; closed here whatever happens (the harness does not own it).
     const prestarted = takeRunPool();
+    if (!prestarted) useOneShotEngineTiering();
     try {
       process.exitCode = await runCommand(file, flags, prestarted);
     } finally {

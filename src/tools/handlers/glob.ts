@@ -5,10 +5,11 @@
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import picomatch from "picomatch";
+import type picomatch from "picomatch";
 import { ProtectedPathError, ToolArgumentError, ToolError } from "../../errors/index.js";
 import { followLinkInWorkspace, walk } from "../fs-walk.js";
 import { compileGlob } from "../glob-match.js";
+import { loadPicomatch } from "../lazy-packages.js";
 import { globSpec } from "../schemas.js";
 import type { ToolDefinition } from "../types.js";
 import { resolveInWorkspace, type ResolvedPath } from "../workspace.js";
@@ -63,7 +64,7 @@ export function createGlobTool(options: Partial<GlobToolOptions> = {}): ToolDefi
       const matcher = compileGlob(pattern, { dot: false, tool: "glob", argument: "pattern" });
       let scan: ReturnType<typeof picomatch.scan>;
       try {
-        scan = picomatch.scan(pattern);
+        scan = loadPicomatch().scan(pattern);
       } catch (error) {
         throw invalid(pattern, `is invalid: ${error instanceof Error ? error.message : String(error)}`);
       }
