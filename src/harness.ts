@@ -18,25 +18,29 @@ import {
   hasErrors,
   SYNTAX_ERROR_CODE,
   validateScriptSource,
+  isValidatedScript,
+  checkScriptSize,
   type Artifact,
   type CompilerHostStats,
   type Diagnostic,
+  type ScriptSource,
   type ToolsDts,
 } from "./compiler/index.js";
-import { loadConfig, type CodyConfig } from "./config/index.js";
+import { resolveSettings, type CodyConfig, type Settings } from "./config/index.js";
 import { engineCacheFor } from "./engine-location.js";
 import {
   AbortedError,
+  InvalidOptionError,
   ScriptSyntaxError,
   ScriptTypeError,
   StoreError,
   serializeError,
   type SerializedError,
 } from "./errors/index.js";
-import { normalizeLimits, type Limits } from "./limits.js";
-import { resolveSandbox, tightenSandbox, type SandboxMode, type SandboxSettings } from "./sandbox/index.js";
+import { resolveLimits, type Limits } from "./limits.js";
+import { tightenSandbox, type SandboxMode, type SandboxSettings } from "./sandbox/index.js";
 import { ScriptPool, type PoolMetrics, type PoolOptions, type RunEvent, type RunResult } from "./runtime/index.js";
-import { openDatabase, resolveDatabasePath, StoreHealth, type Database } from "./store/index.js";
+import { openDatabase, StoreHealth, type Database } from "./store/index.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { createBuiltinRegistry } from "./tools/builtin.js";
 import { ToolDispatcher } from "./dispatch/index.js";
@@ -70,6 +74,11 @@ export interface HarnessOptions {
   registry?: ToolRegistry | undefined;
   /** The OS sandbox for exec, over the config's `sandbox` (e.g. `--sandbox MODE` gives `{ mode }`). */
   sandbox?: { mode?: SandboxMode; network?: boolean } | undefined;
+  /**
+   * Settings a caller already resolved (the CLI, once per command: see `resolveSettings`). Taken as they are, in place
+   * of `cwd`, `config`, `dbPath`, `limits`, `policy` and `sandbox` above.
+   */
+  settings?: Settings | undefined;
 }
 
 /** One script to prepare or run. */
@@ -176,11 +185,13 @@ export class Harness {
 
   /** Open the database, load config, register built-in and MCP tools. MCP servers start here if configured. */
   static async create(options: HarnessOptions): Promise<Harness> {
-    const cwd = path.resolve(options.cwd);
-    const config = options.config ?? (await loadConfig(cwd));
-    const limits = normalizeLimits({ ...config.limits, ...options.limits });
-    const sandbox = resolveSandbox(options.sandbox ?? {}, resolveSandbox(config.sandbox));
-    const dbPath = options.dbPath ?? resolveDatabasePath({ cwd, env: {} });
+    // A library caller's options are resolved here, once; the CLI resolved its flags already and passes the result.
+    for (const key of ["config", "dbPath", "limits", "policy", "sandbox"] as const) {
+      if (options.settings && options[key] !== undefined) {
+        throw new InvalidOptionError(`\`${key}\` cannot be given beside \`settings\` (it is resolved there)`, { path: key });
+      }
+    }
+    const { cwd, config, limits, sandbox, dbPath, policy } = options.settings ?? (await resolveSettings(options));
     const db = openDatabase(dbPath);
     let mcp: McpManager | undefined;
     let mcpUnavailable: McpUnavailable[] = [];
@@ -203,7 +214,7 @@ export class Harness {
         onAuditError: (error) => storeHealth.report(error),
         registry,
         workspaceRoot: cwd,
-        ...(options.policy ? { policy: options.policy } : {}),
+        ...(policy ? { policy } : {}),
         approver: options.approver,
         audit,
         limits,
@@ -262,21 +273,18 @@ export class Harness {
    */
   async check(files: readonly ScriptInput[], opts: { signal?: AbortSignal | undefined } = {}): Promise<Diagnostic[]> {
     const dts = await this.toolsDts();
-    const inputs = files.map((f) => {
-      const filename = f.filename ?? "script.ts";
-      return { filename, source: validateScriptSource(f.source, filename, this.limits).source };
-    });
+    const inputs = files.map((f) => this.#validate(f, this.limits));
     return this.#compiler.check(inputs, { dts, timeoutMs: this.limits.checkTimeoutMs, signal: opts.signal, owner: this });
   }
 
   /** Cache lookup by content key; on a miss check, compile and store. Input errors (too large, binary…) throw. */
   async prepare(input: ScriptInput, opts: { typecheck?: boolean | undefined; limits?: Partial<Limits> | undefined } = {}): Promise<PrepareResult> {
-    const filename = input.filename ?? "script.ts";
     const typecheck = opts.typecheck ?? this.typecheck;
-    const limits = opts.limits ? normalizeLimits({ ...this.limits, ...opts.limits }) : this.limits;
+    const limits = resolveLimits(this.limits, opts.limits);
     const dts = await this.toolsDts();
     // Size is checked before hashing so an oversized script is refused without work.
-    const { source } = validateScriptSource(input.source, filename, limits);
+    const script = this.#validate(input, limits);
+    const { source, filename } = script;
     const hash = computeArtifactKey({ source, filename, dtsHash: dts.hash, typecheck });
     // Keyed with the deadline too, so a request never inherits a shorter deadline than its own.
     const flightKey = `${hash}:${limits.checkTimeoutMs}`;
@@ -284,7 +292,7 @@ export class Harness {
     if (inFlight) return inFlight;
     const hit = this.cache.get(hash);
     if (hit) return { artifact: hit.artifact, diagnostics: [], cache: "hit", hash };
-    const flight = this.#compileAndStore(source, filename, hash, dts, typecheck, limits);
+    const flight = this.#compileAndStore(script, hash, dts, typecheck, limits);
     this.#compiling.set(flightKey, flight);
     try {
       return await flight;
@@ -293,17 +301,11 @@ export class Harness {
     }
   }
 
-  async #compileAndStore(
-    source: string,
-    filename: string,
-    hash: string,
-    dts: ToolsDts,
-    typecheck: boolean,
-    limits: Limits,
-  ): Promise<PrepareResult> {
+  async #compileAndStore(script: ScriptSource, hash: string, dts: ToolsDts, typecheck: boolean, limits: Limits): Promise<PrepareResult> {
+    // Validated and keyed here already: the compiler worker does neither again.
     const compiled = await this.#compiler.compile(
-      { source, filename },
-      { dts, typecheck, limits, timeoutMs: limits.checkTimeoutMs, owner: this },
+      { source: script.source, filename: script.filename },
+      { dts, typecheck, validated: { bytes: script.bytes, key: hash }, timeoutMs: limits.checkTimeoutMs, owner: this },
     );
     if (!compiled.artifact || hasErrors(compiled.diagnostics)) {
       return { diagnostics: compiled.diagnostics, cache: "miss", hash };
@@ -320,9 +322,21 @@ export class Harness {
 
   /** The hash `prepare`/`run` will give this script (its cache key), without checking or compiling it. */
   async hashOf(input: ScriptInput): Promise<string> {
-    const filename = input.filename ?? "script.ts";
-    const { source } = validateScriptSource(input.source, filename, this.limits);
+    const { source, filename } = this.#validate(input, this.limits);
     return computeArtifactKey({ source, filename, dtsHash: (await this.toolsDts()).hash, typecheck: this.typecheck });
+  }
+
+  /**
+   * The one input check of a script entering the harness. A ScriptSource the caller got from `readScriptFile` or
+   * `validateScriptSource` (the CLI) was checked there: only its size is compared again, as a run may lower the limit.
+   */
+  #validate(input: ScriptInput, limits: Limits): ScriptSource {
+    const filename = input.filename ?? "script.ts";
+    if (isValidatedScript(input) && input.filename === filename) {
+      checkScriptSize(input.bytes, filename, limits.maxSourceBytes);
+      return input;
+    }
+    return validateScriptSource(input.source, filename, limits);
   }
 
   /** Precompile into the cache; with `approveBy`, record the script as reviewed (its calls then run without asking). */
@@ -361,8 +375,11 @@ export class Harness {
     const unavailable = unavailableServerUse(input.source, this.mcpUnavailable, input.filename ?? "script.ts");
     if (unavailable) return this.#failed(runId, input, "", "miss", started, unavailable.toJSON(), opts);
     let prepared: PrepareResult;
+    let limits: Limits;
     try {
-      prepared = await this.prepare(input, { limits: opts.limits });
+      // Resolved once for the whole run (prepare and the pool take them as they are).
+      limits = resolveLimits(this.limits, opts.limits);
+      prepared = await this.prepare(input, { limits });
     } catch (error) {
       // Refused before the script ran (input, deadline): the stack is the host's own, never the script's.
       const { stack: _stack, ...refused } = serializeError(error);
@@ -380,7 +397,7 @@ export class Harness {
       );
       return this.#failed(runId, input, prepared.hash, prepared.cache, started, error.toJSON(), opts);
     }
-    return this.runArtifact(prepared.artifact, { ...opts, runId }, prepared.cache);
+    return this.runArtifact(prepared.artifact, { ...opts, runId, limits }, prepared.cache);
   }
 
   /** Run an artifact already compiled (e.g. looked up by hash). */
@@ -420,7 +437,7 @@ export class Harness {
           sandbox,
         }),
         toolNames,
-        limits: { ...this.limits, ...opts.limits },
+        limits: resolveLimits(this.limits, opts.limits),
         signal: abort.signal,
         ...(opts.turnSignal ? { turnSignal: opts.turnSignal } : {}),
         ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),

@@ -11,9 +11,9 @@ import {
   type ApprovalPolicyName,
   type ApprovalPolicyOptions,
 } from "../approval/index.js";
+import { resolveSettings, type Settings } from "../config/index.js";
 import { UsageError } from "../errors/index.js";
 import type { HarnessOptions } from "../harness.js";
-import { resolveDatabasePath } from "../store/index.js";
 import type { Limits } from "../limits.js";
 import { closest } from "./suggest.js";
 import { resolveWorkspace } from "./workspace.js";
@@ -108,36 +108,44 @@ export function limitsFromFlags(flags: HarnessFlags): Partial<Limits> {
 }
 
 /**
- * The database file for a command: `--db` (relative to the process's directory, as typed), else `CODY_DB`, else
- * `<cwd>/.cody/cache.db`. The CLI is the one place that reads `CODY_DB`; the library takes the resolved path.
+ * A command's settings, resolved once: `--cwd` (else the workspace found from here), `--db` (relative to the process's
+ * directory, as typed) else `CODY_DB` else `<cwd>/.cody/cache.db`, limit flags over cody.json's `limits` over the
+ * defaults, the approval flags and `--sandbox` over cody.json's. The CLI is the one place that reads the environment.
  */
-export function databasePathFromFlags(db: string | undefined, cwd: string): string {
-  return db ? path.resolve(db) : resolveDatabasePath({ cwd, env: process.env });
-}
-
-/**
- * HarnessOptions from flags. A TTY approver is used only when both stdin and stderr are terminals and stdin is not
- * carrying the script itself.
- */
-export async function harnessOptionsFromFlags(
-  flags: HarnessFlags,
-  opts: { stdinBusy?: boolean } = {},
-): Promise<HarnessOptions> {
-  const cwd = resolveWorkspace(flags.cwd);
-  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY && !opts.stdinBusy);
+export function settingsFromFlags(flags: HarnessFlags): Promise<Settings> {
   const policy: ApprovalPolicyOptions = {
     allowTools: flags.allow ?? [],
     allowExec: (flags.allowExec ?? []).map(parseExecPrefix),
     dangerouslyApproveAll: flags.dangerouslyApproveAll === true,
     ...(flags.approval ? { policy: flags.approval } : {}),
   };
-  return {
-    cwd,
-    dbPath: databasePathFromFlags(flags.db, cwd),
+  return resolveSettings({
+    cwd: resolveWorkspace(flags.cwd),
+    env: process.env,
+    dbPath: flags.db ? path.resolve(flags.db) : undefined,
     limits: limitsFromFlags(flags),
     policy,
+    sandbox: flags.sandbox ? { mode: flags.sandbox } : undefined,
+  });
+}
+
+/** HarnessOptions whose settings were resolved from flags (the harness takes them as they are). */
+export type CliHarnessOptions = HarnessOptions & { settings: Settings };
+
+/**
+ * HarnessOptions from flags, over settings resolved once (`settingsFromFlags`). A TTY approver is used only when both
+ * stdin and stderr are terminals and stdin is not carrying the script itself.
+ */
+export async function harnessOptionsFromFlags(
+  flags: HarnessFlags,
+  opts: { stdinBusy?: boolean } = {},
+): Promise<CliHarnessOptions> {
+  const settings = await settingsFromFlags(flags);
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY && !opts.stdinBusy);
+  return {
+    cwd: settings.cwd,
+    settings,
     approver: interactive ? new TtyApprover() : undefined,
     typecheck: flags.check !== false,
-    ...(flags.sandbox ? { sandbox: { mode: flags.sandbox } } : {}),
   };
 }

@@ -5,8 +5,8 @@ export { TypeChecker, SCRIPT_COMPILER_OPTIONS, mapDiagnostics } from "./typechec
 export { stripTypes, SYNTAX_ERROR_CODE } from "./strip.js";
 export { compileBytecode, loadQuickJSModule, disposeCompileVm } from "./bytecode.js";
 export { computeArtifactKey } from "./key.js";
-export { readScriptFile, validateScriptSource, isBlank } from "./source.js";
-export { compileScript } from "./compile.js";
+export { readScriptFile, validateScriptSource, isValidatedScript, checkScriptSize, isBlank } from "./source.js";
+export { compileScript, compileValidScript } from "./compile.js";
 export { CompilerHost, acquireCompilerHost, releaseCompilerHost } from "./host.js";
 export { hasErrors, sortDiagnostics, diagnosticCodeLabel, formatDiagnostics } from "./diagnostic.js";
 export { TypeCheckerError } from "./errors.js";

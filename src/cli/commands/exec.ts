@@ -15,7 +15,6 @@ import {
   type ScriptExecutor,
   type StructuredToolCaller,
 } from "../../agent/index.js";
-import { loadConfig } from "../../config/index.js";
 import { AbortedError, CodyError, UsageError, publicError, serializeError } from "../../errors/index.js";
 import { Harness } from "../../harness.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
@@ -23,9 +22,8 @@ import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import type { ConversationStoreLike } from "../../agent/index.js";
 import type { Limits } from "../../limits.js";
 import { EXIT } from "../exit-codes.js";
-import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
+import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type CliHarnessOptions, type HarnessFlags } from "../harness-options.js";
 import { summarizeTools } from "../render-run.js";
-import { resolveWorkspace } from "../workspace.js";
 
 export interface ExecFlags extends Omit<HarnessFlags, "check"> {
   model?: string;
@@ -65,15 +63,21 @@ export function checkModes(check: ExecFlags["check"]): { loop: CheckMode; compil
   return { loop: "block", compileTypecheck: true };
 }
 
-/** Build the executor, tool caller, store and `.d.ts` from a Harness over the flags' workspace and database. */
-export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
-  const { compileTypecheck } = checkModes(flags.check);
-  const options = await harnessOptionsFromFlags({ ...flags, check: compileTypecheck });
-  const config = await loadConfig(options.cwd);
+/** HarnessOptions for `exec`: the settings resolved once from the flags, and the compile step's type-check. */
+function execHarnessOptions(flags: ExecFlags): Promise<CliHarnessOptions> {
+  return harnessOptionsFromFlags({ ...flags, check: checkModes(flags.check).compileTypecheck });
+}
+
+/**
+ * Build the executor, tool caller, store and `.d.ts` from a Harness over the flags' workspace and database (`options`
+ * when the caller resolved them already).
+ */
+export async function createExecWiring(flags: ExecFlags, options?: CliHarnessOptions): Promise<ExecWiring> {
+  options ??= await execHarnessOptions(flags);
   // A conversation runs one script at a time: one worker with one spare VM is enough and starts fastest.
-  const harness = await Harness.create({ ...options, config, pool: { workers: 1, maxWorkers: 1, vmsPerWorker: 1 } });
+  const harness = await Harness.create({ ...options, pool: { workers: 1, maxWorkers: 1, vmsPerWorker: 1 } });
   try {
-    checkAllowedTools(options.policy?.allowTools ?? [], harness.toolNames());
+    checkAllowedTools(options.settings.policy?.allowTools ?? [], harness.toolNames());
     const dts = await harness.toolsDts();
     let structured = 0;
     return {
@@ -117,7 +121,10 @@ function positiveInt(value: string): number {
   return n;
 }
 
-export function registerExec(parent: Command, wiring: (flags: ExecFlags) => Promise<ExecWiring> = createExecWiring): void {
+export function registerExec(
+  parent: Command,
+  wiring: (flags: ExecFlags, options?: CliHarnessOptions) => Promise<ExecWiring> = createExecWiring,
+): void {
   const cmd = parent
     .command("exec")
     .description("Talk to a model that acts by writing <tool-calls> scripts (and native function calls).")
@@ -137,9 +144,14 @@ export function registerExec(parent: Command, wiring: (flags: ExecFlags) => Prom
   });
 }
 
-async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: ExecFlags) => Promise<ExecWiring>): Promise<void> {
-  // Resolve the provider first: a missing key or bad URL fails before any worker or MCP server starts.
-  const config = await loadConfig(resolveWorkspace(flags.cwd));
+async function execAction(
+  prompt: string,
+  flags: ExecFlags,
+  wiring: (flags: ExecFlags, options?: CliHarnessOptions) => Promise<ExecWiring>,
+): Promise<void> {
+  // Settings (cody.json included) are resolved once, here. The provider comes first: a missing key or bad URL fails
+  // before any worker or MCP server starts.
+  const options = await execHarnessOptions(flags);
   const provider = createProvider(
     resolveProviderConfig(
       {
@@ -149,10 +161,10 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
         ...(flags.api !== undefined ? { api: flags.api } : {}),
       },
       process.env,
-      config["provider"],
+      options.settings.config["provider"],
     ),
   );
-  const w = await wiring(flags);
+  const w = await wiring(flags, options);
   const abort = new AbortController();
   let interrupts = 0;
   const onSigint = (): void => {

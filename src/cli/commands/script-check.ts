@@ -14,12 +14,10 @@ import {
   type CheckInput,
   type Diagnostic,
 } from "../../compiler/index.js";
-import { loadConfig } from "../../config/index.js";
 import { CodyError, UsageError } from "../../errors/index.js";
-import { normalizeLimits } from "../../limits.js";
 import { errorLine, inputErrorExit } from "../error-line.js";
 import { EXIT } from "../exit-codes.js";
-import { resolveWorkspace } from "../workspace.js";
+import { settingsFromFlags } from "../harness-options.js";
 import {
   expandFileArgs,
   formatGithub,
@@ -59,12 +57,9 @@ export function registerScriptCheck(parent: Command): void {
 }
 
 async function runCheck(patterns: string[], opts: CheckOptions): Promise<number> {
-  const cwd = resolveWorkspace(opts.cwd);
-
-  const config = await loadConfig(cwd);
-  const limits = normalizeLimits({
-    ...config.limits,
-    ...(opts.checkTimeout !== undefined ? { checkTimeoutMs: opts.checkTimeout } : {}),
+  const { cwd, limits } = await settingsFromFlags({
+    ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+    ...(opts.checkTimeout !== undefined ? { checkTimeout: opts.checkTimeout } : {}),
   });
   const files = await expandFileArgs(patterns, cwd);
   const inputs: CheckInput[] = [];

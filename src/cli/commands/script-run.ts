@@ -9,7 +9,6 @@ import { describeSideEffect } from "../../audit/index.js";
 import { readScriptFile, validateScriptSource, type Diagnostic, type ScriptSource } from "../../compiler/index.js";
 import { isLimitError, StoreError, type SerializedError } from "../../errors/index.js";
 import { createHarness, type Harness } from "../../harness.js";
-import { normalizeLimits } from "../../limits.js";
 import { Turn, publicRunEvent, type RunResult, type ScriptPool } from "../../runtime/index.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
@@ -61,7 +60,7 @@ function exitCodeFor(result: RunResult): number {
 async function runCommand(file: string, flags: RunFlags, prestarted: Promise<ScriptPool> | undefined): Promise<number> {
   const fromStdin = file === "-";
   const options = await harnessOptionsFromFlags(flags, { stdinBusy: fromStdin });
-  const limits = normalizeLimits(options.limits);
+  const { limits } = options.settings;
   let script: ScriptSource;
   if (fromStdin) {
     script = validateScriptSource(await readStdin(), "<stdin>.ts", limits);
@@ -85,7 +84,7 @@ async function runCommand(file: string, flags: RunFlags, prestarted: Promise<Scr
     else storeFault ??= text;
   });
   try {
-    checkAllowedTools(options.policy?.allowTools ?? [], harness.toolNames());
+    checkAllowedTools(options.settings.policy?.allowTools ?? [], harness.toolNames());
   } catch (error) {
     await harness.close();
     throw error;
@@ -104,8 +103,9 @@ async function runCommand(file: string, flags: RunFlags, prestarted: Promise<Scr
   try {
     if (harness.dispatcher.policy.warning) err(`${harness.dispatcher.policy.warning}\n`);
     for (const u of harness.mcpUnavailable) err(`cody: ${unavailableWarning(u)}\n`);
+    // The script as validated above: the harness does not validate it again.
     const result = await harness.run(
-      { source: script.source, filename: script.filename },
+      script,
       {
         signal: abort.signal,
         turnSignal: turn.signal,
