@@ -6,20 +6,14 @@
  * run computes one sha256 and does no type-check, no esbuild and no QuickJS parse.
  */
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import type { Approver, ApprovalPolicyOptions } from "./approval/index.js";
 import { AuditLog, runOutcomeForError } from "./audit/index.js";
 import { ArtifactCache } from "./cache/index.js";
+import { ScriptChecker, type FileCheck } from "./checker.js";
 import {
-  acquireCompilerHost,
   computeArtifactKey,
-  releaseCompilerHost,
-  generateToolsDts,
   hasErrors,
   SYNTAX_ERROR_CODE,
-  validateScriptSource,
-  isValidatedScript,
-  checkScriptSize,
   type Artifact,
   type CompilerHostStats,
   type Diagnostic,
@@ -109,6 +103,8 @@ export interface HarnessRunOptions {
   sandbox?: { mode?: SandboxMode; network?: boolean } | undefined;
 }
 
+export type { FileCheck } from "./checker.js";
+
 export interface HarnessMetrics {
   pool: PoolMetrics | undefined;
   cache: ReturnType<ArtifactCache["stats"]>;
@@ -137,13 +133,11 @@ export class Harness {
   readonly #ownsPool: boolean;
   #pool: ScriptPool | undefined;
   #poolOptions: PoolOptions;
-  /** Type-checks and compiles off the event loop, each bounded by `limits.checkTimeoutMs` (shared in the process). */
-  readonly #compiler = acquireCompilerHost();
+  /** The tools `.d.ts`, input checks and the compiler worker (type-checks and compiles off the event loop). */
+  readonly #checker: ScriptChecker;
   /** Compiles in progress by artifact key and deadline: identical scripts arriving at once compile once. */
   readonly #compiling = new Map<string, Promise<PrepareResult>>();
-  #dts: ToolsDts | undefined;
   #toolNames: string[] | undefined;
-  readonly #dtsCacheDir: string | undefined;
   #closed = false;
 
   private constructor(parts: {
@@ -160,7 +154,7 @@ export class Harness {
     mcpUnavailable: readonly McpUnavailable[];
     pool: ScriptPool | undefined;
     poolOptions: PoolOptions;
-    dtsCacheDir: string | undefined;
+    dbPath: string;
   }) {
     this.cwd = parts.cwd;
     this.registry = parts.registry;
@@ -180,7 +174,7 @@ export class Harness {
     this.#pool = parts.pool;
     this.#ownsPool = parts.pool === undefined;
     this.#poolOptions = parts.poolOptions;
-    this.#dtsCacheDir = parts.dtsCacheDir;
+    this.#checker = new ScriptChecker({ specs: () => parts.registry.specs(), limits: parts.limits, dbPath: parts.dbPath, owner: this });
   }
 
   /** Open the database, load config, register built-in and MCP tools. MCP servers start here if configured. */
@@ -237,8 +231,7 @@ export class Harness {
         mcpUnavailable,
         pool,
         poolOptions,
-        // Generated declarations are kept beside the database so a new process does not regenerate them (~70 ms).
-        dtsCacheDir: dbPath === ":memory:" ? undefined : path.join(path.dirname(dbPath), "dts"),
+        dbPath,
       });
     } catch (error) {
       await mcp?.close();
@@ -248,12 +241,8 @@ export class Harness {
   }
 
   /** The `.d.ts` scripts are checked against (memoized; the registry does not change after create). */
-  async toolsDts(): Promise<ToolsDts> {
-    this.#dts ??= await generateToolsDts(
-      this.registry.specs(),
-      this.#dtsCacheDir === undefined ? {} : { cacheDir: this.#dtsCacheDir },
-    );
-    return this.#dts;
+  toolsDts(): Promise<ToolsDts> {
+    return this.#checker.toolsDts();
   }
 
   /** The sandbox exec commands run under (a run may tighten it). */
@@ -271,10 +260,13 @@ export class Harness {
    * Type-check many scripts in one program (CI linting of a folder of saved scripts). Throws CheckTimeoutError when
    * the batch takes longer than `limits.checkTimeoutMs`.
    */
-  async check(files: readonly ScriptInput[], opts: { signal?: AbortSignal | undefined } = {}): Promise<Diagnostic[]> {
-    const dts = await this.toolsDts();
-    const inputs = files.map((f) => this.#validate(f, this.limits));
-    return this.#compiler.check(inputs, { dts, timeoutMs: this.limits.checkTimeoutMs, signal: opts.signal, owner: this });
+  check(files: readonly ScriptInput[], opts: { signal?: AbortSignal | undefined } = {}): Promise<Diagnostic[]> {
+    return this.#checker.check(files, opts);
+  }
+
+  /** Read and type-check script files in one program (`cody script check`): see ScriptChecker.checkFiles. */
+  checkFiles(files: readonly { path: string; name?: string | undefined }[], opts: { signal?: AbortSignal | undefined } = {}): Promise<FileCheck> {
+    return this.#checker.checkFiles(files, opts);
   }
 
   /** Cache lookup by content key; on a miss check, compile and store. Input errors (too large, binary…) throw. */
@@ -283,7 +275,7 @@ export class Harness {
     const limits = resolveLimits(this.limits, opts.limits);
     const dts = await this.toolsDts();
     // Size is checked before hashing so an oversized script is refused without work.
-    const script = this.#validate(input, limits);
+    const script = this.#checker.validate(input, limits);
     const { source, filename } = script;
     const hash = computeArtifactKey({ source, filename, dtsHash: dts.hash, typecheck });
     // Keyed with the deadline too, so a request never inherits a shorter deadline than its own.
@@ -303,7 +295,7 @@ export class Harness {
 
   async #compileAndStore(script: ScriptSource, hash: string, dts: ToolsDts, typecheck: boolean, limits: Limits): Promise<PrepareResult> {
     // Validated and keyed here already: the compiler worker does neither again.
-    const compiled = await this.#compiler.compile(
+    const compiled = await this.#checker.compiler.compile(
       { source: script.source, filename: script.filename },
       { dts, typecheck, validated: { bytes: script.bytes, key: hash }, timeoutMs: limits.checkTimeoutMs, owner: this },
     );
@@ -322,21 +314,8 @@ export class Harness {
 
   /** The hash `prepare`/`run` will give this script (its cache key), without checking or compiling it. */
   async hashOf(input: ScriptInput): Promise<string> {
-    const { source, filename } = this.#validate(input, this.limits);
+    const { source, filename } = this.#checker.validate(input, this.limits);
     return computeArtifactKey({ source, filename, dtsHash: (await this.toolsDts()).hash, typecheck: this.typecheck });
-  }
-
-  /**
-   * The one input check of a script entering the harness. A ScriptSource the caller got from `readScriptFile` or
-   * `validateScriptSource` (the CLI) was checked there: only its size is compared again, as a run may lower the limit.
-   */
-  #validate(input: ScriptInput, limits: Limits): ScriptSource {
-    const filename = input.filename ?? "script.ts";
-    if (isValidatedScript(input) && input.filename === filename) {
-      checkScriptSize(input.bytes, filename, limits.maxSourceBytes);
-      return input;
-    }
-    return validateScriptSource(input.source, filename, limits);
   }
 
   /** Precompile into the cache; with `approveBy`, record the script as reviewed (its calls then run without asking). */
@@ -470,7 +449,7 @@ export class Harness {
 
   /** End every check and compile in progress with AbortedError (a server shutting down does not wait for them). */
   abortCompiles(why = "The compile was aborted"): void {
-    this.#compiler.abortAll(new AbortedError(why, {}), this);
+    this.#checker.compiler.abortAll(new AbortedError(why, {}), this);
   }
 
   /** A model's native function call, through the same validation, approval and audit as script calls. */
@@ -489,7 +468,7 @@ export class Harness {
       pool: this.#pool?.metrics(),
       cache,
       cacheHitRate: lookups === 0 ? Number.NaN : hits / lookups,
-      compiler: this.#compiler.stats(this),
+      compiler: this.#checker.compiler.stats(this),
     };
   }
 
@@ -497,8 +476,8 @@ export class Harness {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#compiler.abortAll(new AbortedError("The harness was closed", {}), this);
-    await releaseCompilerHost(this.#compiler);
+    this.#checker.compiler.abortAll(new AbortedError("The harness was closed", {}), this);
+    await this.#checker.close();
     if (this.#ownsPool) await this.#pool?.close();
     await this.#mcp?.close();
     try {
