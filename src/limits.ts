@@ -127,16 +127,6 @@ export function howToRaiseLimit(key: keyof Limits): string {
   return `raise it with ${s.flag ? `${s.flag} or ` : ""}${s.configKey} in cody.json`;
 }
 
-/** The limit each limit error reports, so a message can say how to raise it (see LIMIT_SETTINGS). */
-export const LIMIT_OF_ERROR_CODE: Readonly<Record<string, keyof Limits>> = {
-  CODY_LIMIT_TIMEOUT: "timeoutMs",
-  CODY_LIMIT_MEMORY: "memoryBytes",
-  CODY_LIMIT_TOOL_CALLS: "maxToolCalls",
-  CODY_LIMIT_RESULT: "maxResultBytes",
-  CODY_SCRIPT_TOO_LARGE: "maxSourceBytes",
-  CODY_LIMIT_CHECK_TIMEOUT: "checkTimeoutMs",
-};
-
 /**
  * Limits asked for by one request (a REST body, a run's options) over `base`, which they may only lower: the resolved
  * result, or InvalidOptionError naming the first limit that is invalid or above `base`'s.

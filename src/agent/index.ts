@@ -10,8 +10,8 @@ export {
   formatBlockedByCheck,
   formatFunctionOutput,
   formatNotRun,
-  formatError,
-  formatDiagnostics,
+  formatErrorForModel,
+  formatDiagnosticsForModel,
 } from "./output.js";
 export { ConversationStore, MemoryConversationStore } from "./store.js";
 export { resolveProviderConfig, PROVIDER_DEFAULTS } from "./providers/config.js";

@@ -8,7 +8,7 @@ import { LRUCache } from "lru-cache";
 import { CacheError, StoreError } from "../errors/index.js";
 import type { Artifact } from "../compiler/index.js";
 import { asStoreError, migrate, openDatabase, type Database } from "../store/index.js";
-import { defaultKeyFile, ephemeralKey, loadOrCreateKey } from "./key.js";
+import { defaultKeyFile, ephemeralKey, loadOrCreateKey } from "./secret-key.js";
 import { listRows } from "./list.js";
 import { approvalMac, artifactMac, macEquals } from "./mac.js";
 import { checkPruneOptions, pruneRows } from "./prune.js";

@@ -9,7 +9,7 @@ import type { Limits } from "../limits.js";
 import { compileBytecode } from "./bytecode.js";
 import { hasErrors, type Diagnostic } from "./diagnostic.js";
 import type { ToolsDts } from "./dts.js";
-import { computeArtifactKey } from "./key.js";
+import { computeArtifactKey } from "./artifact-key.js";
 import { validateScriptSource, type ScriptSource } from "./source.js";
 import { stripTypes } from "./strip.js";
 import { TypeChecker } from "./typecheck.js";

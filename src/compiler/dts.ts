@@ -3,7 +3,7 @@
  * the specs (names, descriptions, schemas) and their order, so the same registry always yields the same text and
  * hash; the hash is part of every artifact key.
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../hash.js";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { JsonSchema, ToolSpec } from "../tools/index.js";
@@ -82,11 +82,6 @@ export function generateToolsDts(specs: readonly ToolSpec[], opts: ToolsDtsOptio
     memo.set(key, pending);
   }
   return pending;
-}
-
-/** sha256 hex of a string. */
-export function sha256(text: string | Uint8Array): string {
-  return createHash("sha256").update(text).digest("hex");
 }
 
 interface ToolTypes {

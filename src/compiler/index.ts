@@ -1,10 +1,10 @@
 /** Public surface of compiler/: tools `.d.ts` generation, type-check, strip, bytecode, artifact key and input checks. */
-export { generateToolsDts, renderToolsDts, sha256, propertyKey } from "./dts.js";
+export { generateToolsDts, renderToolsDts, propertyKey } from "./dts.js";
 export { scriptLibDts } from "./lib-dts.js";
 export { TypeChecker, SCRIPT_COMPILER_OPTIONS, mapDiagnostics } from "./typecheck.js";
 export { stripTypes, SYNTAX_ERROR_CODE } from "./strip.js";
 export { compileBytecode, loadQuickJSModule, disposeCompileVm } from "./bytecode.js";
-export { computeArtifactKey } from "./key.js";
+export { computeArtifactKey } from "./artifact-key.js";
 export { readScriptFile, validateScriptSource, isValidatedScript, checkScriptSize, isBlank } from "./source.js";
 export { compileScript, compileValidScript } from "./compile.js";
 export { CompilerHost, acquireCompilerHost, releaseCompilerHost } from "./host.js";
@@ -24,7 +24,7 @@ export type { ToolsDts, ToolsDtsOptions } from "./dts.js";
 export type { CheckInput, CheckerHooks } from "./typecheck.js";
 export type { CompilerHostStats, HostRequestOptions } from "./host.js";
 export type { StrippedScript } from "./strip.js";
-export type { ArtifactKeyInput } from "./key.js";
+export type { ArtifactKeyInput } from "./artifact-key.js";
 export type { ScriptSource } from "./source.js";
 export type { CompileInput, CompileOptions, CompileResult } from "./compile.js";
 export type { Diagnostic } from "./diagnostic.js";

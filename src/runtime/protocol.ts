@@ -52,7 +52,7 @@ export type ToWorker =
   | { type: "cancel"; runId: string };
 
 /** How a run ended, as seen by the worker. */
-export type RunOutcome =
+export type WorkerOutcome =
   | { ok: true; /** The return value as JSON text, or "" for undefined. */ json: string }
   | { ok: false; error: SerializedError; /** The worker stopped because the main thread asked it to. */ cancelled?: boolean };
 
@@ -64,7 +64,7 @@ export type ToMain =
   | {
       type: "done";
       runId: string;
-      outcome: RunOutcome;
+      outcome: WorkerOutcome;
       consoleTruncated: boolean;
       vmsCreated: number;
       vmsDisposed: number;

@@ -9,13 +9,14 @@ import {
   Agent,
   ConversationStore,
   createProvider,
+  formatDiagnosticsForModel,
   resolveProviderConfig,
   type AgentEvent,
   type CheckMode,
   type ScriptExecutor,
   type StructuredToolCaller,
 } from "../../agent/index.js";
-import { AbortedError, CodyError, UsageError, publicError, serializeError } from "../../errors/index.js";
+import { AbortedError, CodyError, RUN_EXIT_OF_CODE, UsageError, publicError, serializeError } from "../../errors/index.js";
 import { Harness } from "../../harness.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
@@ -203,7 +204,7 @@ async function execAction(
     const conversationId = error.details["conversationId"];
     if (typeof conversationId === "string") process.stderr.write(`conversation ${conversationId} (resume with --resume ${conversationId})\n`);
     // A database fault (a conversation that could not be saved) is an I/O error like any other: exit 2.
-    process.exitCode = error instanceof AbortedError ? EXIT.aborted : error.code === "CODY_STORE" ? EXIT.usage : EXIT.failed;
+    process.exitCode = error instanceof AbortedError ? EXIT.aborted : (Object.hasOwn(RUN_EXIT_OF_CODE, error.code) ? RUN_EXIT_OF_CODE[error.code] : undefined) ?? EXIT.failed;
   } finally {
     process.off("SIGINT", onSigint);
     await w.close();
@@ -268,7 +269,7 @@ function humanRenderer(verbose: boolean): (e: AgentEvent) => void {
         break;
       }
       case "diagnostics":
-        for (const d of e.diagnostics) err(`   ${d.file}:${d.line}:${d.column} ${d.category} TS${d.code}: ${d.message}`);
+        if (e.diagnostics.length > 0) for (const line of formatDiagnosticsForModel(e.diagnostics).split("\n")) err(`   ${line}`);
         if (e.blocked) err("   not run: type errors (sent back to the model)");
         break;
       case "console":

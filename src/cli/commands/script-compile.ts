@@ -5,7 +5,7 @@
  */
 import os from "node:os";
 import type { Command } from "commander";
-import { readScriptFile } from "../../compiler/index.js";
+import { formatDiagnostics, readScriptFile } from "../../compiler/index.js";
 import { CodyError, UsageError } from "../../errors/index.js";
 import { createHarness } from "../../harness.js";
 import { errorLine, inputErrorExit } from "../error-line.js";
@@ -55,7 +55,7 @@ async function compileCommand(patterns: string[], flags: CompileFlags): Promise<
           const errors = result.diagnostics.filter((d) => d.category === "error");
           if (flags.json) process.stdout.write(`${JSON.stringify({ file: file.display, ok: false, diagnostics: errors })}\n`);
           else
-            for (const d of errors) process.stderr.write(`${d.file}(${d.line},${d.column}): error TS${d.code}: ${d.message}\n`);
+            process.stderr.write(`${formatDiagnostics(errors)}\n`);
           continue;
         }
         const a = result.artifact;

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import type { CallRow } from "../../audit/index.js";
 import { describeSideEffect } from "../../audit/index.js";
 import { readScriptFile, validateScriptSource, type Diagnostic, type ScriptSource } from "../../compiler/index.js";
-import { isLimitError, StoreError, type SerializedError } from "../../errors/index.js";
+import { isLimitError, RUN_EXIT_OF_CODE, StoreError, type SerializedError } from "../../errors/index.js";
 import { createHarness, type Harness } from "../../harness.js";
 import { Turn, publicRunEvent, type RunResult, type ScriptPool } from "../../runtime/index.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
@@ -15,7 +15,7 @@ import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import { EXIT } from "../exit-codes.js";
 import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 import { RUN_POOL, takeRunPool } from "../prestart.js";
-import { banner, formatError, renderEvent, renderResult } from "../render-run.js";
+import { banner, formatErrorForTerminal, renderEvent, renderResult } from "../render-run.js";
 import { resolveFileArg, workspaceDisplayName } from "../workspace.js";
 
 interface RunFlags extends HarnessFlags {
@@ -51,10 +51,9 @@ async function readStdin(): Promise<Buffer> {
 
 function exitCodeFor(result: RunResult): number {
   if (result.ok) return EXIT.ok;
-  if (result.error?.code === "CODY_STORE") return EXIT.usage;
-  if (result.error?.code === "CODY_ABORTED") return EXIT.aborted;
-  if (isLimitError(result.error)) return EXIT.limit;
-  return EXIT.failed;
+  const code = result.error?.code ?? "";
+  if (Object.hasOwn(RUN_EXIT_OF_CODE, code)) return RUN_EXIT_OF_CODE[code] as number;
+  return isLimitError(result.error) ? EXIT.limit : EXIT.failed;
 }
 
 async function runCommand(file: string, flags: RunFlags, prestarted: Promise<ScriptPool> | undefined): Promise<number> {
@@ -201,7 +200,7 @@ async function failureFormatter(result: RunResult, script: ScriptSource): Promis
   const diagnostics = result.error?.details["diagnostics"];
   const code = result.error?.code;
   if ((code !== "CODY_SCRIPT_TYPE" && code !== "CODY_SCRIPT_SYNTAX") || !Array.isArray(diagnostics) || diagnostics.length === 0) {
-    return formatError;
+    return formatErrorForTerminal;
   }
   // Loaded only on this path: the code-frame renderer is not needed by a script that compiles.
   const { formatHuman } = await import("../format/human.js");
