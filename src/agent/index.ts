@@ -1,7 +1,7 @@
 /** Public surface of agent/: the `<tool-calls>` detector, model providers, prompt, the conversation loop and its store. */
 export { StreamingDetector, detectToolCalls, mergeText } from "./detect/streaming.js";
 export { SCRIPT_CALL_NAME } from "./contract.js";
-export { Agent, DEFAULT_MAX_TURNS } from "./loop.js";
+export { Agent } from "./loop.js";
 export { buildSystemPrompt } from "./prompt.js";
 export {
   DEFAULT_OUTPUT_CAPS,
@@ -10,14 +10,13 @@ export {
   formatBlockedByCheck,
   formatFunctionOutput,
   formatNotRun,
-  formatErrorForModel,
   formatDiagnosticsForModel,
 } from "./output.js";
 export { ConversationStore, MemoryConversationStore } from "./store.js";
-export { resolveProviderConfig, PROVIDER_DEFAULTS } from "./providers/config.js";
+export { resolveProviderConfig } from "./providers/config.js";
 export { createProvider } from "./providers/create.js";
 export { ResponsesProvider } from "./providers/responses.js";
-export { ChatCompletionsProvider, toMessages } from "./providers/chat.js";
+export { ChatCompletionsProvider } from "./providers/chat.js";
 export { retryDelayMs } from "./providers/http.js";
 export { ToolNameMap } from "./providers/names.js";
 export type { DetectorItem } from "./detect/streaming.js";

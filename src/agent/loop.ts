@@ -69,7 +69,7 @@ export interface AgentResult {
 }
 
 /** Default and bounds of `maxTurns`. */
-export const DEFAULT_MAX_TURNS = 20;
+const DEFAULT_MAX_TURNS = 20;
 
 
 export class Agent {

@@ -95,7 +95,7 @@ export function formatFunctionOutput(outcome: { ok: true; value: unknown } | { o
 }
 
 /** A failed script's error as a model is sent it: `code: message`, the location, the mapped stack, compact details. */
-export function formatErrorForModel(error: SerializedError): string {
+function formatErrorForModel(error: SerializedError): string {
   const lines = [`${error.name} [${error.code}]: ${error.message}`];
   // Only the guest's own stack (a script error's, mapped): a host stack names server files, not the user's script.
   const stack = typeof publicError(error).details["stack"] === "string" ? String(error.details["stack"]) : undefined;

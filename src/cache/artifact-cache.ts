@@ -28,7 +28,7 @@ import { assertApprover, assertArtifact, isValidHash } from "./validate.js";
 import { verifyRows } from "./verify.js";
 
 /** Default LRU budget: 64 MB of bytecode + source maps. */
-export const DEFAULT_LRU_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_LRU_MAX_BYTES = 64 * 1024 * 1024;
 /** Usage counters (hits, last use) are written back when this many hashes are pending, or after FLUSH_MS. */
 const FLUSH_PENDING = 256;
 const FLUSH_MS = 2_000;

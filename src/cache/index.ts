@@ -1,5 +1,5 @@
 /** Public surface of cache/: the two-level (LRU + SQLite) artifact cache with HMAC-checked rows. */
-export { ArtifactCache, DEFAULT_LRU_MAX_BYTES } from "./artifact-cache.js";
+export { ArtifactCache } from "./artifact-cache.js";
 export { CACHE_NAMESPACE, CACHE_MIGRATIONS } from "./schema.js";
 export { defaultKeyFile, loadOrCreateKey } from "./secret-key.js";
 export { parseDuration, parseByteSize } from "./units.js";

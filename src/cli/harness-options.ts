@@ -98,7 +98,7 @@ export function addHarnessFlags(cmd: Command): Command {
 }
 
 /** Limits given on the command line (only the ones set). */
-export function limitsFromFlags(flags: HarnessFlags): Partial<Limits> {
+function limitsFromFlags(flags: HarnessFlags): Partial<Limits> {
   const limits: Partial<Limits> = {};
   if (flags.timeout !== undefined) limits.timeoutMs = flags.timeout;
   if (flags.memory !== undefined) limits.memoryBytes = flags.memory * 1024 * 1024;

@@ -33,7 +33,7 @@ type DtsInput = Pick<ToolSpec, "name" | "description" | "argsSchema" | "resultSc
  * the same classes and keeps the same mapping). `ToolError` and `ApprovalDeniedError` come from the script library;
  * these complete the set so a script can branch with `instanceof`.
  */
-export const toolErrorSubclassesDts = `/** The arguments did not match the tool's schema, or were not JSON (code \`CODY_TOOL_INVALID_ARGS\`). */
+const toolErrorSubclassesDts = `/** The arguments did not match the tool's schema, or were not JSON (code \`CODY_TOOL_INVALID_ARGS\`). */
 declare class ToolArgumentError extends ToolError {}
 
 /** A path argument resolved outside the workspace, through \`..\` or a symlink (code \`CODY_PATH_OUTSIDE_WORKSPACE\`). */
@@ -277,7 +277,7 @@ function jsDoc(description: string, pad: string): string[] {
 }
 
 /** A property key: bare when it is an identifier, otherwise a quoted string (MCP names often contain `-`). */
-export function propertyKey(name: string): string {
+function propertyKey(name: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name);
 }
 

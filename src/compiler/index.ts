@@ -1,5 +1,5 @@
 /** Public surface of compiler/: tools `.d.ts` generation, type-check, strip, bytecode, artifact key and input checks. */
-export { generateToolsDts, renderToolsDts, propertyKey } from "./dts.js";
+export { generateToolsDts, renderToolsDts } from "./dts.js";
 export { scriptLibDts } from "./lib-dts.js";
 export { TypeChecker, SCRIPT_COMPILER_OPTIONS, mapDiagnostics } from "./typecheck.js";
 export { stripTypes, SYNTAX_ERROR_CODE } from "./strip.js";
@@ -18,8 +18,8 @@ export {
   EMIT_SUFFIX,
   WRAPPER_LINE_OFFSET,
 } from "./wrap.js";
-export { decodeMappings, encodeMappings, shiftSourceMap } from "./sourcemap.js";
-export { ENGINE_VERSION, COMPILER_VERSION, TYPESCRIPT_VERSION, CODY_VERSION, ARTIFACT_SCHEMA } from "./versions.js";
+export { shiftSourceMap } from "./sourcemap.js";
+export { ENGINE_VERSION, COMPILER_VERSION, CODY_VERSION, ARTIFACT_SCHEMA } from "./versions.js";
 export type { ToolsDts, ToolsDtsOptions } from "./dts.js";
 export type { CheckInput, CheckerHooks } from "./typecheck.js";
 export type { CompilerHostStats, HostRequestOptions } from "./host.js";

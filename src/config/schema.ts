@@ -4,9 +4,9 @@
  */
 
 /** A server name must be a valid segment of `tools.mcp.<server>.<tool>` (the registry's name grammar). */
-export const SERVER_NAME_PATTERN = "^[A-Za-z_$][\\w$-]*$";
+const SERVER_NAME_PATTERN = "^[A-Za-z_$][\\w$-]*$";
 
-export const MCP_SERVER_SCHEMA = {
+const MCP_SERVER_SCHEMA = {
   type: "object",
   required: ["command"],
   additionalProperties: false,
@@ -25,7 +25,7 @@ export const MCP_SERVER_SCHEMA = {
 } as const;
 
 /** `"sandbox": "read-only"`, or `{ "mode": …, "network": true, "env": { "keep": ["GITHUB_TOKEN"] } }`. */
-export const SANDBOX_SCHEMA = {
+const SANDBOX_SCHEMA = {
   description: 'a mode ("read-only", "workspace-write", "danger-full-access") or an object { mode, network, env: { keep } }',
   anyOf: [
     { enum: ["read-only", "workspace-write", "danger-full-access"] },

@@ -35,7 +35,7 @@ export interface RunHost {
 
 const MARKER = "[console output truncated: limit of %d bytes reached]";
 /** Console entries kept per run, whatever their size (an empty `console.log()` still costs a message). */
-export const MAX_CONSOLE_ENTRIES = 10_000;
+const MAX_CONSOLE_ENTRIES = 10_000;
 
 /** A guest error message that means the VM ran out of its memory limit. */
 function isOutOfMemory(name: string, message: string): boolean {

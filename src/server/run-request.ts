@@ -24,7 +24,7 @@ const RUN_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const HASH = /^[A-Za-z0-9:_.+-]{1,256}$/;
 
 /** A request's limits, resolved once over the server's (known keys, valid values, none above the server's own). */
-export function parseRequestLimits(raw: JsonObject | undefined, server: Limits): Limits | undefined {
+function parseRequestLimits(raw: JsonObject | undefined, server: Limits): Limits | undefined {
   return raw === undefined ? undefined : tightenLimits(server, raw as Partial<Limits>);
 }
 
@@ -32,7 +32,7 @@ export function parseRequestLimits(raw: JsonObject | undefined, server: Limits):
  * `sandbox` from a request: a mode (`"read-only"`) or `{ "mode"?, "network"? }`, which may only tighten the server's
  * sandbox (checked here so a looser one is a 400 before anything runs).
  */
-export function parseRequestSandbox(raw: unknown, server: SandboxSettings): { mode?: SandboxMode; network?: boolean } | undefined {
+function parseRequestSandbox(raw: unknown, server: SandboxSettings): { mode?: SandboxMode; network?: boolean } | undefined {
   if (raw === undefined) return undefined;
   let request: { mode?: SandboxMode; network?: boolean };
   if (typeof raw === "string") request = { mode: raw as SandboxMode };

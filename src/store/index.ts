@@ -1,8 +1,8 @@
 /** Public surface of store/: one SQLite file shared by cache, audit log and conversations, with namespaced migrations. */
 export { openDatabase } from "./open.js";
 export { migrate, schemaVersion } from "./migrate.js";
-export { resolveDatabasePath, DEFAULT_DB_RELATIVE } from "./path.js";
-export { asStoreError, isStoreFault, sqliteCodeOf, storeOp } from "./fault.js";
+export { resolveDatabasePath } from "./path.js";
+export { asStoreError, isStoreFault, storeOp } from "./fault.js";
 export { currentOwner, ownerIsGone, ownerPid } from "./owner.js";
 export { StoreHealth } from "./health.js";
 export { ignoreStateDirInGit, STATE_DIR } from "./state-dir.js";

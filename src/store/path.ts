@@ -3,7 +3,7 @@ import path from "node:path";
 import { UsageError } from "../errors/index.js";
 
 /** Default location relative to the working directory. */
-export const DEFAULT_DB_RELATIVE = path.join(".cody", "cache.db");
+const DEFAULT_DB_RELATIVE = path.join(".cody", "cache.db");
 
 /**
  * Resolve the database file. A relative flag or env value is taken relative to `cwd`. An empty `CODY_DB` counts as

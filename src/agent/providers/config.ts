@@ -38,7 +38,7 @@ export type ProviderConfigInput = Partial<Omit<ProviderConfig, "apiKey">> & {
   apiKeyEnv?: string | undefined;
 };
 
-export const PROVIDER_DEFAULTS = Object.freeze({
+const PROVIDER_DEFAULTS = Object.freeze({
   api: "responses" as ProviderApi,
   baseUrl: "https://api.openai.com/v1",
   model: "gpt-4.1",

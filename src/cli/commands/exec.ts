@@ -57,7 +57,7 @@ export interface ExecWiring {
  * run with its diagnostics); `block` = also check before running and send diagnostics back without running;
  * `warn` = check, report, run anyway (compile without the check); `off` / `--no-check` = no type-check.
  */
-export function checkModes(check: ExecFlags["check"]): { loop: CheckMode; compileTypecheck: boolean } {
+function checkModes(check: ExecFlags["check"]): { loop: CheckMode; compileTypecheck: boolean } {
   if (check === undefined || check === true) return { loop: "off", compileTypecheck: true };
   if (check === false || check === "off") return { loop: "off", compileTypecheck: false };
   if (check === "warn") return { loop: "warn", compileTypecheck: false };
@@ -215,7 +215,7 @@ async function execAction(
  * `--resume` takes a whole id or a unique prefix, as `cody runs show` does (with or without the `conv_`). An id that
  * matches nothing is passed on as given, and the loop reports it as unknown.
  */
-export function resolveConversationId(store: ConversationStoreLike, id: string): string {
+function resolveConversationId(store: ConversationStoreLike, id: string): string {
   if (store.get(id) || !store.findIds) return id;
   for (const prefix of id.startsWith("conv_") ? [id] : [id, `conv_${id}`]) {
     const matches = store.findIds(prefix);
