@@ -8,7 +8,7 @@ import path from "node:path";
 // key.js, not cache/index.js: the index loads the artifact cache and better-sqlite3, which `cody script run` must not
 // wait for before it can start its worker.
 // eslint-disable-next-line cody/stage-index -- cache/index.js loads better-sqlite3; the engine cache needs only the key file
-import { defaultKeyFile, loadOrCreateKey } from "./cache/key.js";
+import { defaultKeyFile, loadOrCreateKey } from "./cache/secret-key.js";
 import type { EngineCacheOptions } from "./runtime/index.js";
 
 /**

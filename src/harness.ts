@@ -11,22 +11,21 @@ import type { ConversationStoreLike, PromptTools } from "./agent/index.js";
 import type { Approver, ApprovalPolicyName, ApprovalPolicyOptions } from "./approval/index.js";
 import { runOutcomeForError, type AuditLog } from "./audit/index.js";
 import type { ArtifactCache } from "./cache/index.js";
+import { ScriptChecker, type FileCheck } from "./checker.js";
 import {
-  acquireCompilerHost,
   computeArtifactKey,
-  releaseCompilerHost,
   generateToolsDts,
   hasErrors,
   renderToolDeclarations,
   toolsNamedOnLine,
   SYNTAX_ERROR_CODE,
-  validateScriptSource,
   type Artifact,
   type CompilerHostStats,
   type Diagnostic,
+  type ScriptSource,
   type ToolsDts,
 } from "./compiler/index.js";
-import { loadConfig, type CodyConfig } from "./config/index.js";
+import { resolveSettings, type CodyConfig, type Settings } from "./config/index.js";
 import { engineCacheFor } from "./engine-location.js";
 import {
   AbortedError,
@@ -38,10 +37,10 @@ import {
   serializeError,
   type SerializedError,
 } from "./errors/index.js";
-import { normalizeLimits, type Limits } from "./limits.js";
-import { resolveSandbox, tightenSandbox, type SandboxMode, type SandboxSettings } from "./sandbox/index.js";
+import { resolveLimits, type Limits } from "./limits.js";
+import { tightenSandbox, type SandboxMode, type SandboxSettings } from "./sandbox/index.js";
 import { ScriptPool, type PoolMetrics, type PoolOptions, type RunEvent, type RunResult } from "./runtime/index.js";
-import { resolveDatabasePath, resolveStoreTarget, StoreHealth, type Database, type StoreTarget } from "./store/index.js";
+import { StoreHealth, type Database } from "./store/index.js";
 import { Stores } from "./stores.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { createBuiltinRegistry } from "./tools/builtin.js";
@@ -94,6 +93,11 @@ export interface HarnessOptions {
    * @default config.mcpIndexThreshold, else 30
    */
   mcpIndexThreshold?: number | undefined;
+  /**
+   * Settings a caller already resolved (the CLI, once per command: see `resolveSettings`). Taken as they are, in place
+   * of `cwd`, `config`, `dbPath`, `store`, `limits`, `policy` and `sandbox` above.
+   */
+  settings?: Settings | undefined;
 }
 
 /** A change of the tool set, after the registry was updated. */
@@ -137,6 +141,8 @@ export interface HarnessRunOptions {
   approvalPolicy?: ApprovalPolicyName | undefined;
 }
 
+export type { FileCheck } from "./checker.js";
+
 export interface HarnessMetrics {
   pool: PoolMetrics | undefined;
   cache: ReturnType<ArtifactCache["stats"]>;
@@ -166,11 +172,10 @@ export class Harness {
   readonly #ownsPool: boolean;
   #pool: ScriptPool | undefined;
   #poolOptions: PoolOptions;
-  /** Type-checks and compiles off the event loop, each bounded by `limits.checkTimeoutMs` (shared in the process). */
-  readonly #compiler = acquireCompilerHost();
+  /** The tools `.d.ts`, input checks and the compiler worker (type-checks and compiles off the event loop). */
+  readonly #checker: ScriptChecker;
   /** Compiles in progress by artifact key and deadline: identical scripts arriving at once compile once. */
   readonly #compiling = new Map<string, Promise<PrepareResult>>();
-  #dts: ToolsDts | undefined;
   #toolNames: string[] | undefined;
   /** Bumped each time an MCP server's tool list changes (the registry, `.d.ts` and names are then rebuilt). */
   #toolsVersion = 0;
@@ -198,6 +203,7 @@ export class Harness {
     poolOptions: PoolOptions;
     dtsCacheDir: string | undefined;
     mcpIndexThreshold: number;
+    dbPath: string;
   }) {
     this.cwd = parts.cwd;
     this.registry = parts.registry;
@@ -222,26 +228,23 @@ export class Harness {
     this.#poolOptions = parts.poolOptions;
     this.#dtsCacheDir = parts.dtsCacheDir;
     this.mcpIndexThreshold = parts.mcpIndexThreshold;
+    this.#checker = new ScriptChecker({ specs: () => parts.registry.specs(), limits: parts.limits, dbPath: parts.dbPath, owner: this });
   }
 
   /** Open the database, load config, register built-in and MCP tools. MCP servers start here if configured. */
   static async create(options: HarnessOptions): Promise<Harness> {
-    const cwd = path.resolve(options.cwd);
-    const config = options.config ?? (await loadConfig(cwd));
-    const limits = normalizeLimits({ ...config.limits, ...options.limits });
-    const sandbox = resolveSandbox(options.sandbox ?? {}, resolveSandbox(config.sandbox));
-    const target: StoreTarget =
-      options.store !== undefined
-        ? resolveStoreTarget({ cwd, store: options.store, env: {} })
-        : options.dbPath !== undefined
-          ? { kind: "sqlite", path: options.dbPath }
-          : resolveStoreTarget({ cwd, config: config.store, env: {} });
-    // Local state (generated declarations, the instrumented engine) stays beside a SQLite file, or in the workspace.
-    const dbPath = target.kind === "sqlite" ? target.path : (options.dbPath ?? resolveDatabasePath({ cwd, env: {} }));
+    // A library caller's options are resolved here, once; the CLI resolved its flags already and passes the result.
+    for (const key of ["config", "dbPath", "store", "limits", "policy", "sandbox"] as const) {
+      if (options.settings && options[key] !== undefined) {
+        throw new InvalidOptionError(`\`${key}\` cannot be given beside \`settings\` (it is resolved there)`, { path: key });
+      }
+    }
+    const settings = options.settings ?? (await resolveSettings(options));
+    const { cwd, config, limits, sandbox, dbPath, policy } = settings;
     const storeHealth = new StoreHealth();
     // Batched run/outcome writes keep the warm path to one synchronous write per tool call (measured: 1.5 → ~1 ms).
-    const stores = Stores.open(target, {
-      secret: options.storeSecret,
+    const stores = Stores.open(settings.store, {
+      secret: settings.storeSecret ?? options.storeSecret,
       audit: { deferWrites: true, onError: (error) => storeHealth.report(error) },
     });
     let mcp: McpManager | undefined;
@@ -265,7 +268,7 @@ export class Harness {
         onAuditError: (error) => storeHealth.report(error),
         registry,
         workspaceRoot: cwd,
-        ...(options.policy ? { policy: options.policy } : {}),
+        ...(policy ? { policy } : {}),
         approver: options.approver,
         audit,
         limits,
@@ -289,6 +292,7 @@ export class Harness {
         // Generated declarations are kept beside the database so a new process does not regenerate them (~70 ms).
         dtsCacheDir: dbPath === ":memory:" ? undefined : path.join(path.dirname(dbPath), "dts"),
         mcpIndexThreshold: resolveIndexThreshold(options.mcpIndexThreshold ?? config.mcpIndexThreshold),
+        dbPath,
       });
     } catch (error) {
       await mcp?.close();
@@ -312,15 +316,8 @@ export class Harness {
    * The `.d.ts` scripts are checked against (memoized until an MCP server's tool list changes). Its hash is part of
    * every artifact key, so after a change no bytecode compiled against the old declarations is run.
    */
-  async toolsDts(): Promise<ToolsDts> {
-    for (;;) {
-      const version = this.#toolsVersion;
-      const dts =
-        this.#dts ??
-        (await generateToolsDts(this.registry.specs(), this.#dtsCacheDir === undefined ? {} : { cacheDir: this.#dtsCacheDir }));
-      // A change that landed while generating makes this text stale: generate again.
-      if (version === this.#toolsVersion) return (this.#dts = dts);
-    }
+  toolsDts(): Promise<ToolsDts> {
+    return this.#checker.toolsDts();
   }
 
   /**
@@ -400,7 +397,7 @@ export class Harness {
       return; // the server went away while re-listing: its old tools stay until it lists again
     }
     this.#toolsVersion++;
-    this.#dts = undefined;
+    this.#checker.invalidate();
     this.#toolNames = undefined;
     for (const listener of this.#toolsListeners) listener({ server, ...change, version: this.#toolsVersion });
   }
@@ -421,23 +418,25 @@ export class Harness {
    * the batch takes longer than `limits.checkTimeoutMs`.
    */
   async check(files: readonly ScriptInput[], opts: { signal?: AbortSignal | undefined } = {}): Promise<Diagnostic[]> {
-    const dts = await this.toolsDts();
-    const inputs = files.map((f) => {
-      const filename = f.filename ?? "script.ts";
-      return { filename, source: validateScriptSource(f.source, filename, this.limits).source };
-    });
-    const diagnostics = await this.#compiler.check(inputs, { dts, timeoutMs: this.limits.checkTimeoutMs, signal: opts.signal, owner: this });
-    return this.#explainToolErrors(diagnostics, new Map(inputs.map((i) => [i.filename, i.source])));
+    const diagnostics = await this.#checker.check(files, opts);
+    return this.#explainToolErrors(diagnostics, new Map(files.map((f) => [f.filename ?? "script.ts", f.source])));
+  }
+
+  /** Read and type-check script files in one program (`cody script check`): see ScriptChecker.checkFiles. */
+  async checkFiles(files: readonly { path: string; name?: string | undefined }[], opts: { signal?: AbortSignal | undefined } = {}): Promise<FileCheck> {
+    const found = await this.#checker.checkFiles(files, opts);
+    const sources = new Map(found.scripts.map((s) => [s.filename, s.source]));
+    return { ...found, diagnostics: await this.#explainToolErrors(found.diagnostics, sources) };
   }
 
   /** Cache lookup by content key; on a miss check, compile and store. Input errors (too large, binary…) throw. */
   async prepare(input: ScriptInput, opts: { typecheck?: boolean | undefined; limits?: Partial<Limits> | undefined } = {}): Promise<PrepareResult> {
-    const filename = input.filename ?? "script.ts";
     const typecheck = opts.typecheck ?? this.typecheck;
-    const limits = opts.limits ? normalizeLimits({ ...this.limits, ...opts.limits }) : this.limits;
+    const limits = resolveLimits(this.limits, opts.limits);
     const dts = await this.toolsDts();
     // Size is checked before hashing so an oversized script is refused without work.
-    const { source } = validateScriptSource(input.source, filename, limits);
+    const script = this.#checker.validate(input, limits);
+    const { source, filename } = script;
     const hash = computeArtifactKey({ source, filename, dtsHash: dts.hash, typecheck });
     // Keyed with the deadline too, so a request never inherits a shorter deadline than its own.
     const flightKey = `${hash}:${limits.checkTimeoutMs}`;
@@ -445,8 +444,10 @@ export class Harness {
     if (inFlight) return inFlight;
     const hit = this.cache.get(hash);
     if (hit) return { artifact: hit.artifact, diagnostics: [], cache: "hit", hash };
-    const flight = this.#compileAndStore(source, filename, hash, dts, typecheck, limits).then(async (result) =>
-      result.artifact ? result : { ...result, diagnostics: await this.#explainToolErrors(result.diagnostics, new Map([[filename, source]])) },
+    const flight = this.#compileAndStore(script, hash, dts, typecheck, limits).then(async (result) =>
+      result.artifact
+        ? result
+        : { ...result, diagnostics: await this.#explainToolErrors(result.diagnostics, new Map([[script.filename, script.source]])) },
     );
     this.#compiling.set(flightKey, flight);
     try {
@@ -456,17 +457,11 @@ export class Harness {
     }
   }
 
-  async #compileAndStore(
-    source: string,
-    filename: string,
-    hash: string,
-    dts: ToolsDts,
-    typecheck: boolean,
-    limits: Limits,
-  ): Promise<PrepareResult> {
-    const compiled = await this.#compiler.compile(
-      { source, filename },
-      { dts, typecheck, limits, timeoutMs: limits.checkTimeoutMs, owner: this },
+  async #compileAndStore(script: ScriptSource, hash: string, dts: ToolsDts, typecheck: boolean, limits: Limits): Promise<PrepareResult> {
+    // Validated and keyed here already: the compiler worker does neither again.
+    const compiled = await this.#checker.compiler.compile(
+      { source: script.source, filename: script.filename },
+      { dts, typecheck, validated: { bytes: script.bytes, key: hash }, timeoutMs: limits.checkTimeoutMs, owner: this },
     );
     if (!compiled.artifact || hasErrors(compiled.diagnostics)) {
       return { diagnostics: compiled.diagnostics, cache: "miss", hash };
@@ -483,8 +478,7 @@ export class Harness {
 
   /** The hash `prepare`/`run` will give this script (its cache key), without checking or compiling it. */
   async hashOf(input: ScriptInput): Promise<string> {
-    const filename = input.filename ?? "script.ts";
-    const { source } = validateScriptSource(input.source, filename, this.limits);
+    const { source, filename } = this.#checker.validate(input, this.limits);
     return computeArtifactKey({ source, filename, dtsHash: (await this.toolsDts()).hash, typecheck: this.typecheck });
   }
 
@@ -524,8 +518,11 @@ export class Harness {
     const unavailable = unavailableServerUse(input.source, this.mcpUnavailable, input.filename ?? "script.ts");
     if (unavailable) return this.#failed(runId, input, "", "miss", started, unavailable.toJSON(), opts);
     let prepared: PrepareResult;
+    let limits: Limits;
     try {
-      prepared = await this.prepare(input, { limits: opts.limits });
+      // Resolved once for the whole run (prepare and the pool take them as they are).
+      limits = resolveLimits(this.limits, opts.limits);
+      prepared = await this.prepare(input, { limits });
     } catch (error) {
       // Refused before the script ran (input, deadline): the stack is the host's own, never the script's.
       const { stack: _stack, ...refused } = serializeError(error);
@@ -543,7 +540,7 @@ export class Harness {
       );
       return this.#failed(runId, input, prepared.hash, prepared.cache, started, error.toJSON(), opts);
     }
-    return this.runArtifact(prepared.artifact, { ...opts, runId }, prepared.cache);
+    return this.runArtifact(prepared.artifact, { ...opts, runId, limits }, prepared.cache);
   }
 
   /** Run an artifact already compiled (e.g. looked up by hash). */
@@ -585,7 +582,7 @@ export class Harness {
           approvalPolicy: opts.approvalPolicy,
         }),
         toolNames,
-        limits: { ...this.limits, ...opts.limits },
+        limits: resolveLimits(this.limits, opts.limits),
         signal: abort.signal,
         ...(opts.turnSignal ? { turnSignal: opts.turnSignal } : {}),
         ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
@@ -634,7 +631,7 @@ export class Harness {
 
   /** End every check and compile in progress with AbortedError (a server shutting down does not wait for them). */
   abortCompiles(why = "The compile was aborted"): void {
-    this.#compiler.abortAll(new AbortedError(why, {}), this);
+    this.#checker.compiler.abortAll(new AbortedError(why, {}), this);
   }
 
   /** A model's native function call, through the same validation, approval and audit as script calls. */
@@ -653,7 +650,7 @@ export class Harness {
       pool: this.#pool?.metrics(),
       cache,
       cacheHitRate: lookups === 0 ? Number.NaN : hits / lookups,
-      compiler: this.#compiler.stats(this),
+      compiler: this.#checker.compiler.stats(this),
     };
   }
 
@@ -661,8 +658,8 @@ export class Harness {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#compiler.abortAll(new AbortedError("The harness was closed", {}), this);
-    await releaseCompilerHost(this.#compiler);
+    this.#checker.compiler.abortAll(new AbortedError("The harness was closed", {}), this);
+    await this.#checker.close();
     if (this.#ownsPool) await this.#pool?.close();
     await this.#mcp?.close();
     try {

@@ -58,8 +58,19 @@ const MINIMUMS: Readonly<Record<keyof Limits, number>> = {
   checkTimeoutMs: 1,
 };
 
-/** Resolve user-supplied limits over the defaults; throws InvalidOptionError naming `limits.<field>`. */
+/**
+ * Limits objects this module resolved (frozen, so they stay valid): a layer given one takes it as it is. Settings are
+ * resolved once at the edge (config/resolve.ts, a REST request); a library caller's partial limits are resolved once
+ * where they enter (Harness, ScriptPool, ToolDispatcher), and the layers below never validate the same values again.
+ */
+const RESOLVED = new WeakSet<object>();
+
+/**
+ * Resolve user-supplied limits over the defaults; throws InvalidOptionError naming `limits.<field>`. Limits this
+ * function returned come back as they are (already resolved): no copy, no second validation.
+ */
 export function normalizeLimits(input: Partial<Limits> = {}): Limits {
+  if (RESOLVED.has(input)) return input as Limits;
   const out: Limits = { ...DEFAULT_LIMITS };
   for (const [key, value] of Object.entries(input) as [string, unknown][]) {
     // Own keys only: `constructor`, `toString`, … are inherited by every object and are not limits.
@@ -76,8 +87,10 @@ export function normalizeLimits(input: Partial<Limits> = {}): Limits {
     }
     out[field] = value;
   }
+  RESOLVED.add(Object.freeze(out));
   return out;
 }
+
 
 /**
  * How a person raises each limit: the command-line flag (absent when there is none) and the cody.json key, and the
@@ -114,12 +127,29 @@ export function howToRaiseLimit(key: keyof Limits): string {
   return `raise it with ${s.flag ? `${s.flag} or ` : ""}${s.configKey} in cody.json`;
 }
 
-/** The limit each limit error reports, so a message can say how to raise it (see LIMIT_SETTINGS). */
-export const LIMIT_OF_ERROR_CODE: Readonly<Record<string, keyof Limits>> = {
-  CODY_LIMIT_TIMEOUT: "timeoutMs",
-  CODY_LIMIT_MEMORY: "memoryBytes",
-  CODY_LIMIT_TOOL_CALLS: "maxToolCalls",
-  CODY_LIMIT_RESULT: "maxResultBytes",
-  CODY_SCRIPT_TOO_LARGE: "maxSourceBytes",
-  CODY_LIMIT_CHECK_TIMEOUT: "checkTimeoutMs",
-};
+/**
+ * Limits asked for by one request (a REST body, a run's options) over `base`, which they may only lower: the resolved
+ * result, or InvalidOptionError naming the first limit that is invalid or above `base`'s.
+ */
+export function tightenLimits(base: Limits, request: Partial<Limits>): Limits {
+  const limits = normalizeLimits({ ...base, ...request });
+  for (const key of Object.keys(request) as (keyof Limits)[]) {
+    if (limits[key] > base[key]) {
+      throw new InvalidOptionError(`\`limits.${key}\` may only lower the server's limit of ${base[key]}, got \`${limits[key]}\``, {
+        path: `limits.${key}`,
+        value: limits[key],
+      });
+    }
+  }
+  return limits;
+}
+
+/** `base` with a caller's overrides (resolved once; limits `normalizeLimits` already returned pass as they are). */
+export function resolveLimits(base: Limits, overrides: Partial<Limits> | undefined): Limits {
+  if (overrides === undefined) return base;
+  return isResolved(overrides) ? overrides : normalizeLimits({ ...base, ...overrides });
+}
+
+function isResolved(limits: Partial<Limits>): limits is Limits {
+  return RESOLVED.has(limits);
+}

@@ -57,7 +57,7 @@ export function redactString(text: string): string {
 }
 
 /** Cut a string to `max` characters, saying how many were dropped. */
-export function truncateString(text: string, max: number): string {
+function truncateString(text: string, max: number): string {
   if (text.length <= max) return text;
   return `${text.slice(0, max)}… [+${text.length - max} chars]`;
 }

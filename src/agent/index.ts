@@ -10,15 +10,14 @@ export {
   formatBlockedByCheck,
   formatFunctionOutput,
   formatNotRun,
-  formatError,
-  formatDiagnostics,
+  formatDiagnosticsForModel,
 } from "./output.js";
 export { ConversationStore, MemoryConversationStore } from "./store.js";
 export { PgConversationStore, PG_CONVERSATION_MIGRATIONS } from "./pg-store.js";
 export { resolveProviderConfig, PROVIDER_DEFAULTS } from "./providers/config.js";
 export { createProvider } from "./providers/create.js";
 export { ResponsesProvider } from "./providers/responses.js";
-export { ChatCompletionsProvider, toMessages } from "./providers/chat.js";
+export { ChatCompletionsProvider } from "./providers/chat.js";
 export { retryDelayMs } from "./providers/http.js";
 export { ToolNameMap } from "./providers/names.js";
 export type { DetectorItem } from "./detect/streaming.js";

@@ -49,9 +49,9 @@ export function formatScriptOutput(
   } else {
     const error = result.error;
     parts.push(`error: ${label} failed${error ? ` with ${error.code}` : ""} after ${Math.round(result.durationMs)} ms`);
-    if (error) parts.push(formatError(error));
+    if (error) parts.push(formatErrorForModel(error));
   }
-  if (warnings.length > 0) parts.push(`type-check warnings:\n${formatDiagnostics(warnings)}`);
+  if (warnings.length > 0) parts.push(`type-check warnings:\n${formatDiagnosticsForModel(warnings)}`);
   if (result.console.length > 0) {
     const text = result.console.map((e) => (e.level === "log" ? e.text : `[${e.level}] ${e.text}`)).join("\n");
     const note = result.consoleTruncated ? " (cut by the runtime's console limit)" : "";
@@ -75,14 +75,14 @@ export function formatBlockedByCheck(label: string, diagnostics: ScriptDiagnosti
   const errors = diagnostics.filter((d) => d.category === "error").length;
   return cap(
     `error: ${label} was not run: the type-check found ${errors} error(s). Fix them and send the script again.\n` +
-      formatDiagnostics(diagnostics),
+      formatDiagnosticsForModel(diagnostics),
     caps.maxOutputChars,
   );
 }
 
 /** Output for a block the detector rejected (unclosed or empty) or that the harness could not start. */
 export function formatNotRun(message: string, error?: SerializedError): string {
-  return error ? `error: ${message}\n${formatError(error)}` : `error: ${message}`;
+  return error ? `error: ${message}\n${formatErrorForModel(error)}` : `error: ${message}`;
 }
 
 /** Output for a structured (native) function call. */
@@ -91,11 +91,11 @@ export function formatFunctionOutput(outcome: { ok: true; value: unknown } | { o
     const text = typeof outcome.value === "string" ? outcome.value : (JSON.stringify(outcome.value) ?? "null");
     return cap(text, caps.maxOutputChars, "; use a script to read only the part you need");
   }
-  return cap(`error: ${formatError(outcome.error)}`, caps.maxOutputChars);
+  return cap(`error: ${formatErrorForModel(outcome.error)}`, caps.maxOutputChars);
 }
 
-/** `code: message`, the location, the mapped stack, and compact details. */
-export function formatError(error: SerializedError): string {
+/** A failed script's error as a model is sent it: `code: message`, the location, the mapped stack, compact details. */
+function formatErrorForModel(error: SerializedError): string {
   const lines = [`${error.name} [${error.code}]: ${error.message}`];
   // Only the guest's own stack (a script error's, mapped): a host stack names server files, not the user's script.
   const stack = typeof publicError(error).details["stack"] === "string" ? String(error.details["stack"]) : undefined;
@@ -109,7 +109,7 @@ export function formatError(error: SerializedError): string {
   }
   // Type errors carry their diagnostics: list them like tsc rather than as JSON.
   const diagnostics = Array.isArray(error.details["diagnostics"]) ? (error.details["diagnostics"] as ScriptDiagnostic[]) : undefined;
-  if (diagnostics && diagnostics.length > 0) lines.push(cap(formatDiagnostics(diagnostics), 4000));
+  if (diagnostics && diagnostics.length > 0) lines.push(cap(formatDiagnosticsForModel(diagnostics), 4000));
   const details = Object.fromEntries(
     Object.entries(error.details).filter(([k]) => k !== "stack" && k !== "message" && k !== "name" && !(k === "diagnostics" && diagnostics)),
   );
@@ -122,8 +122,11 @@ function loc(error: SerializedError): string | undefined {
   return error.location?.file;
 }
 
-/** `file:line:column error TS1234: message`, one per line. */
-export function formatDiagnostics(diagnostics: ScriptDiagnostic[]): string {
+/**
+ * `file:line:column error TS1234: message`, one per line: the compact form a model is sent (and `cody exec` shows).
+ * Terminals and CI get tsc's form from compiler/diagnostic.ts's `formatDiagnostics`.
+ */
+export function formatDiagnosticsForModel(diagnostics: ScriptDiagnostic[]): string {
   return diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.category} TS${d.code}: ${d.message}`).join("\n");
 }
 

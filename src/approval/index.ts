@@ -6,7 +6,7 @@ export {
   defaultPolicyName,
   normalizePolicyOptions,
 } from "./policy.js";
-export { isSafeReadOnlyCommand, SAFE_COMMAND_NAMES } from "./safe-commands.js";
+export { isSafeReadOnlyCommand } from "./safe-commands.js";
 export { execArgv, matchesExecPrefix, parseExecPrefix, rememberedExecRule } from "./exec-rules.js";
 export { ApprovalMemory } from "./memory.js";
 export { APPROVAL_ANSWERS, CallbackApprover } from "./approver.js";

@@ -79,9 +79,6 @@ const SAFE: Readonly<Record<string, ArgvCheck>> = {
   git: gitCheck,
 };
 
-/** The program names that can ever be judged safe (for documentation and prompts). */
-export const SAFE_COMMAND_NAMES: readonly string[] = Object.keys(SAFE).sort();
-
 /**
  * True when `argv` is a read-only command from the built-in list. The program must be a bare name (`ls`, not
  * `./ls` or `/tmp/ls`: a path could be anything).

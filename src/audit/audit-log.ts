@@ -7,7 +7,7 @@
  */
 import { asStoreError, currentOwner, isStoreFault, ownerIsGone, ownerPid, storeOp, type Database } from "../store/index.js";
 import { redact } from "../redact.js";
-import { StoreError, UsageError } from "../errors/index.js";
+import { RUN_OUTCOME_OF_CODE, StoreError, UsageError } from "../errors/index.js";
 import type { DecidedBy } from "../approval/index.js";
 import { argsDigest } from "./digest.js";
 import { SqliteAuditRows } from "./sqlite-rows.js";
@@ -490,8 +490,5 @@ function isLocked(error: unknown): boolean {
 /** The run outcome for an error code: timeouts and aborts are kept apart from other failures. */
 export function runOutcomeForError(code: string | undefined): RunOutcome {
   if (code === undefined) return "ok";
-  if (code === "CODY_LIMIT_TIMEOUT") return "timeout";
-  if (code === "CODY_ABORTED") return "aborted";
-  if (code === "CODY_APPROVAL_DENIED") return "denied";
-  return "error";
+  return (Object.hasOwn(RUN_OUTCOME_OF_CODE, code) ? RUN_OUTCOME_OF_CODE[code] : undefined) ?? "error";
 }

@@ -8,7 +8,7 @@ import { LRUCache } from "lru-cache";
 import { CacheError, StoreError } from "../errors/index.js";
 import type { Artifact } from "../compiler/index.js";
 import { asStoreError } from "../store/index.js";
-import { defaultKeyFile, ephemeralKey, loadOrCreateKey } from "./key.js";
+import { defaultKeyFile, ephemeralKey, loadOrCreateKey } from "./secret-key.js";
 import { listRows } from "./list.js";
 import { approvalMac, artifactMac, macEquals } from "./mac.js";
 import { checkPruneOptions } from "./prune.js";
@@ -29,7 +29,7 @@ import { assertApprover, assertArtifact, isValidHash } from "./validate.js";
 import { verifyRows } from "./verify.js";
 
 /** Default LRU budget: 64 MB of bytecode + source maps. */
-export const DEFAULT_LRU_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_LRU_MAX_BYTES = 64 * 1024 * 1024;
 /** Usage counters (hits, last use) are written back when this many hashes are pending, or after FLUSH_MS. */
 const FLUSH_PENDING = 256;
 const FLUSH_MS = 2_000;

@@ -1,7 +1,7 @@
 /** Public surface of cache/: the two-level (LRU + SQLite) artifact cache with HMAC-checked rows. */
-export { ArtifactCache, DEFAULT_LRU_MAX_BYTES } from "./artifact-cache.js";
+export { ArtifactCache } from "./artifact-cache.js";
 export { CACHE_NAMESPACE, CACHE_MIGRATIONS } from "./schema.js";
-export { defaultKeyFile, keyFromSecret, loadOrCreateKey, MIN_SECRET_LENGTH } from "./key.js";
+export { defaultKeyFile, keyFromSecret, loadOrCreateKey, MIN_SECRET_LENGTH } from "./secret-key.js";
 export { SqliteCacheRows } from "./sqlite-rows.js";
 export { PgCacheRows, PG_CACHE_MIGRATIONS } from "./pg-rows.js";
 export { parseDuration, parseByteSize } from "./units.js";

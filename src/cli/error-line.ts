@@ -2,8 +2,8 @@
  * One style for an error that stops a command before (or instead of) a run — `cody: Name: message` — plus, for a
  * limit, the flag or config key that raises it. `script run`, `check` and `compile` all print input errors this way.
  */
-import { isLimitError } from "../errors/index.js";
-import { LIMIT_OF_ERROR_CODE, howToRaiseLimit } from "../limits.js";
+import { LIMIT_OF_ERROR_CODE, isLimitError } from "../errors/index.js";
+import { howToRaiseLimit } from "../limits.js";
 import { EXIT } from "./exit-codes.js";
 
 interface ErrorLike {

@@ -10,10 +10,11 @@ import {
   type ApprovalPolicyName,
   type ApprovalPolicyOptions,
 } from "../approval/index.js";
+import { resolveSettings, type Settings } from "../config/index.js";
 import { UsageError } from "../errors/index.js";
 import type { HarnessOptions } from "../harness.js";
 import type { Limits } from "../limits.js";
-import { storeFromFlags, storeSecretFromEnv, type StoreFlags } from "./store-target.js";
+import { storeSecretFromEnv } from "./store-target.js";
 import { closest } from "./suggest.js";
 import { resolveWorkspace } from "./workspace.js";
 import { SANDBOX_MODES, type SandboxMode } from "../sandbox/index.js";
@@ -99,7 +100,7 @@ export function addHarnessFlags(cmd: Command): Command {
 }
 
 /** Limits given on the command line (only the ones set). */
-export function limitsFromFlags(flags: HarnessFlags): Partial<Limits> {
+function limitsFromFlags(flags: HarnessFlags): Partial<Limits> {
   const limits: Partial<Limits> = {};
   if (flags.timeout !== undefined) limits.timeoutMs = flags.timeout;
   if (flags.memory !== undefined) limits.memoryBytes = flags.memory * 1024 * 1024;
@@ -109,40 +110,48 @@ export function limitsFromFlags(flags: HarnessFlags): Partial<Limits> {
 }
 
 /**
- * The store part of HarnessOptions: a PostgreSQL URL as `store` (with `CODY_STORE_SECRET`), a SQLite file as
- * `dbPath`, or nothing when flags and environment name no store (the harness then reads cody.json's `store`).
+ * A command's settings, resolved once: `--cwd` (else the workspace found from here); the store from `--store`, else
+ * `--db` (both relative to the shell's directory, as typed), else `CODY_STORE`, `CODY_DB`, cody.json's `store`, else
+ * `<cwd>/.cody/cache.db`, with `CODY_STORE_SECRET`; limit flags over cody.json's `limits` over the defaults; the
+ * approval flags and `--sandbox` over cody.json's. The CLI is the one place that reads the environment.
  */
-export function storeOptionsFromFlags(flags: StoreFlags, cwd: string): Pick<HarnessOptions, "store" | "dbPath" | "storeSecret"> {
-  const target = storeFromFlags(flags, cwd);
-  const secret = storeSecretFromEnv();
-  if (target === undefined) return secret === undefined ? {} : { storeSecret: secret };
-  if (target.kind === "sqlite") return { dbPath: target.path };
-  return { store: target.url, ...(secret === undefined ? {} : { storeSecret: secret }) };
-}
-
-/**
- * HarnessOptions from flags. A TTY approver is used only when both stdin and stderr are terminals and stdin is not
- * carrying the script itself.
- */
-export async function harnessOptionsFromFlags(
-  flags: HarnessFlags,
-  opts: { stdinBusy?: boolean } = {},
-): Promise<HarnessOptions> {
-  const cwd = resolveWorkspace(flags.cwd);
-  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY && !opts.stdinBusy);
+export function settingsFromFlags(flags: HarnessFlags): Promise<Settings> {
   const policy: ApprovalPolicyOptions = {
     allowTools: flags.allow ?? [],
     allowExec: (flags.allowExec ?? []).map(parseExecPrefix),
     dangerouslyApproveAll: flags.dangerouslyApproveAll === true,
     ...(flags.approval ? { policy: flags.approval } : {}),
   };
-  return {
-    cwd,
-    ...storeOptionsFromFlags(flags, cwd),
+  return resolveSettings({
+    cwd: resolveWorkspace(flags.cwd),
+    env: process.env,
+    flagCwd: process.cwd(),
+    store: flags.store,
+    dbPath: flags.db,
+    storeSecret: storeSecretFromEnv(),
     limits: limitsFromFlags(flags),
     policy,
+    sandbox: flags.sandbox ? { mode: flags.sandbox } : undefined,
+  });
+}
+
+/** HarnessOptions whose settings were resolved from flags (the harness takes them as they are). */
+export type CliHarnessOptions = HarnessOptions & { settings: Settings };
+
+/**
+ * HarnessOptions from flags, over settings resolved once (`settingsFromFlags`). A TTY approver is used only when both
+ * stdin and stderr are terminals and stdin is not carrying the script itself.
+ */
+export async function harnessOptionsFromFlags(
+  flags: HarnessFlags,
+  opts: { stdinBusy?: boolean } = {},
+): Promise<CliHarnessOptions> {
+  const settings = await settingsFromFlags(flags);
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY && !opts.stdinBusy);
+  return {
+    cwd: settings.cwd,
+    settings,
     approver: interactive ? new TtyApprover() : undefined,
     typecheck: flags.check !== false,
-    ...(flags.sandbox ? { sandbox: { mode: flags.sandbox } } : {}),
   };
 }

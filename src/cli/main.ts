@@ -3,7 +3,7 @@
  * this file only wires them together and maps thrown errors to exit codes.
  */
 import { Command, CommanderError, Help } from "commander";
-import { CodyError, isLimitError } from "../errors/index.js";
+import { CodyError, USAGE_ERROR_CODES, isLimitError } from "../errors/index.js";
 import { errorLine } from "./error-line.js";
 import { COMMAND_SUMMARIES } from "./command-index.js";
 import { EXIT } from "./exit-codes.js";
@@ -36,18 +36,6 @@ const GROUP_DESCRIPTIONS = {
   script: "Check, compile and run saved scripts.",
   tools: "Inspect the tool registry.",
 } as const;
-
-/** Errors that mean "the command could not be carried out as given" (flags, files, config, database): exit 2. */
-const USAGE_CODES = new Set([
-  "CODY_USAGE",
-  "CODY_INVALID_OPTION",
-  "CODY_CONFIG_INVALID",
-  "CODY_SCRIPT_READ",
-  "CODY_SCRIPT_ENCODING",
-  "CODY_SCRIPT_EMPTY",
-  "CODY_CACHE",
-  "CODY_STORE",
-]);
 
 /** Commander errors that are help output rather than a mistake in the command line. */
 const HELP_CODES = new Set(["commander.help", "commander.helpDisplayed", "commander.version"]);
@@ -144,7 +132,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (error instanceof CodyError) {
       process.stderr.write(errorLine(error));
-      process.exitCode = USAGE_CODES.has(error.code) ? EXIT.usage : isLimitError(error) ? EXIT.limit : EXIT.failed;
+      process.exitCode = USAGE_ERROR_CODES.has(error.code) ? EXIT.usage : isLimitError(error) ? EXIT.limit : EXIT.failed;
       return;
     }
     process.stderr.write(`cody: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -1,4 +1,5 @@
 /** How `cody script run` (and `cody exec`) show a run to a person: banner, live events, result, errors. */
+import { formatDiagnostics, type Diagnostic } from "../compiler/index.js";
 import type { RunEvent, RunResult } from "../runtime/index.js";
 import type { SerializedError } from "../errors/index.js";
 import type { Limits } from "../limits.js";
@@ -66,8 +67,8 @@ export function renderEvent(event: RunEvent, w: Writers, verbose: boolean): void
   }
 }
 
-/** The error, with its stack already mapped to the user's TypeScript by the runtime. */
-export function formatError(error: SerializedError): string {
+/** A run's error as a terminal shows it, with its stack already mapped to the user's TypeScript by the runtime. */
+export function formatErrorForTerminal(error: SerializedError): string {
   const where = error.location?.file ? ` (${error.location.file}:${error.location.line ?? "?"}:${error.location.column ?? "?"})` : "";
   const lines = [`✖ ${error.name} [${error.code}]: ${error.message}${where}`];
   const hint = limitHint(error.code);
@@ -76,10 +77,8 @@ export function formatError(error: SerializedError): string {
   const stack = typeof details["stack"] === "string" ? details["stack"] : undefined;
   if (stack) lines.push(...stack.split("\n").filter((l) => l.trim().startsWith("at ")).map((l) => `    ${l.trim()}`));
   const diagnostics = details["diagnostics"];
-  if (Array.isArray(diagnostics)) {
-    for (const d of diagnostics as { file: string; line: number; column: number; code: number; message: string }[]) {
-      lines.push(`  ${d.file}(${d.line},${d.column}): error TS${d.code}: ${d.message}`);
-    }
+  if (Array.isArray(diagnostics) && diagnostics.length > 0) {
+    lines.push(...formatDiagnostics(diagnostics as Diagnostic[]).split("\n").map((l) => `  ${l}`));
   }
   return `${lines.join("\n")}\n`;
 }
@@ -107,7 +106,7 @@ export function renderResult(
   w: Writers,
   opts: { sideEffects?: ReadonlyMap<string, string>; formatFailure?: (error: SerializedError) => string } = {},
 ): void {
-  const formatFailure = opts.formatFailure ?? formatError;
+  const formatFailure = opts.formatFailure ?? formatErrorForTerminal;
   const calls = result.toolCalls;
   const failed = calls.filter((c) => !c.ok).length;
   const status =

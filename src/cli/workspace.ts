@@ -9,14 +9,14 @@ import path from "node:path";
 import { UsageError } from "../errors/index.js";
 
 /** Entries that mark a workspace root, checked in each directory on the way up (the nearest directory wins). */
-export const WORKSPACE_MARKERS: readonly string[] = ["cody.json", ".cody", ".git"];
+const WORKSPACE_MARKERS: readonly string[] = ["cody.json", ".cody", ".git"];
 
 /**
  * The nearest directory at or above `start` holding a marker; `start` itself when none does. The walk stops below the
  * home directory and the temp directory: a `~/.cody` or `/tmp/.git` is state or an accident, not the project of every
  * folder beneath it (they still count when the shell is in that very directory).
  */
-export function findWorkspaceRoot(start: string): string {
+function findWorkspaceRoot(start: string): string {
   const from = path.resolve(start);
   const stops = new Set([os.homedir(), os.tmpdir()].map((d) => path.resolve(d)));
   let dir = from;

@@ -9,8 +9,8 @@ import type { Limits } from "../limits.js";
 import { compileBytecode } from "./bytecode.js";
 import { hasErrors, type Diagnostic } from "./diagnostic.js";
 import type { ToolsDts } from "./dts.js";
-import { computeArtifactKey } from "./key.js";
-import { validateScriptSource } from "./source.js";
+import { computeArtifactKey } from "./artifact-key.js";
+import { validateScriptSource, type ScriptSource } from "./source.js";
 import { stripTypes } from "./strip.js";
 import { TypeChecker } from "./typecheck.js";
 import { COMPILER_VERSION, ENGINE_VERSION } from "./versions.js";
@@ -28,6 +28,8 @@ export interface CompileOptions {
   limits?: Partial<Limits>;
   /** Skip the type-check (the artifact key records this). @default true */
   typecheck?: boolean;
+  /** The artifact key when the caller computed it already (the harness does, for its cache lookup). */
+  key?: string | undefined;
 }
 
 export interface CompileResult {
@@ -39,7 +41,12 @@ export interface CompileResult {
 
 /** Validate, check, strip and compile one script into an Artifact (see CompileResult). */
 export async function compileScript(input: CompileInput, opts: CompileOptions): Promise<CompileResult> {
-  const { source, bytes } = validateScriptSource(input.source, input.filename, opts.limits);
+  return compileValidScript(validateScriptSource(input.source, input.filename, opts.limits), opts);
+}
+
+/** `compileScript` for a script `validateScriptSource` already accepted (the harness's): it is not validated again. */
+export async function compileValidScript(input: ScriptSource, opts: CompileOptions): Promise<CompileResult> {
+  const { source, bytes } = input;
   const typecheck = opts.typecheck ?? true;
   let diagnostics: Diagnostic[] = [];
   if (typecheck) {
@@ -62,7 +69,7 @@ export async function compileScript(input: CompileInput, opts: CompileOptions): 
     throw error;
   }
   const artifact: Artifact = {
-    hash: computeArtifactKey({ source, filename: input.filename, dtsHash: opts.dts.hash, typecheck }),
+    hash: opts.key ?? computeArtifactKey({ source, filename: input.filename, dtsHash: opts.dts.hash, typecheck }),
     bytecode,
     sourceMap,
     filename: input.filename,

@@ -3,7 +3,7 @@
  * the specs (names, descriptions, schemas) and their order, so the same registry always yields the same text and
  * hash; the hash is part of every artifact key.
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../hash.js";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { JsonSchema, ToolSpec } from "../tools/index.js";
@@ -33,7 +33,7 @@ type DtsInput = Pick<ToolSpec, "name" | "description" | "argsSchema" | "resultSc
  * the same classes and keeps the same mapping). `ToolError` and `ApprovalDeniedError` come from the script library;
  * these complete the set so a script can branch with `instanceof`.
  */
-export const toolErrorSubclassesDts = `/** The arguments did not match the tool's schema, or were not JSON (code \`CODY_TOOL_INVALID_ARGS\`). */
+const toolErrorSubclassesDts = `/** The arguments did not match the tool's schema, or were not JSON (code \`CODY_TOOL_INVALID_ARGS\`). */
 declare class ToolArgumentError extends ToolError {}
 
 /** A path argument resolved outside the workspace, through \`..\` or a symlink (code \`CODY_PATH_OUTSIDE_WORKSPACE\`). */
@@ -82,11 +82,6 @@ export function generateToolsDts(specs: readonly ToolSpec[], opts: ToolsDtsOptio
     memo.set(key, pending);
   }
   return pending;
-}
-
-/** sha256 hex of a string. */
-export function sha256(text: string | Uint8Array): string {
-  return createHash("sha256").update(text).digest("hex");
 }
 
 interface ToolTypes {

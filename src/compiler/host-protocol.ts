@@ -14,6 +14,14 @@ export interface CompilerWorkerInit {
   stop: SharedArrayBuffer;
 }
 
+/** A script the host's caller validated and keyed already (the harness): the worker neither validates nor hashes it. */
+export interface ValidatedScript {
+  /** Its size in UTF-8 bytes as given (recorded in the artifact). */
+  bytes: number;
+  /** Its artifact key. */
+  key: string;
+}
+
 /** Host → worker. */
 export type ToCompiler =
   /** The quickjs-wasi engine, compiled once in the main thread; sent while the worker loads its modules. */
@@ -21,7 +29,7 @@ export type ToCompiler =
   /** The tools declarations for every later request (sent only when they change). */
   | { type: "dts"; text: string; hash: string }
   | { type: "check"; id: number; files: CheckInput[] }
-  | { type: "compile"; id: number; source: string; filename: string; typecheck: boolean; limits: Partial<Limits> }
+  | { type: "compile"; id: number; source: string; filename: string; typecheck: boolean; limits: Partial<Limits>; validated?: ValidatedScript }
   /**
    * Start the checker's child and load the libs with a trivial check, and/or esbuild's service and the QuickJS compile
    * VM with a trivial strip and compile; the worker answers `warmed`.

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { stop as stopEsbuild } from "esbuild";
 import { serializeError } from "../errors/index.js";
-import { compileScript } from "./compile.js";
+import { compileScript, compileValidScript } from "./compile.js";
 import { compileBytecode, disposeCompileVm, useQuickJSModule } from "./bytecode.js";
 import type { ToolsDts } from "./dts.js";
 import type { CompilerWorkerInit, FromCompiler, ToCompiler } from "./host-protocol.js";
@@ -45,11 +45,11 @@ async function handle(message: ToCompiler): Promise<void> {
       post({ type: "checked", id: message.id, diagnostics: getChecker().check(message.files) });
       return;
     case "compile": {
-      const { source, filename, typecheck, limits } = message;
-      const result = await compileScript(
-        { source, filename },
-        typecheck ? { dts, checker: getChecker(), limits, typecheck } : { dts, limits, typecheck },
-      );
+      const { source, filename, typecheck, limits, validated } = message;
+      const opts = typecheck ? { dts, checker: getChecker(), limits, typecheck } : { dts, limits, typecheck };
+      const result = validated
+        ? await compileValidScript({ source, filename, bytes: validated.bytes }, { ...opts, key: validated.key })
+        : await compileScript({ source, filename }, opts);
       post({ type: "compiled", id: message.id, result });
       return;
     }

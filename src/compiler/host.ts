@@ -17,7 +17,7 @@ import type { Diagnostic } from "./diagnostic.js";
 import { loadQuickJSModule } from "./bytecode.js";
 import type { ToolsDts } from "./dts.js";
 import { TypeCheckerError } from "./errors.js";
-import { parseFromCompiler, type CompilerWorkerInit, type FromCompiler, type ToCompiler } from "./host-protocol.js";
+import { parseFromCompiler, type CompilerWorkerInit, type FromCompiler, type ToCompiler, type ValidatedScript } from "./host-protocol.js";
 import type { CheckInput } from "./typecheck.js";
 
 const WORKER_URL = new URL("./host-worker.js", import.meta.url);
@@ -52,7 +52,9 @@ export interface CompilerHostStats {
   workersStarted: number;
 }
 
-type Request = { type: "check"; files: CheckInput[] } | { type: "compile"; source: string; filename: string; typecheck: boolean; limits: Partial<Limits> };
+type Request =
+  | { type: "check"; files: CheckInput[] }
+  | { type: "compile"; source: string; filename: string; typecheck: boolean; limits: Partial<Limits>; validated?: ValidatedScript };
 
 interface Job {
   id: number;
@@ -106,10 +108,13 @@ export class CompilerHost {
     return this.#enqueue({ type: "check", files: files.map((f) => ({ filename: f.filename, source: f.source })) }, opts) as Promise<Diagnostic[]>;
   }
 
-  /** Validate, check, strip and compile one script (see compileScript), off the event loop and under the deadline. */
+  /**
+   * Validate, check, strip and compile one script (see compileScript), off the event loop and under the deadline.
+   * With `validated` the script was validated and keyed by the caller, and neither is done again.
+   */
   compile(
     input: { source: string; filename: string },
-    opts: HostRequestOptions & { typecheck?: boolean | undefined; limits?: Partial<Limits> | undefined },
+    opts: HostRequestOptions & { typecheck?: boolean | undefined; limits?: Partial<Limits> | undefined; validated?: ValidatedScript | undefined },
   ): Promise<CompileResult> {
     const request: Request = {
       type: "compile",
@@ -117,6 +122,7 @@ export class CompilerHost {
       filename: input.filename,
       typecheck: opts.typecheck ?? true,
       limits: opts.limits ?? {},
+      ...(opts.validated ? { validated: opts.validated } : {}),
     };
     return this.#enqueue(request, opts) as Promise<CompileResult>;
   }

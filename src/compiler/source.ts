@@ -23,6 +23,23 @@ export interface ScriptSource {
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
+/** Every ScriptSource this module returned: a layer handed one back (the harness) does not validate it again. */
+const VALIDATED = new WeakSet<object>();
+
+/** True for a ScriptSource returned by `validateScriptSource` or `readScriptFile` (it needs no second validation). */
+export function isValidatedScript(input: object): input is ScriptSource {
+  return VALIDATED.has(input);
+}
+
+/** ScriptTooLargeError when `size` (UTF-8 bytes) is over `maxSourceBytes`. */
+export function checkScriptSize(size: number, filename: string, maxSourceBytes: number): void {
+  if (size <= maxSourceBytes) return;
+  throw new ScriptTooLargeError(
+    `${filename}: script is ${formatLimitValue("maxSourceBytes", size)} (${size} bytes), over the ${formatLimitValue("maxSourceBytes", maxSourceBytes)} limit`,
+    { file: filename, size, limit: maxSourceBytes },
+  );
+}
+
 /**
  * Validate a script given as bytes or text.
  * - Larger than `limits.maxSourceBytes` (UTF-8 bytes, default 20480) → ScriptTooLargeError (details: size, limit).
@@ -35,14 +52,12 @@ export function validateScriptSource(
   filename: string,
   limits: Partial<Limits> = {},
 ): ScriptSource {
-  const { maxSourceBytes } = normalizeLimits(limits);
+  return validate(input, filename, normalizeLimits(limits).maxSourceBytes);
+}
+
+function validate(input: Uint8Array | string, filename: string, maxSourceBytes: number): ScriptSource {
   const size = typeof input === "string" ? Buffer.byteLength(input, "utf8") : input.byteLength;
-  if (size > maxSourceBytes) {
-    throw new ScriptTooLargeError(
-      `${filename}: script is ${formatLimitValue("maxSourceBytes", size)} (${size} bytes), over the ${formatLimitValue("maxSourceBytes", maxSourceBytes)} limit`,
-      { file: filename, size, limit: maxSourceBytes },
-    );
-  }
+  checkScriptSize(size, filename, maxSourceBytes);
   let text: string;
   if (typeof input === "string") {
     text = input;
@@ -77,7 +92,9 @@ export function validateScriptSource(
   if (isBlank(source)) {
     throw new ScriptEmptyError(`${filename}: script is empty (only whitespace or comments)`, { file: filename });
   }
-  return { filename, source, bytes: size };
+  const script = { filename, source, bytes: size };
+  VALIDATED.add(script);
+  return script;
 }
 
 /**
@@ -101,12 +118,8 @@ export async function readScriptFile(
     throw new ScriptReadError(`${displayName}: is a directory, not a script file`, { file: displayName, reason: "EISDIR" });
   }
   const { maxSourceBytes } = normalizeLimits(limits);
-  if (info.size > maxSourceBytes) {
-    throw new ScriptTooLargeError(
-      `${displayName}: script is ${formatLimitValue("maxSourceBytes", info.size)} (${info.size} bytes), over the ${formatLimitValue("maxSourceBytes", maxSourceBytes)} limit`,
-      { file: displayName, size: info.size, limit: maxSourceBytes },
-    );
-  }
+  // From `stat`, before reading, so a huge file is never loaded (the bytes read are measured again: the file may grow).
+  checkScriptSize(info.size, displayName, maxSourceBytes);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -117,7 +130,7 @@ export async function readScriptFile(
       reason: code ?? "unknown",
     });
   }
-  return validateScriptSource(bytes, displayName, limits);
+  return validate(bytes, displayName, maxSourceBytes);
 }
 
 /** An unpaired surrogate code unit (with the `u` flag, a well-formed pair is one code point and does not match). */

@@ -11,7 +11,7 @@ const B64_INDEX = new Map([...B64].map((c, i) => [c, i]));
 export type Segment = number[];
 
 /** Decode a `mappings` string into absolute segments, one array per generated line. */
-export function decodeMappings(mappings: string): Segment[][] {
+function decodeMappings(mappings: string): Segment[][] {
   const lines: Segment[][] = [];
   const state = [0, 0, 0, 0, 0];
   for (const lineText of mappings.split(";")) {
@@ -33,7 +33,7 @@ export function decodeMappings(mappings: string): Segment[][] {
 }
 
 /** Encode absolute segments back into a `mappings` string. */
-export function encodeMappings(lines: Segment[][]): string {
+function encodeMappings(lines: Segment[][]): string {
   const state = [0, 0, 0, 0, 0];
   return lines
     .map((segments) => {

@@ -326,7 +326,7 @@ function reword(d: TsDiagnostic, spanText: string): string {
 }
 
 /** tsc-style message: the head, then each chained message on its own line, indented by depth. */
-export function flattenMessage(d: TsDiagnostic): string {
+function flattenMessage(d: TsDiagnostic): string {
   const lines: string[] = [d.text];
   const walk = (chain: readonly TsDiagnostic[] | undefined, depth: number): void => {
     for (const c of chain ?? []) {

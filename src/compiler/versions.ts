@@ -18,7 +18,7 @@ function packageVersion(specifier: string): string {
 export const ENGINE_VERSION = `quickjs-wasi@${packageVersion("quickjs-wasi/package.json")}`;
 
 /** The TypeScript 7 package actually installed under the `typescript7` alias. */
-export const TYPESCRIPT_VERSION = packageVersion("typescript7/package.json");
+const TYPESCRIPT_VERSION = packageVersion("typescript7/package.json");
 
 /** This package's own version, from the package.json at the repository root (dist/src/compiler → ../../..). */
 export const CODY_VERSION = packageVersion("../../../package.json");

@@ -1,6 +1,8 @@
 /** Public surface of config/: loading and validating cody.json / .cody/config.json. */
-export { loadConfig, loadConfigFile, CONFIG_FILE_NAMES } from "./load.js";
+export { loadConfig, loadConfigFile } from "./load.js";
 export { parseConfig } from "./parse.js";
-export { CONFIG_SCHEMA, MCP_SERVER_SCHEMA, SANDBOX_SCHEMA, SERVER_NAME_PATTERN } from "./schema.js";
+export { resolveSettings } from "./resolve.js";
+export { CONFIG_SCHEMA } from "./schema.js";
 export type { LoadedConfig } from "./load.js";
 export type { CodyConfig, McpServerConfig, McpStdioServerConfig, McpRemoteServerConfig } from "./types.js";
+export type { Settings, SettingsInput } from "./resolve.js";

@@ -6,7 +6,7 @@ import { parseConfig } from "./parse.js";
 import type { CodyConfig } from "./types.js";
 
 /** Where configuration is looked for, in order; the first file that exists wins (no merging). */
-export const CONFIG_FILE_NAMES: readonly string[] = ["cody.json", path.join(".cody", "config.json")];
+const CONFIG_FILE_NAMES: readonly string[] = ["cody.json", path.join(".cody", "config.json")];
 
 /** A loaded configuration and the file it came from (undefined when no file exists). */
 export interface LoadedConfig {

@@ -4,7 +4,7 @@
  */
 
 /** A server name must be a valid segment of `tools.mcp.<server>.<tool>` (the registry's name grammar). */
-export const SERVER_NAME_PATTERN = "^[A-Za-z_$][\\w$-]*$";
+const SERVER_NAME_PATTERN = "^[A-Za-z_$][\\w$-]*$";
 
 /**
  * One server: local (`command`, started over stdio) or remote (`url`, Streamable HTTP with an HTTP+SSE fallback).
@@ -33,7 +33,7 @@ export const MCP_SERVER_SCHEMA = {
 } as const;
 
 /** `"sandbox": "read-only"`, or `{ "mode": …, "network": true, "env": { "keep": ["GITHUB_TOKEN"] } }`. */
-export const SANDBOX_SCHEMA = {
+const SANDBOX_SCHEMA = {
   description: 'a mode ("read-only", "workspace-write", "danger-full-access") or an object { mode, network, env: { keep } }',
   anyOf: [
     { enum: ["read-only", "workspace-write", "danger-full-access"] },

@@ -137,7 +137,7 @@ function pointerSegments(pointer: string): string[] {
 }
 
 /** `mcpServers.fs.args[0]`; segments that are not identifiers are quoted: `mcpServers["my server"]`. */
-export function formatPath(segments: readonly string[]): string {
+function formatPath(segments: readonly string[]): string {
   let out = "";
   for (const segment of segments) {
     if (/^\d+$/.test(segment)) out += `[${segment}]`;

@@ -47,3 +47,12 @@ export {
   ProtectedPathError,
   McpDisconnectedError,
 } from "./classes.js";
+export {
+  EXIT,
+  USAGE_ERROR_CODES,
+  RUN_EXIT_OF_CODE,
+  LIMIT_OF_ERROR_CODE,
+  RUN_OUTCOME_OF_CODE,
+  HTTP_STATUS_OF_CODE,
+  REFUSED_BEFORE_RUN_CODES,
+} from "./meanings.js";

@@ -4,7 +4,7 @@
  * (`isError: true`) whose text starts with the mapped `file:line:column`, so the client's model can fix its script.
  */
 import { z } from "zod";
-import { formatDiagnostics, formatScriptOutput } from "../agent/index.js";
+import { formatDiagnosticsForModel, formatScriptOutput } from "../agent/index.js";
 import type { Diagnostic } from "../compiler/index.js";
 import type { SerializedError } from "../errors/index.js";
 import type { RunResult } from "../runtime/index.js";
@@ -76,7 +76,7 @@ export function renderRun(result: RunResult): McpToolResult {
     const diagnostics = diagnosticsOf(result.error);
     // The location first, the way compilers print it, so the model sees where to look before anything else.
     const head = where ? `${where.file}:${where.line}:${where.column}: ${result.error.code}: ${result.error.message}` : "";
-    text = [head, diagnostics.length > 1 ? formatDiagnostics(diagnostics) : "", text].filter((s) => s !== "").join("\n");
+    text = [head, diagnostics.length > 1 ? formatDiagnosticsForModel(diagnostics) : "", text].filter((s) => s !== "").join("\n");
   }
   return {
     content: [{ type: "text", text }],
@@ -88,7 +88,7 @@ export function renderRun(result: RunResult): McpToolResult {
 /** A check's diagnostics as a tool result: an error when any is an error. */
 export function renderCheck(diagnostics: readonly Diagnostic[]): McpToolResult {
   const errors = diagnostics.filter((d) => d.category === "error");
-  const text = diagnostics.length === 0 ? "ok: no diagnostics" : formatDiagnostics([...diagnostics]);
+  const text = diagnostics.length === 0 ? "ok: no diagnostics" : formatDiagnosticsForModel([...diagnostics]);
   return {
     content: [{ type: "text", text: errors.length > 0 ? `${errors.length} error(s)\n${text}` : text }],
     structuredContent: { ok: errors.length === 0, diagnostics: diagnostics.map((d) => ({ ...d })) },

@@ -6,10 +6,10 @@ export { publicRunEvent, publicRunResult } from "./public.js";
 export { parseToMain, parseToWorker } from "./protocol.js";
 export { PRELUDE_FILENAME } from "./prelude.js";
 export type { PoolMetrics } from "./pool.js";
-export type { PoolOptions, RunOptions } from "./options.js";
+export type { PoolOptions, PoolRunOptions } from "./options.js";
 export type { EngineCacheOptions } from "./engine-cache.js";
 export type { MappedStack } from "./stack.js";
-export type { ToMain, ToWorker, WorkerLimits, RunOutcome } from "./protocol.js";
+export type { ToMain, ToWorker, WorkerLimits, WorkerOutcome } from "./protocol.js";
 export type {
   ToolInvocation,
   ToolInvoker,

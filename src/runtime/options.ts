@@ -46,7 +46,7 @@ export interface ResolvedPoolOptions {
   debugHooks: boolean;
 }
 
-export interface RunOptions {
+export interface PoolRunOptions {
   /** Host side of every `tools.*` call. */
   invokeTool: ToolInvoker;
   /** Registry names to expose, e.g. `readFile`, `mcp.everything.echo` (→ `tools.mcp.everything.echo`). */
@@ -94,8 +94,8 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   };
 }
 
-/** Check the parts of RunOptions the limits normalizer does not cover. */
-export function validateRunOptions(opts: RunOptions): void {
+/** Check the parts of PoolRunOptions the limits normalizer does not cover. */
+export function validateRunOptions(opts: PoolRunOptions): void {
   if (typeof opts !== "object" || opts === null) {
     throw new InvalidOptionError(`run options must be an object, got \`${String(opts)}\` (${typeof opts})`, { path: "options" });
   }

@@ -19,7 +19,7 @@ import {
 import type { Artifact } from "../compiler/index.js";
 import { normalizeLimits } from "../limits.js";
 import type { RunResult } from "./contract.js";
-import { resolvePoolOptions, validateRunOptions, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from "./options.js";
+import { resolvePoolOptions, validateRunOptions, type PoolOptions, type ResolvedPoolOptions, type PoolRunOptions } from "./options.js";
 import { parseToMain, type ToWorker, type WorkerInit } from "./protocol.js";
 import { RunState, type RunChannel } from "./run-state.js";
 import { loadEngineModule } from "./wasm.js";
@@ -127,7 +127,7 @@ export class ScriptPool {
    * Execute a compiled script. Script-level failures (errors, limits, timeouts, aborts, crashes) resolve with
    * `ok: false`; the promise rejects only when the pool refuses the run (closed, queue full, invalid options).
    */
-  run(artifact: Artifact, opts: RunOptions): Promise<RunResult> {
+  run(artifact: Artifact, opts: PoolRunOptions): Promise<RunResult> {
     if (this.closed) return Promise.reject(new PoolClosedError("The script pool is closed"));
     if (this.broken) return Promise.reject(this.broken);
     let state: RunState;

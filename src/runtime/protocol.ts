@@ -57,7 +57,7 @@ export type ToWorker =
   | { type: "engine"; wasm: WebAssembly.Module };
 
 /** How a run ended, as seen by the worker. */
-export type RunOutcome =
+export type WorkerOutcome =
   | { ok: true; /** The return value as JSON text, or "" for undefined. */ json: string }
   | { ok: false; error: SerializedError; /** The worker stopped because the main thread asked it to. */ cancelled?: boolean };
 
@@ -69,7 +69,7 @@ export type ToMain =
   | {
       type: "done";
       runId: string;
-      outcome: RunOutcome;
+      outcome: WorkerOutcome;
       consoleTruncated: boolean;
       vmsCreated: number;
       vmsDisposed: number;

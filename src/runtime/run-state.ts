@@ -16,8 +16,8 @@ import type { Artifact } from "../compiler/index.js";
 import type { Limits } from "../limits.js";
 import { PausableClock } from "./clock.js";
 import type { ConsoleEntry, RunEvent, RunResult, ToolCallRecord } from "./contract.js";
-import type { RunOptions } from "./options.js";
-import type { RunOutcome, ToMain, ToWorker } from "./protocol.js";
+import type { PoolRunOptions } from "./options.js";
+import type { WorkerOutcome, ToMain, ToWorker } from "./protocol.js";
 import { mapStack } from "./stack.js";
 import { callInvoker, parseGuestJson, replyFor, toolFailure, type CallState } from "./tool-calls.js";
 import { trackDetached } from "./turn.js";
@@ -54,7 +54,7 @@ export class RunState {
   constructor(
     readonly runId: string,
     readonly artifact: Artifact,
-    readonly opts: RunOptions,
+    readonly opts: PoolRunOptions,
     readonly limits: Limits,
   ) {
     this.promise = new Promise<RunResult>((resolve) => (this.settle = resolve));
@@ -250,7 +250,7 @@ export class RunState {
     if (wasRunning) this.emit({ type: "tool_result", id: call.id, tool: call.tool, ok: false, ms: record.ms, outcome: "aborted" });
   }
 
-  private finalize(outcome: RunOutcome): void {
+  private finalize(outcome: WorkerOutcome): void {
     if (this.ended) return;
     this.ended = true;
     this.clock.stop();

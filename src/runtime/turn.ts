@@ -1,6 +1,6 @@
 /**
  * A turn of the conversation: spawned tool calls (`tools.spawn.*`) may outlive the script that started them, until
- * the turn ends. Pass `turn.signal` as `RunOptions.turnSignal`; `await turn.end()` aborts whatever is still running
+ * the turn ends. Pass `turn.signal` as `PoolRunOptions.turnSignal`; `await turn.end()` aborts whatever is still running
  * and waits for it to settle.
  */
 import { AbortedError } from "../errors/index.js";

@@ -21,7 +21,7 @@ import {
 } from "../errors/index.js";
 import { formatLimitValue } from "../limits.js";
 import type { GuestVm } from "./guest-vm.js";
-import type { ConsoleLevel, RunOutcome, ToMain, ToWorker } from "./protocol.js";
+import type { ConsoleLevel, WorkerOutcome, ToMain, ToWorker } from "./protocol.js";
 
 type RunMessage = Extract<ToWorker, { type: "run" }>;
 
@@ -35,7 +35,7 @@ export interface RunHost {
 
 const MARKER = "[console output truncated: limit of %d bytes reached]";
 /** Console entries kept per run, whatever their size (an empty `console.log()` still costs a message). */
-export const MAX_CONSOLE_ENTRIES = 10_000;
+const MAX_CONSOLE_ENTRIES = 10_000;
 
 /** A guest error message that means the VM ran out of its memory limit. */
 function isOutOfMemory(name: string, message: string): boolean {
@@ -44,7 +44,7 @@ function isOutOfMemory(name: string, message: string): boolean {
 
 export class WorkerRun {
   readonly runId: string;
-  private outcome: RunOutcome | undefined;
+  private outcome: WorkerOutcome | undefined;
   /** A limit hit inside a host call: wins over whatever the guest does afterwards. */
   private fatal: CodyError | undefined;
   private callCount = 0;
@@ -61,7 +61,7 @@ export class WorkerRun {
     private readonly msg: RunMessage,
     readonly guest: GuestVm,
     private readonly host: RunHost,
-    private readonly onFinish: (run: WorkerRun, outcome: RunOutcome, consoleTruncated: boolean) => void,
+    private readonly onFinish: (run: WorkerRun, outcome: WorkerOutcome, consoleTruncated: boolean) => void,
   ) {
     this.runId = msg.runId;
   }
@@ -265,7 +265,7 @@ export class WorkerRun {
     this.outcome = { ok: false, error: serializeError(new ScriptRuntimeError(`${name}: ${message}`, details)) };
   }
 
-  private end(outcome: RunOutcome): void {
+  private end(outcome: WorkerOutcome): void {
     if (this.finished) return;
     this.finished = true;
     this.guest.onHost = undefined;

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { GuestVm } from "./guest-vm.js";
-import { parseToWorker, type RunOutcome, type ToMain, type WorkerInit } from "./protocol.js";
+import { parseToWorker, type WorkerOutcome, type ToMain, type WorkerInit } from "./protocol.js";
 import { WorkerRun, type RunHost } from "./worker-run.js";
 
 const port = parentPort;
@@ -109,7 +109,7 @@ const host: RunHost = {
   isInterrupted: shouldInterrupt,
 };
 
-function finish(run: WorkerRun, outcome: RunOutcome, consoleTruncated: boolean): void {
+function finish(run: WorkerRun, outcome: WorkerOutcome, consoleTruncated: boolean): void {
   runs.delete(run.runId);
   post({ type: "done", runId: run.runId, outcome, consoleTruncated, vmsCreated, vmsDisposed });
   toRecycle.push({ vm: run.guest, broken: run.vmBroken });

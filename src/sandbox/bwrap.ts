@@ -9,13 +9,13 @@ import type { SandboxSettings } from "./mode.js";
 import { hasNetwork } from "./mode.js";
 
 /** Environment variable naming the bwrap binary (tests and debugging; normally `bwrap` on PATH). */
-export const BWRAP_PATH_ENV = "CODY_BWRAP_PATH";
+const BWRAP_PATH_ENV = "CODY_BWRAP_PATH";
 
 /** Paths inside the workspace a `workspace-write` command may not change: cody's state and git's hooks run code later. */
 export const PROTECTED_WORKSPACE_PATHS: readonly string[] = [".cody", path.join(".git", "hooks")];
 
 /** The file descriptor bwrap reports the child's start and exit on (`--json-status-fd`). */
-export const BWRAP_STATUS_FD = 3;
+const BWRAP_STATUS_FD = 3;
 
 /** The bwrap binary to run: the explicit option, else `$CODY_BWRAP_PATH`, else `bwrap` from PATH. */
 export function resolveBwrapPath(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -35,7 +35,7 @@ function isDirectory(p: string): boolean {
  * (`.cody/` always, `.git/hooks` when `.git` is a directory): a path that does not exist cannot be bound read-only,
  * and the command could then create it (a `.cody/config.json` starting an MCP server, a git hook).
  */
-export function protectedPaths(root: string): string[] {
+function protectedPaths(root: string): string[] {
   const out: string[] = [];
   for (const rel of PROTECTED_WORKSPACE_PATHS) {
     const abs = path.join(root, rel);

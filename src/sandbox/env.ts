@@ -4,7 +4,7 @@
  */
 
 /** Names containing one of these words (any case) are dropped from the inherited environment unless kept. */
-export const SECRET_ENV_WORDS: readonly string[] = ["KEY", "SECRET", "TOKEN", "PASSWORD"];
+const SECRET_ENV_WORDS: readonly string[] = ["KEY", "SECRET", "TOKEN", "PASSWORD"];
 
 /** True for names such as `OPENAI_API_KEY`, `github_token`, `DB_PASSWORD`. */
 export function isSecretEnvName(name: string): boolean {

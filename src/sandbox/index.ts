@@ -1,7 +1,7 @@
 /** Public surface of sandbox/: modes, the bubblewrap command line, environment scrubbing, denial detection, the probe. */
 export { DEFAULT_SANDBOX, SANDBOX_MODES, hasNetwork, isConfined, resolveSandbox, tightenSandbox } from "./mode.js";
-export { SECRET_ENV_WORDS, commandEnv, isSecretEnvName } from "./env.js";
-export { BWRAP_PATH_ENV, BWRAP_STATUS_FD, PROTECTED_WORKSPACE_PATHS, bwrapArgs, protectedPaths, resolveBwrapPath } from "./bwrap.js";
+export { commandEnv, isSecretEnvName } from "./env.js";
+export { PROTECTED_WORKSPACE_PATHS, bwrapArgs, resolveBwrapPath } from "./bwrap.js";
 export { detectDenial } from "./denial.js";
 export { probeSandbox, unavailableReason } from "./probe.js";
 export type { SandboxConfig, SandboxMode, SandboxSettings } from "./mode.js";

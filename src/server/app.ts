@@ -37,7 +37,7 @@ import { statusForCode } from "./status.js";
 import { checkToken } from "./token.js";
 
 /** Request bodies larger than this are refused with 413. @default 1048576 (1 MB) */
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** How long `close()` lets open responses finish (after aborting runs) before cutting their connections. */
 const CLOSE_GRACE_MS = 2000;

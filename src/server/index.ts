@@ -2,7 +2,6 @@
 export {
   createServer,
   DEFAULT_HEADERS_TIMEOUT_MS,
-  DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from "./app.js";
@@ -20,7 +19,7 @@ export {
 } from "./errors.js";
 export { hostGuard, hostName, isLoopback } from "./guard.js";
 export { statusForCode, statusForRun } from "./status.js";
-export { MIN_TOKEN_LENGTH, TOKEN_ENV, TOKEN_FILE_RELATIVE, checkToken, resolveServerToken } from "./token.js";
+export { TOKEN_ENV, checkToken, resolveServerToken } from "./token.js";
 export type { CodyServer, ListeningServer, ServerOptions } from "./app.js";
 export type { ApprovalListener } from "./approvals.js";
 export type { AppEnv } from "./context.js";

@@ -3,9 +3,8 @@
  * may only tighten the server's own, an optional allow-list of tools, and an optional client-chosen run id (so a
  * client waiting for a JSON result can still `DELETE` the run).
  */
-import { InvalidOptionError } from "../errors/index.js";
 import type { Harness, ScriptInput } from "../harness.js";
-import { normalizeLimits, type Limits } from "../limits.js";
+import { tightenLimits, type Limits } from "../limits.js";
 import { tightenSandbox, type SandboxMode, type SandboxSettings } from "../sandbox/index.js";
 import { optionalObject, optionalString, optionalStringArray, requireString, type JsonObject } from "./body.js";
 import { BadRequestError } from "./errors.js";
@@ -14,7 +13,7 @@ export interface RunRequest {
   /** The script to run, or undefined when running by `hash`. */
   input?: ScriptInput;
   hash?: string;
-  limits?: Partial<Limits>;
+  limits?: Limits;
   allowedTools?: string[];
   runId?: string;
   sandbox?: { mode?: SandboxMode; network?: boolean };
@@ -24,27 +23,16 @@ const RUN_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** The cache's key alphabet (content hashes are 64 hex digits). */
 const HASH = /^[A-Za-z0-9:_.+-]{1,256}$/;
 
-/** Limits from a request: known keys, valid values, and none above the server's own. */
-export function parseRequestLimits(raw: JsonObject | undefined, server: Limits): Partial<Limits> | undefined {
-  if (raw === undefined) return undefined;
-  normalizeLimits({ ...server, ...(raw as Partial<Limits>) });
-  const limits = raw as Partial<Limits>;
-  for (const [key, value] of Object.entries(limits) as [keyof Limits, number][]) {
-    if (value > server[key]) {
-      throw new InvalidOptionError(
-        `\`limits.${key}\` may only lower the server's limit of ${server[key]}, got \`${value}\``,
-        { path: `limits.${key}`, value },
-      );
-    }
-  }
-  return limits;
+/** A request's limits, resolved once over the server's (known keys, valid values, none above the server's own). */
+export function parseRequestLimits(raw: JsonObject | undefined, server: Limits): Limits | undefined {
+  return raw === undefined ? undefined : tightenLimits(server, raw as Partial<Limits>);
 }
 
 /**
  * `sandbox` from a request: a mode (`"read-only"`) or `{ "mode"?, "network"? }`, which may only tighten the server's
  * sandbox (checked here so a looser one is a 400 before anything runs).
  */
-export function parseRequestSandbox(raw: unknown, server: SandboxSettings): { mode?: SandboxMode; network?: boolean } | undefined {
+function parseRequestSandbox(raw: unknown, server: SandboxSettings): { mode?: SandboxMode; network?: boolean } | undefined {
   if (raw === undefined) return undefined;
   let request: { mode?: SandboxMode; network?: boolean };
   if (typeof raw === "string") request = { mode: raw as SandboxMode };

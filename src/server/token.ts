@@ -11,9 +11,9 @@ import { UsageError } from "../errors/index.js";
 
 export const TOKEN_ENV = "CODY_SERVER_TOKEN";
 /** Shorter tokens can be guessed; a created one has 43 characters (32 random bytes). */
-export const MIN_TOKEN_LENGTH = 16;
+const MIN_TOKEN_LENGTH = 16;
 /** The token file inside the workspace's state folder. */
-export const TOKEN_FILE_RELATIVE = path.join(".cody", "server.token");
+const TOKEN_FILE_RELATIVE = path.join(".cody", "server.token");
 
 export interface ServerToken {
   token: string;

@@ -23,7 +23,7 @@ const FAULT_CODES = [
 ] as const;
 
 /** The SQLite result code carried by `error` (e.g. `SQLITE_FULL`), if it is a SQLite error. */
-export function sqliteCodeOf(error: unknown): string | undefined {
+function sqliteCodeOf(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const code = (error as { code?: unknown }).code;
   return typeof code === "string" && code.startsWith("SQLITE_") ? code : undefined;

@@ -4,8 +4,8 @@
  */
 export { openDatabase } from "./open.js";
 export { migrate, schemaVersion } from "./migrate.js";
-export { resolveDatabasePath, DEFAULT_DB_RELATIVE } from "./path.js";
-export { asStoreError, isStoreFault, sqliteCodeOf, storeOp } from "./fault.js";
+export { resolveDatabasePath } from "./path.js";
+export { asStoreError, isStoreFault, storeOp } from "./fault.js";
 export { currentOwner, ownerIsGone, ownerPid } from "./owner.js";
 export { StoreHealth } from "./health.js";
 export { PgConnection, PgStatementError, redactUrl } from "./pg/connection.js";

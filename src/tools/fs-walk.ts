@@ -57,7 +57,7 @@ interface IgnoreLayer {
 type IgnoreStack = readonly IgnoreLayer[];
 
 /** Whether `rel` (relative to the workspace root) is ignored: the deepest layer with an opinion decides. */
-export function isIgnored(stack: IgnoreStack, rel: string, isDir: boolean): boolean {
+function isIgnored(stack: IgnoreStack, rel: string, isDir: boolean): boolean {
   for (let i = stack.length - 1; i >= 0; i--) {
     const layer = stack[i]!;
     const local = layer.dirRel === "." ? rel : rel.slice(layer.dirRel.length + 1);

@@ -15,8 +15,6 @@ export type { ResolvedPath } from "./workspace.js";
 export type { ToolDefinition, ToolSpec, ToolContext, JsonSchema, RiskClass } from "./types.js";
 export {
   McpManager,
-  DEFAULT_MCP_OPTIONS,
-  mcpToolName,
   mcpRisk,
   contentResultSchema,
   unavailableServerUse,
@@ -24,17 +22,16 @@ export {
 } from "./mcp/index.js";
 export type { McpManagerOptions, McpWarning, McpServerStatus, McpServerState, McpUnavailable } from "./mcp/index.js";
 export { createBuiltinTools, createBuiltinRegistry } from "./builtin.js";
-export { createExecTool, execTool, EXEC_MAX_OUTPUT_BYTES, EXEC_DEFAULT_TIMEOUT_MS, EXEC_KILL_GRACE_MS, EXEC_INHERITED_ENV } from "./handlers/exec.js";
+export { createExecTool, execTool, EXEC_MAX_OUTPUT_BYTES, EXEC_INHERITED_ENV } from "./handlers/exec.js";
 export { createReadFileTool, readFileTool, READ_FILE_MAX_BYTES } from "./handlers/read-file.js";
 export { writeFileTool } from "./handlers/write-file.js";
 export { createDescribeTool, matchTools, DESCRIBE_DEFAULT_LIMIT, DESCRIBE_MAX_LIMIT } from "./handlers/describe.js";
-export { createListDirTool, listDirTool, LIST_DIR_DEFAULT_DEPTH, LIST_DIR_DEFAULT_LIMIT, LIST_DIR_MAX_ENTRIES } from "./handlers/list-dir.js";
+export { createListDirTool, listDirTool, LIST_DIR_DEFAULT_LIMIT } from "./handlers/list-dir.js";
 export { createGlobTool, globTool, GLOB_MAX_RESULTS } from "./handlers/glob.js";
-export { createSearchTool, searchTool, SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT, SEARCH_MAX_FILE_BYTES, SEARCH_MAX_LINE_CHARS } from "./handlers/search.js";
-export { walk, isIgnored, followLinkInWorkspace } from "./fs-walk.js";
+export { createSearchTool, searchTool, SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LINE_CHARS } from "./handlers/search.js";
+export { walk, followLinkInWorkspace } from "./fs-walk.js";
 export { MAX_GITIGNORE_BYTES } from "./fs-walk.js";
 export { BINARY_SNIFF_BYTES } from "./text-file.js";
-export { TIME_SLICE_MS } from "./time-slice.js";
 export { truncationMarker } from "./handlers/exec.js";
 export { isInsideRoot } from "./workspace.js";
 export type { ExecArgs, ExecResult, ExecToolOptions } from "./handlers/exec.js";
@@ -51,7 +48,6 @@ export type { ApplyPatchResult, ApplyPatchOptions, ParsedPatch, PatchSection, Hu
 export {
   validateToolArgs,
   prepareValidators,
-  describeValue,
   formatIssues,
   parseStructuredArguments,
   compileJsonSchema,

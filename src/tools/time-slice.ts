@@ -9,7 +9,7 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { throwIfAborted } from "./abort.js";
 
 /** Longest stretch of synchronous work between event-loop turns. @default 8 */
-export const TIME_SLICE_MS = 8;
+const TIME_SLICE_MS = 8;
 
 export class TimeSlicer {
   #sliceStart = performance.now();

@@ -24,7 +24,7 @@ export interface ResolvedPath {
 export const STATE_DIR_NAME = STATE_DIR;
 
 /** True when `rel` (workspace-relative, `/`-separated) is a state folder or lies inside one. */
-export function isInStateDir(rel: string): boolean {
+function isInStateDir(rel: string): boolean {
   return rel.split("/").includes(STATE_DIR_NAME);
 }
 

@@ -3,11 +3,20 @@ import os from "node:os";
 import path from "node:path";
 import test from "ava";
 import { runCody, type CliRun } from "../helpers/cli.js";
-import { generateToolsDts } from "../../src/compiler/index.js";
-import { BUILTIN_SPECS } from "../../src/tools/index.js";
+import { createHarness } from "../../src/harness.js";
 
 function cody(args: string[], cwd: string): Promise<CliRun> {
-  return runCody(["tools", "dts", ...args], { cwd });
+  return runCody(["tools", "dts", ...args], { cwd, env: { ...process.env, CODY_DB: "" } });
+}
+
+/** What `harness.run` and `harness.check` check scripts in `cwd` against. */
+async function harnessDts(cwd: string): Promise<string> {
+  const harness = await createHarness({ cwd, dbPath: ":memory:" });
+  try {
+    return (await harness.toolsDts()).text;
+  } finally {
+    await harness.close();
+  }
 }
 
 test("cody tools dts prints exactly the declarations scripts are checked against", async (t) => {
@@ -15,7 +24,7 @@ test("cody tools dts prints exactly the declarations scripts are checked against
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const r = await cody([], dir);
   t.is(r.code, 0, r.stderr);
-  t.is(r.stdout, (await generateToolsDts(BUILTIN_SPECS)).text);
+  t.is(r.stdout, await harnessDts(dir));
   t.regex(r.stdout, /declare const tools: \{/);
 });
 
@@ -25,7 +34,7 @@ test("cody tools dts --out writes the file (creating directories) and prints not
   const r = await cody(["--out", "types/tools.d.ts"], dir);
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, "");
-  t.is(readFileSync(path.join(dir, "types", "tools.d.ts"), "utf8"), (await generateToolsDts(BUILTIN_SPECS)).text);
+  t.is(readFileSync(path.join(dir, "types", "tools.d.ts"), "utf8"), await harnessDts(dir));
 });
 
 test("cody tools dts --out under a path that is a file is an I/O error (exit 2)", async (t) => {

@@ -1,5 +1,6 @@
 import test from "ava";
-import { generateToolsDts, renderToolsDts, sha256, TypeChecker } from "../../src/compiler/index.js";
+import { generateToolsDts, renderToolsDts, TypeChecker } from "../../src/compiler/index.js";
+import { sha256 } from "../../src/hash.js";
 import { BUILTIN_SPECS } from "../../src/tools/index.js";
 import { SPECS_WITH_MCP } from "./helpers.js";
 

@@ -10,7 +10,7 @@ export type TagMatch = { length: number; attributes: string } | "no" | "more";
 const OPEN_NAME = "<tool-calls";
 const CLOSE_NAME = "</tool-calls";
 /** Attributes longer than this are not a tag (stops a stray `<tool-calls ` from holding back the rest of a reply). */
-export const MAX_ATTRIBUTE_CHARS = 256;
+const MAX_ATTRIBUTE_CHARS = 256;
 
 /** Case-insensitive comparison of `buf` at `at` against `word`; "more" when `buf` ends on a matching prefix. */
 function matchWord(buf: string, at: number, word: string, eof: boolean): number | "no" | "more" {

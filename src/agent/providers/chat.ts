@@ -110,7 +110,7 @@ export class ChatCompletionsProvider implements ModelProvider {
 }
 
 /** Convert Responses-shaped items to chat messages: function calls join the assistant message before them. */
-export function toMessages(instructions: string, input: ConversationItem[], names: ToolNameMap): ChatMessage[] {
+function toMessages(instructions: string, input: ConversationItem[], names: ToolNameMap): ChatMessage[] {
   const out: ChatMessage[] = [];
   if (instructions !== "") out.push({ role: "system", content: instructions });
   for (const item of input) {

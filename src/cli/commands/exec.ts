@@ -5,15 +5,13 @@
  * Exit codes: 0 done, 1 model/provider failure, 2 usage, 3 stopped at --max-turns, 130 aborted (Ctrl-C).
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { resolveProviderConfig, type Agent, type AgentEvent, type CheckMode, type ConversationStoreLike } from "../../agent/index.js";
-import { loadConfig } from "../../config/index.js";
+import { formatDiagnosticsForModel, resolveProviderConfig, type Agent, type AgentEvent, type CheckMode, type ConversationStoreLike } from "../../agent/index.js";
 import type { ConversationOptions } from "../../conversation.js";
-import { AbortedError, CodyError, UsageError, publicError, serializeError } from "../../errors/index.js";
+import { AbortedError, CodyError, RUN_EXIT_OF_CODE, UsageError, publicError, serializeError } from "../../errors/index.js";
 import { Harness } from "../../harness.js";
 import { EXIT } from "../exit-codes.js";
-import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
+import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type CliHarnessOptions, type HarnessFlags } from "../harness-options.js";
 import { summarizeTools } from "../render-run.js";
-import { resolveWorkspace } from "../workspace.js";
 
 export interface ExecFlags extends Omit<HarnessFlags, "check"> {
   model?: string;
@@ -43,22 +41,28 @@ export interface ExecWiring {
  * run with its diagnostics); `block` = also check before running and send diagnostics back without running;
  * `warn` = check, report, run anyway (compile without the check); `off` / `--no-check` = no type-check.
  */
-export function checkModes(check: ExecFlags["check"]): { loop: CheckMode; compileTypecheck: boolean } {
+function checkModes(check: ExecFlags["check"]): { loop: CheckMode; compileTypecheck: boolean } {
   if (check === undefined || check === true) return { loop: "off", compileTypecheck: true };
   if (check === false || check === "off") return { loop: "off", compileTypecheck: false };
   if (check === "warn") return { loop: "warn", compileTypecheck: false };
   return { loop: "block", compileTypecheck: true };
 }
 
-/** A Harness over the flags' workspace and database; conversations are assembled by `Harness.conversation`. */
-export async function createExecWiring(flags: ExecFlags): Promise<ExecWiring> {
-  const { compileTypecheck } = checkModes(flags.check);
-  const options = await harnessOptionsFromFlags({ ...flags, check: compileTypecheck });
-  const config = await loadConfig(options.cwd);
+/** HarnessOptions for `exec`: the settings resolved once from the flags, and the compile step's type-check. */
+function execHarnessOptions(flags: ExecFlags): Promise<CliHarnessOptions> {
+  return harnessOptionsFromFlags({ ...flags, check: checkModes(flags.check).compileTypecheck });
+}
+
+/**
+ * A Harness over the flags' workspace and database (`options` when the caller resolved them already); conversations
+ * are assembled by `Harness.conversation`.
+ */
+export async function createExecWiring(flags: ExecFlags, options?: CliHarnessOptions): Promise<ExecWiring> {
+  options ??= await execHarnessOptions(flags);
   // A conversation runs one script at a time: one worker with one spare VM is enough and starts fastest.
-  const harness = await Harness.create({ ...options, config, pool: { workers: 1, maxWorkers: 1, vmsPerWorker: 1 } });
+  const harness = await Harness.create({ ...options, pool: { workers: 1, maxWorkers: 1, vmsPerWorker: 1 } });
   try {
-    checkAllowedTools(options.policy?.allowTools ?? [], harness.toolNames());
+    checkAllowedTools(options.settings.policy?.allowTools ?? [], harness.toolNames());
     return {
       conversation: (opts) => harness.conversation(opts),
       store: await harness.conversations(),
@@ -77,7 +81,10 @@ function positiveInt(value: string): number {
   return n;
 }
 
-export function registerExec(parent: Command, wiring: (flags: ExecFlags) => Promise<ExecWiring> = createExecWiring): void {
+export function registerExec(
+  parent: Command,
+  wiring: (flags: ExecFlags, options?: CliHarnessOptions) => Promise<ExecWiring> = createExecWiring,
+): void {
   const cmd = parent
     .command("exec")
     .description("Talk to a model that acts by writing <tool-calls> scripts (and native function calls).")
@@ -97,9 +104,14 @@ export function registerExec(parent: Command, wiring: (flags: ExecFlags) => Prom
   });
 }
 
-async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: ExecFlags) => Promise<ExecWiring>): Promise<void> {
-  // Resolve the provider first: a missing key or bad URL fails before any worker or MCP server starts.
-  const config = await loadConfig(resolveWorkspace(flags.cwd));
+async function execAction(
+  prompt: string,
+  flags: ExecFlags,
+  wiring: (flags: ExecFlags, options?: CliHarnessOptions) => Promise<ExecWiring>,
+): Promise<void> {
+  // Settings (cody.json included) are resolved once, here. The provider comes first: a missing key or bad URL fails
+  // before any worker or MCP server starts.
+  const options = await execHarnessOptions(flags);
   const provider = resolveProviderConfig(
     {
       ...(flags.model !== undefined ? { model: flags.model } : {}),
@@ -108,9 +120,9 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
       ...(flags.api !== undefined ? { api: flags.api } : {}),
     },
     process.env,
-    config["provider"],
+    options.settings.config["provider"],
   );
-  const w = await wiring(flags);
+  const w = await wiring(flags, options);
   const abort = new AbortController();
   let interrupts = 0;
   const onSigint = (): void => {
@@ -139,7 +151,7 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
     const conversationId = error.details["conversationId"];
     if (typeof conversationId === "string") process.stderr.write(`conversation ${conversationId} (resume with --resume ${conversationId})\n`);
     // A database fault (a conversation that could not be saved) is an I/O error like any other: exit 2.
-    process.exitCode = error instanceof AbortedError ? EXIT.aborted : error.code === "CODY_STORE" ? EXIT.usage : EXIT.failed;
+    process.exitCode = error instanceof AbortedError ? EXIT.aborted : (Object.hasOwn(RUN_EXIT_OF_CODE, error.code) ? RUN_EXIT_OF_CODE[error.code] : undefined) ?? EXIT.failed;
   } finally {
     process.off("SIGINT", onSigint);
     await w.close();
@@ -150,7 +162,7 @@ async function execAction(prompt: string, flags: ExecFlags, wiring: (flags: Exec
  * `--resume` takes a whole id or a unique prefix, as `cody runs show` does (with or without the `conv_`). An id that
  * matches nothing is passed on as given, and the loop reports it as unknown.
  */
-export function resolveConversationId(store: ConversationStoreLike, id: string): string {
+function resolveConversationId(store: ConversationStoreLike, id: string): string {
   if (store.get(id) || !store.findIds) return id;
   for (const prefix of id.startsWith("conv_") ? [id] : [id, `conv_${id}`]) {
     const matches = store.findIds(prefix);
@@ -204,7 +216,7 @@ function humanRenderer(verbose: boolean): (e: AgentEvent) => void {
         break;
       }
       case "diagnostics":
-        for (const d of e.diagnostics) err(`   ${d.file}:${d.line}:${d.column} ${d.category} TS${d.code}: ${d.message}`);
+        if (e.diagnostics.length > 0) for (const line of formatDiagnosticsForModel(e.diagnostics).split("\n")) err(`   ${line}`);
         if (e.blocked) err("   not run: type errors (sent back to the model)");
         break;
       case "console":

@@ -6,9 +6,8 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { generateToolsDts } from "../../compiler/index.js";
 import { UsageError } from "../../errors/index.js";
-import { loadToolSpecs } from "../format/index.js";
+import { toolsDtsText } from "../tools-dts-text.js";
 import { CODY_GITIGNORE, EDITOR_DTS, codyJsonTemplate, scriptsTsconfig } from "../init-files.js";
 
 interface InitFlags {
@@ -63,7 +62,8 @@ async function init(flags: InitFlags): Promise<void> {
   const dts = path.join(root, EDITOR_DTS);
   // The declarations always follow the current configuration: they are generated, never edited.
   await mkdir(path.dirname(dts), { recursive: true });
-  await writeFile(dts, (await generateToolsDts(await loadToolSpecs(root))).text);
+  // Nothing is stored for a workspace being created: no database, no declarations cache.
+  await writeFile(dts, await toolsDtsText(root, ":memory:"));
   process.stderr.write(`wrote   ${show(dts)} (regenerate after changing mcpServers: cody tools dts --out ${EDITOR_DTS})\n`);
   const fromScripts = path.relative(scriptsDir, dts).split(path.sep).join("/");
   await put(path.join(scriptsDir, "tsconfig.json"), () => scriptsTsconfig(fromScripts));

@@ -1,35 +1,21 @@
 /**
- * `cody script check <files|globs...>` — type-check scripts against the tools `.d.ts`, all in one program, in the
- * compiler worker under `limits.checkTimeoutMs` (config, or `--check-timeout`).
+ * `cody script check <files|globs...>` — type-check scripts against the tools `.d.ts`, all in one program
+ * (`ScriptChecker.checkFiles`, as `harness.checkFiles`: the same declarations, their cache and compiler worker) under `limits.checkTimeoutMs`
+ * (config, or `--check-timeout`).
  * Exit codes: 0 clean (warnings allowed), 1 diagnostics, 2 usage or input error (missing file, directory, binary or
  * invalid UTF-8, empty — each reported with its own message), 3 a file over the size limit (as `script run`) or a
  * check that took longer than its deadline.
  */
 import { Option, type Command } from "commander";
-import {
-  CompilerHost,
-  generateToolsDts,
-  hasErrors,
-  readScriptFile,
-  type CheckInput,
-  type Diagnostic,
-} from "../../compiler/index.js";
-import { loadConfig } from "../../config/index.js";
-import { CodyError, UsageError } from "../../errors/index.js";
-import { normalizeLimits } from "../../limits.js";
+import { hasErrors, type CheckInput, type Diagnostic } from "../../compiler/index.js";
+import { UsageError } from "../../errors/index.js";
+import { openScriptChecker, type FileCheck } from "../../checker.js";
+// eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a check without MCP servers must not pay for
+import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import { errorLine, inputErrorExit } from "../error-line.js";
 import { EXIT } from "../exit-codes.js";
-import { resolveWorkspace } from "../workspace.js";
-import {
-  expandFileArgs,
-  formatGithub,
-  formatGithubInputError,
-  dtsCacheDir,
-  formatHuman,
-  loadToolSpecs,
-  toSarif,
-  type InputProblem,
-} from "../format/index.js";
+import { settingsFromFlags } from "../harness-options.js";
+import { expandFileArgs, formatGithub, formatGithubInputError, formatHuman, toSarif, type InputProblem } from "../format/index.js";
 
 type Format = "human" | "json" | "github" | "sarif";
 
@@ -59,44 +45,31 @@ export function registerScriptCheck(parent: Command): void {
 }
 
 async function runCheck(patterns: string[], opts: CheckOptions): Promise<number> {
-  const cwd = resolveWorkspace(opts.cwd);
-
-  const config = await loadConfig(cwd);
-  const limits = normalizeLimits({
-    ...config.limits,
-    ...(opts.checkTimeout !== undefined ? { checkTimeoutMs: opts.checkTimeout } : {}),
+  const settings = await settingsFromFlags({
+    ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+    ...(opts.checkTimeout !== undefined ? { checkTimeout: opts.checkTimeout } : {}),
   });
-  const files = await expandFileArgs(patterns, cwd);
-  const inputs: CheckInput[] = [];
-  const problems: InputProblem[] = [];
-  const errors: CodyError[] = [];
-  for (const file of files) {
-    try {
-      const script = await readScriptFile(file.absolute, limits, file.display);
-      inputs.push({ filename: script.filename, source: script.source });
-    } catch (error) {
-      if (!(error instanceof CodyError)) throw error;
-      problems.push({ file: file.display, code: error.code, message: error.message });
-      errors.push(error);
-    }
+  const files = await expandFileArgs(patterns, settings.cwd);
+  // The harness's checker (its declarations, their cache, the compiler worker), without a database or worker pool.
+  const { checker, mcpUnavailable } = await openScriptChecker(settings);
+  let checked: FileCheck;
+  try {
+    for (const u of mcpUnavailable) process.stderr.write(`cody: ${unavailableWarning(u)}\n`);
+    checked = await checker.checkFiles(files.map((f) => ({ path: f.absolute, name: f.display })));
+  } finally {
+    await checker.close();
   }
-
-  let diagnostics: Diagnostic[] = [];
-  if (inputs.length > 0) {
-    const dts = await generateToolsDts(await loadToolSpecs(cwd), dtsCacheDir(cwd));
-    const compiler = new CompilerHost();
-    try {
-      diagnostics = await compiler.check(inputs, { dts, timeoutMs: limits.checkTimeoutMs });
-    } finally {
-      await compiler.close();
-    }
-  }
-
+  const { scripts, problems, diagnostics } = checked;
   // Input problems always go to stderr as well, so machine formats on stdout stay parseable and people see them.
-  for (const e of errors) process.stderr.write(errorLine(e));
-  writeReport(opts.format, diagnostics, problems, inputs);
+  for (const p of problems) process.stderr.write(errorLine(p.error));
+  writeReport(
+    opts.format,
+    diagnostics,
+    problems.map((p) => ({ file: p.file, code: p.error.code, message: p.error.message })),
+    scripts,
+  );
   // A file over the size limit exits as `script run` does (3); any other input problem is a usage error (2).
-  if (errors.length > 0) return Math.min(...errors.map(inputErrorExit));
+  if (problems.length > 0) return Math.min(...problems.map((p) => inputErrorExit(p.error)));
   return hasErrors(diagnostics) ? EXIT.failed : EXIT.ok;
 }
 

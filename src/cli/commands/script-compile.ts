@@ -5,14 +5,13 @@
  */
 import os from "node:os";
 import type { Command } from "commander";
-import { readScriptFile } from "../../compiler/index.js";
+import { formatDiagnostics, readScriptFile } from "../../compiler/index.js";
 import { CodyError, UsageError } from "../../errors/index.js";
 import { createHarness } from "../../harness.js";
 import { errorLine, inputErrorExit } from "../error-line.js";
 import { EXIT } from "../exit-codes.js";
-import { storeOptionsFromFlags } from "../harness-options.js";
+import { settingsFromFlags } from "../harness-options.js";
 import { expandFileArgs } from "../format/index.js";
-import { resolveWorkspace } from "../workspace.js";
 
 interface CompileFlags {
   store?: string;
@@ -43,29 +42,26 @@ export function registerScriptCompile(parent: Command): void {
 
 async function compileCommand(patterns: string[], flags: CompileFlags): Promise<number> {
   if (flags.by !== undefined && !flags.approve) throw new UsageError("--by only makes sense with --approve");
-  const cwd = resolveWorkspace(flags.cwd);
-  const files = await expandFileArgs(patterns, cwd);
-  const harness = await createHarness({
-    cwd,
-    ...storeOptionsFromFlags(flags, cwd),
-    typecheck: flags.check !== false,
+  const settings = await settingsFromFlags({
+    ...(flags.cwd !== undefined ? { cwd: flags.cwd } : {}),
+    ...(flags.store !== undefined ? { store: flags.store } : {}),
+    ...(flags.db !== undefined ? { db: flags.db } : {}),
   });
+  const files = await expandFileArgs(patterns, settings.cwd);
+  const harness = await createHarness({ cwd: settings.cwd, settings, typecheck: flags.check !== false });
   const by = flags.by ?? os.userInfo().username;
   let exit: number = EXIT.ok;
   try {
     for (const file of files) {
       try {
         const script = await readScriptFile(file.absolute, harness.limits, file.display);
-        const result = await harness.compile(
-          { source: script.source, filename: script.filename },
-          { approveBy: flags.approve ? by : undefined },
-        );
+        const result = await harness.compile(script, { approveBy: flags.approve ? by : undefined });
         if (!result.artifact) {
           exit = Math.max(exit, EXIT.failed);
           const errors = result.diagnostics.filter((d) => d.category === "error");
           if (flags.json) process.stdout.write(`${JSON.stringify({ file: file.display, ok: false, diagnostics: errors })}\n`);
           else
-            for (const d of errors) process.stderr.write(`${d.file}(${d.line},${d.column}): error TS${d.code}: ${d.message}\n`);
+            process.stderr.write(`${formatDiagnostics(errors)}\n`);
           continue;
         }
         const a = result.artifact;

@@ -7,16 +7,15 @@ import type { Command } from "commander";
 import type { CallRow } from "../../audit/index.js";
 import { describeSideEffect } from "../../audit/index.js";
 import { readScriptFile, validateScriptSource, type Diagnostic, type ScriptSource } from "../../compiler/index.js";
-import { isLimitError, StoreError, type SerializedError } from "../../errors/index.js";
+import { isLimitError, RUN_EXIT_OF_CODE, StoreError, type SerializedError } from "../../errors/index.js";
 import { createHarness, type Harness } from "../../harness.js";
-import { normalizeLimits } from "../../limits.js";
 import { Turn, publicRunEvent, type RunResult, type ScriptPool } from "../../runtime/index.js";
 // eslint-disable-next-line cody/stage-index -- tools/index.js loads the MCP client SDK (≈ 0.3 s), which a run without MCP servers must not pay for
 import { unavailableWarning } from "../../tools/mcp/unavailable.js";
 import { EXIT } from "../exit-codes.js";
 import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 import { RUN_POOL, takeRunPool, useOneShotEngineTiering } from "../prestart.js";
-import { banner, formatError, renderEvent, renderResult } from "../render-run.js";
+import { banner, formatErrorForTerminal, renderEvent, renderResult } from "../render-run.js";
 import { resolveFileArg, workspaceDisplayName } from "../workspace.js";
 
 interface RunFlags extends HarnessFlags {
@@ -53,16 +52,15 @@ async function readStdin(): Promise<Buffer> {
 
 function exitCodeFor(result: RunResult): number {
   if (result.ok) return EXIT.ok;
-  if (result.error?.code === "CODY_STORE") return EXIT.usage;
-  if (result.error?.code === "CODY_ABORTED") return EXIT.aborted;
-  if (isLimitError(result.error)) return EXIT.limit;
-  return EXIT.failed;
+  const code = result.error?.code ?? "";
+  if (Object.hasOwn(RUN_EXIT_OF_CODE, code)) return RUN_EXIT_OF_CODE[code] as number;
+  return isLimitError(result.error) ? EXIT.limit : EXIT.failed;
 }
 
 async function runCommand(file: string, flags: RunFlags, prestarted: Promise<ScriptPool> | undefined): Promise<number> {
   const fromStdin = file === "-";
   const options = await harnessOptionsFromFlags(flags, { stdinBusy: fromStdin });
-  const limits = normalizeLimits(options.limits);
+  const { limits } = options.settings;
   let script: ScriptSource;
   if (fromStdin) {
     script = validateScriptSource(await readStdin(), "<stdin>.ts", limits);
@@ -86,7 +84,7 @@ async function runCommand(file: string, flags: RunFlags, prestarted: Promise<Scr
     else storeFault ??= text;
   });
   try {
-    checkAllowedTools(options.policy?.allowTools ?? [], harness.toolNames());
+    checkAllowedTools(options.settings.policy?.allowTools ?? [], harness.toolNames());
   } catch (error) {
     await harness.close();
     throw error;
@@ -105,8 +103,9 @@ async function runCommand(file: string, flags: RunFlags, prestarted: Promise<Scr
   try {
     if (harness.dispatcher.policy.warning) err(`${harness.dispatcher.policy.warning}\n`);
     for (const u of harness.mcpUnavailable) err(`cody: ${unavailableWarning(u)}\n`);
+    // The script as validated above: the harness does not validate it again.
     const result = await harness.run(
-      { source: script.source, filename: script.filename },
+      script,
       {
         signal: abort.signal,
         turnSignal: turn.signal,
@@ -202,7 +201,7 @@ async function failureFormatter(result: RunResult, script: ScriptSource): Promis
   const diagnostics = result.error?.details["diagnostics"];
   const code = result.error?.code;
   if ((code !== "CODY_SCRIPT_TYPE" && code !== "CODY_SCRIPT_SYNTAX") || !Array.isArray(diagnostics) || diagnostics.length === 0) {
-    return formatError;
+    return formatErrorForTerminal;
   }
   // Loaded only on this path: the code-frame renderer is not needed by a script that compiles.
   const { formatHuman } = await import("../format/human.js");

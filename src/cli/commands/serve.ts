@@ -120,7 +120,7 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
   const harness = await createHarness({
     ...options,
     approver: broker?.approver,
-    policy: { ...options.policy, policy: flags.approval ?? "never" },
+    settings: { ...options.settings, policy: { ...options.settings.policy, policy: flags.approval ?? "never" } },
     ...(flags.workers !== undefined ? { pool: { workers: flags.workers } } : {}),
   });
   if (harness.dispatcher.policy.warning) logger.warn(harness.dispatcher.policy.warning);
@@ -136,7 +136,7 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
   let listening: Awaited<ReturnType<ReturnType<typeof createServer>["listen"]>>;
   let auth: ServerToken;
   try {
-    checkAllowedTools(options.policy?.allowTools ?? [], harness.toolNames());
+    checkAllowedTools(options.settings.policy?.allowTools ?? [], harness.toolNames());
     // After the harness, which makes the state folder (and whatever it keeps there) before the token file goes in.
     auth = resolveServerToken({ cwd: options.cwd, tokenFile: flags.tokenFile });
     if (auth.warning) logger.warn(auth.warning);

@@ -2,9 +2,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { generateToolsDts } from "../../compiler/index.js";
 import { UsageError } from "../../errors/index.js";
-import { dtsCacheDir, loadToolSpecs } from "../format/index.js";
+import { toolsDtsText } from "../tools-dts-text.js";
 import { resolveFileArg, resolveWorkspace } from "../workspace.js";
 
 interface DtsOptions {
@@ -19,8 +18,7 @@ export function registerToolsDts(parent: Command): void {
     .option("--out <file>", "write to this file instead of standard output")
     .option("--cwd <dir>", "workspace whose tool configuration to use (default: found from the current directory)")
     .action(async (opts: DtsOptions) => {
-      const cwd = resolveWorkspace(opts.cwd);
-      const { text } = await generateToolsDts(await loadToolSpecs(cwd), dtsCacheDir(cwd));
+      const text = await toolsDtsText(resolveWorkspace(opts.cwd));
       if (opts.out === undefined) {
         process.stdout.write(text);
         return;

@@ -5,7 +5,7 @@ import { diagnosticCodeLabel, formatDiagnostics, type Diagnostic } from "../../c
 export { diagnosticCodeLabel };
 
 /** One diagnostic's heading line, exactly like tsc's `--pretty false` output. */
-export function formatHeading(d: Diagnostic): string {
+function formatHeading(d: Diagnostic): string {
   return formatDiagnostics([d]);
 }
 

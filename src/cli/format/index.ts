@@ -1,8 +1,7 @@
-/** Output formats for diagnostics, input-file expansion and the tool-spec loader shared by CLI commands. */
-export { formatHuman, formatHeading, diagnosticCodeLabel } from "./human.js";
+/** Output formats for diagnostics and input-file expansion shared by CLI commands. */
+export { formatHuman, diagnosticCodeLabel } from "./human.js";
 export { formatGithub, formatGithubInputError } from "./github.js";
-export { toSarif, SARIF_SCHEMA } from "./sarif.js";
+export { toSarif } from "./sarif.js";
 export { expandFileArgs } from "./expand-files.js";
-export { dtsCacheDir, loadToolSpecs } from "./tool-specs.js";
 export type { InputProblem } from "./sarif.js";
 export type { InputFile } from "./expand-files.js";

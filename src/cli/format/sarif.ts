@@ -6,7 +6,7 @@ import type { Diagnostic } from "../../compiler/index.js";
 import { CODY_VERSION } from "../../compiler/index.js";
 import { diagnosticCodeLabel } from "./human.js";
 
-export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
+const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /** Problems with the inputs themselves, reported as tool execution notifications. */
 export interface InputProblem {

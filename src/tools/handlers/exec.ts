@@ -46,9 +46,9 @@ export interface ExecResult {
 /** Bytes kept per stream (stdout, stderr); the rest is drained and dropped. @default 1048576 (1 MiB) */
 export const EXEC_MAX_OUTPUT_BYTES = 1024 * 1024;
 /** Timeout when the call gives none. @default 120000 (2 min) */
-export const EXEC_DEFAULT_TIMEOUT_MS = 120_000;
+const EXEC_DEFAULT_TIMEOUT_MS = 120_000;
 /** Time between SIGTERM and SIGKILL to the process group. @default 1000 */
-export const EXEC_KILL_GRACE_MS = 1_000;
+const EXEC_KILL_GRACE_MS = 1_000;
 /** Variables passed through from the host's environment; everything else must come from `env`. */
 export const EXEC_INHERITED_ENV: readonly string[] = [
   "PATH",

@@ -30,11 +30,11 @@ export interface ListDirResult {
 }
 
 /** Levels listed when the call gives no depth (1 = direct children). @default 1 */
-export const LIST_DIR_DEFAULT_DEPTH = 1;
+const LIST_DIR_DEFAULT_DEPTH = 1;
 /** Entries returned when the call gives no limit. @default 1000 */
 export const LIST_DIR_DEFAULT_LIMIT = 1_000;
 /** Most entries one call returns, whatever limit it asks for. @default 10000 */
-export const LIST_DIR_MAX_ENTRIES = 10_000;
+const LIST_DIR_MAX_ENTRIES = 10_000;
 
 export interface ListDirToolOptions {
   maxEntries: number;

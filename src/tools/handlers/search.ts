@@ -34,9 +34,9 @@ export interface SearchMatch {
 /** Matches returned when the call gives no limit. @default 1000 */
 export const SEARCH_DEFAULT_LIMIT = 1_000;
 /** Most matches one call returns, whatever limit it asks for. @default 10000 */
-export const SEARCH_MAX_LIMIT = 10_000;
+const SEARCH_MAX_LIMIT = 10_000;
 /** Files larger than this are skipped. @default 10485760 (10 MiB) */
-export const SEARCH_MAX_FILE_BYTES = 10 * 1024 * 1024;
+const SEARCH_MAX_FILE_BYTES = 10 * 1024 * 1024;
 /** Longest `text` returned; a longer line is cut to a window around the match, marked with `…`. @default 500 */
 export const SEARCH_MAX_LINE_CHARS = 500;
 

@@ -10,7 +10,7 @@ import { contentResultSchema, resourceResultSchema } from "./result-schema.js";
 export type McpCall = (tool: string, args: Record<string, unknown>, signal: AbortSignal) => Promise<CallToolResult>;
 
 /** The registry name of a server's tool. Both parts are kept verbatim (`-` included). */
-export function mcpToolName(server: string, tool: string): string {
+function mcpToolName(server: string, tool: string): string {
   return `mcp.${server}.${tool}`;
 }
 

@@ -1,7 +1,6 @@
 /** Public surface of tools/mcp/: MCP servers over stdio as registry tools named `mcp.<server>.<tool>`. */
 export { McpManager } from "./manager.js";
-export { DEFAULT_MCP_OPTIONS } from "./options.js";
-export { mcpToolName, mcpRisk } from "./definitions.js";
+export { mcpRisk } from "./definitions.js";
 export { contentResultSchema } from "./result-schema.js";
 export { unavailableServerUse, unavailableWarning } from "./unavailable.js";
 export { buildToolIndex, firstSentence, isMcpToolName, DEFAULT_MCP_INDEX_THRESHOLD } from "./prompt-index.js";

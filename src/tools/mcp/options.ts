@@ -48,7 +48,7 @@ export interface ResolvedMcpOptions {
   onWarning: (warning: McpWarning) => void;
 }
 
-export const DEFAULT_MCP_OPTIONS = Object.freeze({
+const DEFAULT_MCP_OPTIONS = Object.freeze({
   startTimeoutMs: 20_000,
   callTimeoutMs: 60_000,
   stderrTailChars: 4096,

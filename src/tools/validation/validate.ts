@@ -26,7 +26,7 @@ export interface ArgumentIssue {
 const MESSAGE_ISSUES = 5;
 
 /** `42 (number)`, `"abc" (string)`, `[1,2] (array)`: what the validator got, briefly. */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   const type = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
   let text: string;
   try {
@@ -206,7 +206,7 @@ export function validateToolArgs(tool: ToolSpec, args: unknown): unknown {
 }
 
 /** allErrors: report every problem at once; strict off and no logger: MCP schemas carry unknown keywords/formats. */
-export const AJV_OPTIONS = { allErrors: true, strict: false, logger: false, validateSchema: true } as const;
+const AJV_OPTIONS = { allErrors: true, strict: false, logger: false, validateSchema: true } as const;
 
 /** Parse a model's `arguments` JSON text, with the same error class as a schema failure. */
 export function parseStructuredArguments(tool: string, text: string): unknown {

@@ -2,7 +2,7 @@
  * The artifact key: a content hash over everything that decides what the compiled artifact contains. Computable
  * before any checking or compiling, so a cache can be consulted first and a hit skips both.
  */
-import { sha256 } from "./dts.js";
+import { sha256 } from "../hash.js";
 import { ARTIFACT_SCHEMA, COMPILER_VERSION, ENGINE_VERSION } from "./versions.js";
 import { normalizeSource } from "./wrap.js";
 
