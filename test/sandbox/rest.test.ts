@@ -45,7 +45,7 @@ test("a REST request may not loosen the server's sandbox, and a malformed one is
   t.regex(network.body.error.message, /no network/);
   const unknown = await request<Err>(base, "POST", "/v1/runs", { source: "return 1;", sandbox: { mode: "read-only", bogus: 1 } });
   t.is(unknown.status, 400);
-  t.regex(unknown.body.error.message, /unknown fields: bogus/);
+  t.regex(unknown.body.error.message, /Unknown field `sandbox\.bogus`/);
   const bad = await request<Err>(base, "POST", "/v1/runs", { source: "return 1;", sandbox: "sideways" });
   t.is(bad.status, 400);
   t.regex(bad.body.error.message, /must be one of read-only, workspace-write, danger-full-access/);

@@ -238,11 +238,14 @@ test("GET /v1/conversations pages newest first with a cursor until nextCursor is
 
 test("a client that disconnects mid-turn aborts the turn: the model stream is closed and the conversation is idle again", async (t) => {
   let modelGone: Promise<void> | undefined;
+  // Set when the model has the request and has sent its first frame (model.requests is filled in only afterwards).
+  let modelStreaming = false;
   const model = await modelServer(t, [
     async (res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.write(responsesFrames({ text: "thinking" })[0] ?? "");
       modelGone = closed(res);
+      modelStreaming = true;
       await modelGone;
     },
   ]);
@@ -253,7 +256,7 @@ test("a client that disconnects mid-turn aborts the turn: the model stream is cl
   try {
     for await (const e of client(base).turn(id, { message: "hold on" }, { signal: leave.signal })) {
       if (e.type === "turn_start") {
-        await waitFor(() => (model.requests.length === 1 ? true : undefined));
+        await waitFor(() => (modelStreaming ? true : undefined));
         leave.abort();
       }
     }
@@ -261,7 +264,6 @@ test("a client that disconnects mid-turn aborts the turn: the model stream is cl
     aborted = leave.signal.aborted && (error as { name?: string }).name === "AbortError";
   }
   t.true(aborted, "the client's loop ends with its own AbortError");
-  await waitFor(() => modelGone);
   await modelGone;
   const idle = await waitFor(async () => ((await client(base).GET("/v1/conversations/{id}", { params: { path: { id } } })).data?.active === false ? true : undefined));
   t.true(idle, "the turn ended when its client left");

@@ -83,7 +83,8 @@ async function mcpCommand(flags: McpFlags): Promise<void> {
   const harness = await createHarness({
     ...options,
     approver: approvals.approver,
-    policy: { ...options.policy, policy: flags.approval ?? "on-request" },
+    // A client that can be asked is asked under --approval (default on-request); see RunApprovals for the others.
+    settings: { ...options.settings, policy: { ...options.settings.policy, policy: flags.approval ?? "on-request" } },
     ...(flags.workers !== undefined ? { pool: { workers: flags.workers } } : {}),
   });
   if (harness.dispatcher.policy.warning) logger.warn(harness.dispatcher.policy.warning);
@@ -91,7 +92,7 @@ async function mcpCommand(flags: McpFlags): Promise<void> {
   let stop: () => Promise<void>;
   let done: Promise<void>;
   try {
-    checkAllowedTools(options.policy?.allowTools ?? [], harness.toolNames());
+    checkAllowedTools(options.settings.policy?.allowTools ?? [], harness.toolNames());
     await harness.warmUp();
     const ctx: SessionContext = { harness, approvals, dts: (await harness.toolsDts()).text, version: packageVersion() };
     if (flags.http === true) {

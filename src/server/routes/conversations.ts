@@ -5,9 +5,9 @@
  * only maps requests onto it. A turn is tied to its request: the client disconnecting aborts it.
  */
 import type { Hono } from "hono";
-import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { DEFAULT_MAX_TURNS, type AgentEvent, type ProviderConfigInput } from "../../agent/index.js";
 import { InvalidOptionError, publicError, serializeError } from "../../errors/index.js";
+import { streamEvents, type EventWriter } from "../sse.js";
 import type { AppEnv, ServerContext } from "../context.js";
 import { NotFoundError } from "../errors.js";
 import { decodeCursor, encodeCursor, pageLimit } from "../page.js";
@@ -18,44 +18,29 @@ import { jsonBody, queryOf } from "../validate.js";
 /** Conversations per page of `GET /v1/conversations`: default and most. */
 export const CONVERSATION_PAGE = { fallback: 20, max: 100 } as const;
 
-/** A comment line this often keeps proxies from closing a quiet stream (a model thinking, an approval wait). */
-const KEEPALIVE_MS = 15_000;
 
 /** Errors leave the process without host stacks. */
 function publicEvent(e: AgentEvent): AgentEvent {
   return e.type === "script_end" && e.error ? { ...e, error: publicError(e.error) } : e;
 }
 
-/** SSE messages in emit order; buffered until the stream exists, never making the turn wait for the socket. */
-function orderedStream(): { emit(event: string, data: unknown): void; attach(stream: SSEStreamingApi): void; flushed(): Promise<void> } {
-  let stream: SSEStreamingApi | undefined;
+/**
+ * Events emitted before the stream is attached are kept and sent first, in order; after that they go straight to the
+ * stream's writer (which keeps order itself).
+ */
+function orderedStream(): { emit(event: string, data: unknown): void; attach(writer: EventWriter): void; flushed(): Promise<void> } {
+  let writer: EventWriter | undefined;
   const early: [string, unknown][] = [];
-  let chain = Promise.resolve();
-  let keepalive: ReturnType<typeof setInterval> | undefined;
-  // A write to a stream whose client left fails; the turn is being aborted then, and later writes are moot.
-  const write = (text: () => Promise<unknown>): void => {
-    chain = chain.then(text).then(
-      () => undefined,
-      () => undefined,
-    );
-  };
-  const emit = (event: string, data: unknown): void => {
-    const s = stream;
-    if (!s) early.push([event, data]);
-    else write(() => s.writeSSE({ event, data: JSON.stringify(data) }));
-  };
   return {
-    emit,
-    attach(s) {
-      stream = s;
-      keepalive = setInterval(() => write(() => s.write(": keep-alive\n\n")), KEEPALIVE_MS);
-      keepalive.unref();
-      for (const [event, data] of early.splice(0)) emit(event, data);
+    emit(event, data) {
+      if (writer) writer.emit(event, data);
+      else early.push([event, data]);
     },
-    flushed() {
-      clearInterval(keepalive);
-      return chain;
+    attach(w) {
+      writer = w;
+      for (const [event, data] of early.splice(0)) w.emit(event, data);
     },
+    flushed: () => writer?.flushed() ?? Promise.resolve(),
   };
 }
 
@@ -156,13 +141,15 @@ export function conversationRoutes(app: Hono<AppEnv>, ctx: ServerContext): void 
         unsubscribe();
       }
     });
-    return streamSSE(c, async (stream) => {
-      stream.onAbort(() => {
-        turns.abort(id, "The client disconnected");
-      });
-      out.attach(stream);
-      await done;
-      await out.flushed();
-    });
+    return streamEvents(
+      c,
+      {},
+      async (writer) => {
+        out.attach(writer);
+        await done;
+        await out.flushed();
+      },
+      () => turns.abort(id, "The client disconnected"),
+    );
   });
 }
