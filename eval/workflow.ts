@@ -24,6 +24,8 @@ export interface WorkflowSpec {
   git?: { after?: Record<string, string | null> };
   /** Fixture MCP servers to configure in the workspace's `cody.json` (only `"records"` ships). */
   mcp?: string[];
+  /** More `cody.json` keys for the fixture (e.g. `{ "mcpIndexThreshold": 0 }` to prompt with the MCP tool index). */
+  config?: Record<string, unknown>;
   /** `cody exec --max-turns`. @default 40 */
   maxTurns?: number;
   checks: Check[];
