@@ -15,6 +15,7 @@ import { UsageError } from "../errors/index.js";
 import type { HarnessOptions } from "../harness.js";
 import type { Limits } from "../limits.js";
 import { storeSecretFromEnv } from "./store-target.js";
+import { collect } from "./flag-values.js";
 import { closest } from "./suggest.js";
 import { resolveWorkspace } from "./workspace.js";
 import { SANDBOX_MODES, type SandboxMode } from "../sandbox/index.js";
@@ -75,7 +76,6 @@ export function checkAllowedTools(allow: readonly string[], known: readonly stri
   }
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** Add the shared flags to a command. */
 export function addHarnessFlags(cmd: Command): Command {

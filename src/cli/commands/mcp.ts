@@ -13,6 +13,7 @@ import { MCP_PATH, RunApprovals, listenMcpHttp, serveStdio, type SessionContext 
 import { TOKEN_ENV, isLoopback, resolveServerToken } from "../../server/index.js";
 // Through the index (which loads the MCP client SDK): this command loads the MCP server SDK anyway.
 import { unavailableWarning } from "../../tools/index.js";
+import { collect, port, workers } from "../flag-values.js";
 import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 
 interface McpFlags extends HarnessFlags {
@@ -24,19 +25,8 @@ interface McpFlags extends HarnessFlags {
   workers?: number;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got \`${value}\``);
-  return n;
-}
 
-function workers(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers must be an integer from 1 to 256, got \`${value}\``);
-  return n;
-}
 
 function packageVersion(): string {
   try {

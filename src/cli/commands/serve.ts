@@ -24,6 +24,7 @@ import {
   resolveServerToken,
   type ServerToken,
 } from "../../server/index.js";
+import { collect, port, workers } from "../flag-values.js";
 import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 
 interface ServeFlags extends HarnessFlags {
@@ -42,7 +43,6 @@ interface ServeFlags extends HarnessFlags {
   apiKeyEnv?: string;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 function positive(name: string, max: number) {
   return (value: string): number => {
@@ -65,17 +65,7 @@ function origin(value: string): string {
   return url.origin;
 }
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got \`${value}\``);
-  return n;
-}
 
-function workers(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers must be an integer from 1 to 256, got \`${value}\``);
-  return n;
-}
 
 export function registerServe(parent: Command): void {
   const cmd = parent
