@@ -15,6 +15,8 @@ export interface LoadFigures {
   failed: number;
   /** SSE streams whose events were missing or out of order. */
   misordered: number;
+  /** CPU time (user + system) this client spent per request, µs: its share of the box. */
+  clientCpuUs: number;
   /** The first failure seen, for the bench's report. */
   firstFailure?: string;
 }
@@ -86,6 +88,7 @@ export async function load(baseUrl: string, token: string, concurrency: number, 
     firstFailure ??= why;
   };
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const end = started + ms;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -111,6 +114,7 @@ export async function load(baseUrl: string, token: string, concurrency: number, 
     }),
   );
   const elapsed = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   agent.destroy();
   samples.sort((a, b) => a - b);
   return {
@@ -120,6 +124,7 @@ export async function load(baseUrl: string, token: string, concurrency: number, 
     requests: samples.length,
     failed,
     misordered,
+    clientCpuUs: (used.user + used.system) / Math.max(1, samples.length),
     ...(firstFailure !== undefined ? { firstFailure } : {}),
   };
 }

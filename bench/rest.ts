@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchRestLayer } from "./rest-layer.js";
 import type { LoadFigures } from "./rest-load.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -62,7 +63,7 @@ function startServer(dir: string): Promise<{ child: ChildProcess; url: string }>
   });
 }
 
-export async function benchRest(opts: { quick: boolean }): Promise<{ figures: Record<string, number>; lines: string[] }> {
+async function benchRestServer(opts: { quick: boolean }): Promise<{ figures: Record<string, number>; lines: string[] }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "cody-bench-rest-"));
   writeFileSync(path.join(dir, "hello.txt"), "hello\n");
   const { child, url } = await startServer(dir);
@@ -86,6 +87,7 @@ export async function benchRest(opts: { quick: boolean }): Promise<{ figures: Re
       restSseP99MsC64: sse.p99,
       restServerCpuMsPerRunC64: c64.cpuPerRun,
       restSseServerCpuMsPerRunC64: sse.cpuPerRun,
+      restClientCpuMsPerRunC64: c64.clientCpuUs / 1000,
       restFailed: c1.failed + c64.failed + sse.failed,
       restSseMisordered: sse.misordered,
     };
@@ -95,7 +97,8 @@ export async function benchRest(opts: { quick: boolean }): Promise<{ figures: Re
       lines: [
         `POST /v1/runs (readFile script, bearer token, cody serve --workers 2, load client in its own process) for ${ms} ms each:`,
         `  JSON, concurrency 1: ${c1.perSecond.toFixed(0)} runs/s, p50 ${c1.p50.toFixed(1)} ms`,
-        `  JSON, concurrency 64: ${c64.perSecond.toFixed(0)} runs/s, p99 ${c64.p99.toFixed(1)} ms, server CPU ${c64.cpuPerRun.toFixed(2)} ms/run`,
+        `  JSON, concurrency 64: ${c64.perSecond.toFixed(0)} runs/s, p99 ${c64.p99.toFixed(1)} ms, server CPU ${c64.cpuPerRun.toFixed(2)} ms/run` +
+          ` (load client ${(c64.clientCpuUs / 1000).toFixed(2)} ms/run)`,
         `  SSE, concurrency 64: ${sse.perSecond.toFixed(0)} runs/s, p99 ${sse.p99.toFixed(1)} ms, server CPU ${sse.cpuPerRun.toFixed(2)} ms/run` +
           (sse.misordered ? `, ${sse.misordered} streams with missing or misordered events` : ""),
         ...(figures.restFailed ? [`  ${figures.restFailed} requests failed, first: ${failures[0] ?? "?"}`] : []),
@@ -107,4 +110,11 @@ export async function benchRest(opts: { quick: boolean }): Promise<{ figures: Re
     await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once("exit", r)));
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** `cody serve` end to end, then the REST layer alone (bench/rest-layer.ts): what the HTTP side costs by itself. */
+export async function benchRest(opts: { quick: boolean }): Promise<{ figures: Record<string, number>; lines: string[] }> {
+  const server = await benchRestServer(opts);
+  const layer = await benchRestLayer(opts);
+  return { figures: { ...server.figures, ...layer.figures }, lines: [...server.lines, ...layer.lines] };
 }
