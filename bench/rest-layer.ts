@@ -26,7 +26,7 @@ const HASH = "089ddb7de19674093bd30d2f35e3a1cd9c33e9c09010274e796cc3589a728ce5";
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The parts of Harness the run routes touch, with runs that cost (almost) nothing. */
-function stubHarness(): Harness {
+export function stubHarness(): Harness {
   const run = async (_input: unknown, opts: HarnessRunOptions = {}): Promise<RunResult> => {
     const runId = opts.runId ?? "stub";
     const emit = opts.onEvent ?? (() => {});
@@ -66,7 +66,7 @@ function stubHarness(): Harness {
   return stub as unknown as Harness;
 }
 
-function runLoad(url: string, concurrency: number, ms: number, mode: "json" | "sse"): Promise<LoadFigures> {
+export function runLoad(url: string, concurrency: number, ms: number, mode: "json" | "sse"): Promise<LoadFigures> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [LOAD, url, TOKEN, String(concurrency), String(ms), mode], { maxBuffer: 1 << 20 }, (error, stdout) => {
       if (error) reject(error);

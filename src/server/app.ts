@@ -25,7 +25,7 @@ import { ConversationTurns, type ProviderResolver } from "./conversations.js";
 import { NotFoundError } from "./errors.js";
 import { hostGuard, jsonOnly, normalizeOrigin } from "./guard.js";
 import { healthBody } from "./health.js";
-import { bodyLimit } from "./incoming.js";
+import { bodyLimit, nodeOf } from "./incoming.js";
 import { createServerMetrics } from "./metrics.js";
 import { approvalRoutes } from "./routes/approvals.js";
 import { conversationRoutes } from "./routes/conversations.js";
@@ -142,8 +142,9 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
   harness.storeHealth.listen((error) => logger?.error({ err: error }, "storage fault"));
 
   app.use(async (c, next) => {
-    // Node's request signal aborts when the client goes away; keep it before body-limit swaps the Request object.
-    c.set("clientSignal", c.req.raw.signal);
+    // Without Node the Request's signal is the client's; keep it before body-limit swaps the Request object. (Over
+    // Node the signal is made only when a route asks: incoming.ts clientSignal.)
+    if (nodeOf(c) === undefined) c.set("clientSignal", c.req.raw.signal);
     c.set("runId", undefined);
     const started = performance.now();
     await next();

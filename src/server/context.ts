@@ -23,7 +23,8 @@ export interface ServerContext {
 /** Hono environment: the client connection's signal, captured before any middleware replaces the request. */
 export interface AppEnv {
   Variables: {
-    clientSignal: AbortSignal;
+    /** Set under `app.fetch` only (incoming.ts `clientSignal` makes one over Node when asked). */
+    clientSignal?: AbortSignal | undefined;
     /** Set by run routes so the request log names the run. */
     runId: string | undefined;
     /** The JSON body once read and checked by the contract's validation (src/server/validate.ts), so it is parsed once. */

@@ -10,6 +10,7 @@ import { InvalidOptionError, publicError, serializeError } from "../../errors/in
 import { streamEvents, type EventWriter } from "../sse.js";
 import type { AppEnv, ServerContext } from "../context.js";
 import { NotFoundError } from "../errors.js";
+import { clientSignal } from "../incoming.js";
 import { decodeCursor, encodeCursor, pageLimit } from "../page.js";
 import { pageQuery } from "../schemas/common.js";
 import { CreateConversationBodySchema, TurnBodySchema } from "../schemas/conversations.js";
@@ -121,7 +122,7 @@ export function conversationRoutes(app: Hono<AppEnv>, ctx: ServerContext): void 
     });
     if (summary.turns === 0 && summary.title === "") store.setTitle(id, body.message.trim());
     const out = orderedStream();
-    const clientSignal = c.get("clientSignal");
+    const client = clientSignal(c);
     const done = turns.start(id, async (signal) => {
       const unsubscribe =
         ctx.approvals?.subscribe((r) => {
@@ -130,7 +131,7 @@ export function conversationRoutes(app: Hono<AppEnv>, ctx: ServerContext): void 
       try {
         await agent.run(body.message, {
           conversationId: id,
-          signal: AbortSignal.any([signal, clientSignal]),
+          signal: AbortSignal.any([signal, client]),
           onEvent: (e) => out.emit(e.type, publicEvent(e)),
         });
       } catch (error) {

@@ -17,7 +17,7 @@ import { retryHeaders } from "../retry.js";
 import { listRuns } from "../run-list.js";
 import { streamEvents, type EventWriter } from "../sse.js";
 import { statusForRun } from "../status.js";
-import { header } from "../incoming.js";
+import { header, onClientGone } from "../incoming.js";
 import type { Artifact } from "../../compiler/index.js";
 
 type Emit = (event: string, data: unknown) => void;
@@ -75,14 +75,19 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
       artifact = harness.cache.get(req.hash)?.artifact;
       if (!artifact) throw new NotFoundError(`No compiled artifact with hash \`${req.hash}\` (compile it first)`, { kind: "artifact", id: req.hash });
     }
-    const clientSignal = c.get("clientSignal");
+    // The client going away aborts the run through its own controller (no signal joined per run: see incoming.ts).
+    let stopWatching = (): void => {};
+    const watchClient = (id: string): void => {
+      stopWatching = onClientGone(c, () => runs.abort(id, "The client disconnected"));
+    };
 
     if (!wantsEventStream(c)) {
-      const { runId, result } = runs.start(req.runId, (id, signal) =>
-        execute(req, artifact, id, AbortSignal.any([signal, clientSignal]), () => {}),
-      );
+      const { runId, result } = runs.start(req.runId, (id, signal) => {
+        watchClient(id);
+        return execute(req, artifact, id, signal, () => {});
+      });
       c.set("runId", runId);
-      const done = publicRunResult(await result);
+      const done = publicRunResult(await result.finally(() => stopWatching()));
       const status = statusForRun(done);
       return c.json(done, status as ContentfulStatusCode, retryHeaders(status));
     }
@@ -100,8 +105,10 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
     let unsubscribe = (): void => {};
     const { runId, result } = runs.start(req.runId, (id, signal) => {
       unsubscribe = ctx.approvals?.subscribe((r) => r.runId === id && emit("approval_request", r)) ?? unsubscribe;
-      return execute(req, artifact, id, AbortSignal.any([signal, clientSignal]), (e) => emit(e.type, publicRunEvent(e)));
+      watchClient(id);
+      return execute(req, artifact, id, signal, (e) => emit(e.type, publicRunEvent(e)));
     });
+    void result.then(stopWatching, stopWatching);
     c.set("runId", runId);
     const runIdHeader = { "X-Cody-Run-Id": runId };
     // The status is chosen when the run starts or ends, whichever comes first: a run refused before it started

@@ -2,6 +2,7 @@
 import type { Hono } from "hono";
 import { readJsonObject } from "../body.js";
 import type { AppEnv, ServerContext } from "../context.js";
+import { clientSignal } from "../incoming.js";
 
 export function toolRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
   app.get("/v1/tools", (c) =>
@@ -21,7 +22,7 @@ export function toolRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
     // An unknown name is left to the dispatcher, so the error is the one a script would get.
     const name = c.req.param("name");
     const body = await readJsonObject(c, true);
-    const result = await ctx.harness.callTool({ tool: name, args: body["args"] ?? {} }, c.get("clientSignal"));
+    const result = await ctx.harness.callTool({ tool: name, args: body["args"] ?? {} }, clientSignal(c));
     return c.json({ result: result === undefined ? null : result });
   });
 }
