@@ -15,7 +15,7 @@ import pino from "pino";
 import type { Harness, HarnessRunOptions } from "../src/harness.js";
 import { DEFAULT_LIMITS } from "../src/limits.js";
 import type { RunResult } from "../src/runtime/index.js";
-import { createServer } from "../src/server/index.js";
+import { createServer, logDestination } from "../src/server/index.js";
 import type { LoadFigures } from "./rest-load.js";
 
 const LOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), "rest-load.js");
@@ -78,7 +78,7 @@ export function runLoad(url: string, concurrency: number, ms: number, mode: "jso
 export async function benchRestLayer(opts: { quick: boolean }): Promise<{ figures: Record<string, number>; lines: string[] }> {
   // The request log as `cody serve` writes it (to a file here): its cost is part of the layer.
   const dir = mkdtempSync(path.join(os.tmpdir(), "cody-bench-rest-layer-"));
-  const logger = pino({ name: "cody" }, pino.destination({ dest: path.join(dir, "server.log"), sync: true }));
+  const logger = pino({ name: "cody" }, logDestination(path.join(dir, "server.log")));
   const server = createServer(stubHarness(), { token: TOKEN, logger });
   const listening = await server.listen(0);
   const url = `http://127.0.0.1:${listening.port}`;

@@ -149,7 +149,7 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
     const started = performance.now();
     await next();
     logger?.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), runId: c.get("runId") },
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), runId: c.get("runId"), ...c.get("runLog") },
       "request",
     );
   });

@@ -20,6 +20,15 @@ export interface ServerContext {
   fleet?: Fleet | undefined;
 }
 
+/** A finished run's fields on a log line. */
+export interface RunLogFields {
+  ok: boolean;
+  code: string | undefined;
+  /** The run's own duration (the request's is `ms`). */
+  runMs: number;
+  cache: "hit" | "miss";
+}
+
 /** Hono environment: the client connection's signal, captured before any middleware replaces the request. */
 export interface AppEnv {
   Variables: {
@@ -27,6 +36,8 @@ export interface AppEnv {
     clientSignal?: AbortSignal | undefined;
     /** Set by run routes so the request log names the run. */
     runId: string | undefined;
+    /** Set when a JSON run ends: its outcome goes on the request's log line. */
+    runLog?: RunLogFields | undefined;
     /** The JSON body once read and checked by the contract's validation (src/server/validate.ts), so it is parsed once. */
     jsonBody?: Record<string, unknown> | undefined;
     /** Request bodies past this many bytes are refused (413). */

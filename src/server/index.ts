@@ -18,6 +18,7 @@ export {
   UnsupportedMediaTypeError,
 } from "./errors.js";
 export { hostGuard, hostName, isLoopback } from "./guard.js";
+export { logDestination } from "./log.js";
 export { statusForCode, statusForRun } from "./status.js";
 export { TOKEN_ENV, checkToken, resolveServerToken } from "./token.js";
 export type { CodyServer, ListeningServer, ServerOptions } from "./app.js";

@@ -47,15 +47,24 @@ test("cody serve answers requests, logs them as JSON lines on stderr and stops o
   const health = await request(base, "GET", "/healthz");
   t.is(health.status, 200);
   t.is(health.body["ok"], true);
-  const run = await request<{ ok: boolean; value: unknown }>(base, "POST", "/v1/runs", { source: "return 40 + 2;" });
+  const run = await request<{ ok: boolean; value: unknown }>(base, "POST", "/v1/runs", { source: "return 40 + 2;", runId: "json-run" });
   t.is(run.body.value, 42);
+  const streamed = await streamRun(base, { source: "return 1;", runId: "sse-run" });
+  t.is(streamed.events.at(-1)?.event, "end");
   child.kill("SIGTERM");
   t.is(await exited, 0);
+  type Line = { msg: string; path?: string; status?: number; runId?: string; ok?: boolean; runMs?: number; cache?: string };
   const lines = log()
     .split("\n")
     .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as { msg: string; path?: string; status?: number });
-  t.true(lines.some((l) => l.msg === "request" && l.path === "/v1/runs" && l.status === 200));
+    .map((l) => JSON.parse(l) as Line);
+  // A JSON run is one line, the request's, carrying the run's outcome; a stream's run ends with a line of its own.
+  const jsonRun = lines.filter((l) => l.runId === "json-run");
+  t.is(jsonRun.length, 1);
+  t.like(jsonRun[0], { msg: "request", path: "/v1/runs", status: 200, ok: true, cache: "miss" });
+  t.is(typeof jsonRun[0]?.runMs, "number");
+  t.deepEqual(lines.filter((l) => l.runId === "sse-run").map((l) => l.msg).sort(), ["request", "run finished"]);
+  // Written asynchronously, yet nothing is lost at exit: the last line is the last logged.
   t.is(lines.at(-1)?.msg, "stopped");
 });
 

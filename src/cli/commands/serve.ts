@@ -21,6 +21,7 @@ import {
   TOKEN_ENV,
   createServer,
   isLoopback,
+  logDestination,
   resolveServerToken,
   type ServerToken,
 } from "../../server/index.js";
@@ -103,7 +104,7 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
       { host: flags.host },
     );
   }
-  const logger = pino({ name: "cody" }, pino.destination({ fd: 2, sync: true }));
+  const logger = pino({ name: "cody" }, logDestination(2));
   const options = await harnessOptionsFromFlags(flags, { stdinBusy: true });
   const asks = flags.approval === "on-request" || flags.approval === "untrusted";
   const broker = asks ? new ApprovalBroker() : undefined;

@@ -9,7 +9,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { serializeError } from "../../errors/index.js";
 import { publicRunEvent, publicRunResult, type RunEvent, type RunResult } from "../../runtime/index.js";
 import { readJsonObject } from "../body.js";
-import type { AppEnv, ServerContext } from "../context.js";
+import type { AppEnv, RunLogFields, ServerContext } from "../context.js";
 import type { RunEventRecord } from "../active-runs.js";
 import { NotFoundError } from "../errors.js";
 import { parseRunRequest, type RunRequest } from "../run-request.js";
@@ -21,6 +21,11 @@ import { header, onClientGone } from "../incoming.js";
 import type { Artifact } from "../../compiler/index.js";
 
 type Emit = (event: string, data: unknown) => void;
+
+/** What the log says of a finished run (`runMs` is the run's own time, `ms` the request's). */
+function runLog(result: RunResult): RunLogFields {
+  return { ok: result.ok, code: result.error?.code, runMs: Math.round(result.durationMs), cache: result.cache };
+}
 
 /** A result for a run the pool refused or that failed outside the script (queue full, pool closed). */
 function refused(runId: string, hash: string, cache: "hit" | "miss", error: unknown): RunResult {
@@ -64,7 +69,6 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
       stopApprovals?.();
     }
     ctx.metrics.observeRun(result);
-    ctx.logger?.info({ runId, ok: result.ok, code: result.error?.code, ms: Math.round(result.durationMs), cache: result.cache }, "run finished");
     return result;
   }
 
@@ -87,7 +91,10 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
         return execute(req, artifact, id, signal, () => {});
       });
       c.set("runId", runId);
-      const done = publicRunResult(await result.finally(() => stopWatching()));
+      const finished = await result.finally(() => stopWatching());
+      // One log line per JSON run: the request's, which carries the run's outcome.
+      c.set("runLog", runLog(finished));
+      const done = publicRunResult(finished);
       const status = statusForRun(done);
       return c.json(done, status as ContentfulStatusCode, retryHeaders(status));
     }
@@ -108,7 +115,11 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
       watchClient(id);
       return execute(req, artifact, id, signal, (e) => emit(e.type, publicRunEvent(e)));
     });
-    void result.then(stopWatching, stopWatching);
+    // A stream's request is logged when it starts; the run's end gets its own line.
+    void result.then((finished) => {
+      stopWatching();
+      ctx.logger?.info({ runId, ...runLog(finished) }, "run finished");
+    }, stopWatching);
     c.set("runId", runId);
     const runIdHeader = { "X-Cody-Run-Id": runId };
     // The status is chosen when the run starts or ends, whichever comes first: a run refused before it started
