@@ -1,11 +1,12 @@
 /**
  * The REST bench's load client, run as its own process (`node rest-load.js URL TOKEN CONCURRENCY MS MODE`) so that
  * its own work never shares an event loop with the server or the bench's in-process figures. It keeps `concurrency`
- * requests in flight over keep-alive connections (node:http's Agent; `fetch` costs several times more CPU per
- * request) and prints one JSON line: runs per second, latency percentiles, failures. In `sse` mode every stream is
+ * requests in flight over as many keep-alive connections (rest-connection.ts: a minimal HTTP/1.1 client, because
+ * node:http's costs the client several times more CPU per request, and the client shares the box with the server) and
+ * prints one JSON line: runs per second, latency percentiles, failures. In `sse` mode every stream is
  * read to its end and its events checked: `start` first, `end` last, each `tool_result` after its `tool_call`.
  */
-import http from "node:http";
+import { Connection, postBytes } from "./rest-connection.js";
 
 export interface LoadFigures {
   perSecond: number;
@@ -47,38 +48,13 @@ export function checkEventOrder(names: readonly string[]): string | undefined {
   return open === 0 ? undefined : "a tool_call without its tool_result";
 }
 
-function post(agent: http.Agent, url: URL, token: string, sse: boolean): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        path: "/v1/runs",
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "content-length": Buffer.byteLength(BODY),
-          authorization: `Bearer ${token}`,
-          ...(sse ? { accept: "text/event-stream" } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(BODY);
-  });
-}
-
 /** Keep `concurrency` requests in flight for `ms`. */
 export async function load(baseUrl: string, token: string, concurrency: number, ms: number, mode: "json" | "sse"): Promise<LoadFigures> {
   const url = new URL(baseUrl);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const port = Number(url.port);
+  const headers: Record<string, string> = { "Content-Type": "application/json", Authorization: `Bearer ${token}` };
+  if (mode === "sse") headers["Accept"] = "text/event-stream";
+  const request = postBytes(url.host, "/v1/runs", headers, BODY);
   const samples: number[] = [];
   let failed = 0;
   let misordered = 0;
@@ -92,10 +68,12 @@ export async function load(baseUrl: string, token: string, concurrency: number, 
   const end = started + ms;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
+      let conn: Connection | undefined;
       while (performance.now() < end) {
         const s = performance.now();
         try {
-          const res = await post(agent, url, token, mode === "sse");
+          if (conn === undefined || conn.closed) conn = await Connection.open(port, url.hostname);
+          const res = await conn.send(request);
           if (res.status !== 200) fail(`status ${res.status}: ${res.body.slice(0, 200)}`);
           else if (mode === "json") {
             if ((JSON.parse(res.body) as { ok?: boolean }).ok !== true) fail(res.body.slice(0, 200));
@@ -111,11 +89,11 @@ export async function load(baseUrl: string, token: string, concurrency: number, 
         }
         samples.push(performance.now() - s);
       }
+      conn?.close();
     }),
   );
   const elapsed = performance.now() - started;
   const used = process.cpuUsage(cpu);
-  agent.destroy();
   samples.sort((a, b) => a - b);
   return {
     perSecond: (samples.length / elapsed) * 1000,
