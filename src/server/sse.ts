@@ -1,7 +1,7 @@
 /**
  * Server-sent events (https://html.spec.whatwg.org/multipage/server-sent-events.html) for run streams. Served over
- * Node, messages are written straight to the ServerResponse, in emit order and without making the run wait for the
- * socket: hono's streamSSE goes through a TransformStream, a web-stream reader on @hono/node-server's side and a
+ * Node, messages are written straight to the ServerResponse (those of one event-loop turn together), in emit order
+ * and without making the run wait for the socket: hono's streamSSE goes through a TransformStream, a web-stream reader on @hono/node-server's side and a
  * promise chain per message, which cost more main-thread time than the run (profiled). `app.fetch` without Node keeps
  * streamSSE.
  */
@@ -44,23 +44,85 @@ function chainedWriter(stream: SSEStreamingApi): EventWriter {
   };
 }
 
-/** Node's response: `write` is synchronous and ordered; Node buffers what the socket cannot take yet. */
-function directWriter(res: ServerResponse): EventWriter {
-  const live = (): boolean => !res.writableEnded && !res.destroyed;
-  const keepalive = setInterval(() => {
-    if (live()) res.write(": keep-alive\n\n");
-  }, KEEPALIVE_MS);
-  keepalive.unref();
-  return {
-    emit(event, data) {
-      if (live()) res.write(sseMessage(event, data));
-    },
-    flushed: () => {
+/**
+ * Messages emitted during one turn of the event loop are written together at its end (setImmediate): one socket
+ * write per stream per turn instead of one per message, and the last messages and the stream's end go out as one
+ * (a stream's `end` event and the chunked terminator were two writes). Nothing waits for a timer.
+ */
+const unwritten = new Set<DirectWriter>();
+let flushScheduled = false;
+
+function flushAll(): void {
+  flushScheduled = false;
+  for (const writer of unwritten) writer.write();
+  unwritten.clear();
+}
+
+/** Streams still open, each sent a comment every KEEPALIVE_MS by one shared timer (not a timer per stream). */
+const open = new Set<DirectWriter>();
+let keepalive: NodeJS.Timeout | undefined;
+
+function keepAlive(): void {
+  for (const writer of open) writer.queue(": keep-alive\n\n");
+}
+
+/** Node's response: writes are ordered; Node buffers what the socket cannot take yet. */
+class DirectWriter implements EventWriter {
+  readonly #res: ServerResponse;
+  #text = "";
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+    open.add(this);
+    if (keepalive === undefined) {
+      keepalive = setInterval(keepAlive, KEEPALIVE_MS);
+      keepalive.unref();
+    }
+  }
+
+  #live(): boolean {
+    return !this.#res.writableEnded && !this.#res.destroyed;
+  }
+
+  /** Queue text for the end of this turn. */
+  queue(text: string): void {
+    if (!this.#live()) return;
+    this.#text += text;
+    unwritten.add(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushAll);
+    }
+  }
+
+  /** Write what is queued (called at the end of the turn). */
+  write(): void {
+    const text = this.#text;
+    this.#text = "";
+    if (text !== "" && this.#live()) this.#res.write(text);
+  }
+
+  emit(event: string, data: unknown): void {
+    this.queue(sseMessage(event, data));
+  }
+
+  /** Stop the keep-alive and drop what is queued (the stream is ending or its client is gone). */
+  forget(): void {
+    open.delete(this);
+    if (open.size === 0 && keepalive !== undefined) {
       clearInterval(keepalive);
-      if (!live()) return Promise.resolve();
-      return new Promise((resolve) => res.end(resolve));
-    },
-  };
+      keepalive = undefined;
+    }
+    unwritten.delete(this);
+  }
+
+  flushed(): Promise<void> {
+    this.forget();
+    const text = this.#text;
+    this.#text = "";
+    if (!this.#live()) return Promise.resolve();
+    return new Promise((resolve) => this.#res.end(text, resolve));
+  }
 }
 
 /** `new Response` of the class hono's marker was made with (Node's own, not @hono/node-server's lightweight one). */
@@ -90,11 +152,13 @@ export function streamEvents(
   }
   const res = node.outgoing;
   res.writeHead(200, { ...headers, "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+  const writer = new DirectWriter(res);
   res.on("close", () => {
+    writer.forget();
     if (!res.writableFinished) onDisconnect();
   });
   // `produce` does not reject; if it ever did, the stream still ends (and the process does not die of it).
-  void produce(directWriter(res)).then(
+  void produce(writer).then(
     () => undefined,
     () => undefined,
   ).finally(() => {

@@ -1,0 +1,81 @@
+/**
+ * The direct SSE writer over Node's response (src/server/sse.ts): messages of one event-loop turn go out in one write,
+ * the last ones with the stream's end, in emit order, and a stream whose client left stops writing.
+ */
+import http, { ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import test from "ava";
+import { Hono } from "hono";
+import { streamEvents, type EventWriter } from "../../src/server/sse.js";
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Serve one stream fed by `produce`; count the writes made on its response. */
+async function served(t: { teardown(fn: () => void): void }, produce: (writer: EventWriter) => Promise<void>, onDisconnect = (): void => {}) {
+  const app = new Hono();
+  const counts = { write: 0, end: 0 };
+  app.get("/s", (c) => {
+    const res = (c.env as { outgoing: ServerResponse }).outgoing;
+    const { write, end } = res;
+    res.write = ((...args: Parameters<typeof write>) => {
+      counts.write++;
+      return write.apply(res, args);
+    }) as typeof write;
+    res.end = ((...args: Parameters<typeof end>) => {
+      counts.end++;
+      return end.apply(res, args);
+    }) as typeof end;
+    return streamEvents(c, {}, produce, onDisconnect);
+  });
+  const server = await new Promise<http.Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as http.Server)) as http.Server;
+  });
+  t.teardown(() => server.close());
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/s`, counts };
+}
+
+test("messages emitted in one turn go out in one write, the last ones together with the end of the stream, in order", async (t) => {
+  const { url, counts } = await served(t, async (w) => {
+    w.emit("a", { n: 1 });
+    w.emit("b", { n: 2 });
+    await turn();
+    await turn();
+    w.emit("c", { n: 3 });
+    w.emit("end", { n: 4 });
+    await w.flushed();
+  });
+  const res = await fetch(url);
+  t.is(res.headers.get("content-type"), "text/event-stream");
+  const body = await res.text();
+  t.is(body, 'event: a\ndata: {"n":1}\n\nevent: b\ndata: {"n":2}\n\nevent: c\ndata: {"n":3}\n\nevent: end\ndata: {"n":4}\n\n');
+  // One write for a and b (their turn), and c and end in the response's end: not one write per message.
+  t.deepEqual(counts, { write: 1, end: 1 });
+});
+
+test("a stream whose client disconnected writes nothing more and its producer still finishes", async (t) => {
+  let disconnected = (): void => {};
+  const gone = new Promise<void>((resolve) => (disconnected = resolve));
+  let finished = false;
+  const { url, counts } = await served(
+    t,
+    async (w) => {
+      w.emit("start", {});
+      await gone;
+      w.emit("late", {});
+      await w.flushed();
+      finished = true;
+    },
+    () => disconnected(),
+  );
+  const client = new AbortController();
+  const res = await fetch(url, { signal: client.signal });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  await reader.read(); // the start event
+  client.abort();
+  await gone;
+  await turn();
+  await turn();
+  t.true(finished);
+  t.is(counts.write, 1);
+});
