@@ -32,7 +32,7 @@ import {
   ToolCallResultSchema,
   ToolListSchema,
 } from "./schemas/misc.js";
-import { RefusedRunSchema, RunAbortedSchema, RunBodySchema, RunDetailSchema, RunEventSchema, RunListQuerySchema, RunListSchema, RunResultSchema } from "./schemas/runs.js";
+import { acceptsRunBody, RefusedRunSchema, RunAbortedSchema, RunBodySchema, RunDetailSchema, RunEventSchema, RunListQuerySchema, RunListSchema, RunResultSchema } from "./schemas/runs.js";
 import { pageQuery } from "./schemas/common.js";
 import { jsonBody, queryOf } from "./validate.js";
 
@@ -55,6 +55,8 @@ export interface Operation {
   /** Served without the bearer token. */
   public?: boolean;
   body?: z.ZodType;
+  /** A cheap check, true only for bodies `body` accepts unchanged (those skip the schema). */
+  accepts?: (body: Record<string, unknown>) => boolean;
   /** An empty body counts as `{}`. */
   emptyBody?: boolean;
   query?: z.ZodObject;
@@ -160,7 +162,7 @@ export const OPERATIONS: readonly Operation[] = [
   },
   {
     method: "post", path: "/v1/runs", operationId: "createRun", summary: "Run a script (JSON result, or SSE with `Accept: text/event-stream`)", tag: "runs",
-    body: RunBodySchema,
+    body: RunBodySchema, accepts: acceptsRunBody,
     responses: {
       200: {
         description: "The run's result (`ok: false` when the script failed), or its event stream.",
@@ -241,7 +243,7 @@ function validation(op: Operation): MiddlewareHandler<AppEnv> | undefined {
   const { body, query } = op;
   if (body) {
     return async (c, next) => {
-      await jsonBody(c, body, op.emptyBody === true);
+      await jsonBody(c, body, op.emptyBody === true, op.accepts);
       await next();
     };
   }

@@ -28,6 +28,46 @@ export const RunBodySchema = z
   })
   .meta({ id: "RunBody" });
 
+const isString = (v: unknown): v is string => typeof v === "string";
+const isNonEmpty = (v: unknown): boolean => typeof v === "string" && v.length > 0;
+
+/**
+ * True only for bodies RunBodySchema accepts, checked by hand: a run's body is validated on every request, and zod's
+ * parse (issues, a copied output object) was a visible part of a run's main-thread time. Anything else — an invalid
+ * body, or one this check does not know, such as an unknown field — is left to the schema, which gives the errors, so
+ * answers are the same either way (test/server/run-body.test.ts compares the two).
+ */
+export function acceptsRunBody(body: Record<string, unknown>): boolean {
+  let sources = 0;
+  for (const key in body) {
+    const v = body[key];
+    switch (key) {
+      case "source":
+      case "hash":
+        if (!isString(v)) return false;
+        sources++;
+        break;
+      case "filename":
+      case "runId":
+        if (!isNonEmpty(v)) return false;
+        break;
+      case "limits":
+        if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+        for (const name in v) if (!Number.isFinite((v as Record<string, unknown>)[name])) return false;
+        break;
+      case "allowedTools":
+        if (!Array.isArray(v) || !v.every(isNonEmpty)) return false;
+        break;
+      case "sandbox":
+        if (!isString(v)) return false; // the object form is left to the schema
+        break;
+      default:
+        return false;
+    }
+  }
+  return sources === 1;
+}
+
 export const ConsoleEntrySchema = z
   .object({ level: z.enum(["log", "info", "warn", "error", "debug"]), text: z.string(), atMs: z.number() })
   .meta({ id: "ConsoleEntry" });
