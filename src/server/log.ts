@@ -1,21 +1,27 @@
 /**
- * Where `cody serve` writes its log (JSON lines, pino). Lines logged during one turn of the event loop are written
- * together, synchronously, at its end (setImmediate: nothing waits for a timer), and whatever is pending is written
- * when the process exits. Profiled under the REST bench: a blocking write per line (two per run) cost ≈ 60 µs of a
- * run's main-thread time on a pipe, and pino's asynchronous mode moves each write to libuv's thread pool — a thread
- * wake-up and a completion callback per write, which on two busy cores cost about as much as the write it saved.
+ * Where `cody serve` writes its log (JSON lines, pino). Lines are gathered and written together, synchronously, at
+ * most LOG_FLUSH_MS after the first of them (sooner past LOG_FLUSH_BYTES), and whatever is pending is written when the
+ * process exits. Why: under the REST bench a blocking write per line (two per run) cost ≈ 60 µs of a run's main-thread
+ * time on a pipe, each write also waking the reader; pino's asynchronous mode moves each write to libuv's thread pool
+ * instead — a thread wake-up and a completion callback per write, about the cost of the write it saves on two busy
+ * cores. A log line may thus reach the file up to LOG_FLUSH_MS late; a process killed with SIGKILL loses at most that.
  */
 import type { DestinationStream } from "pino";
 import pino from "pino";
 
+/** Pending lines are written this long after the first of them, at the latest. */
+export const LOG_FLUSH_MS = 25;
+/** … or as soon as this much is pending. */
+const LOG_FLUSH_BYTES = 64 * 1024;
+
 /** Pending text of every batched destination, written on exit (one listener for all). */
-const live = new Set<TurnBatched>();
+const live = new Set<Batched>();
 let exitHooked = false;
 
-class TurnBatched implements DestinationStream {
+class Batched implements DestinationStream {
   readonly #out: DestinationStream;
   #text = "";
-  #scheduled = false;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(out: DestinationStream) {
     this.#out = out;
@@ -30,22 +36,26 @@ class TurnBatched implements DestinationStream {
 
   write(line: string): void {
     this.#text += line;
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(() => this.flushSync());
+    if (this.#text.length >= LOG_FLUSH_BYTES) this.flushSync();
+    else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => this.flushSync(), LOG_FLUSH_MS);
+      this.#timer.unref();
+    }
   }
 
   /** Write what is pending now (pino's `logger.flush()` calls this too). */
   flushSync(): void {
-    this.#scheduled = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     if (this.#text === "") return;
     const text = this.#text;
     this.#text = "";
     this.#out.write(text);
   }
 
-  flush(): void {
+  flush(done?: (error?: Error) => void): void {
     this.flushSync();
+    done?.();
   }
 }
 
@@ -54,5 +64,5 @@ class TurnBatched implements DestinationStream {
  * described above (pino's synchronous writer underneath, which retries a full pipe).
  */
 export function logDestination(dest: number | string = 2): DestinationStream {
-  return new TurnBatched(pino.destination(typeof dest === "number" ? { fd: dest, sync: true } : { dest, sync: true }));
+  return new Batched(pino.destination(typeof dest === "number" ? { fd: dest, sync: true } : { dest, sync: true }));
 }
