@@ -62,6 +62,8 @@ export function hostGuard(boundTo: () => string | undefined, opts: GuardOptions)
   const origins = new Set(opts.corsOrigins.map(normalizeOrigin));
   // The allowed names depend only on the bound address: built once per address, not per request.
   let allowedFor: { bound: string | undefined; loopback: boolean; names: Set<string> } | undefined;
+  // A client sends the same Host on every request: the last one seen and its name, so it is parsed once.
+  let lastHost: { header: string; name: string | undefined } | undefined;
   return async (c, next) => {
     const bound = boundTo();
     if (allowedFor?.bound !== bound || allowedFor === undefined) {
@@ -72,7 +74,8 @@ export function hostGuard(boundTo: () => string | undefined, opts: GuardOptions)
     if (allowedFor.loopback || extra.length > 0) {
       const allowed = allowedFor.names;
       const header = requestHeader(c, "host");
-      const name = header === undefined ? undefined : hostName(header);
+      if (header !== undefined && lastHost?.header !== header) lastHost = { header, name: hostName(header) };
+      const name = header === undefined ? undefined : lastHost?.name;
       if (header !== undefined && (name === undefined || !allowed.has(name))) {
         const shown = header.slice(0, 100);
         throw new ForbiddenHostError(`This server answers only to ${[...allowed].join(", ")}, got Host \`${shown}\``, { host: shown });
@@ -94,7 +97,10 @@ export function hostGuard(boundTo: () => string | undefined, opts: GuardOptions)
 export function jsonOnly(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.req.method === "POST") {
-      const type = (requestHeader(c, "content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+      const given = requestHeader(c, "content-type");
+      // The usual header, exactly: nothing to split or fold.
+      if (given === "application/json") return next();
+      const type = (given ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
       if (type !== "application/json") {
         throw new UnsupportedMediaTypeError(`Request bodies must be sent as Content-Type: application/json, got \`${type || "none"}\``, {
           contentType: type,
