@@ -22,12 +22,12 @@ async function loadedModules(args: string[], cwd: string): Promise<{ code: numbe
   return { code, files, stderr };
 }
 
-test("a script run loads the bundled CLI and worker, not the modules under dist/src/", async (t) => {
+test("a script run loads the bundled CLI, not the modules under dist/src/, and no worker (its one script runs in-thread)", async (t) => {
   const cwd = tempWorkspace(t, { "hello.txt": "hi\n", "c.ts": 'return (await tools.readFile({ path: "hello.txt" })).totalLines;\n' });
   const r = await loadedModules(["script", "run", "-q", "c.ts"], cwd);
   t.is(r.code, 0, r.stderr);
   t.true(r.files.includes(path.join("dist", "cli", "cody.js")), r.files.join("\n"));
-  t.true(r.files.includes(path.join("dist", "cli", "runtime-worker.js")), r.files.join("\n"));
+  t.false(r.files.includes(path.join("dist", "cli", "runtime-worker.js")), r.files.join("\n"));
   t.deepEqual(r.files.filter((f) => f.startsWith(path.join("dist", "src"))), []);
 });
 
