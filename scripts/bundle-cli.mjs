@@ -19,11 +19,13 @@
 // - packages that are native, large or used only by some commands (better-sqlite3, re2, esbuild, TypeScript, the MCP
 //   SDK, hono, pino, ajv…) stay external and load from node_modules as before.
 // - linked source maps: esbuild chains tsc's maps, so `node --enable-source-maps bin/cody.js` maps to src/*.ts.
+import { Buffer } from "node:buffer";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -116,6 +118,26 @@ await esbuild.build({
 });
 
 if (/\bimport\(\s*["'`]/.test(fs.readFileSync(script, "utf8"))) throw new Error("dist/cli/cody.cjs still contains an import()");
+
+/**
+ * The prelude as QuickJS bytecode (src/runtime/prelude-bytecode.ts), beside the module that reads it. Compiled with
+ * the same engine the runtime loads; a file the runtime does not accept only costs the prelude's compile.
+ */
+async function writePreludeBytecode() {
+  const { QuickJS } = await import("quickjs-wasi");
+  const { PRELUDE_FILENAME, PRELUDE_SOURCE } = await import(pathToFileURL(path.join(src, "runtime/prelude.js")).href);
+  const { preludeBytecodeHeader, PRELUDE_BYTECODE_FILE } = await import(pathToFileURL(path.join(src, "runtime/prelude-bytecode.js")).href);
+  const require = createRequire(import.meta.url);
+  const wasm = await globalThis.WebAssembly.compile(fs.readFileSync(require.resolve("quickjs-wasi/quickjs.wasm")));
+  const vm = await QuickJS.create({ wasm });
+  try {
+    const bytes = vm.compile(PRELUDE_SOURCE, PRELUDE_FILENAME);
+    fs.writeFileSync(PRELUDE_BYTECODE_FILE, Buffer.concat([Buffer.from(preludeBytecodeHeader(vm.versions["quickjs-wasi"])), bytes]));
+  } finally {
+    vm.dispose();
+  }
+}
+await writePreludeBytecode();
 
 /**
  * Warm-up runs that write the code caches: a `script run` of a cached script (the first run fills the artifact cache),
