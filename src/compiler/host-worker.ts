@@ -5,7 +5,6 @@
  * until the child answers or dies) and raises the stop flag so the checker does not retry.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { stop as stopEsbuild } from "esbuild";
 import { serializeError } from "../errors/index.js";
 import { compileScript, compileValidScript } from "./compile.js";
 import { compileBytecode, disposeCompileVm, useQuickJSModule } from "./bytecode.js";
@@ -71,6 +70,8 @@ async function handle(message: ToCompiler): Promise<void> {
       checker = undefined;
       await disposeCompileVm();
       if (compiled) {
+        // Loaded here, not at the worker's start: a worker that only type-checks never needs esbuild's module.
+        const { stop: stopEsbuild } = await import("esbuild");
         await stopEsbuild();
         // esbuild's stop() does not wait for its child: give the SIGCHLD a turn of this loop so the child is reaped.
         // (Only then: a worker that only type-checked, as for `cody script check`, has no such child to wait 20 ms for.)
