@@ -49,4 +49,10 @@ export default tseslint.config(
   // Library code never prints: the CLI renders, the server logs through pino.
   { files: ["src/**/*.ts"], ignores: ["src/cli/**"], rules: { "no-console": "error", "cody/stage-index": "error" } },
   { files: ["src/cli/**/*.ts"], rules: { "cody/stage-index": "error" } },
+  // bin/ is CommonJS (bin/package.json): the launcher starts no ES module loader.
+  {
+    files: ["bin/**/*.js"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", __dirname: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
 );

@@ -5,7 +5,10 @@
  * - nodeFloorWallMs: `node -e 0`;
  * - cliVersionWallMs: `cody --version`;
  * - cliRunCachedWallMs: `cody script run -q c.ts` of a script already in the cache (one `readFile`);
- * - cliCheck1WallMs / cliCheck100WallMs: `cody script check` of 1 file / of 100 files (`'s*.ts'`), declarations cached.
+ * - cliCheck1WallMs / cliCheck100WallMs: `cody script check` of 1 file / of 100 files (`'s*.ts'`), declarations cached,
+ *   files unchanged since the last check (their verdicts are kept: the compiler does not start);
+ * - cliCheck1ColdWallMs / cliCheck100ColdWallMs: the same after every file changed (a comment), so each is type-checked:
+ *   the compiler worker and its `tsgo` child start, as in a first check or one after an edit.
  * Each also gets a `…CpuMs` twin: the process's CPU time (user + system, all threads), which a busy shared box
  * inflates far less than wall time. It is read at exit by a one-line CommonJS preload (`--require`, the same for every
  * command, `node -e 0` included; an `--import` module would load the ES module loader into `node -e 0`).
@@ -26,7 +29,8 @@ function median(samples: number[]): number {
 /** A preload that writes the process's CPU time (ms) to fd 3 when it exits. */
 const CPU_AT_EXIT = 'process.on("exit",()=>{const u=process.cpuUsage();require("fs").writeSync(3,String((u.user+u.system)/1000))});\n';
 
-function wall(args: string[], cwd: string, expectCode = 0): { wall: number; cpu: number } {
+function wall(args: string[], cwd: string, expectCode = 0, before?: () => void): { wall: number; cpu: number } {
+  before?.();
   const cpuFile = path.join(cwd, ".cpu");
   const fd = openSync(cpuFile, "w");
   const start = performance.now();
@@ -49,23 +53,35 @@ export async function benchCli(opts: { quick: boolean }): Promise<{ figures: Rec
     writeFileSync(path.join(dir, "cpu-at-exit.cjs"), CPU_AT_EXIT);
     const body = 'const f = await tools.readFile({ path: "hello.txt" });\nreturn f.totalLines';
     writeFileSync(path.join(dir, "c.ts"), `${body};\n`);
-    for (let i = 1; i <= 100; i++) writeFileSync(path.join(dir, `s${i}.ts`), `const x${i}: number = ${i};\n${body} + x${i};\n`);
-    const commands: Record<string, string[]> = {
-      nodeFloorWallMs: ["-e", "0"],
-      cliVersionWallMs: [CODY, "--version"],
-      cliRunCachedWallMs: [CODY, "script", "run", "-q", "c.ts"],
-      cliCheck1WallMs: [CODY, "script", "check", "c.ts"],
-      cliCheck100WallMs: [CODY, "script", "check", "s*.ts"],
+    const script = (i: number, edit: number): string => `// edit ${edit}\nconst x${i}: number = ${i};\n${body} + x${i};\n`;
+    for (let i = 1; i <= 100; i++) writeFileSync(path.join(dir, `s${i}.ts`), script(i, 0));
+    for (let i = 1; i <= 100; i++) writeFileSync(path.join(dir, `t${i}.ts`), script(i, 0));
+    let edits = 0;
+    /** Change every file the cold checks read, so none has a verdict from an earlier check. */
+    const editCold = (count: number) => (): void => {
+      edits++;
+      for (let i = 1; i <= count; i++) writeFileSync(path.join(dir, `t${i}.ts`), script(i, edits));
     };
-    // Fill the artifact cache and the declarations cache first: the figures are for the cached case.
-    wall(commands.cliRunCachedWallMs!, dir);
-    wall(commands.cliCheck1WallMs!, dir);
+    const commands: Record<string, { args: string[]; before?: () => void }> = {
+      nodeFloorWallMs: { args: ["-e", "0"] },
+      cliVersionWallMs: { args: [CODY, "--version"] },
+      cliRunCachedWallMs: { args: [CODY, "script", "run", "-q", "c.ts"] },
+      cliCheck1WallMs: { args: [CODY, "script", "check", "c.ts"] },
+      cliCheck100WallMs: { args: [CODY, "script", "check", "s*.ts"] },
+      cliCheck1ColdWallMs: { args: [CODY, "script", "check", "t1.ts"], before: editCold(1) },
+      cliCheck100ColdWallMs: { args: [CODY, "script", "check", "t*.ts"], before: editCold(100) },
+    };
+    // Fill the artifact cache, the declarations cache and the check verdicts first: the figures are for the cached case
+    // (the cold checks change their files before every sample).
+    wall(commands.cliRunCachedWallMs!.args, dir);
+    wall(commands.cliCheck1WallMs!.args, dir);
+    wall(commands.cliCheck100WallMs!.args, dir);
     const samples: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
     const cpuSamples: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
     const rounds = opts.quick ? 3 : 5;
     for (let round = 0; round < rounds; round++) {
-      for (const [name, args] of Object.entries(commands)) {
-        const m = wall(args, dir);
+      for (const [name, { args, before }] of Object.entries(commands)) {
+        const m = wall(args, dir, 0, before);
         samples[name]!.push(m.wall);
         cpuSamples[name]!.push(m.cpu);
       }
@@ -88,6 +104,8 @@ export async function benchCli(opts: { quick: boolean }): Promise<{ figures: Rec
           `cody --version ${f("cliVersionWallMs")} (goal ≤ 1.5×)`,
         `cached script run ${f("cliRunCachedWallMs")} (goal ≤ 2.5×); script check 1 file ${f("cliCheck1WallMs")} (goal ≤ 3×), ` +
           `100 files ${f("cliCheck100WallMs")} (goal ≤ 500 ms)`,
+        `script check of changed files (no verdict kept: the compiler starts): 1 file ${f("cliCheck1ColdWallMs")}, ` +
+          `100 files ${f("cliCheck100ColdWallMs")}`,
       ],
     };
   } finally {

@@ -3,6 +3,14 @@
 // module resolution and loading were the largest part of its main thread's CPU; one file per entry (plus shared chunks,
 // and lazy chunks for commands and features not used) cut that (see README "Measured here").
 //
+// Then the CLI once more as one CommonJS script, dist/cli/cody.cjs, which bin/cody.js compiles with a V8 code cache
+// (Node 20 has no compile cache for ES modules; compiling and linking ~35 chunks still cost a cached `script run`
+// ≈ 60 ms of CPU): modules reached only through `import()` become functions run on first use, and packages stay
+// `require`d from node_modules on first use, as before. The caches (`cody.cjs.run.cache`, `.check.cache`,
+// `.main.cache`) are written by warm-up runs of the built CLI at the end (CODY_WRITE_CODE_CACHE=1), so they hold the
+// functions those commands compile; V8 rejects a cache made by another Node version or with other V8 flags, and the
+// CLI then compiles the script as if there were none.
+//
 // What stays as it was:
 // - dist/src/ is still the library (`main`, `types`) and what tests import; the bundle is only bin/cody.js's entry.
 // - every `import.meta.url` in a bundled module is rewritten to that module's original URL under dist/src/, so paths
@@ -11,9 +19,13 @@
 // - packages that are native, large or used only by some commands (better-sqlite3, re2, esbuild, TypeScript, the MCP
 //   SDK, hono, pino, ajv…) stay external and load from node_modules as before.
 // - linked source maps: esbuild chains tsc's maps, so `node --enable-source-maps bin/cody.js` maps to src/*.ts.
+import { Buffer } from "node:buffer";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -45,7 +57,8 @@ const externalPackages = {
   },
 };
 
-const originalUrls = {
+/** Rewrites `import.meta.url` as described above; `bundleUrl` is the expression for the bundle file's own URL. */
+const originalUrls = (bundleUrl) => ({
   name: "original-urls",
   setup(build) {
     build.onLoad({ filter: /\.js$/ }, async (args) => {
@@ -55,15 +68,15 @@ const originalUrls = {
         if (args.path !== path.join(src, w.file)) continue;
         const from = `new URL(${JSON.stringify(w.from)}, import.meta.url)`;
         if (!text.includes(from)) throw new Error(`${w.file} no longer contains ${from}: update scripts/bundle-cli.mjs`);
-        text = text.replace(from, `new URL(${JSON.stringify(w.to)}, import.meta.__bundleUrl)`);
+        text = text.replace(from, `new URL(${JSON.stringify(w.to)}, __codyBundleUrl)`);
       }
       const original = path.relative(outdir, args.path).split(path.sep).join("/");
-      text = text.replaceAll("import.meta.url", `new URL(${JSON.stringify(original)}, import.meta.url).href`);
-      text = text.replaceAll("import.meta.__bundleUrl", "import.meta.url");
+      text = text.replaceAll("import.meta.url", `new URL(${JSON.stringify(original)}, __codyBundleUrl).href`);
+      text = text.replaceAll("__codyBundleUrl", bundleUrl);
       return { contents: text, loader: "js", resolveDir: path.dirname(args.path) };
     });
   },
-};
+});
 
 fs.rmSync(outdir, { recursive: true, force: true });
 await esbuild.build({
@@ -81,6 +94,78 @@ await esbuild.build({
   sourcesContent: false,
   // CommonJS packages bundled into ESM call require() for Node's builtins.
   banner: { js: 'import { createRequire as __codyCreateRequire } from "node:module"; const require = __codyCreateRequire(import.meta.url);' },
-  plugins: [externalPackages, originalUrls],
+  plugins: [externalPackages, originalUrls("import.meta.url")],
   logLevel: "warning",
 });
+
+const script = path.join(outdir, "cody.cjs");
+await esbuild.build({
+  entryPoints: [path.join(src, "cli/main.js")],
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  outfile: script,
+  sourcemap: "linked",
+  sourcesContent: false,
+  // `import()` of a package becomes a require() on first use: in a vm.Script compiled from a code cache, Node 20 has
+  // no callback for `import()` ("A dynamic import callback was not specified"). Every package used so is CommonJS.
+  supported: { "dynamic-import": false },
+  // bin/cody.js passes require and __filename, as Node's CommonJS loader would.
+  banner: { js: 'const __codyBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [externalPackages, originalUrls("__codyBundleUrl")],
+  logLevel: "warning",
+});
+
+if (/\bimport\(\s*["'`]/.test(fs.readFileSync(script, "utf8"))) throw new Error("dist/cli/cody.cjs still contains an import()");
+
+/**
+ * The prelude as QuickJS bytecode (src/runtime/prelude-bytecode.ts), beside the module that reads it. Compiled with
+ * the same engine the runtime loads; a file the runtime does not accept only costs the prelude's compile.
+ */
+async function writePreludeBytecode() {
+  const { QuickJS } = await import("quickjs-wasi");
+  const { PRELUDE_FILENAME, PRELUDE_SOURCE } = await import(pathToFileURL(path.join(src, "runtime/prelude.js")).href);
+  const { preludeBytecodeHeader, PRELUDE_BYTECODE_FILE } = await import(pathToFileURL(path.join(src, "runtime/prelude-bytecode.js")).href);
+  const require = createRequire(import.meta.url);
+  const wasm = await globalThis.WebAssembly.compile(fs.readFileSync(require.resolve("quickjs-wasi/quickjs.wasm")));
+  const vm = await QuickJS.create({ wasm });
+  try {
+    const bytes = vm.compile(PRELUDE_SOURCE, PRELUDE_FILENAME);
+    fs.writeFileSync(PRELUDE_BYTECODE_FILE, Buffer.concat([Buffer.from(preludeBytecodeHeader(vm.versions["quickjs-wasi"])), bytes]));
+  } finally {
+    vm.dispose();
+  }
+}
+await writePreludeBytecode();
+
+/**
+ * Warm-up runs that write the code caches: a `script run` of a cached script (the first run fills the artifact cache),
+ * a `script check`, and `--version` for every other command. A failure only means no cache (the CLI works without).
+ */
+function writeCodeCaches() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cody-code-cache-"));
+  try {
+    fs.mkdirSync(path.join(dir, ".cody"));
+    fs.writeFileSync(path.join(dir, "hello.txt"), "hello\n");
+    fs.writeFileSync(path.join(dir, "c.ts"), 'const f = await tools.readFile({ path: "hello.txt" });\nreturn f.totalLines;\n');
+    const env = { ...process.env, CODY_DB: "", NODE_OPTIONS: "" };
+    const cody = (args, write) => {
+      const r = spawnSync(process.execPath, [path.join(root, "bin/cody.js"), ...args], {
+        cwd: dir,
+        env: write ? { ...env, CODY_WRITE_CODE_CACHE: "1" } : env,
+        encoding: "utf8",
+      });
+      if (r.status !== 0) throw new Error(`cody ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+    };
+    cody(["script", "run", "-q", "c.ts"], false);
+    cody(["script", "run", "-q", "c.ts"], true);
+    cody(["script", "check", "c.ts"], true);
+    cody(["--version"], true);
+  } catch (error) {
+    console.warn(`bundle-cli: no code cache for dist/cli/cody.cjs (${error instanceof Error ? error.message : error})`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+writeCodeCaches();

@@ -7,8 +7,11 @@ import path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import type { PoolOptions, ScriptPool } from "../runtime/index.js";
 
-/** One script per process: one worker, one VM, not prepared for reuse, never grown. */
-export const RUN_POOL: PoolOptions = { workers: 1, maxWorkers: 1, vmsPerWorker: 1, singleRun: true };
+/**
+ * One script per process: one VM, not prepared for reuse, on the main thread (a worker thread's start cost more than
+ * the rest of the run; runtime/in-thread.ts keeps every limit and Ctrl-C working without one).
+ */
+export const RUN_POOL: PoolOptions = { workers: 1, maxWorkers: 1, vmsPerWorker: 1, singleRun: true, inThread: true };
 
 let started: Promise<ScriptPool> | undefined;
 

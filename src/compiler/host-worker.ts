@@ -5,7 +5,6 @@
  * until the child answers or dies) and raises the stop flag so the checker does not retry.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { stop as stopEsbuild } from "esbuild";
 import { serializeError } from "../errors/index.js";
 import { compileScript, compileValidScript } from "./compile.js";
 import { compileBytecode, disposeCompileVm, useQuickJSModule } from "./bytecode.js";
@@ -23,6 +22,8 @@ const post = (message: FromCompiler): void => port.postMessage(message);
 
 let dts: ToolsDts = { text: "", hash: "" };
 let checker: TypeChecker | undefined;
+/** A compile ran (or was warmed), so esbuild's service child may be running. */
+let compiled = false;
 
 function getChecker(): TypeChecker {
   checker ??= new TypeChecker(dts.text, {
@@ -45,6 +46,7 @@ async function handle(message: ToCompiler): Promise<void> {
       post({ type: "checked", id: message.id, diagnostics: getChecker().check(message.files) });
       return;
     case "compile": {
+      compiled = true;
       const { source, filename, typecheck, limits, validated } = message;
       const opts = typecheck ? { dts, checker: getChecker(), limits, typecheck } : { dts, limits, typecheck };
       const result = validated
@@ -56,6 +58,7 @@ async function handle(message: ToCompiler): Promise<void> {
     case "warm":
       try {
         if (message.checker) getChecker().check([{ filename: "warm-up.ts", source: "return 0;\n" }]);
+        compiled ||= message.compiler;
         if (message.compiler) await compileBytecode((await stripTypes("return 0;\n", "warm-up.ts")).code, "warm-up.ts");
       } catch {
         // the request that follows reports the failure, with its own error
@@ -65,10 +68,15 @@ async function handle(message: ToCompiler): Promise<void> {
     case "close":
       await checker?.closeAndWait();
       checker = undefined;
-      await stopEsbuild();
       await disposeCompileVm();
-      // esbuild's stop() does not wait for its child: give the SIGCHLD a turn of this loop so the child is reaped.
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (compiled) {
+        // Loaded here, not at the worker's start: a worker that only type-checks never needs esbuild's module.
+        const { stop: stopEsbuild } = await import("esbuild");
+        await stopEsbuild();
+        // esbuild's stop() does not wait for its child: give the SIGCHLD a turn of this loop so the child is reaped.
+        // (Only then: a worker that only type-checked, as for `cody script check`, has no such child to wait 20 ms for.)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       post({ type: "closed" });
       return;
   }

@@ -45,6 +45,17 @@ export class PausableClock {
     };
   }
 
+  /**
+   * Fire `onExpire` now if the limit has been reached; true when it did. For a runner that executes the guest on this
+   * thread (in-thread.ts), where the timer cannot fire while the guest computes: its interrupt check calls this.
+   */
+  expireIfDue(): boolean {
+    if (this.stopped || this.pauses > 0 || this.runningSince === undefined || this.elapsed() < this.limitMs) return false;
+    this.stop();
+    this.onExpire();
+    return true;
+  }
+
   stop(): void {
     this.stopped = true;
     this.disarm();

@@ -13,6 +13,7 @@
 import { QuickJS, MAX_STACK_SIZE, type JSValueHandle } from "quickjs-wasi";
 import { OOM_COUNTER_EXPORT } from "./oom-counter.js";
 import { PRELUDE_FILENAME, PRELUDE_SOURCE } from "./prelude.js";
+import type { PreludeBytecode } from "./prelude-bytecode.js";
 
 /**
  * The engine's own stdout/stderr (allocator warnings, assertion text) must not reach the host process's streams:
@@ -53,6 +54,8 @@ export interface GuestVmOptions {
    * `reset()` then returns false). @default true
    */
   reusable?: boolean;
+  /** The prelude as bytecode (prelude-bytecode.ts), used when this engine made it; else its source is evaluated. */
+  preludeBytecode?: PreludeBytecode | undefined;
 }
 
 export class GuestVm {
@@ -123,7 +126,11 @@ export class GuestVm {
         }),
       );
     }
-    const api = vm.evalCode(PRELUDE_SOURCE, PRELUDE_FILENAME);
+    const bytecode = options.preludeBytecode;
+    const api =
+      bytecode && bytecode.engine === vm.versions["quickjs-wasi"]
+        ? vm.evalBytecode(bytecode.bytes)
+        : vm.evalCode(PRELUDE_SOURCE, PRELUDE_FILENAME);
     if (options.reusable === false) {
       const self = new GuestVm(vm, api.getProp("setup"), api.getProp("start"), api.getProp("settle"));
       ref.self = self;

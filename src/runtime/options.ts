@@ -33,6 +33,12 @@ export interface PoolOptions {
   engineCache?: EngineCacheOptions;
   /** Tests only: lets a script call `__cody_debug("trap" | "exit" | "hang")` to provoke failures. @default false */
   debugHooks?: boolean;
+  /**
+   * Run guests on this thread instead of a worker thread (in-thread.ts), for a process that runs one script: it saves
+   * the thread's start. Every limit holds as in a worker, but a computing guest blocks this thread until it yields or
+   * is stopped, so nothing else should be served meanwhile. Implies `workers` = `maxWorkers` = 1. @default false
+   */
+  inThread?: boolean;
 }
 
 export interface ResolvedPoolOptions {
@@ -44,6 +50,7 @@ export interface ResolvedPoolOptions {
   singleRun: boolean;
   engineCache: EngineCacheOptions | undefined;
   debugHooks: boolean;
+  inThread: boolean;
 }
 
 export interface PoolRunOptions {
@@ -81,16 +88,18 @@ function integer(path: string, value: unknown, min: number, fallback: number): n
 }
 
 export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
-  const workers = integer("workers", options.workers, 1, Math.max(1, os.availableParallelism()));
+  const inThread = options.inThread === true;
+  const workers = inThread ? 1 : integer("workers", options.workers, 1, Math.max(1, os.availableParallelism()));
   return {
     workers,
-    maxWorkers: integer("maxWorkers", options.maxWorkers, workers, workers + EXTRA_WORKERS),
+    maxWorkers: inThread ? 1 : integer("maxWorkers", options.maxWorkers, workers, workers + EXTRA_WORKERS),
     longRunMs: integer("longRunMs", options.longRunMs, 1, 50),
     vmsPerWorker: integer("vmsPerWorker", options.vmsPerWorker, 1, 2),
     maxQueue: integer("maxQueue", options.maxQueue, 0, 256),
     singleRun: options.singleRun === true,
     engineCache: options.engineCache,
     debugHooks: options.debugHooks === true,
+    inThread,
   };
 }
 

@@ -20,6 +20,7 @@ import type { Artifact } from "../compiler/index.js";
 import { normalizeLimits } from "../limits.js";
 import type { RunResult } from "./contract.js";
 import { resolvePoolOptions, validateRunOptions, type PoolOptions, type ResolvedPoolOptions, type PoolRunOptions } from "./options.js";
+import { InThreadRunner, type RunnerThread } from "./in-thread.js";
 import { parseToMain, type ToWorker, type WorkerInit } from "./protocol.js";
 import { RunState, type RunChannel } from "./run-state.js";
 import { loadEngineModule } from "./wasm.js";
@@ -54,7 +55,7 @@ const RETIRE_IDLE_MS = 5000;
 
 interface Slot {
   index: number;
-  worker: Worker;
+  worker: RunnerThread;
   flags: Int32Array;
   ready: boolean;
   dead: boolean;
@@ -284,7 +285,9 @@ export class ScriptPool {
       singleRun: this.options.singleRun,
       debugHooks: this.options.debugHooks,
     };
-    const worker = new Worker(WORKER_URL, { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 256 } });
+    const worker: RunnerThread = this.options.inThread
+      ? new InThreadRunner(init, () => slot.run?.expireIfDue() ?? false)
+      : new Worker(WORKER_URL, { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 256 } });
     worker.unref();
     const slot: Slot = {
       index,

@@ -135,6 +135,11 @@ export class RunState {
     this.finalize({ ok: false, error: serializeError(this.stopError ?? error) });
   }
 
+  /** Time is up: stop the run now rather than when its timer fires (see PausableClock.expireIfDue). */
+  expireIfDue(): boolean {
+    return this.clock.expireIfDue();
+  }
+
   /** End the run from the main thread: abort its calls, stop the guest, and wait for the worker to confirm. */
   requestStop(error: CodyError): void {
     if (this.ended || this.stopError) return;
