@@ -136,8 +136,15 @@ function reply(message: PgReply): void {
   Atomics.notify(flag, 0);
 }
 
+/** The ordered batches sent so far (settled, never rejected): what `ordered` and `after` requests wait for. */
+let writes: Promise<unknown> = Promise.resolve();
+
 port.on("message", (request: PgRequest) => {
-  void (async () => {
+  const ordered = request.type === "batch" && request.ordered === true;
+  // Close and migrations come from the synchronous caller too: all but asynchronous reads wait for earlier writes.
+  const waitFor = ordered || request.type !== "batch" || request.after === true ? writes : undefined;
+  const done = (async () => {
+    if (waitFor !== undefined) await waitFor;
     try {
       if (request.type === "close") {
         await pool.end().catch(() => undefined);
@@ -158,4 +165,5 @@ port.on("message", (request: PgRequest) => {
       });
     }
   })();
+  if (ordered) writes = done;
 });
