@@ -320,8 +320,9 @@ export class AuditLog {
       )
       .finally(() => {
         this.#inFlight = false;
-        // After a refusal the kept writes wait for the next write rather than retrying in a loop.
-        if (again && this.#pending.length > 0) this.#scheduleFlush();
+        // After a refusal the kept deferred writes wait for the next write rather than retrying in a loop; a caller
+        // that queued meanwhile is waiting, so its batch is tried (and answered) now.
+        if (this.#pending.some((w) => again || w.waiter !== undefined)) this.#scheduleFlush();
       })
       .catch((error: unknown) => this.#report(error));
   }

@@ -166,6 +166,57 @@ export function storeContract(test: TestFn, name: string, open: () => Promise<Ba
     t.is(audit.getRun("nope"), undefined);
   });
 
+  test(`${name}: commitAsync applies writes in the order they were made and a synchronous read sees them`, async (t) => {
+    const b = await withBackend(t);
+    const rows = b.auditRows();
+    const owner = { ownerPid: 1, ownerId: "owner-a" };
+    const call = (callId: string) => ({
+      op: "insertCall" as const,
+      ...owner,
+      call: {
+        runId: "async-run", scriptHash: null, callId, tool: "readFile", source: "script" as const, detached: 0, argsDigest: "d",
+        argsPreview: "{}", startedAt: 1500, decision: null, decidedBy: null, reason: null, approval: null, approvalWaitMs: null,
+        handlerStarted: 1, sandbox: null,
+      },
+    });
+    // Not awaited one by one: each is sent before the previous one has committed.
+    const started = rows.commitAsync([{ op: "runStart", runId: "async-run", scriptHash: "h", scriptName: "a.ts", startedAt: 1000, ...owner }, call("c1")]);
+    const ended = rows.commitAsync([
+      { op: "endCall", id: 0, outcome: "ok", durationMs: 1, errorCode: null, errorMessage: null, note: null },
+      { op: "runEnd", runId: "async-run", endedAt: 2000, outcome: "ok", errorCode: null, errorMessage: null },
+    ]);
+    const [startResults, endResults] = await Promise.all([started, ended]);
+    t.is(startResults.length, 2);
+    t.true(Number.isInteger(startResults[1]) && (startResults[1] ?? 0) > 0, "insertCall returns the new call's id");
+    t.deepEqual(endResults, [0, 1], "the run end found the row the earlier commit made (no call has id 0)");
+    const later = rows.commitAsync([call("c2")]);
+    // A synchronous read made right after an asynchronous write is sent waits for it.
+    t.like(rows.getRun("async-run"), { run: { outcome: "ok", calls: { total: 2 } } });
+    t.is((await later).length, 1);
+    const refused = await rows.commitAsync([{ ...call("c3"), call: { ...call("c3").call, tool: null as unknown as string } }]).then(
+      () => false,
+      () => true,
+    );
+    t.true(refused, "a row that breaks a constraint is refused");
+    t.is(rows.getRun("async-run")?.run.calls.total, 2, "a refused batch leaves nothing behind");
+  });
+
+  test(`${name}: a grouped call start resolves with the id of a committed row; starts of one turn share one commit`, async (t) => {
+    const b = await withBackend(t);
+    const audit = new AuditLog(b.auditRows(), { deferWrites: true });
+    await audit.recordRunStartGrouped({ runId: "grouped", startedAt: 1000 });
+    const ids = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => audit.startCallGrouped({ runId: "grouped", callId: `c${i}`, tool: "readFile", source: "script", args: { i }, handlerStarted: true })),
+    );
+    t.is(new Set(ids).size, 8);
+    const got = audit.getRun("grouped");
+    t.deepEqual(got?.calls.map((c) => c.id), ids);
+    t.true(got?.calls.every((c) => c.handlerStarted && c.outcome === "pending"));
+    for (const id of ids) audit.endCall(id, "ok", { durationMs: 1 });
+    audit.flush();
+    t.is(audit.getRun("grouped")?.run.calls.ok, 8);
+  });
+
   test(`${name}: a run whose owner is gone is closed as crashed once, its pending calls become unknown`, async (t) => {
     const b = await withBackend(t);
     const audit = new AuditLog(b.auditRows());
