@@ -35,6 +35,9 @@ export const PG_CACHE_MIGRATIONS: readonly string[] = [
 ];
 
 const COLUMNS = "hash, bytecode, source_map, filename, dts_hash, engine_version, compiler_version, source_bytes, created_at, mac";
+const APPROVAL = "SELECT hash, approved_by, approved_at, mac FROM cache_approvals WHERE hash = $1";
+const SELECT_WITH_APPROVAL = `SELECT ${COLUMNS.split(", ").map((c) => `a.${c}`).join(", ")}, p.approved_by, p.approved_at, p.mac AS approval_mac
+  FROM cache_artifacts a LEFT JOIN cache_approvals p ON p.hash = a.hash WHERE a.hash = $1`;
 
 export class PgCacheRows implements CacheRows {
   readonly #pg: PgConnection;
@@ -51,6 +54,13 @@ export class PgCacheRows implements CacheRows {
 
   select(hash: string): ArtifactRow | undefined {
     return this.#pg.query("cache.get", `SELECT ${COLUMNS} FROM cache_artifacts WHERE hash = $1`, [hash]).rows[0] as ArtifactRow | undefined;
+  }
+
+  selectWithApproval(hash: string): { row: ArtifactRow; approval: ApprovalRow | undefined } | undefined {
+    const found = this.#pg.query("cache.get", SELECT_WITH_APPROVAL, [hash]).rows[0];
+    if (found === undefined) return undefined;
+    const { approved_by, approved_at, approval_mac, ...row } = found;
+    return { row: row as unknown as ArtifactRow, approval: approval_mac === null ? undefined : { hash, approved_by, approved_at, mac: approval_mac } };
   }
 
   upsert(r: ArtifactWrite): void {
@@ -144,8 +154,11 @@ export class PgCacheRows implements CacheRows {
   }
 
   approval(hash: string): ApprovalRow | undefined {
-    return this.#pg.query("cache.approval", "SELECT hash, approved_by, approved_at, mac FROM cache_approvals WHERE hash = $1", [hash])
-      .rows[0] as ApprovalRow | undefined;
+    return this.#pg.query("cache.approval", APPROVAL, [hash]).rows[0] as ApprovalRow | undefined;
+  }
+
+  async approvalAsync(hash: string): Promise<ApprovalRow | undefined> {
+    return (await this.#pg.queryAsync("cache.approval", APPROVAL, [hash])).rows[0] as ApprovalRow | undefined;
   }
 
   upsertApproval(hash: string, approvedBy: string, approvedAt: number, mac: Uint8Array): void {

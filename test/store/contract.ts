@@ -81,6 +81,36 @@ export function storeContract(test: TestFn, name: string, open: () => Promise<Ba
     t.deepEqual(second.list({ approvedOnly: true }).map((s) => s.hash), [a.hash]);
   });
 
+  test(`${name}: getAsync answers an LRU hit with the approval as stored now, and a database hit reads row and approval together`, async (t) => {
+    const b = await withBackend(t);
+    const a = fakeArtifact("async-hit");
+    const rows = b.cacheRows();
+    const withLru = new ArtifactCache({ rows, key: KEY });
+    withLru.put(a);
+    const before = await withLru.getAsync(a.hash);
+    t.is(before?.level, "lru");
+    t.is(before?.artifact.approvedBy, undefined);
+    // Approved by another cache on the database: the next LRU hit sees it at once.
+    cacheOn(b.cacheRows()).approve(a.hash, "bob");
+    t.like((await withLru.getAsync(a.hash))?.artifact, { approvedBy: "bob" });
+    t.is((await rows.approvalAsync(a.hash))?.approved_by, "bob");
+    t.is(await rows.approvalAsync(fakeArtifact("none").hash), undefined);
+    const both = rows.selectWithApproval(a.hash);
+    t.is(both?.row.hash, a.hash);
+    t.is(both?.approval?.approved_by, "bob");
+    t.is(rows.selectWithApproval(fakeArtifact("none").hash), undefined);
+    const other = fakeArtifact("unapproved");
+    withLru.put(other);
+    t.deepEqual(rows.selectWithApproval(other.hash)?.approval, undefined);
+    // A database-level hit (another cache, empty LRU) carries the approval too; under another key the row is a miss.
+    const fresh = new ArtifactCache({ rows: b.cacheRows(), key: KEY });
+    t.like(await fresh.getAsync(a.hash), { level: "sqlite", artifact: { approvedBy: "bob" } });
+    t.is(cacheOn(b.cacheRows(), { key: crypto.randomBytes(32) }).get(a.hash), undefined);
+    t.is((await withLru.getAsync("not-a-hash"))?.artifact, undefined);
+    withLru.close();
+    fresh.close();
+  });
+
   test(`${name}: hits are written back and list() orders by last use, with totals in stats()`, async (t) => {
     const b = await withBackend(t);
     const clock = manualClock();
