@@ -102,6 +102,8 @@ export class AuditLog {
   readonly #onError: ((error: unknown) => void) | undefined;
   /** An asynchronous group commit is in flight (backends with `asyncWrites`): the next one waits for it. */
   #inFlight = false;
+  /** Grouped call starts of this turn (backends with `asyncWrites`): see #sendCallStarts. */
+  #callStarts: PendingWrite[] = [];
 
   /**
    * Use `db` (a SQLite database opened with `openDatabase`, or any backend's AuditRows), creating or upgrading the
@@ -182,9 +184,25 @@ export class AuditLog {
       }
     }
     return new Promise<number>((resolve, reject) => {
-      this.#pending.push({ write, waiter: { operation: "audit.startCall", resolve, reject } });
-      this.#scheduleFlush();
+      this.#callStarts.push({ write, waiter: { operation: "audit.startCall", resolve, reject } });
+      if (this.#callStarts.length === 1) setImmediate(() => this.#sendCallStarts());
     });
+  }
+
+  /**
+   * The call rows queued in this turn, in one transaction sent at once rather than after the group commit in flight:
+   * each caller holds a script worker until its row is committed, and a new row depends on no write in flight (it
+   * creates its run's row if that is missing).
+   */
+  #sendCallStarts(): void {
+    const batch = this.#callStarts;
+    this.#callStarts = [];
+    this.rows.commitAsync(batch.map((w) => w.write), { ordered: false }).then(
+      (ids) => batch.forEach((w, i) => w.waiter?.resolve(ids[i] ?? 0)),
+      (error: unknown) => {
+        for (const w of batch) w.waiter?.reject(asStoreError(w.waiter.operation, error, this.rows.name));
+      },
+    );
   }
 
   /**

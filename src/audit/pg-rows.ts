@@ -152,9 +152,9 @@ export class PgAuditRows implements AuditRows {
   /** A round trip to the server: the caller's thread is free meanwhile. */
   readonly asyncWrites = true;
 
-  async commitAsync(writes: readonly AuditWrite[]): Promise<number[]> {
+  async commitAsync(writes: readonly AuditWrite[], opts: { ordered?: boolean } = {}): Promise<number[]> {
     const plan = writes.map(statement);
-    return outcomes(writes, plan, await this.#pg.transactionAsync("audit.write", plan.flat()));
+    return outcomes(writes, plan, await this.#pg.transactionAsync("audit.write", plan.flat(), { ordered: opts.ordered ?? true }));
   }
 
   unendedRuns(exceptOwnerId: string): { runId: string; ownerId: string }[] {

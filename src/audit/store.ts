@@ -140,9 +140,10 @@ export interface AuditRows {
   readonly asyncWrites: boolean;
   /**
    * `commit` (waiting for locks) as a promise. Asynchronous commits apply in the order they were made, and a later
-   * synchronous `commit` or read sees them. Rejects as `commit` throws.
+   * synchronous `commit` or read sees them; with `ordered: false` (rows that depend on no write in flight, such as a
+   * new call's row) the commit is sent at once instead of after those in flight. Rejects as `commit` throws.
    */
-  commitAsync(writes: readonly AuditWrite[]): Promise<number[]>;
+  commitAsync(writes: readonly AuditWrite[], opts?: { ordered?: boolean }): Promise<number[]>;
   /** Runs without an end whose owner is not `exceptOwnerId`. */
   unendedRuns(exceptOwnerId: string): { runId: string; ownerId: string }[];
   /** Most recent first. */

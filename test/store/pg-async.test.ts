@@ -91,7 +91,7 @@ test.serial("a database that is gone fails grouped writes with StoreError; close
   await t.throwsAsync(conn.queryAsync("test", "SELECT 1"), { instanceOf: StoreError, message: /closed/ });
 });
 
-test.serial("a call start queued behind a group commit that the database then refuses is still committed and answered", async (t) => {
+test.serial("a run start queued behind a group commit that the database then refuses is still committed and answered", async (t) => {
   const { url, audit } = await open(t);
   await audit.recordRunStartGrouped({ runId: "refused" });
   const first = await audit.startCallGrouped({ runId: "refused", callId: "c1", tool: "readFile", source: "script", args: {}, handlerStarted: true });
@@ -100,19 +100,45 @@ test.serial("a call start queued behind a group commit that the database then re
   t.teardown(() => locker.end());
   await locker.query("BEGIN");
   await locker.query("LOCK TABLE audit_calls IN ACCESS EXCLUSIVE MODE");
-  // A deferred write goes in flight and waits for the lock; a call start queued meanwhile waits for that batch.
+  // A deferred write goes in flight and waits for the lock; a run start queued meanwhile waits for that batch.
   audit.endCall(first, "ok", { durationMs: 1 });
   const waiting = async (): Promise<number | undefined> => {
     const r = await locker.query("SELECT pid FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid()");
     return (r.rows[0] as { pid: number } | undefined)?.pid;
   };
   await until(async () => (await waiting()) !== undefined);
-  const second = audit.startCallGrouped({ runId: "refused", callId: "c2", tool: "readFile", source: "script", args: {}, handlerStarted: true });
+  let answered = false;
+  const second = audit.recordRunStartGrouped({ runId: "next" }).finally(() => (answered = true));
+  await new Promise((r) => setImmediate(r));
+  t.false(answered, "the start waits for the batch in flight");
   // The batch in flight fails (its session is killed); the queued start must not be left waiting for a flush.
   await locker.query("SELECT pg_terminate_backend($1)", [await waiting()]);
   await locker.query("COMMIT");
-  const id = await second;
-  t.true(id > first);
+  await second;
   audit.flush();
-  t.like(audit.getRun("refused")?.run.calls, { total: 2, ok: 1, pending: 1 });
+  t.like(audit.getRun("next")?.run, { runId: "next", outcome: null });
+  t.like(audit.getRun("refused")?.run.calls, { total: 1, ok: 1 }, "the refused deferred write was kept and committed with the next batch");
+});
+
+test.serial("a call start is not held behind a group commit in flight: its row commits while that batch waits for a lock", async (t) => {
+  const { url, audit } = await open(t);
+  await Promise.all([audit.recordRunStartGrouped({ runId: "slow" }), audit.recordRunStartGrouped({ runId: "fast" })]);
+  const locker = new pg.Client({ connectionString: url });
+  await locker.connect();
+  t.teardown(() => locker.end());
+  await locker.query("BEGIN");
+  await locker.query("SELECT 1 FROM audit_runs WHERE run_id = 'slow' FOR UPDATE");
+  // The run end goes in flight and waits for the row lock.
+  audit.recordRunEnd("slow", { outcome: "ok" });
+  await until(async () => {
+    const r = await locker.query("SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted");
+    return (r.rows[0] as { n: number }).n > 0;
+  });
+  // A script worker waits for this row: it must not wait for the run end.
+  const id = await audit.startCallGrouped({ runId: "fast", callId: "c1", tool: "writeFile", source: "script", args: {}, handlerStarted: true });
+  t.true(id > 0);
+  await locker.query("COMMIT");
+  audit.flush();
+  t.like(audit.getRun("slow")?.run, { outcome: "ok" });
+  t.like(audit.getRun("fast")?.calls[0], { id, handlerStarted: true });
 });

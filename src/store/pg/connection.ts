@@ -110,12 +110,13 @@ export class PgConnection {
   }
 
   /**
-   * Statements in one transaction (all or none), without blocking the caller's thread. Asynchronous transactions
-   * commit in the order they were sent; a later synchronous call waits for them.
+   * Statements in one transaction (all or none), without blocking the caller's thread. Ordered transactions (the
+   * default) commit in the order they were sent, and a later synchronous call waits for them; `ordered: false` sends
+   * one at once, beside those in flight.
    */
-  async transactionAsync(operation: string, statements: PgStatement[]): Promise<PgResult[]> {
+  async transactionAsync(operation: string, statements: PgStatement[], opts: { ordered?: boolean } = {}): Promise<PgResult[]> {
     if (statements.length === 0) return [];
-    return this.#callAsync(operation, { type: "batch", statements, transaction: true, ordered: true });
+    return this.#callAsync(operation, { type: "batch", statements, transaction: true, ordered: opts.ordered ?? true });
   }
 
   /**
