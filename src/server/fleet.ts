@@ -190,7 +190,10 @@ export class Fleet {
       .catch((error: unknown) => this.#opts.onError?.(error));
   }
 
-  /** Queue an event of a local run; queued events are written in one statement per turn of the event loop. */
+  /**
+   * Queue an event of a local run. Queued events are written in one statement: on the next turn of the event loop, or,
+   * while a write is in flight, as soon as it is done (everything queued meanwhile in one statement then).
+   */
   #publish(runId: string, record: RunEventRecord): void {
     const seq = (this.#seq.get(runId) ?? 0) + 1;
     if (record.event === "end") this.#seq.delete(runId);
@@ -199,10 +202,12 @@ export class Fleet {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     setImmediate(() => {
-      this.#flushScheduled = false;
-      const batch = this.#queue;
-      this.#queue = [];
-      this.#flushing = this.#flushing.then(() => this.#write(batch)).catch((error: unknown) => this.#opts.onError?.(error));
+      this.#flushing = this.#flushing.then(() => {
+        this.#flushScheduled = false;
+        const batch = this.#queue;
+        this.#queue = [];
+        return this.#write(batch);
+      }).catch((error: unknown) => this.#opts.onError?.(error));
     });
   }
 

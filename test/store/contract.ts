@@ -102,6 +102,9 @@ export function storeContract(test: TestFn, name: string, open: () => Promise<Ba
     const other = fakeArtifact("unapproved");
     withLru.put(other);
     t.deepEqual(rows.selectWithApproval(other.hash)?.approval, undefined);
+    // Lookups asked for in one turn (PostgreSQL reads them in one statement) each get their own answer.
+    const answers = await Promise.all([a.hash, other.hash, a.hash, fakeArtifact("none").hash].map((h) => rows.approvalAsync(h)));
+    t.deepEqual(answers.map((r) => r?.approved_by), ["bob", undefined, "bob", undefined]);
     // A database-level hit (another cache, empty LRU) carries the approval too; under another key the row is a miss.
     const fresh = new ArtifactCache({ rows: b.cacheRows(), key: KEY });
     t.like(await fresh.getAsync(a.hash), { level: "sqlite", artifact: { approvedBy: "bob" } });
