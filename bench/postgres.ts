@@ -2,6 +2,10 @@
  * The PostgreSQL store, on a throwaway cluster started here (skipped with a note when initdb/pg_ctl are missing):
  * a database-level cache hit against SQLite's, REST throughput of one `cody serve` and of two sharing the store, and
  * how long an event takes from the instance running a run to a client watching it through another instance.
+ *
+ * The cluster keeps PostgreSQL's durable defaults (fsync, synchronous_commit, full_page_writes on), as a deployment
+ * runs; the tests turn them off. CPU per run of the `cody serve` process and of the PostgreSQL processes is read from
+ * /proc (Linux) around the one-instance load, to tell whether two instances on this machine can be faster at all.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import crypto, { randomUUID } from "node:crypto";
@@ -47,6 +51,36 @@ function hitUs(cache: ArtifactCache, artifacts: Artifact[], n: number): number {
     samples.push(Number(process.hrtime.bigint() - t0) / 1000);
   }
   return percentile(samples, 50);
+}
+
+/** User + system CPU seconds of a process (NaN where /proc is missing). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds of one cluster's PostgreSQL processes: its postmaster and the backends and helpers it started. */
+function postgresCpuSeconds(dataDir: string): number {
+  let postmaster: number;
+  try {
+    postmaster = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  } catch {
+    return Number.NaN;
+  }
+  let sum = cpuSeconds(postmaster);
+  for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1]);
+      if (ppid === postmaster) sum += cpuSeconds(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return sum;
 }
 
 async function serve(dir: string, store: string): Promise<{ child: ChildProcess; url: string }> {
@@ -129,7 +163,7 @@ async function fanout(a: string, b: string, lines: number): Promise<number[]> {
 export async function benchPostgres(opts: { quick: boolean }): Promise<{ figures: Record<string, number>; lines: string[] }> {
   const missing = postgresUnavailable();
   if (missing !== undefined) return { figures: {}, lines: [`skipped: no PostgreSQL can be started here (${missing})`] };
-  const cluster = await startPostgres();
+  const cluster = await startPostgres({ durable: true });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cody-bench-pg-"));
   const children: ChildProcess[] = [];
   try {
@@ -159,7 +193,14 @@ export async function benchPostgres(opts: { quick: boolean }): Promise<{ figures
     const a = await serve(wsA, store);
     children.push(a.child);
     await load([a.url], 4, 500);
+    const cpu0 = { cody: cpuSeconds(a.child.pid), pg: postgresCpuSeconds(cluster.dataDir), client: process.cpuUsage() };
     const one = await load([a.url], 64, ms);
+    const runs = (one.perSecond * ms) / 1000;
+    const cpuPerRun = {
+      cody: ((cpuSeconds(a.child.pid) - cpu0.cody) / runs) * 1000,
+      pg: ((postgresCpuSeconds(cluster.dataDir) - cpu0.pg) / runs) * 1000,
+      client: (((c) => (c.user + c.system) / 1000)(process.cpuUsage(cpu0.client)) / runs),
+    };
     const b = await serve(wsB, store);
     children.push(b.child);
     await load([b.url], 4, 500);
@@ -173,15 +214,22 @@ export async function benchPostgres(opts: { quick: boolean }): Promise<{ figures
       pgRunsPerSec2Instances: two.perSecond,
       pgEventFanoutP99Ms: percentile(delays, 99),
       pgFailed: one.failed + two.failed,
+      pgCodyCpuMsPerRun: cpuPerRun.cody,
+      pgServerCpuMsPerRun: cpuPerRun.pg,
     };
+    const perRun = cpuPerRun.cody + cpuPerRun.pg + cpuPerRun.client;
+    const cores = os.availableParallelism();
     return {
       figures,
       lines: [
         `database-level cache hit (49 KB bytecode, LRU off), p50: PostgreSQL ${pgHit.toFixed(0)} µs, SQLite ${sqliteHit.toFixed(0)} µs (goal ≤ 1000 µs)`,
-        `POST /v1/runs (JSON, readFile script) at concurrency 64 for ${ms} ms, cody serve --workers 2 on the PostgreSQL store:`,
+        `POST /v1/runs (JSON, readFile script) at concurrency 64 for ${ms} ms, cody serve --workers 2 on the PostgreSQL store (fsync and synchronous_commit on):`,
         `  one instance: ${one.perSecond.toFixed(0)} runs/s; two instances: ${two.perSecond.toFixed(0)} runs/s ` +
           `(${(two.perSecond / one.perSecond).toFixed(2)}×, goal ≥ 1.7× — both instances share this machine's cores)` +
           (figures.pgFailed ? `  (${figures.pgFailed} requests failed)` : ""),
+        `CPU per run at concurrency 64, one instance: cody serve ${cpuPerRun.cody.toFixed(2)} ms, PostgreSQL ${cpuPerRun.pg.toFixed(2)} ms, ` +
+          `load client ${cpuPerRun.client.toFixed(2)} ms: ${cores} cores can serve at most ≈ ${((cores * 1000) / perRun).toFixed(0)} runs/s ` +
+          `(${((cores * 1000) / perRun / one.perSecond).toFixed(2)}× one instance) however many instances share them`,
         `event fan-out (console line on A → client watching through B), ${delays.length} events: p50 ${percentile(delays, 50).toFixed(1)} ms, ` +
           `p99 ${percentile(delays, 99).toFixed(1)} ms (goal ≤ 20 ms)`,
       ],
