@@ -442,8 +442,9 @@ export class Harness {
     const flightKey = `${hash}:${limits.checkTimeoutMs}`;
     const inFlight = this.#compiling.get(flightKey);
     if (inFlight) return inFlight;
-    // An LRU hit's approval lookup does not block the event loop (a round trip on PostgreSQL).
-    const hit = await this.cache.getAsync(hash);
+    // An LRU hit's approval lookup does not block the event loop (a round trip on PostgreSQL); a miss stays synchronous,
+    // so concurrent requests for a new script find its compile in flight.
+    const hit = this.cache.inMemory(hash) ? await this.cache.getAsync(hash) : this.cache.get(hash);
     if (hit) return { artifact: hit.artifact, diagnostics: [], cache: "hit", hash };
     const raced = this.#compiling.get(flightKey);
     if (raced) return raced;

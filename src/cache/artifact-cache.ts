@@ -155,6 +155,11 @@ export class ArtifactCache {
     return { artifact: withApproval(stored, this.#approvalOf(hash, row)), level: "lru" };
   }
 
+  /** True when the in-process LRU holds `hash` (so `getAsync` reads only its approval). Not counted. */
+  inMemory(hash: string): boolean {
+    return isValidHash(hash) && this.#lru?.has(hash) === true;
+  }
+
   /** True when `get(hash)` would return an artifact (an LRU entry, or a SQLite row that passes its HMAC). Not counted. */
   has(hash: string): boolean {
     this.#open();

@@ -107,7 +107,9 @@ export function storeContract(test: TestFn, name: string, open: () => Promise<Ba
     t.deepEqual(answers.map((r) => r?.approved_by), ["bob", undefined, "bob", undefined]);
     // A database-level hit (another cache, empty LRU) carries the approval too; under another key the row is a miss.
     const fresh = new ArtifactCache({ rows: b.cacheRows(), key: KEY });
+    t.false(fresh.inMemory(a.hash));
     t.like(await fresh.getAsync(a.hash), { level: "sqlite", artifact: { approvedBy: "bob" } });
+    t.true(fresh.inMemory(a.hash));
     t.is(cacheOn(b.cacheRows(), { key: crypto.randomBytes(32) }).get(a.hash), undefined);
     t.is((await withLru.getAsync("not-a-hash"))?.artifact, undefined);
     withLru.close();
