@@ -228,7 +228,11 @@ export async function benchPostgres(opts: { quick: boolean }): Promise<{ figures
 
     // 30 lines per run: each line follows a tool call, and a run may make 32 (limits.maxToolCalls).
     const delays: number[] = [];
-    while (delays.length < (opts.quick ? 50 : 200)) delays.push(...(await fanout(a.url, b.url, 30)));
+    while (delays.length < (opts.quick ? 50 : 200)) {
+      const round = await fanout(a.url, b.url, 30);
+      if (round.length === 0) break;
+      delays.push(...round);
+    }
     const figures = {
       pgCacheHitUs: pgHit,
       sqliteCacheHitUs: sqliteHit,
