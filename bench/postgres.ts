@@ -2,10 +2,15 @@
  * The PostgreSQL store, on a throwaway cluster started here (skipped with a note when initdb/pg_ctl are missing):
  * a database-level cache hit against SQLite's, REST throughput of one `cody serve` and of two sharing the store, and
  * how long an event takes from the instance running a run to a client watching it through another instance.
+ *
+ * The cluster keeps PostgreSQL's durable defaults (fsync, synchronous_commit, full_page_writes on), as a deployment
+ * runs; the tests turn them off. CPU per run of the `cody serve` process and of the PostgreSQL processes is read from
+ * /proc (Linux) around the one-instance load, to tell whether two instances on this machine can be faster at all.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import crypto, { randomUUID } from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,6 +54,36 @@ function hitUs(cache: ArtifactCache, artifacts: Artifact[], n: number): number {
   return percentile(samples, 50);
 }
 
+/** User + system CPU seconds of a process (NaN where /proc is missing). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds of one cluster's PostgreSQL processes: its postmaster and the backends and helpers it started. */
+function postgresCpuSeconds(dataDir: string): number {
+  let postmaster: number;
+  try {
+    postmaster = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  } catch {
+    return Number.NaN;
+  }
+  let sum = cpuSeconds(postmaster);
+  for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1]);
+      if (ppid === postmaster) sum += cpuSeconds(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return sum;
+}
+
 async function serve(dir: string, store: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [CODY, "serve", "--port", "0", "--workers", "2", "--cwd", dir, "--approval", "on-request"], {
     env: { PATH: process.env["PATH"], HOME: dir, CODY_SERVER_TOKEN: TOKEN, CODY_STORE: store, CODY_STORE_SECRET: SECRET },
@@ -68,6 +103,26 @@ async function serve(dir: string, store: string): Promise<{ child: ChildProcess;
 
 const HEADERS = { "content-type": "application/json", authorization: `Bearer ${TOKEN}` };
 
+/**
+ * Kept-alive connections for the load clients, through node:http: Node's `fetch` cost ≈ 2 ms of CPU per request here,
+ * taken from the cores the servers under test need.
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(url: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: "POST", agent, headers: { ...HEADERS, "content-length": Buffer.byteLength(body) } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 /** `concurrency` clients spread over `urls`, each POSTing back to back for `ms`: runs per second. */
 async function load(urls: string[], concurrency: number, ms: number): Promise<{ perSecond: number; failed: number }> {
   const body = JSON.stringify({ source: 'const f = await tools.readFile({ path: "hello.txt" });\nreturn f.totalLines;' });
@@ -79,9 +134,8 @@ async function load(urls: string[], concurrency: number, ms: number): Promise<{ 
     Array.from({ length: concurrency }, async (_, i) => {
       const url = urls[i % urls.length] as string;
       while (performance.now() < end) {
-        const res = await fetch(`${url}/v1/runs`, { method: "POST", headers: HEADERS, body });
-        const json = (await res.json()) as { ok?: boolean };
-        if (res.status !== 200 || json.ok !== true) failed++;
+        const res = await post(`${url}/v1/runs`, body);
+        if (res.status !== 200 || (JSON.parse(res.body) as { ok?: boolean }).ok !== true) failed++;
         done++;
       }
     }),
@@ -129,7 +183,7 @@ async function fanout(a: string, b: string, lines: number): Promise<number[]> {
 export async function benchPostgres(opts: { quick: boolean }): Promise<{ figures: Record<string, number>; lines: string[] }> {
   const missing = postgresUnavailable();
   if (missing !== undefined) return { figures: {}, lines: [`skipped: no PostgreSQL can be started here (${missing})`] };
-  const cluster = await startPostgres();
+  const cluster = await startPostgres({ durable: true });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cody-bench-pg-"));
   const children: ChildProcess[] = [];
   try {
@@ -159,13 +213,26 @@ export async function benchPostgres(opts: { quick: boolean }): Promise<{ figures
     const a = await serve(wsA, store);
     children.push(a.child);
     await load([a.url], 4, 500);
+    const cpu0 = { cody: cpuSeconds(a.child.pid), pg: postgresCpuSeconds(cluster.dataDir), client: process.cpuUsage() };
     const one = await load([a.url], 64, ms);
+    const runs = (one.perSecond * ms) / 1000;
+    const cpuPerRun = {
+      cody: ((cpuSeconds(a.child.pid) - cpu0.cody) / runs) * 1000,
+      pg: ((postgresCpuSeconds(cluster.dataDir) - cpu0.pg) / runs) * 1000,
+      client: (((c) => (c.user + c.system) / 1000)(process.cpuUsage(cpu0.client)) / runs),
+    };
     const b = await serve(wsB, store);
     children.push(b.child);
     await load([b.url], 4, 500);
     const two = await load([a.url, b.url], 64, ms);
 
-    const delays = await fanout(a.url, b.url, opts.quick ? 50 : 200);
+    // 30 lines per run: each line follows a tool call, and a run may make 32 (limits.maxToolCalls).
+    const delays: number[] = [];
+    while (delays.length < (opts.quick ? 50 : 200)) {
+      const round = await fanout(a.url, b.url, 30);
+      if (round.length === 0) break;
+      delays.push(...round);
+    }
     const figures = {
       pgCacheHitUs: pgHit,
       sqliteCacheHitUs: sqliteHit,
@@ -173,15 +240,22 @@ export async function benchPostgres(opts: { quick: boolean }): Promise<{ figures
       pgRunsPerSec2Instances: two.perSecond,
       pgEventFanoutP99Ms: percentile(delays, 99),
       pgFailed: one.failed + two.failed,
+      pgCodyCpuMsPerRun: cpuPerRun.cody,
+      pgServerCpuMsPerRun: cpuPerRun.pg,
     };
+    const perRun = cpuPerRun.cody + cpuPerRun.pg + cpuPerRun.client;
+    const cores = os.availableParallelism();
     return {
       figures,
       lines: [
         `database-level cache hit (49 KB bytecode, LRU off), p50: PostgreSQL ${pgHit.toFixed(0)} µs, SQLite ${sqliteHit.toFixed(0)} µs (goal ≤ 1000 µs)`,
-        `POST /v1/runs (JSON, readFile script) at concurrency 64 for ${ms} ms, cody serve --workers 2 on the PostgreSQL store:`,
+        `POST /v1/runs (JSON, readFile script) at concurrency 64 for ${ms} ms, cody serve --workers 2 on the PostgreSQL store (fsync and synchronous_commit on):`,
         `  one instance: ${one.perSecond.toFixed(0)} runs/s; two instances: ${two.perSecond.toFixed(0)} runs/s ` +
           `(${(two.perSecond / one.perSecond).toFixed(2)}×, goal ≥ 1.7× — both instances share this machine's cores)` +
           (figures.pgFailed ? `  (${figures.pgFailed} requests failed)` : ""),
+        `CPU per run at concurrency 64, one instance: cody serve ${cpuPerRun.cody.toFixed(2)} ms, PostgreSQL ${cpuPerRun.pg.toFixed(2)} ms, ` +
+          `load client ${cpuPerRun.client.toFixed(2)} ms: ${cores} cores can serve at most ≈ ${((cores * 1000) / perRun).toFixed(0)} runs/s ` +
+          `(${((cores * 1000) / perRun / one.perSecond).toFixed(2)}× one instance) however many instances share them`,
         `event fan-out (console line on A → client watching through B), ${delays.length} events: p50 ${percentile(delays, 50).toFixed(1)} ms, ` +
           `p99 ${percentile(delays, 99).toFixed(1)} ms (goal ≤ 20 ms)`,
       ],
@@ -191,6 +265,7 @@ export async function benchPostgres(opts: { quick: boolean }): Promise<{ figures
       child.kill("SIGTERM");
       await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once("exit", r)));
     }
+    agent.destroy();
     cluster.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   }

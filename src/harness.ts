@@ -442,8 +442,12 @@ export class Harness {
     const flightKey = `${hash}:${limits.checkTimeoutMs}`;
     const inFlight = this.#compiling.get(flightKey);
     if (inFlight) return inFlight;
-    const hit = this.cache.get(hash);
+    // An LRU hit's approval lookup does not block the event loop (a round trip on PostgreSQL); a miss stays synchronous,
+    // so concurrent requests for a new script find its compile in flight.
+    const hit = this.cache.inMemory(hash) ? await this.cache.getAsync(hash) : this.cache.get(hash);
     if (hit) return { artifact: hit.artifact, diagnostics: [], cache: "hit", hash };
+    const raced = this.#compiling.get(flightKey);
+    if (raced) return raced;
     const flight = this.#compileAndStore(script, hash, dts, typecheck, limits).then(async (result) =>
       result.artifact
         ? result

@@ -74,10 +74,10 @@ export interface AuditLogOptions {
   closeCrashedRuns?: boolean;
 }
 
-/** A queued write; `waiter` is set when its caller awaits the commit (a grouped run start). */
+/** A queued write; `waiter` is set when its caller awaits the commit (a grouped run start or call row). */
 interface PendingWrite {
   write: AuditWrite;
-  waiter?: { operation: string; resolve: () => void; reject: (error: unknown) => void };
+  waiter?: { operation: string; resolve: (result: number) => void; reject: (error: unknown) => void };
 }
 
 export class AuditLog {
@@ -100,6 +100,10 @@ export class AuditLog {
   #lockedBy: unknown;
   readonly #deferWrites: boolean;
   readonly #onError: ((error: unknown) => void) | undefined;
+  /** An asynchronous group commit is in flight (backends with `asyncWrites`): the next one waits for it. */
+  #inFlight = false;
+  /** Grouped call starts of this turn (backends with `asyncWrites`): see #sendCallStarts. */
+  #callStarts: PendingWrite[] = [];
 
   /**
    * Use `db` (a SQLite database opened with `openDatabase`, or any backend's AuditRows), creating or upgrading the
@@ -157,9 +161,48 @@ export class AuditLog {
       }
     }
     return new Promise<void>((resolve, reject) => {
-      this.#pending.push({ write, waiter: { operation: "audit.recordRunStart", resolve, reject } });
+      this.#pending.push({ write, waiter: { operation: "audit.recordRunStart", resolve: () => resolve(), reject } });
       this.#scheduleFlush();
     });
+  }
+
+  /**
+   * startCall with group commit, on a backend whose commits leave this thread free (`asyncWrites`: PostgreSQL): the
+   * row is committed with every other write of this turn of the event loop, and the promise resolves with its id once
+   * it is committed, so a handler awaiting it still starts only after its row exists. Elsewhere (SQLite, or without
+   * `deferWrites`) it is `startCall`, committed at once.
+   *
+   * @throws StoreError (rejects) when the database refuses the batch.
+   */
+  startCallGrouped(input: StartCallInput): Promise<number> {
+    const write = callStartWrite(input);
+    if (!this.#deferWrites || !this.rows.asyncWrites) {
+      try {
+        return Promise.resolve(this.#commit("audit.startCall", write));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    }
+    return new Promise<number>((resolve, reject) => {
+      this.#callStarts.push({ write, waiter: { operation: "audit.startCall", resolve, reject } });
+      if (this.#callStarts.length === 1) setImmediate(() => this.#sendCallStarts());
+    });
+  }
+
+  /**
+   * The call rows queued in this turn, in one transaction sent at once rather than after the group commit in flight:
+   * each caller holds a script worker until its row is committed, and a new row depends on no write in flight (it
+   * creates its run's row if that is missing).
+   */
+  #sendCallStarts(): void {
+    const batch = this.#callStarts;
+    this.#callStarts = [];
+    this.rows.commitAsync(batch.map((w) => w.write), { ordered: false }).then(
+      (ids) => batch.forEach((w, i) => w.waiter?.resolve(ids[i] ?? 0)),
+      (error: unknown) => {
+        for (const w of batch) w.waiter?.reject(asStoreError(w.waiter.operation, error, this.rows.name));
+      },
+    );
   }
 
   /**
@@ -233,23 +276,7 @@ export class AuditLog {
     try {
       results = this.rows.commit([...batch.map((w) => w.write), ...writes], { wait });
     } catch (error) {
-      const fault = isStoreFault(error);
-      // Only a lock is worth waiting out; a waiter whose write the database refused outright gets the error now.
-      const retry = fault && !wait && isLocked(error);
-      const keep: PendingWrite[] = [];
-      for (const w of batch) {
-        if (w.waiter === undefined ? fault : retry) keep.push(w);
-        else w.waiter?.reject(asStoreError(w.waiter.operation, error, this.rows.name));
-      }
-      if (fault) {
-        const all = keep.concat(this.#pending);
-        // Only deferred writes are dropped past the cap: a waiter is a caller still waiting for an answer.
-        let over = all.length - MAX_PENDING;
-        this.#pending = over > 0 ? all.filter((w) => w.waiter !== undefined || over-- <= 0) : all;
-        this.#lost += all.length - this.#pending.length;
-        this.#refused = this.#pending.length;
-      }
-      if (retry) this.#lockedBy = error;
+      this.#refuse(batch, error, !wait && isLocked(error));
       const wrapped = asStoreError(operation, error, this.rows.name);
       if (this.#lost > 0 && wrapped instanceof Error) {
         wrapped.message += ` (${this.#lost} deferred audit writes lost so far)`;
@@ -257,8 +284,65 @@ export class AuditLog {
       throw wrapped;
     }
     this.#refused = 0;
-    for (const w of batch) w.waiter?.resolve();
+    batch.forEach((w, i) => w.waiter?.resolve(results[i] ?? 0));
     return results.slice(batch.length);
+  }
+
+  /**
+   * A commit of `batch` failed with `error`: on a storage fault the deferred writes are queued again (the newest
+   * MAX_PENDING); waiters are rejected, or queued again too when `lockRetry` (a flush that found SQLite locked).
+   */
+  #refuse(batch: PendingWrite[], error: unknown, lockRetry: boolean): void {
+    const fault = isStoreFault(error);
+    // Only a lock is worth waiting out; a waiter whose write the database refused outright gets the error now.
+    const retry = fault && lockRetry;
+    const keep: PendingWrite[] = [];
+    for (const w of batch) {
+      if (w.waiter === undefined ? fault : retry) keep.push(w);
+      else w.waiter?.reject(asStoreError(w.waiter.operation, error, this.rows.name));
+    }
+    if (fault) {
+      const all = keep.concat(this.#pending);
+      // Only deferred writes are dropped past the cap: a waiter is a caller still waiting for an answer.
+      let over = all.length - MAX_PENDING;
+      this.#pending = over > 0 ? all.filter((w) => w.waiter !== undefined || over-- <= 0) : all;
+      this.#lost += all.length - this.#pending.length;
+      this.#refused = this.#pending.length;
+    }
+    if (retry) this.#lockedBy = error;
+  }
+
+  /**
+   * The group commit on a backend with `asyncWrites`: the queued writes go in one transaction while this thread goes
+   * on; writes queued meanwhile wait for it and go in the next one. A refused batch is handled as a refused flush
+   * (deferred writes kept for the next write, waiters rejected, the error reported).
+   */
+  #flushAsync(): void {
+    if (this.#inFlight || this.#pending.length === 0) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#inFlight = true;
+    let again = false;
+    this.rows
+      .commitAsync(batch.map((w) => w.write))
+      .then(
+        (results) => {
+          this.#refused = 0;
+          batch.forEach((w, i) => w.waiter?.resolve(results[i] ?? 0));
+          again = true;
+        },
+        (error: unknown) => {
+          this.#refuse(batch, error, false);
+          this.#report(asStoreError("audit.flush", error, this.rows.name));
+        },
+      )
+      .finally(() => {
+        this.#inFlight = false;
+        // After a refusal the kept deferred writes wait for the next write rather than retrying in a loop; a caller
+        // that queued meanwhile is waiting, so its batch is tried (and answered) now.
+        if (this.#pending.some((w) => again || w.waiter !== undefined)) this.#scheduleFlush();
+      })
+      .catch((error: unknown) => this.#report(error));
   }
 
   /** Reject every grouped write still queued (the database stayed locked past the busy timeout). */
@@ -334,7 +418,9 @@ export class AuditLog {
       this.#flushScheduled = false;
       // The database may have been closed by an owner that flushed first; then there is nothing left to write. A
       // refused flush is reported: it runs on its own turn of the event loop, where a throw would end the process.
-      if (this.rows.open) this.#flushSoon();
+      if (!this.rows.open) return;
+      if (this.rows.asyncWrites) this.#flushAsync();
+      else this.#flushSoon();
     });
   }
 
@@ -359,41 +445,7 @@ export class AuditLog {
    * approval costs two writes: this one, just before its handler starts, and `endCall`.
    */
   startCall(input: StartCallInput): number {
-    const startedAt = input.startedAt ?? Date.now();
-    let digest: string;
-    let preview: string;
-    try {
-      digest = argsDigest(input.args ?? null);
-      preview = JSON.stringify(redact(input.args ?? null)) ?? "null";
-    } catch {
-      // cyclic or otherwise non-JSON arguments (never from a script, whose values are copied as JSON)
-      digest = "unserializable";
-      preview = JSON.stringify(String(input.args));
-    }
-    const owner = currentOwner();
-    return this.#commit("audit.startCall", {
-      op: "insertCall",
-      ownerPid: owner.pid,
-      ownerId: owner.id,
-      call: {
-        runId: input.runId,
-        scriptHash: input.scriptHash ?? null,
-        callId: input.callId,
-        tool: input.tool,
-        source: input.source,
-        detached: input.detached === true ? 1 : 0,
-        argsDigest: digest,
-        argsPreview: preview,
-        startedAt,
-        decision: input.decision?.decision ?? null,
-        decidedBy: input.decision?.decidedBy ?? null,
-        reason: input.decision?.reason ?? null,
-        approval: input.decision?.approval ?? null,
-        approvalWaitMs: input.decision?.approvalWaitMs ?? null,
-        handlerStarted: input.handlerStarted === true ? 1 : 0,
-        sandbox: input.sandbox ?? null,
-      },
-    });
+    return this.#commit("audit.startCall", callStartWrite(input));
   }
 
   /** Record the policy's decision and, when a person was asked, their answer. */
@@ -464,6 +516,45 @@ export class AuditLog {
     this.#flushSoon();
     return storeOp("audit.getRun", this.rows.name, () => this.rows.getRun(runId));
   }
+}
+
+/** The insertCall write of a call arriving now: arguments as a digest and a redacted preview, this process as owner. */
+function callStartWrite(input: StartCallInput): AuditWrite {
+  const startedAt = input.startedAt ?? Date.now();
+  let digest: string;
+  let preview: string;
+  try {
+    digest = argsDigest(input.args ?? null);
+    preview = JSON.stringify(redact(input.args ?? null)) ?? "null";
+  } catch {
+    // cyclic or otherwise non-JSON arguments (never from a script, whose values are copied as JSON)
+    digest = "unserializable";
+    preview = JSON.stringify(String(input.args));
+  }
+  const owner = currentOwner();
+  return {
+    op: "insertCall",
+    ownerPid: owner.pid,
+    ownerId: owner.id,
+    call: {
+      runId: input.runId,
+      scriptHash: input.scriptHash ?? null,
+      callId: input.callId,
+      tool: input.tool,
+      source: input.source,
+      detached: input.detached === true ? 1 : 0,
+      argsDigest: digest,
+      argsPreview: preview,
+      startedAt,
+      decision: input.decision?.decision ?? null,
+      decidedBy: input.decision?.decidedBy ?? null,
+      reason: input.decision?.reason ?? null,
+      approval: input.decision?.approval ?? null,
+      approvalWaitMs: input.decision?.approvalWaitMs ?? null,
+      handlerStarted: input.handlerStarted === true ? 1 : 0,
+      sandbox: input.sandbox ?? null,
+    },
+  };
 }
 
 type RunStartInput = { runId: string; scriptHash?: string | undefined; scriptName?: string | undefined; startedAt?: number };

@@ -2,7 +2,7 @@
  * The audit log's rows in PostgreSQL (namespace `audit`): every instance of a fleet writes its runs and calls to the
  * same tables, so `cody runs` on any machine shows them all.
  */
-import type { PgConnection, PgStatement } from "../store/index.js";
+import type { PgConnection, PgResult, PgStatement } from "../store/index.js";
 import { AUDIT_NAMESPACE } from "./schema.js";
 import { CALL_COUNTS, runPageWhere, toCall, toRun, toRunPage, type AuditRows, type AuditWrite, type CallRow, type RawCall, type RawRun, type RunPage, type RunPageOptions, type RunRow } from "./store.js";
 
@@ -115,6 +115,19 @@ function statement(w: AuditWrite): PgStatement[] {
   }
 }
 
+/** One number per write from the transaction's results: the new call's id, the runs closed, or the rows changed. */
+function outcomes(writes: readonly AuditWrite[], plan: PgStatement[][], results: PgResult[]): number[] {
+  let at = 0;
+  return writes.map((w, i) => {
+    const n = (plan[i] as PgStatement[]).length;
+    const last = results[at + n - 1];
+    at += n;
+    if (w.op === "insertCall") return Number(last?.rows[0]?.["id"]);
+    if (w.op === "crashRun") return Number(last?.rows[0]?.["n"] ?? 0);
+    return last?.rowCount ?? 0;
+  });
+}
+
 export class PgAuditRows implements AuditRows {
   readonly #pg: PgConnection;
 
@@ -133,16 +146,15 @@ export class PgAuditRows implements AuditRows {
 
   commit(writes: readonly AuditWrite[]): number[] {
     const plan = writes.map(statement);
-    const results = this.#pg.transaction("audit.write", plan.flat());
-    let at = 0;
-    return writes.map((w, i) => {
-      const n = (plan[i] as PgStatement[]).length;
-      const last = results[at + n - 1];
-      at += n;
-      if (w.op === "insertCall") return Number(last?.rows[0]?.["id"]);
-      if (w.op === "crashRun") return Number(last?.rows[0]?.["n"] ?? 0);
-      return last?.rowCount ?? 0;
-    });
+    return outcomes(writes, plan, this.#pg.transaction("audit.write", plan.flat()));
+  }
+
+  /** A round trip to the server: the caller's thread is free meanwhile. */
+  readonly asyncWrites = true;
+
+  async commitAsync(writes: readonly AuditWrite[], opts: { ordered?: boolean } = {}): Promise<number[]> {
+    const plan = writes.map(statement);
+    return outcomes(writes, plan, await this.#pg.transactionAsync("audit.write", plan.flat(), { ordered: opts.ordered ?? true }));
   }
 
   unendedRuns(exceptOwnerId: string): { runId: string; ownerId: string }[] {

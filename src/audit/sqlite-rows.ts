@@ -88,6 +88,17 @@ export class SqliteAuditRows implements AuditRows {
     }
   }
 
+  /** SQLite commits in-process: nothing would overlap, so the log keeps its synchronous path. */
+  readonly asyncWrites = false;
+
+  commitAsync(writes: readonly AuditWrite[]): Promise<number[]> {
+    try {
+      return Promise.resolve(this.commit(writes, { wait: true }));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
   #apply(w: AuditWrite): number {
     const s = this.#stmts;
     switch (w.op) {

@@ -133,6 +133,17 @@ export interface AuditRows {
    * fails at once (the caller retries later).
    */
   commit(writes: readonly AuditWrite[], opts: { wait: boolean }): number[];
+  /**
+   * True when `commitAsync` leaves the caller's thread free while the database works (a server round trip), so the
+   * log may keep a commit in flight while runs go on; false when it is `commit` in a promise (SQLite, in-process).
+   */
+  readonly asyncWrites: boolean;
+  /**
+   * `commit` (waiting for locks) as a promise. Asynchronous commits apply in the order they were made, and a later
+   * synchronous `commit` or read sees them; with `ordered: false` (rows that depend on no write in flight, such as a
+   * new call's row) the commit is sent at once instead of after those in flight. Rejects as `commit` throws.
+   */
+  commitAsync(writes: readonly AuditWrite[], opts?: { ordered?: boolean }): Promise<number[]>;
   /** Runs without an end whose owner is not `exceptOwnerId`. */
   unendedRuns(exceptOwnerId: string): { runId: string; ownerId: string }[];
   /** Most recent first. */

@@ -12,9 +12,9 @@ import { defaultKeyFile, ephemeralKey, loadOrCreateKey } from "./secret-key.js";
 import { listRows } from "./list.js";
 import { approvalMac, artifactMac, macEquals } from "./mac.js";
 import { checkPruneOptions } from "./prune.js";
-import { artifactBytes, ownCopy, rowToArtifact, type StoredArtifact } from "./rows.js";
+import { artifactBytes, ownCopy, rowToArtifact, type ArtifactRow, type StoredArtifact } from "./rows.js";
 import { SqliteCacheRows } from "./sqlite-rows.js";
-import type { CacheRows } from "./store.js";
+import type { ApprovalRow, CacheRows } from "./store.js";
 import type {
   ArtifactCacheOptions,
   ArtifactSummary,
@@ -46,6 +46,11 @@ function wrap(action: string, file: string, error: unknown): CacheError | StoreE
   if (fault instanceof StoreError) return fault;
   const reason = error instanceof Error ? error.message : String(error);
   return new CacheError(`Cache ${action} failed on \`${file}\`: ${reason}`, { path: file, action, reason }, { cause: error });
+}
+
+/** A fresh artifact object for the caller: the stored one (shared with the LRU) plus the approval, if any. */
+function withApproval(stored: StoredArtifact, approval: Approval | undefined): Artifact {
+  return approval ? { ...stored, ...approval } : { ...stored };
 }
 
 export class ArtifactCache {
@@ -110,22 +115,49 @@ export class ArtifactCache {
       return undefined;
     }
     try {
-      let level: CacheLevel = "lru";
-      let stored = this.#lru?.get(hash);
+      const level: CacheLevel = "lru";
+      const stored = this.#lru?.get(hash);
       if (stored) {
         this.#counts.lruHits++;
       } else {
         this.#counts.lruMisses++;
-        level = "sqlite";
-        stored = this.#load(hash, true);
-        if (!stored) return undefined;
-        this.#lru?.set(hash, stored);
+        // The row and its approval in one read.
+        const found = this.#rows.selectWithApproval(hash);
+        const loaded = this.#count(found?.row);
+        if (!loaded) return undefined;
+        this.#lru?.set(hash, loaded);
+        this.#recordUse(hash);
+        return { artifact: withApproval(loaded, this.#approvalOf(hash, found?.approval)), level: "sqlite" };
       }
       this.#recordUse(hash);
       return { artifact: this.#withApproval(stored), level };
     } catch (error) {
       throw wrap("get", this.#rows.name, error);
     }
+  }
+
+  /**
+   * `get`, with an LRU hit's approval lookup made without blocking this thread (on PostgreSQL a round trip the event
+   * loop need not wait for). A miss in the LRU reads the row as `get` does.
+   */
+  async getAsync(hash: string): Promise<{ artifact: Artifact; level: CacheLevel } | undefined> {
+    this.#open();
+    const stored = isValidHash(hash) ? this.#lru?.get(hash) : undefined;
+    if (!stored) return this.get(hash);
+    this.#counts.lruHits++;
+    this.#recordUse(hash);
+    let row: ApprovalRow | undefined;
+    try {
+      row = await this.#rows.approvalAsync(hash);
+    } catch (error) {
+      throw wrap("get", this.#rows.name, error);
+    }
+    return { artifact: withApproval(stored, this.#approvalOf(hash, row)), level: "lru" };
+  }
+
+  /** True when the in-process LRU holds `hash` (so `getAsync` reads only its approval). Not counted. */
+  inMemory(hash: string): boolean {
+    return isValidHash(hash) && this.#lru?.has(hash) === true;
   }
 
   /** True when `get(hash)` would return an artifact (an LRU entry, or a SQLite row that passes its HMAC). Not counted. */
@@ -292,25 +324,31 @@ export class ArtifactCache {
   /** Read and verify one row; `count` updates the SQLite-level counters. */
   #load(hash: string, count: boolean): StoredArtifact | undefined {
     const row = this.#rows.select(hash);
+    return count ? this.#count(row) : row ? rowToArtifact(this.#key, row) : undefined;
+  }
+
+  /** Verify a row read for a lookup and count it as a database-level hit, miss or rejection. */
+  #count(row: ArtifactRow | undefined): StoredArtifact | undefined {
     const artifact = row ? rowToArtifact(this.#key, row) : undefined;
-    if (count) {
-      if (artifact) this.#counts.sqliteHits++;
-      else this.#counts.sqliteMisses++;
-      if (row && !artifact) this.#counts.rejected++;
-    }
+    if (artifact) this.#counts.sqliteHits++;
+    else this.#counts.sqliteMisses++;
+    if (row && !artifact) this.#counts.rejected++;
     return artifact;
   }
 
   #approval(hash: string): Approval | undefined {
-    const row = this.#rows.approval(hash);
+    return this.#approvalOf(hash, this.#rows.approval(hash));
+  }
+
+  /** The approval an approval row records, if its MAC holds. */
+  #approvalOf(hash: string, row: ApprovalRow | undefined): Approval | undefined {
     if (!row || typeof row.approved_by !== "string" || typeof row.approved_at !== "number") return undefined;
     if (!macEquals(approvalMac(this.#key, hash, row.approved_by, row.approved_at), row.mac)) return undefined;
     return { approvedBy: row.approved_by, approvedAt: row.approved_at };
   }
 
   #withApproval(stored: StoredArtifact): Artifact {
-    const approval = this.#approval(stored.hash);
-    return approval ? { ...stored, ...approval } : { ...stored };
+    return withApproval(stored, this.#approval(stored.hash));
   }
 
   #recordUse(hash: string): void {

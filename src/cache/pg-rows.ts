@@ -35,9 +35,15 @@ export const PG_CACHE_MIGRATIONS: readonly string[] = [
 ];
 
 const COLUMNS = "hash, bytecode, source_map, filename, dts_hash, engine_version, compiler_version, source_bytes, created_at, mac";
+const APPROVAL = "SELECT hash, approved_by, approved_at, mac FROM cache_approvals WHERE hash = $1";
+const APPROVALS = "SELECT hash, approved_by, approved_at, mac FROM cache_approvals WHERE hash = ANY($1::text[])";
+const SELECT_WITH_APPROVAL = `SELECT ${COLUMNS.split(", ").map((c) => `a.${c}`).join(", ")}, p.approved_by, p.approved_at, p.mac AS approval_mac
+  FROM cache_artifacts a LEFT JOIN cache_approvals p ON p.hash = a.hash WHERE a.hash = $1`;
 
 export class PgCacheRows implements CacheRows {
   readonly #pg: PgConnection;
+  /** Approval lookups asked for in this turn, by hash (see approvalAsync). */
+  #approvalLookups = new Map<string, { resolve: (row: ApprovalRow | undefined) => void; reject: (error: unknown) => void }[]>();
   readonly memory = false;
 
   constructor(pg: PgConnection) {
@@ -51,6 +57,13 @@ export class PgCacheRows implements CacheRows {
 
   select(hash: string): ArtifactRow | undefined {
     return this.#pg.query("cache.get", `SELECT ${COLUMNS} FROM cache_artifacts WHERE hash = $1`, [hash]).rows[0] as ArtifactRow | undefined;
+  }
+
+  selectWithApproval(hash: string): { row: ArtifactRow; approval: ApprovalRow | undefined } | undefined {
+    const found = this.#pg.query("cache.get", SELECT_WITH_APPROVAL, [hash]).rows[0];
+    if (found === undefined) return undefined;
+    const { approved_by, approved_at, approval_mac, ...row } = found;
+    return { row: row as unknown as ArtifactRow, approval: approval_mac === null ? undefined : { hash, approved_by, approved_at, mac: approval_mac } };
   }
 
   upsert(r: ArtifactWrite): void {
@@ -144,8 +157,35 @@ export class PgCacheRows implements CacheRows {
   }
 
   approval(hash: string): ApprovalRow | undefined {
-    return this.#pg.query("cache.approval", "SELECT hash, approved_by, approved_at, mac FROM cache_approvals WHERE hash = $1", [hash])
-      .rows[0] as ApprovalRow | undefined;
+    return this.#pg.query("cache.approval", APPROVAL, [hash]).rows[0] as ApprovalRow | undefined;
+  }
+
+  /**
+   * The lookups asked for in one turn of the event loop go in one statement, each hash once (concurrent runs of one
+   * script ask for the same approval): read after they were asked, so an approval given elsewhere is seen at once.
+   */
+  approvalAsync(hash: string): Promise<ApprovalRow | undefined> {
+    let waiting = this.#approvalLookups.get(hash);
+    if (waiting === undefined) {
+      if (this.#approvalLookups.size === 0) setImmediate(() => this.#lookUpApprovals());
+      this.#approvalLookups.set(hash, (waiting = []));
+    }
+    const waiters = waiting;
+    return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+  }
+
+  #lookUpApprovals(): void {
+    const lookups = this.#approvalLookups;
+    this.#approvalLookups = new Map();
+    this.#pg.queryAsync("cache.approval", APPROVALS, [[...lookups.keys()]]).then(
+      (result) => {
+        const found = new Map(result.rows.map((r) => [String(r["hash"]), r as unknown as ApprovalRow]));
+        for (const [hash, waiters] of lookups) for (const w of waiters) w.resolve(found.get(hash));
+      },
+      (error: unknown) => {
+        for (const waiters of lookups.values()) for (const w of waiters) w.reject(error);
+      },
+    );
   }
 
   upsertApproval(hash: string, approvedBy: string, approvedAt: number, mac: Uint8Array): void {

@@ -59,6 +59,11 @@ export class SqliteCacheRows implements CacheRows {
     return this.#stmt.select.get(hash) as ArtifactRow | undefined;
   }
 
+  selectWithApproval(hash: string): { row: ArtifactRow; approval: ApprovalRow | undefined } | undefined {
+    const row = this.select(hash);
+    return row === undefined ? undefined : { row, approval: this.approval(hash) };
+  }
+
   upsert(row: ArtifactWrite): void {
     const { bytecode, mac, ...rest } = row;
     this.#stmt.upsert.run({ ...rest, bytecode: toBuffer(bytecode), mac: toBuffer(mac) });
@@ -155,6 +160,14 @@ export class SqliteCacheRows implements CacheRows {
 
   approval(hash: string): ApprovalRow | undefined {
     return this.#stmt.approval.get(hash) as ApprovalRow | undefined;
+  }
+
+  approvalAsync(hash: string): Promise<ApprovalRow | undefined> {
+    try {
+      return Promise.resolve(this.approval(hash));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   upsertApproval(hash: string, approvedBy: string, approvedAt: number, mac: Uint8Array): void {

@@ -65,6 +65,8 @@ export interface ArtifactRows {
   /** Where the rows live (a file path, a URL with the password masked), for messages. */
   readonly name: string;
   select(hash: string): ArtifactRow | undefined;
+  /** The artifact row and its approval row (if any) in one read: one round trip where the database is remote. */
+  selectWithApproval(hash: string): { row: ArtifactRow; approval: ApprovalRow | undefined } | undefined;
   upsert(row: ArtifactWrite): void;
   /**
    * Add hit counts and raise last-use times in one transaction. With `wait: false` a backend that would wait for
@@ -90,6 +92,8 @@ export interface ArtifactRows {
 /** Approvals by hash. */
 export interface ApprovalRows {
   approval(hash: string): ApprovalRow | undefined;
+  /** `approval` without blocking the caller's thread where the database is remote (a cache hit's lookup). */
+  approvalAsync(hash: string): Promise<ApprovalRow | undefined>;
   upsertApproval(hash: string, approvedBy: string, approvedAt: number, mac: Uint8Array): void;
   approvals(): ApprovalRow[];
 }

@@ -7,7 +7,7 @@
  * (fail closed). Later writes report failures to `onError` and never change the call's result.
  */
 import { StoreError, ToolError } from "../errors/index.js";
-import type { AuditLog, CallDecisionInput, CallOutcome, CallSource } from "../audit/index.js";
+import type { AuditLog, CallDecisionInput, CallOutcome, CallSource, StartCallInput } from "../audit/index.js";
 
 export interface TrailCall {
   runId: string;
@@ -76,10 +76,23 @@ export class CallTrail {
     this.#insert(false);
   }
 
-  /** The handler is about to run: the row must say so before any side effect can happen. */
-  beforeHandler(): void {
+  /**
+   * The handler is about to run: the row must say so before any side effect can happen. A new row goes in the
+   * audit's group commit (on PostgreSQL the thread runs other work until it is committed).
+   */
+  async beforeHandler(): Promise<void> {
     const id = this.#id;
-    if (id === undefined) return this.#insert(true);
+    if (id === undefined) {
+      if (this.#audit === undefined) return;
+      try {
+        this.#id = await this.#audit.startCallGrouped(this.#input(true));
+      } catch (error) {
+        this.#safelyOrThrow(() => {
+          throw error;
+        });
+      }
+      return;
+    }
     // A call must not run with a decision (an approval) the log does not show.
     const decision = this.#decision;
     if (this.#decisionUnsaved && decision !== undefined) this.#safelyOrThrow(() => this.#audit?.recordDecision(id, decision));
@@ -109,14 +122,11 @@ export class CallTrail {
   }
 
   #write(handlerStarted: boolean): number {
-    const audit = this.#audit as AuditLog;
-    return audit.startCall({
-      ...this.#call,
-      startedAt: this.#startedAt,
-      decision: this.#decision,
-      handlerStarted,
-      sandbox: this.#sandbox,
-    });
+    return (this.#audit as AuditLog).startCall(this.#input(handlerStarted));
+  }
+
+  #input(handlerStarted: boolean): StartCallInput {
+    return { ...this.#call, startedAt: this.#startedAt, decision: this.#decision, handlerStarted, sandbox: this.#sandbox };
   }
 
   #safely(write: () => void): void {

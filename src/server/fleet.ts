@@ -190,7 +190,10 @@ export class Fleet {
       .catch((error: unknown) => this.#opts.onError?.(error));
   }
 
-  /** Queue an event of a local run; queued events are written in one statement per turn of the event loop. */
+  /**
+   * Queue an event of a local run. Queued events are written in one statement: on the next turn of the event loop, or,
+   * while a write is in flight, as soon as it is done (everything queued meanwhile in one statement then).
+   */
   #publish(runId: string, record: RunEventRecord): void {
     const seq = (this.#seq.get(runId) ?? 0) + 1;
     if (record.event === "end") this.#seq.delete(runId);
@@ -199,10 +202,12 @@ export class Fleet {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     setImmediate(() => {
-      this.#flushScheduled = false;
-      const batch = this.#queue;
-      this.#queue = [];
-      this.#flushing = this.#flushing.then(() => this.#write(batch)).catch((error: unknown) => this.#opts.onError?.(error));
+      this.#flushing = this.#flushing.then(() => {
+        this.#flushScheduled = false;
+        const batch = this.#queue;
+        this.#queue = [];
+        return this.#write(batch);
+      }).catch((error: unknown) => this.#opts.onError?.(error));
     });
   }
 
@@ -213,14 +218,16 @@ export class Fleet {
       if (Buffer.byteLength(q.data) <= INLINE_EVENT_BYTES) note.d = q.data;
       return JSON.stringify(note);
     });
-    // One statement: the rows commit before the notifications are delivered (NOTIFY is sent at commit).
-    await this.#pool.query(
-      `WITH ins AS (
+    // One statement: the rows commit before the notifications are delivered (NOTIFY is sent at commit). Named, so each
+    // connection prepares it once.
+    await this.#pool.query({
+      name: "cody_fleet_events",
+      text: `WITH ins AS (
          INSERT INTO fleet_events (run_id, seq, event, data, at)
          SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], array_fill(${NOW_MS}, ARRAY[cardinality($1::text[])])))
        SELECT pg_notify('${CHANNEL}', n) FROM unnest($5::text[]) AS n`,
-      [batch.map((q) => q.runId), batch.map((q) => q.seq), batch.map((q) => q.event), batch.map((q) => q.data), notes],
-    );
+      values: [batch.map((q) => q.runId), batch.map((q) => q.seq), batch.map((q) => q.event), batch.map((q) => q.data), notes],
+    });
   }
 
   #onNotification(payload: string | undefined): void {

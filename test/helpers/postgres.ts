@@ -70,8 +70,17 @@ function runAsUser(): string | undefined {
   return hasPostgres ? "postgres" : "nobody";
 }
 
+export interface StartPostgresOptions {
+  /**
+   * Keep PostgreSQL's durable defaults (`fsync`, `synchronous_commit`, `full_page_writes` on), as a real deployment
+   * runs: benchmarks measure with them. Tests turn them off (faster, and nothing there must survive a power cut).
+   * @default false
+   */
+  durable?: boolean;
+}
+
 /** Start a cluster. Throws with the tool's output when it cannot. */
-export async function startPostgres(): Promise<PgCluster> {
+export async function startPostgres(opts: StartPostgresOptions = {}): Promise<PgCluster> {
   const initdb = findBin("initdb");
   const pgCtl = findBin("pg_ctl");
   if (initdb === undefined || pgCtl === undefined) throw new Error(postgresUnavailable());
@@ -91,9 +100,7 @@ export async function startPostgres(): Promise<PgCluster> {
     `-p ${port}`,
     "-c listen_addresses=127.0.0.1",
     "-c unix_socket_directories=''",
-    "-c fsync=off",
-    "-c synchronous_commit=off",
-    "-c full_page_writes=off",
+    ...(opts.durable === true ? [] : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]),
     "-c max_connections=200",
   ].join(" ");
   let running = false;

@@ -81,6 +81,41 @@ export function storeContract(test: TestFn, name: string, open: () => Promise<Ba
     t.deepEqual(second.list({ approvedOnly: true }).map((s) => s.hash), [a.hash]);
   });
 
+  test(`${name}: getAsync answers an LRU hit with the approval as stored now, and a database hit reads row and approval together`, async (t) => {
+    const b = await withBackend(t);
+    const a = fakeArtifact("async-hit");
+    const rows = b.cacheRows();
+    const withLru = new ArtifactCache({ rows, key: KEY });
+    withLru.put(a);
+    const before = await withLru.getAsync(a.hash);
+    t.is(before?.level, "lru");
+    t.is(before?.artifact.approvedBy, undefined);
+    // Approved by another cache on the database: the next LRU hit sees it at once.
+    cacheOn(b.cacheRows()).approve(a.hash, "bob");
+    t.like((await withLru.getAsync(a.hash))?.artifact, { approvedBy: "bob" });
+    t.is((await rows.approvalAsync(a.hash))?.approved_by, "bob");
+    t.is(await rows.approvalAsync(fakeArtifact("none").hash), undefined);
+    const both = rows.selectWithApproval(a.hash);
+    t.is(both?.row.hash, a.hash);
+    t.is(both?.approval?.approved_by, "bob");
+    t.is(rows.selectWithApproval(fakeArtifact("none").hash), undefined);
+    const other = fakeArtifact("unapproved");
+    withLru.put(other);
+    t.deepEqual(rows.selectWithApproval(other.hash)?.approval, undefined);
+    // Lookups asked for in one turn (PostgreSQL reads them in one statement) each get their own answer.
+    const answers = await Promise.all([a.hash, other.hash, a.hash, fakeArtifact("none").hash].map((h) => rows.approvalAsync(h)));
+    t.deepEqual(answers.map((r) => r?.approved_by), ["bob", undefined, "bob", undefined]);
+    // A database-level hit (another cache, empty LRU) carries the approval too; under another key the row is a miss.
+    const fresh = new ArtifactCache({ rows: b.cacheRows(), key: KEY });
+    t.false(fresh.inMemory(a.hash));
+    t.like(await fresh.getAsync(a.hash), { level: "sqlite", artifact: { approvedBy: "bob" } });
+    t.true(fresh.inMemory(a.hash));
+    t.is(cacheOn(b.cacheRows(), { key: crypto.randomBytes(32) }).get(a.hash), undefined);
+    t.is((await withLru.getAsync("not-a-hash"))?.artifact, undefined);
+    withLru.close();
+    fresh.close();
+  });
+
   test(`${name}: hits are written back and list() orders by last use, with totals in stats()`, async (t) => {
     const b = await withBackend(t);
     const clock = manualClock();
@@ -164,6 +199,57 @@ export function storeContract(test: TestFn, name: string, open: () => Promise<Ba
     t.deepEqual(audit.listRuns(10).map((r) => r.runId), ["run-two", "run-one"]);
     t.deepEqual(audit.findRunIds("run-"), ["run-one", "run-two"]);
     t.is(audit.getRun("nope"), undefined);
+  });
+
+  test(`${name}: commitAsync applies writes in the order they were made and a synchronous read sees them`, async (t) => {
+    const b = await withBackend(t);
+    const rows = b.auditRows();
+    const owner = { ownerPid: 1, ownerId: "owner-a" };
+    const call = (callId: string) => ({
+      op: "insertCall" as const,
+      ...owner,
+      call: {
+        runId: "async-run", scriptHash: null, callId, tool: "readFile", source: "script" as const, detached: 0, argsDigest: "d",
+        argsPreview: "{}", startedAt: 1500, decision: null, decidedBy: null, reason: null, approval: null, approvalWaitMs: null,
+        handlerStarted: 1, sandbox: null,
+      },
+    });
+    // Not awaited one by one: each is sent before the previous one has committed.
+    const started = rows.commitAsync([{ op: "runStart", runId: "async-run", scriptHash: "h", scriptName: "a.ts", startedAt: 1000, ...owner }, call("c1")]);
+    const ended = rows.commitAsync([
+      { op: "endCall", id: 0, outcome: "ok", durationMs: 1, errorCode: null, errorMessage: null, note: null },
+      { op: "runEnd", runId: "async-run", endedAt: 2000, outcome: "ok", errorCode: null, errorMessage: null },
+    ]);
+    const [startResults, endResults] = await Promise.all([started, ended]);
+    t.is(startResults.length, 2);
+    t.true(Number.isInteger(startResults[1]) && (startResults[1] ?? 0) > 0, "insertCall returns the new call's id");
+    t.deepEqual(endResults, [0, 1], "the run end found the row the earlier commit made (no call has id 0)");
+    const later = rows.commitAsync([call("c2")]);
+    // A synchronous read made right after an asynchronous write is sent waits for it.
+    t.like(rows.getRun("async-run"), { run: { outcome: "ok", calls: { total: 2 } } });
+    t.is((await later).length, 1);
+    const refused = await rows.commitAsync([{ ...call("c3"), call: { ...call("c3").call, tool: null as unknown as string } }]).then(
+      () => false,
+      () => true,
+    );
+    t.true(refused, "a row that breaks a constraint is refused");
+    t.is(rows.getRun("async-run")?.run.calls.total, 2, "a refused batch leaves nothing behind");
+  });
+
+  test(`${name}: a grouped call start resolves with the id of a committed row; starts of one turn share one commit`, async (t) => {
+    const b = await withBackend(t);
+    const audit = new AuditLog(b.auditRows(), { deferWrites: true });
+    await audit.recordRunStartGrouped({ runId: "grouped", startedAt: 1000 });
+    const ids = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => audit.startCallGrouped({ runId: "grouped", callId: `c${i}`, tool: "readFile", source: "script", args: { i }, handlerStarted: true })),
+    );
+    t.is(new Set(ids).size, 8);
+    const got = audit.getRun("grouped");
+    t.deepEqual(got?.calls.map((c) => c.id), ids);
+    t.true(got?.calls.every((c) => c.handlerStarted && c.outcome === "pending"));
+    for (const id of ids) audit.endCall(id, "ok", { durationMs: 1 });
+    audit.flush();
+    t.is(audit.getRun("grouped")?.run.calls.ok, 8);
   });
 
   test(`${name}: a run whose owner is gone is closed as crashed once, its pending calls become unknown`, async (t) => {

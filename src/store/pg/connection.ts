@@ -4,6 +4,10 @@
  * worker thread and the caller waits for each reply on a shared flag (`Atomics.wait`), reading it with
  * `receiveMessageOnPort`. A call costs one round trip to the server plus ≈ 50 µs of thread hand-off; a database that
  * does not answer within `timeoutMs` fails the call with StoreError, as a SQLite lock held past `busy_timeout` does.
+ *
+ * Callers that can await (a run's group commit, a cache hit's approval lookup) use the asynchronous calls instead:
+ * the caller's thread is not blocked while PostgreSQL works, and many requests are in flight at once over the pool.
+ * Asynchronous writes keep their order, and a synchronous call sees every write sent before it (see PgRequestBody).
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { CacheError, StoreError } from "../../errors/index.js";
@@ -55,6 +59,8 @@ export class PgConnection {
   readonly #url: string;
   #seq = 0;
   #closed = false;
+  /** Asynchronous requests waiting for their reply, by id. */
+  readonly #waiting = new Map<number, { operation: string; resolve: (results: PgResult[]) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
 
   /**
    * Start the worker and check that the database answers.
@@ -73,8 +79,11 @@ export class PgConnection {
       workerData: { url, max: opts.max ?? 4, connectTimeoutMs: opts.connectTimeoutMs ?? 5_000, flag: shared, port: port2 },
       transferList: [port2],
     });
-    // The worker must never keep a process alive that has nothing else to do (the owner closes it explicitly).
+    // The worker must never keep a process alive that has nothing else to do (the owner closes it explicitly). The
+    // port is referenced only while an asynchronous request waits for its reply.
     this.#worker.unref();
+    this.#port.on("message", (reply: PgReply) => this.#settle(reply));
+    this.#port.unref();
     try {
       this.query("connect", "SELECT 1");
     } catch (error) {
@@ -92,6 +101,22 @@ export class PgConnection {
   transaction(operation: string, statements: PgStatement[]): PgResult[] {
     if (statements.length === 0) return [];
     return this.#call(operation, { type: "batch", statements, transaction: true });
+  }
+
+  /** One statement outside a transaction, without blocking the caller's thread (not ordered after earlier writes). */
+  async queryAsync(operation: string, sql: string, params: readonly unknown[] = []): Promise<PgResult> {
+    const [result] = await this.#callAsync(operation, { type: "batch", statements: [{ sql, params }], transaction: false });
+    return result as PgResult;
+  }
+
+  /**
+   * Statements in one transaction (all or none), without blocking the caller's thread. Ordered transactions (the
+   * default) commit in the order they were sent, and a later synchronous call waits for them; `ordered: false` sends
+   * one at once, beside those in flight.
+   */
+  async transactionAsync(operation: string, statements: PgStatement[], opts: { ordered?: boolean } = {}): Promise<PgResult[]> {
+    if (statements.length === 0) return [];
+    return this.#callAsync(operation, { type: "batch", statements, transaction: true, ordered: opts.ordered ?? true });
   }
 
   /**
@@ -134,6 +159,11 @@ export class PgConnection {
       // a pool that cannot end cleanly is terminated below anyway
     }
     this.#closed = true;
+    for (const [id, w] of this.#waiting) {
+      this.#waiting.delete(id);
+      clearTimeout(w.timer);
+      w.reject(new StoreError(`Database ${w.operation} failed: the connection was closed`, { operation: w.operation, path: this.name }));
+    }
     this.#port.close();
     void this.#worker.terminate();
   }
@@ -147,16 +177,52 @@ export class PgConnection {
     return !this.#closed;
   }
 
+  #callAsync(operation: string, request: PgRequestBody): Promise<PgResult[]> {
+    if (this.#closed) return Promise.reject(new StoreError(`Database ${operation} failed: the connection is closed`, { operation, path: this.name }));
+    const id = ++this.#seq;
+    return new Promise<PgResult[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (!this.#waiting.delete(id)) return;
+        if (this.#waiting.size === 0) this.#port.unref();
+        reject(new StoreError(`Database ${operation} failed: no answer from ${this.name} within ${this.#timeoutMs} ms`, {
+          operation,
+          pgCode: "timeout",
+          path: this.name,
+        }));
+      }, this.#timeoutMs);
+      timer.unref();
+      if (this.#waiting.size === 0) this.#port.ref();
+      this.#waiting.set(id, { operation, resolve, reject, timer });
+      this.#port.postMessage({ ...request, id });
+    });
+  }
+
+  /** Hand a reply to the asynchronous request waiting for it (replies to synchronous calls that timed out are dropped). */
+  #settle(reply: PgReply): void {
+    const w = this.#waiting.get(reply.id);
+    if (w === undefined) return;
+    this.#waiting.delete(reply.id);
+    if (this.#waiting.size === 0) this.#port.unref();
+    clearTimeout(w.timer);
+    if (reply.ok) w.resolve(reply.results);
+    else w.reject(this.#error(w.operation, reply.error));
+  }
+
   #call(operation: string, request: PgRequestBody, timeoutMs = this.#timeoutMs): PgResult[] {
     if (this.#closed) throw new StoreError(`Database ${operation} failed: the connection is closed`, { operation, path: this.name });
     const id = ++this.#seq;
-    this.#port.postMessage({ ...request, id });
+    // Ordered after the asynchronous writes sent before it, so a synchronous caller reads what it wrote.
+    this.#port.postMessage(request.type === "batch" ? { ...request, id, after: true } : { ...request, id });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      // Replies to earlier calls that timed out are read and dropped here.
+      // Replies to asynchronous requests that arrive meanwhile are handed on; those to earlier calls that timed out
+      // are dropped.
       for (let m = receiveMessageOnPort(this.#port); m !== undefined; m = receiveMessageOnPort(this.#port)) {
         const reply = m.message as PgReply;
-        if (reply.id !== id) continue;
+        if (reply.id !== id) {
+          this.#settle(reply);
+          continue;
+        }
         if (reply.ok) return reply.results;
         throw this.#error(operation, reply.error);
       }

@@ -11,14 +11,19 @@ export interface PgResult {
   rowCount: number;
 }
 
-/** A request before the connection numbers it. */
+/**
+ * A request before the connection numbers it. Order on the worker (its pool runs requests on several connections at
+ * once): an `ordered` batch starts only after every earlier ordered batch has finished (asynchronous writes keep the
+ * order they were sent in); an `after` request waits for the ordered batches sent before it (a synchronous call sees
+ * every write sent earlier); any other request runs at once (asynchronous reads).
+ */
 export type PgRequestBody =
-  | { type: "batch"; statements: PgStatement[]; transaction: boolean }
+  | { type: "batch"; statements: PgStatement[]; transaction: boolean; ordered?: boolean; after?: boolean }
   | { type: "migrate"; namespace: string; steps: readonly string[] }
   | { type: "close" };
 
 export type PgRequest =
-  | { id: number; type: "batch"; statements: PgStatement[]; transaction: boolean }
+  | { id: number; type: "batch"; statements: PgStatement[]; transaction: boolean; ordered?: boolean; after?: boolean }
   | { id: number; type: "migrate"; namespace: string; steps: readonly string[] }
   | { id: number; type: "close" };
 

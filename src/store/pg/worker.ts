@@ -43,7 +43,9 @@ async function batch(request: PgRequest & { type: "batch" }): Promise<PgResult[]
     // parameters rendered as literals, instead of one round trip each plus two for BEGIN and COMMIT.
     if (statements.length === 1 || !request.transaction) {
       const out: PgResult[] = [];
-      for (const s of statements) out.push(result(await client.query(s.sql, s.params as unknown[] | undefined)));
+      for (const s of statements) {
+        out.push(result(await client.query({ name: statementName(s.sql), text: s.sql, values: (s.params ?? []) as unknown[] })));
+      }
       return out;
     }
     const text = ["BEGIN", ...statements.map((s) => inline(client, s.sql, s.params ?? [])), "COMMIT"].join(";\n");
@@ -60,6 +62,17 @@ async function batch(request: PgRequest & { type: "batch" }): Promise<PgResult[]
   } finally {
     client.release(broken);
   }
+}
+
+/**
+ * A name per distinct SQL text: `pg` prepares a named statement once per connection and then only binds and executes
+ * it, so the server skips parsing and planning the stores' few statement shapes on every call.
+ */
+const names = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = names.get(sql);
+  if (name === undefined) names.set(sql, (name = `cody_${names.size + 1}`));
+  return name;
 }
 
 /** `sql` with `$n` replaced by the literal of `params[n-1]` (the stores' SQL has no `$` inside quoted text). */
@@ -136,8 +149,15 @@ function reply(message: PgReply): void {
   Atomics.notify(flag, 0);
 }
 
+/** The ordered batches sent so far (settled, never rejected): what `ordered` and `after` requests wait for. */
+let writes: Promise<unknown> = Promise.resolve();
+
 port.on("message", (request: PgRequest) => {
-  void (async () => {
+  const ordered = request.type === "batch" && request.ordered === true;
+  // Close and migrations come from the synchronous caller too: all but asynchronous reads wait for earlier writes.
+  const waitFor = ordered || request.type !== "batch" || request.after === true ? writes : undefined;
+  const done = (async () => {
+    if (waitFor !== undefined) await waitFor;
     try {
       if (request.type === "close") {
         await pool.end().catch(() => undefined);
@@ -158,4 +178,5 @@ port.on("message", (request: PgRequest) => {
       });
     }
   })();
+  if (ordered) writes = done;
 });
