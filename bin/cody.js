@@ -10,7 +10,8 @@
 // This file is CommonJS (bin/package.json): an ES module entry would start Node's ES module loader, which the script
 // bundle does not need (≈ 4 ms of CPU, measured).
 "use strict";
-const { existsSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
+const { Buffer } = require("node:buffer");
+const { existsSync, readFileSync, renameSync, statSync, writeFileSync } = require("node:fs");
 const { createRequire } = require("node:module");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
@@ -38,8 +39,19 @@ function loadScript() {
   if (kind === "run") setFlagsFromString("--liftoff-only");
   const cacheFile = `${script}.${kind}.cache`;
   const write = process.env.CODY_WRITE_CODE_CACHE === "1";
+  // V8 checks a cache against the source's length only: each cache starts with the script's mtime and size when it was
+  // made, so a script changed since (by hand, or a build that did not write caches) is never run with stale code.
+  const { mtimeMs, size } = statSync(script);
+  const stamp = Buffer.alloc(16);
+  stamp.writeDoubleLE(mtimeMs, 0);
+  stamp.writeDoubleLE(size, 8);
   let cachedData;
-  if (!write && existsSync(cacheFile)) cachedData = readFileSync(cacheFile);
+  let stale = false;
+  if (!write && existsSync(cacheFile)) {
+    const data = readFileSync(cacheFile);
+    if (data.subarray(0, 16).equals(stamp)) cachedData = data.subarray(16);
+    else stale = true;
+  }
   const source = readFileSync(script, "utf8");
   const compiled = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: script,
@@ -47,13 +59,14 @@ function loadScript() {
   });
   // For tests: whether V8 took the cache (a rejected one costs the compile it was meant to save, silently).
   if (process.env.CODY_CODE_CACHE_REPORT === "1") {
-    process.stderr.write(`code cache ${kind}: ${!cachedData ? "none" : compiled.cachedDataRejected ? "rejected" : "accepted"}\n`);
+    const verdict = stale ? "stale" : !cachedData ? "none" : compiled.cachedDataRejected ? "rejected" : "accepted";
+    process.stderr.write(`code cache ${kind}: ${verdict}\n`);
   }
   const module = { exports: {} };
   compiled.runInThisContext()(module.exports, createRequire(script), module, script, path.dirname(script));
   const save = () => {
     const tmp = `${cacheFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, compiled.createCachedData());
+    writeFileSync(tmp, Buffer.concat([stamp, compiled.createCachedData()]));
     renameSync(tmp, cacheFile);
   };
   return { main: module.exports.main, done: write ? save : () => {} };
