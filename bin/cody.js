@@ -11,7 +11,7 @@
 // bundle does not need (≈ 4 ms of CPU, measured).
 "use strict";
 const { Buffer } = require("node:buffer");
-const { existsSync, readFileSync, renameSync, statSync, writeFileSync } = require("node:fs");
+const { existsSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
 const { createRequire } = require("node:module");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
@@ -39,20 +39,18 @@ function loadScript() {
   if (kind === "run") setFlagsFromString("--liftoff-only");
   const cacheFile = `${script}.${kind}.cache`;
   const write = process.env.CODY_WRITE_CODE_CACHE === "1";
-  // V8 checks a cache against the source's length only: each cache starts with the script's mtime and size when it was
-  // made, so a script changed since (by hand, or a build that did not write caches) is never run with stale code.
-  const { mtimeMs, size } = statSync(script);
-  const stamp = Buffer.alloc(16);
-  stamp.writeDoubleLE(mtimeMs, 0);
-  stamp.writeDoubleLE(size, 8);
+  const source = readFileSync(script, "utf8");
+  // V8 checks a cache against the source's length only, and would run a cache's functions for other text of that
+  // length: each cache starts with the build id the script ends with (scripts/bundle-cli.mjs), and one made for
+  // another build is not used.
+  const stamp = Buffer.from(/\/\/ cody-build ([0-9a-f]{64})\n$/.exec(source.slice(-100))?.[1] ?? "", "latin1");
   let cachedData;
   let stale = false;
-  if (!write && existsSync(cacheFile)) {
+  if (!write && stamp.length === 64 && existsSync(cacheFile)) {
     const data = readFileSync(cacheFile);
-    if (data.subarray(0, 16).equals(stamp)) cachedData = data.subarray(16);
+    if (data.subarray(0, 64).equals(stamp)) cachedData = data.subarray(64);
     else stale = true;
   }
-  const source = readFileSync(script, "utf8");
   const compiled = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: script,
     cachedData,
@@ -65,6 +63,7 @@ function loadScript() {
   const module = { exports: {} };
   compiled.runInThisContext()(module.exports, createRequire(script), module, script, path.dirname(script));
   const save = () => {
+    if (stamp.length !== 64) return;
     const tmp = `${cacheFile}.${process.pid}.tmp`;
     writeFileSync(tmp, Buffer.concat([stamp, compiled.createCachedData()]));
     renameSync(tmp, cacheFile);

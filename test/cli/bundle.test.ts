@@ -68,8 +68,8 @@ test("with --enable-source-maps the CLI runs its ES module bundle, whose stacks 
   t.notRegex(out, /code cache/);
 });
 
-test("a code cache made for another dist/cli/cody.cjs (changed since, even at the same length) is not used", async (t) => {
-  // A copy of the launcher and the script bundle, so the script can be changed without touching the shared build.
+test("a code cache made for another build of dist/cli/cody.cjs (even one of the same length) is not used", async (t) => {
+  // A copy of the launcher and the script bundle, so the script can be replaced without touching the shared build.
   const root = tempWorkspace(t);
   mkdirSync(path.join(root, "bin"));
   mkdirSync(path.join(root, "dist", "cli"), { recursive: true });
@@ -87,8 +87,13 @@ test("a code cache made for another dist/cli/cody.cjs (changed since, even at th
   const same = await version();
   t.is(same.code, 0, same.out);
   t.regex(same.out, /^code cache main: accepted$/m);
-  // Same length, other text: V8 alone would take the cache.
-  writeFileSync(script, readFileSync(script, "utf8").replace("Run type-checked TypeScript scripts", "Run type-checked TypeScript scriptz"));
+  // Another build: other text of the same length, with its own id. V8 alone would run the cached functions for it.
+  const text = readFileSync(script, "utf8");
+  const id = /cody-build ([0-9a-f]{64})\n$/.exec(text)?.[1] ?? "";
+  t.is(id.length, 64);
+  const other = text.replace("Run type-checked TypeScript scripts", "Run type-checked TypeScript scriptz").replace(id, "0".repeat(64));
+  t.is(other.length, text.length);
+  writeFileSync(script, other);
   const changed = await version();
   t.is(changed.code, 0, changed.out);
   t.regex(changed.out, /^code cache main: stale$/m);
