@@ -24,6 +24,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
@@ -117,7 +118,14 @@ await esbuild.build({
   logLevel: "warning",
 });
 
-if (/\bimport\(\s*["'`]/.test(fs.readFileSync(script, "utf8"))) throw new Error("dist/cli/cody.cjs still contains an import()");
+{
+  const text = fs.readFileSync(script, "utf8");
+  if (/\bimport\(\s*["'`]/.test(text)) throw new Error("dist/cli/cody.cjs still contains an import()");
+  // The build's id, last in the file (after the source map comment, so the map's lines stay right): bin/cody.js uses a
+  // code cache only when it was made for this id (V8 itself compares only the source's length).
+  const id = createHash("sha256").update(text).digest("hex");
+  fs.writeFileSync(script, `${text}// cody-build ${id}\n`);
+}
 
 /**
  * The prelude as QuickJS bytecode (src/runtime/prelude-bytecode.ts), beside the module that reads it. Compiled with

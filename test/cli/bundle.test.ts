@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import test from "ava";
 import { CODY_BIN, runCody } from "../helpers/cli.js";
@@ -66,4 +66,35 @@ test("with --enable-source-maps the CLI runs its ES module bundle, whose stacks 
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   t.is(code, 0, out);
   t.notRegex(out, /code cache/);
+});
+
+test("a code cache made for another build of dist/cli/cody.cjs (even one of the same length) is not used", async (t) => {
+  // A copy of the launcher and the script bundle, so the script can be replaced without touching the shared build.
+  const root = tempWorkspace(t);
+  mkdirSync(path.join(root, "bin"));
+  mkdirSync(path.join(root, "dist", "cli"), { recursive: true });
+  for (const f of ["bin/cody.js", "bin/package.json", "dist/cli/cody.cjs"]) copyFileSync(path.join(ROOT, f), path.join(root, f));
+  symlinkSync(path.join(ROOT, "node_modules"), path.join(root, "node_modules"));
+  const script = path.join(root, "dist", "cli", "cody.cjs");
+  const version = async (env: NodeJS.ProcessEnv = { CODY_CODE_CACHE_REPORT: "1" }): Promise<{ code: number | null; out: string }> => {
+    const child = spawn(process.execPath, [path.join(root, "bin", "cody.js"), "--version"], { env: { ...process.env, ...env } });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    return { code: await new Promise<number | null>((resolve) => child.on("close", resolve)), out };
+  };
+  t.is((await version({ CODY_WRITE_CODE_CACHE: "1" })).code, 0); // as the build's warm-up writes it
+  const same = await version();
+  t.is(same.code, 0, same.out);
+  t.regex(same.out, /^code cache main: accepted$/m);
+  // Another build: other text of the same length, with its own id. V8 alone would run the cached functions for it.
+  const text = readFileSync(script, "utf8");
+  const id = /cody-build ([0-9a-f]{64})\n$/.exec(text)?.[1] ?? "";
+  t.is(id.length, 64);
+  const other = text.replace("Run type-checked TypeScript scripts", "Run type-checked TypeScript scriptz").replace(id, "0".repeat(64));
+  t.is(other.length, text.length);
+  writeFileSync(script, other);
+  const changed = await version();
+  t.is(changed.code, 0, changed.out);
+  t.regex(changed.out, /^code cache main: stale$/m);
 });
