@@ -11,7 +11,7 @@ import { RUN_OUTCOME_OF_CODE, StoreError, UsageError } from "../errors/index.js"
 import type { DecidedBy } from "../approval/index.js";
 import { argsDigest } from "./digest.js";
 import { SqliteAuditRows } from "./sqlite-rows.js";
-import type { AuditRows, AuditWrite, CallOutcome, CallRow, CallSource, RunOutcome, RunPage, RunPageOptions, RunRow } from "./store.js";
+import type { AuditRows, AuditWrite, CallInsert, CallOutcome, CallRow, CallSource, RunOutcome, RunPage, RunPageOptions, RunRow } from "./store.js";
 
 export interface StartCallInput {
   runId: string;
@@ -78,6 +78,14 @@ export interface AuditLogOptions {
 interface PendingWrite {
   write: AuditWrite;
   waiter?: { operation: string; resolve: () => void; reject: (error: unknown) => void };
+  /** A queued call row (see `queueCall`): the provisional id its later updates were given. */
+  provisional?: number;
+}
+
+/** A call row queued by `queueCall`, until committed: updates that arrived meanwhile, and whom to tell its id. */
+interface ProvisionalCall {
+  held: AuditWrite[];
+  onCommitted: ((id: number) => void) | undefined;
 }
 
 export class AuditLog {
@@ -100,6 +108,11 @@ export class AuditLog {
   #lockedBy: unknown;
   readonly #deferWrites: boolean;
   readonly #onError: ((error: unknown) => void) | undefined;
+  /** Call rows queued by `queueCall`, by the (negative) provisional id handed out for them. */
+  readonly #provisional = new Map<number, ProvisionalCall>();
+  #nextProvisional = -1;
+  /** queueCall committed a row at once in this turn of the event loop: further ones this turn are queued. */
+  #callCommittedThisTurn = false;
 
   /**
    * Use `db` (a SQLite database opened with `openDatabase`, or any backend's AuditRows), creating or upgrading the
@@ -254,11 +267,46 @@ export class AuditLog {
       if (this.#lost > 0 && wrapped instanceof Error) {
         wrapped.message += ` (${this.#lost} deferred audit writes lost so far)`;
       }
+      this.#forgetDropped(batch);
+      // A queued call row the database refused leaves its run's record incomplete: the run must fail like one whose
+      // call row was refused at once (the harness fails a run in progress that is reported a StoreError with its id).
+      if (fault && !retry) this.#reportRuns(batch, wrapped);
       throw wrapped;
     }
     this.#refused = 0;
-    for (const w of batch) w.waiter?.resolve();
+    for (let i = 0; i < batch.length; i++) {
+      const w = batch[i] as PendingWrite;
+      w.waiter?.resolve();
+      if (w.provisional !== undefined) this.#resolveProvisional(w.provisional, results[i] as number);
+    }
     return results.slice(batch.length);
+  }
+
+  /** A queued call row is committed: its id is known, and updates that waited for it are queued with it. */
+  #resolveProvisional(provisional: number, id: number): void {
+    const entry = this.#provisional.get(provisional);
+    if (entry === undefined) return;
+    this.#provisional.delete(provisional);
+    entry.onCommitted?.(id);
+    if (entry.held.length === 0) return;
+    for (const write of entry.held) this.#pending.push({ write: { ...write, id } as AuditWrite });
+    this.#scheduleFlush();
+  }
+
+  /** Queued call rows no longer queued (dropped past the cap, or by a failure that was not a storage fault). */
+  #forgetDropped(batch: readonly PendingWrite[]): void {
+    const queued = new Set<number>();
+    for (const w of this.#pending) if (w.provisional !== undefined) queued.add(w.provisional);
+    for (const w of batch) if (w.provisional !== undefined && !queued.has(w.provisional)) this.#provisional.delete(w.provisional);
+  }
+
+  #reportRuns(batch: readonly PendingWrite[], error: unknown): void {
+    if (!(error instanceof StoreError)) return;
+    const runs = new Set<string>();
+    for (const w of batch) if (w.provisional !== undefined && w.write.op === "insertCall") runs.add(w.write.call.runId);
+    for (const runId of runs) {
+      this.#report(new StoreError(`${error.message}; a read-only call of run ${runId} is not recorded yet`, { ...error.details, runId }, { cause: error }));
+    }
   }
 
   /** Reject every grouped write still queued (the database stayed locked past the busy timeout). */
@@ -359,46 +407,55 @@ export class AuditLog {
    * approval costs two writes: this one, just before its handler starts, and `endCall`.
    */
   startCall(input: StartCallInput): number {
-    const startedAt = input.startedAt ?? Date.now();
-    let digest: string;
-    let preview: string;
-    try {
-      digest = argsDigest(input.args ?? null);
-      preview = JSON.stringify(redact(input.args ?? null)) ?? "null";
-    } catch {
-      // cyclic or otherwise non-JSON arguments (never from a script, whose values are copied as JSON)
-      digest = "unserializable";
-      preview = JSON.stringify(String(input.args));
+    return this.#commit("audit.startCall", callInsertWrite(input));
+  }
+
+  /**
+   * startCall for a call that cannot have an effect (a `read-only` tool): the row is queued and committed with the
+   * next batch (on the next turn of the event loop, or with the next synchronous write) instead of in a transaction of
+   * its own. Returns a provisional (negative) id that `endCall`, `recordDecision`, `recordSandbox` and
+   * `markHandlerStarted` take like a real one until the row is committed; `onCommitted` then gets the real id, which
+   * the caller must use from then on. A crash can lose the row with the batch in flight; a batch the database refuses
+   * is reported (`onError`) with the run's id, so the harness fails that run if it is still going.
+   *
+   * Queued only when this turn has a batch due or a call row committed already: the first call row of a quiet turn
+   * would cost a transaction either way, and committed now its id is known, so its end can ride on the next batch
+   * instead of waiting for the row's commit (a script's sequential calls would otherwise take two transactions
+   * each). Without `deferWrites` it is startCall.
+   */
+  queueCall(input: StartCallInput, onCommitted?: (id: number) => void): number {
+    const write = callInsertWrite(input);
+    if (!this.#deferWrites) return this.#commit("audit.startCall", write);
+    if (this.#pending.length === 0 && !this.#callCommittedThisTurn) {
+      const id = this.#commit("audit.startCall", write);
+      this.#callCommittedThisTurn = true;
+      setImmediate(() => (this.#callCommittedThisTurn = false));
+      return id;
     }
-    const owner = currentOwner();
-    return this.#commit("audit.startCall", {
-      op: "insertCall",
-      ownerPid: owner.pid,
-      ownerId: owner.id,
-      call: {
-        runId: input.runId,
-        scriptHash: input.scriptHash ?? null,
-        callId: input.callId,
-        tool: input.tool,
-        source: input.source,
-        detached: input.detached === true ? 1 : 0,
-        argsDigest: digest,
-        argsPreview: preview,
-        startedAt,
-        decision: input.decision?.decision ?? null,
-        decidedBy: input.decision?.decidedBy ?? null,
-        reason: input.decision?.reason ?? null,
-        approval: input.decision?.approval ?? null,
-        approvalWaitMs: input.decision?.approvalWaitMs ?? null,
-        handlerStarted: input.handlerStarted === true ? 1 : 0,
-        sandbox: input.sandbox ?? null,
-      },
-    });
+    const provisional = this.#nextProvisional--;
+    this.#provisional.set(provisional, { held: [], onCommitted });
+    this.#pending.push({ write, provisional });
+    this.#scheduleFlush();
+    return provisional;
+  }
+
+  /**
+   * The real id of a call row, or `undefined` while a queued row is not committed yet (then `update` changes the queued
+   * insert in place when it can, and `write` is held to follow the row). Returns the id to write with.
+   */
+  #realId(id: number, write: AuditWrite, update?: (call: CallInsert) => void): number | undefined {
+    if (id >= 0) return id;
+    const entry = this.#provisional.get(id);
+    if (entry === undefined) return undefined; // its row was dropped: nothing to update
+    const queued = update && this.#pending.find((w) => w.provisional === id);
+    if (queued && update && queued.write.op === "insertCall" && entry.held.length === 0) update(queued.write.call);
+    else entry.held.push(write);
+    return undefined;
   }
 
   /** Record the policy's decision and, when a person was asked, their answer. */
   recordDecision(id: number, input: CallDecisionInput): void {
-    this.#write("audit.recordDecision", {
+    const write: AuditWrite = {
       op: "decision",
       id,
       decision: input.decision,
@@ -406,17 +463,27 @@ export class AuditLog {
       reason: input.reason ?? null,
       approval: input.approval ?? null,
       approvalWaitMs: input.approvalWaitMs ?? null,
+    };
+    const real = this.#realId(id, write, (call) => {
+      call.decision = write.decision;
+      call.decidedBy = write.decidedBy;
+      call.reason = write.reason;
+      call.approval = write.approval;
+      call.approvalWaitMs = write.approvalWaitMs;
     });
+    if (real !== undefined) this.#write("audit.recordDecision", { ...write, id: real });
   }
 
   /** Record the sandbox mode a call runs under (again when it is re-run without the sandbox). */
   recordSandbox(id: number, mode: string): void {
-    this.#write("audit.recordSandbox", { op: "sandbox", id, mode });
+    const real = this.#realId(id, { op: "sandbox", id, mode }, (call) => (call.sandbox = mode));
+    if (real !== undefined) this.#write("audit.recordSandbox", { op: "sandbox", id: real, mode });
   }
 
   /** Mark that the handler was invoked: from here on the call may have had side effects. */
   markHandlerStarted(id: number): void {
-    this.#write("audit.markHandlerStarted", { op: "handlerStarted", id });
+    const real = this.#realId(id, { op: "handlerStarted", id }, (call) => (call.handlerStarted = 1));
+    if (real !== undefined) this.#write("audit.markHandlerStarted", { op: "handlerStarted", id: real });
   }
 
   /** One write on its own (deferred writes stay queued). */
@@ -426,7 +493,7 @@ export class AuditLog {
 
   /** Settle a call. May be called again to correct it (a handler that finished after its call was aborted). */
   endCall(id: number, outcome: CallOutcome, input: EndCallInput): void {
-    this.#defer({
+    const write: AuditWrite = {
       op: "endCall",
       id,
       outcome,
@@ -434,7 +501,9 @@ export class AuditLog {
       errorCode: input.errorCode ?? null,
       errorMessage: cut(input.errorMessage),
       note: input.note ?? null,
-    });
+    };
+    const real = this.#realId(id, write);
+    if (real !== undefined) this.#defer({ ...write, id: real });
   }
 
   /** The most recent runs first. */
@@ -467,6 +536,44 @@ export class AuditLog {
 }
 
 type RunStartInput = { runId: string; scriptHash?: string | undefined; scriptName?: string | undefined; startedAt?: number };
+
+function callInsertWrite(input: StartCallInput): AuditWrite & { op: "insertCall" } {
+  const startedAt = input.startedAt ?? Date.now();
+  let digest: string;
+  let preview: string;
+  try {
+    digest = argsDigest(input.args ?? null);
+    preview = JSON.stringify(redact(input.args ?? null)) ?? "null";
+  } catch {
+    // cyclic or otherwise non-JSON arguments (never from a script, whose values are copied as JSON)
+    digest = "unserializable";
+    preview = JSON.stringify(String(input.args));
+  }
+  const owner = currentOwner();
+  return {
+    op: "insertCall",
+    ownerPid: owner.pid,
+    ownerId: owner.id,
+    call: {
+      runId: input.runId,
+      scriptHash: input.scriptHash ?? null,
+      callId: input.callId,
+      tool: input.tool,
+      source: input.source,
+      detached: input.detached === true ? 1 : 0,
+      argsDigest: digest,
+      argsPreview: preview,
+      startedAt,
+      decision: input.decision?.decision ?? null,
+      decidedBy: input.decision?.decidedBy ?? null,
+      reason: input.decision?.reason ?? null,
+      approval: input.decision?.approval ?? null,
+      approvalWaitMs: input.decision?.approvalWaitMs ?? null,
+      handlerStarted: input.handlerStarted === true ? 1 : 0,
+      sandbox: input.sandbox ?? null,
+    },
+  };
+}
 
 function runStartWrite(input: RunStartInput): AuditWrite {
   const owner = currentOwner();

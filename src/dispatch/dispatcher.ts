@@ -206,7 +206,7 @@ export class ToolDispatcher {
       await this.#approve(call, tool, args, trail);
       if (call.signal.aborted) throw cutOff(call, call.signal.reason, false);
       if (tool.sandboxed === true) trail.sandbox(call.sandbox.mode);
-      trail.beforeHandler();
+      trail.beforeHandler(tool.risk === "read-only");
       const start = (sandbox: SandboxSettings) =>
         Promise.resolve().then(() => tool.handler(args, { workspaceRoot: this.workspaceRoot, signal: call.signal, sandbox }));
       work = start(call.sandbox);

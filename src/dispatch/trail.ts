@@ -7,7 +7,7 @@
  * (fail closed). Later writes report failures to `onError` and never change the call's result.
  */
 import { StoreError, ToolError } from "../errors/index.js";
-import type { AuditLog, CallDecisionInput, CallOutcome, CallSource } from "../audit/index.js";
+import type { AuditLog, CallDecisionInput, CallOutcome, CallSource, StartCallInput } from "../audit/index.js";
 
 export interface TrailCall {
   runId: string;
@@ -76,9 +76,18 @@ export class CallTrail {
     this.#insert(false);
   }
 
-  /** The handler is about to run: the row must say so before any side effect can happen. */
-  beforeHandler(): void {
+  /**
+   * The handler is about to run: the row must say so before any side effect can happen. A `readOnly` call (a tool
+   * whose risk class is `read-only`) has none: its row may join the audit's next batch instead (AuditLog.queueCall).
+   */
+  beforeHandler(readOnly = false): void {
     const id = this.#id;
+    if (id === undefined && readOnly && this.#audit !== undefined) {
+      const audit = this.#audit;
+      return this.#safelyOrThrow(() => {
+        this.#id = audit.queueCall(this.#row(true), (committed) => (this.#id = committed));
+      });
+    }
     if (id === undefined) return this.#insert(true);
     // A call must not run with a decision (an approval) the log does not show.
     const decision = this.#decision;
@@ -109,14 +118,11 @@ export class CallTrail {
   }
 
   #write(handlerStarted: boolean): number {
-    const audit = this.#audit as AuditLog;
-    return audit.startCall({
-      ...this.#call,
-      startedAt: this.#startedAt,
-      decision: this.#decision,
-      handlerStarted,
-      sandbox: this.#sandbox,
-    });
+    return (this.#audit as AuditLog).startCall(this.#row(handlerStarted));
+  }
+
+  #row(handlerStarted: boolean): StartCallInput {
+    return { ...this.#call, startedAt: this.#startedAt, decision: this.#decision, handlerStarted, sandbox: this.#sandbox };
   }
 
   #safely(write: () => void): void {
