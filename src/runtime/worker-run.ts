@@ -74,7 +74,7 @@ export class WorkerRun {
     guest.onHost = (op, args) => this.onHost(op, args);
     this.step(() => {
       const seed = (Math.random() * 0x100000000) | 0;
-      vm.callFunction(guest.setupFn, vm.undefined, vm.newString(JSON.stringify(msg.toolNames)), vm.newString(String(seed)));
+      guest.installTools(JSON.stringify(msg.toolNames), String(seed));
       const main = vm.evalBytecode(msg.bytecode);
       vm.callFunction(guest.startFn, vm.undefined, main);
     });
