@@ -111,8 +111,6 @@ export class AuditLog {
   /** Call rows queued by `queueCall`, by the (negative) provisional id handed out for them. */
   readonly #provisional = new Map<number, ProvisionalCall>();
   #nextProvisional = -1;
-  /** queueCall committed a row at once in this turn of the event loop: further ones this turn are queued. */
-  #callCommittedThisTurn = false;
 
   /**
    * Use `db` (a SQLite database opened with `openDatabase`, or any backend's AuditRows), creating or upgrading the
@@ -415,23 +413,14 @@ export class AuditLog {
    * next batch (on the next turn of the event loop, or with the next synchronous write) instead of in a transaction of
    * its own. Returns a provisional (negative) id that `endCall`, `recordDecision`, `recordSandbox` and
    * `markHandlerStarted` take like a real one until the row is committed; `onCommitted` then gets the real id, which
-   * the caller must use from then on. A crash can lose the row with the batch in flight; a batch the database refuses
-   * is reported (`onError`) with the run's id, so the harness fails that run if it is still going.
-   *
-   * Queued only when this turn has a batch due or a call row committed already: the first call row of a quiet turn
-   * would cost a transaction either way, and committed now its id is known, so its end can ride on the next batch
-   * instead of waiting for the row's commit (a script's sequential calls would otherwise take two transactions
-   * each). Without `deferWrites` it is startCall.
+   * the caller must use from then on; an update made before that changes the queued row, or (an end) follows it in the
+   * next batch. A crash can lose the row with the batch in flight; a batch the database refuses is reported
+   * (`onError`) with the run's id, so the harness fails that run if it is still going. Without `deferWrites` it is
+   * startCall.
    */
   queueCall(input: StartCallInput, onCommitted?: (id: number) => void): number {
     const write = callInsertWrite(input);
     if (!this.#deferWrites) return this.#commit("audit.startCall", write);
-    if (this.#pending.length === 0 && !this.#callCommittedThisTurn) {
-      const id = this.#commit("audit.startCall", write);
-      this.#callCommittedThisTurn = true;
-      setImmediate(() => (this.#callCommittedThisTurn = false));
-      return id;
-    }
     const provisional = this.#nextProvisional--;
     this.#provisional.set(provisional, { held: [], onCommitted });
     this.#pending.push({ write, provisional });

@@ -38,22 +38,25 @@ function committedCalls(file: string): { call_id: string; outcome: string; handl
 const call = (runId: string, callId: string) => ({ runId, callId, tool: "readFile", source: "script" as const, args: { path: "a.txt" }, handlerStarted: true });
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-test("the first read-only call row of a quiet turn is committed at once (its id is then known), later ones are queued", async (t) => {
+test("a queued call row takes no transaction of its own: it is committed with the turn's batch", async (t) => {
   const { file, audit } = tempLog(t);
-  const id = audit.queueCall(call("r1", "c1"));
-  t.true(id > 0);
-  t.deepEqual(committedCalls(file).map((c) => [c.id, c.call_id]), [[id, "c1"]]);
+  let transactions = 0;
+  const original = audit.db.transaction.bind(audit.db);
+  audit.db.transaction = ((fn: Parameters<typeof original>[0]) => {
+    transactions++;
+    return original(fn);
+  }) as typeof audit.db.transaction;
+  t.true(audit.queueCall(call("r1", "c1")) < 0);
   t.true(audit.queueCall(call("r1", "c2")) < 0);
+  t.is(transactions, 0);
+  t.deepEqual(committedCalls(file), []);
   await turn();
+  t.is(transactions, 1);
   t.deepEqual(committedCalls(file).map((c) => c.call_id), ["c1", "c2"]);
-  // A new quiet turn: at once again.
-  t.true(audit.queueCall(call("r1", "c3")) > 0);
 });
 
 test("a queued call row is committed on the next turn, and an end recorded before that is applied after it", async (t) => {
   const { file, audit } = tempLog(t);
-  // A batch is due this turn anyway (another run's end): the call's row joins it.
-  audit.recordRunEnd("r0", { outcome: "ok" });
   let committedId: number | undefined;
   const provisional = audit.queueCall(call("r1", "c1"), (id) => (committedId = id));
   t.true(provisional < 0);
@@ -77,7 +80,6 @@ test("many queued call rows share one transaction; a side-effecting call's row s
     transactions++;
     return original(fn);
   }) as typeof audit.db.transaction;
-  audit.recordRunEnd("r0", { outcome: "ok" });
   for (let i = 0; i < 20; i++) audit.queueCall(call(`r${i}`, "c1"));
   t.is(transactions, 0);
   audit.startCall({ ...call("w", "c1"), tool: "writeFile" });
@@ -89,7 +91,6 @@ test("many queued call rows share one transaction; a side-effecting call's row s
 
 test("an update of a queued row made before it is committed changes the queued row", async (t) => {
   const { audit } = tempLog(t);
-  audit.recordRunEnd("r0", { outcome: "ok" });
   const provisional = audit.queueCall({ ...call("r1", "c1"), handlerStarted: false });
   audit.recordDecision(provisional, { decision: "skip", decidedBy: "policy", reason: "read-only" });
   audit.markHandlerStarted(provisional);
@@ -101,7 +102,6 @@ test("an update of a queued row made before it is committed changes the queued r
 test("a queued call row the database refuses is reported as a StoreError naming its run", async (t) => {
   const reported: unknown[] = [];
   const { audit } = tempLog(t, (error) => reported.push(error));
-  audit.recordRunEnd("r0", { outcome: "ok" });
   audit.db.pragma("query_only = ON");
   audit.queueCall(call("r-refused", "c1"));
   await turn();
