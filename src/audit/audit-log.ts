@@ -211,8 +211,8 @@ export class AuditLog {
    * @throws StoreError when the database refuses them; they stay queued and are retried with the next write.
    */
   flush(): void {
-    if (this.#pending.length === 0) return;
-    this.#commitAll("audit.flush", []);
+    // Twice at most: the ends of queued call rows committed by the first pass follow in a second (see queueCall).
+    while (this.#pending.length > 0) this.#commitAll("audit.flush", []);
   }
 
   /** Deferred writes not yet committed (a flush the database refused leaves them here). */
@@ -333,6 +333,8 @@ export class AuditLog {
     if (!this.rows.open || this.#pending.length === 0) return;
     try {
       this.#commitAll("audit.flush", [], false);
+      // Updates that waited for a queued call row's id are queued now: a read must see them too.
+      if (this.#pending.length > 0) this.#commitAll("audit.flush", [], false);
       this.#busySince = undefined;
     } catch (error) {
       const code = error instanceof StoreError ? String(error.details["sqliteCode"]) : "";
@@ -413,8 +415,8 @@ export class AuditLog {
    * next batch (on the next turn of the event loop, or with the next synchronous write) instead of in a transaction of
    * its own. Returns a provisional (negative) id that `endCall`, `recordDecision`, `recordSandbox` and
    * `markHandlerStarted` take like a real one until the row is committed; `onCommitted` then gets the real id, which
-   * the caller must use from then on; an update made before that changes the queued row, or (an end) follows it in the
-   * next batch. A crash can lose the row with the batch in flight; a batch the database refuses is reported
+   * the caller must use from then on; an update made before that changes the queued row, or (an end) follows it in a
+   * second transaction of the same flush. A crash can lose the row with the batch in flight; a batch the database refuses is reported
    * (`onError`) with the run's id, so the harness fails that run if it is still going. Without `deferWrites` it is
    * startCall.
    */

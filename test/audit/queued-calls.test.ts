@@ -55,7 +55,7 @@ test("a queued call row takes no transaction of its own: it is committed with th
   t.deepEqual(committedCalls(file).map((c) => c.call_id), ["c1", "c2"]);
 });
 
-test("a queued call row is committed on the next turn, and an end recorded before that is applied after it", async (t) => {
+test("a queued call row is committed on the next turn, and an end recorded before that right after it", async (t) => {
   const { file, audit } = tempLog(t);
   let committedId: number | undefined;
   const provisional = audit.queueCall(call("r1", "c1"), (id) => (committedId = id));
@@ -63,10 +63,9 @@ test("a queued call row is committed on the next turn, and an end recorded befor
   audit.endCall(provisional, "ok", { durationMs: 1 });
   t.deepEqual(committedCalls(file), []);
   await turn();
-  t.deepEqual(committedCalls(file).map((c) => [c.call_id, c.outcome, c.handler_started]), [["c1", "pending", 1]]);
+  // The row, then (in a second transaction of the same flush, once its id is known) its end.
+  t.deepEqual(committedCalls(file).map((c) => [c.call_id, c.outcome, c.handler_started]), [["c1", "ok", 1]]);
   t.is(committedId, committedCalls(file)[0]?.id);
-  await turn();
-  t.deepEqual(committedCalls(file).map((c) => [c.call_id, c.outcome]), [["c1", "ok"]]);
   // Later corrections go by the real id.
   audit.endCall(committedId as number, "ok", { durationMs: 2, note: "completed after the call was aborted" });
   t.is(audit.getRun("r1")?.calls[0]?.note, "completed after the call was aborted");
@@ -134,4 +133,20 @@ test("concurrent harness runs' read-only calls are all recorded, settled and sta
     const calls = harness.audit.getRun(result.runId)?.calls ?? [];
     t.deepEqual(calls.map((c) => [c.tool, c.outcome, c.handlerStarted, c.decision]), Array.from({ length: 4 }, () => ["readFile", "ok", true, "skip"]));
   }
+});
+
+test("an end recorded before its queued row was committed is seen by the next read and survives close", async (t) => {
+  const { file, audit } = tempLog(t);
+  const read = audit.queueCall(call("r-read", "c1"));
+  audit.endCall(read, "ok", { durationMs: 1 });
+  // A read flushes first: the row and its end, not the row alone.
+  t.is(audit.getRun("r-read")?.calls[0]?.outcome, "ok");
+  const closing = audit.queueCall(call("r-close", "c1"));
+  audit.endCall(closing, "ok", { durationMs: 1 });
+  audit.flush();
+  audit.db.close();
+  t.deepEqual(committedCalls(file).map((c) => [c.call_id, c.outcome]), [
+    ["c1", "ok"],
+    ["c1", "ok"],
+  ]);
 });
