@@ -181,8 +181,14 @@ export class GuestVm {
       vm.callFunction(this.reseedFn, vm.undefined, vm.newString(seed)).dispose();
       return;
     }
-    // Pristine memory either way: the snapshot's, or the snapshot's plus another tool set's pages (undone here).
-    if (this.toolsReady !== undefined) this.restore(false);
+    // Pristine memory either way: the snapshot's, or the snapshot's plus another tool set's pages (undone here). The
+    // run's limits live in that memory: they are applied again.
+    if (this.toolsReady !== undefined) {
+      const memoryLimit = this.memoryLimit;
+      const stackLimit = this.stackLimit;
+      this.restore(false);
+      if (memoryLimit >= 0 && stackLimit >= 0) this.configure(memoryLimit, stackLimit);
+    }
     this.toolsReady = undefined;
     this.setups++;
     const names = vm.newString(namesJson);
@@ -232,6 +238,9 @@ export class GuestVm {
     this.toolsReady = tools?.names;
     this.internals._ownedHandles = new Set(this.ownedAtSnapshot);
     this.internals._activeScope = null;
+    // The limits were in the memory just restored.
+    this.memoryLimit = -1;
+    this.stackLimit = -1;
     return true;
   }
 

@@ -73,3 +73,17 @@ test("each run gets the random stream of its own seed, whether or not setup ran"
   t.deepEqual(again, first, "the same seed gives the same stream: the seed, not leftover state, decides it");
   t.notDeepEqual(other, first);
 });
+
+test("a run's memory and stack limits still hold when its tool set replaces the kept one", async (t) => {
+  const guest = await vmFor(t);
+  // Keep ONE's pages.
+  for (let i = 0; i < 2; i++) {
+    guest.installTools(ONE, "1");
+    t.true(guest.reset());
+  }
+  // The worker applies the run's limits first, then installs its tools: here another set, so the memory is restored.
+  guest.configure(4 * 1024 * 1024, 64 * 1024);
+  guest.installTools(ALL, "1");
+  t.is(guest.vm.evalCode("try { new ArrayBuffer(16 * 1024 * 1024); 1 } catch (e) { 2 }").toNumber(), 2, "memory limit");
+  t.is(guest.vm.evalCode("function f(n) { return 1 + f(n + 1); } try { f(0) } catch (e) { e instanceof RangeError ? 2 : 3 }").toNumber(), 2, "stack limit");
+});
