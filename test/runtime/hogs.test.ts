@@ -137,16 +137,20 @@ test.serial("a run held past 10 × longRunMs counts as long-held even when it wa
   const pool = new ScriptPool({ workers: 1, maxWorkers: 3, longRunMs: 20 });
   try {
     await pool.ready();
-    await until(() => pool.metrics().workers === 2);
-    const before = pool.metrics().workers;
-    const done = pool.run(await artifact("return await tools.t({});"), { invokeTool: () => Promise.resolve(1), toolNames: ["t"] });
+    const g = gate();
+    const done = pool.run(await artifact("return await tools.t({});"), { invokeTool: g.invoker, toolNames: ["t"] });
+    // 20 × longRunMs without reading the worker's call: the check that is due when the loop comes back finds no step
+    // executing and no call running for longRunMs, so only the cap makes the run long-held. The gate keeps it held.
     const blockedUntil = performance.now() + 400;
     while (performance.now() < blockedUntil) {
-      // busy: 20 × longRunMs without answering the worker
+      // busy
     }
+    await g.waitFor(1);
+    // The call may have been read before the timers ran (same poll phase): let the due check run now.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    t.is(pool.metrics().longHeld, 1);
+    g.release(0, 1);
     t.is((await done).value, 1);
-    // Counted long-held when the loop came back: a worker was added (it idles out later).
-    t.is(pool.metrics().workers, before + 1);
   } finally {
     await pool.close();
   }
