@@ -11,7 +11,7 @@ import { RUN_OUTCOME_OF_CODE, StoreError, UsageError } from "../errors/index.js"
 import type { DecidedBy } from "../approval/index.js";
 import { argsDigest } from "./digest.js";
 import { SqliteAuditRows } from "./sqlite-rows.js";
-import type { AuditRows, AuditWrite, CallOutcome, CallRow, CallSource, RunOutcome, RunPage, RunPageOptions, RunRow } from "./store.js";
+import type { AuditRows, AuditWrite, CallInsert, CallOutcome, CallRow, CallSource, RunOutcome, RunPage, RunPageOptions, RunRow } from "./store.js";
 
 export interface StartCallInput {
   runId: string;
@@ -78,6 +78,14 @@ export interface AuditLogOptions {
 interface PendingWrite {
   write: AuditWrite;
   waiter?: { operation: string; resolve: (result: number) => void; reject: (error: unknown) => void };
+  /** A queued call row (see `queueCall`): the provisional id its later updates were given. */
+  provisional?: number;
+}
+
+/** A call row queued by `queueCall`, until committed: updates that arrived meanwhile, and whom to tell its id. */
+interface ProvisionalCall {
+  held: AuditWrite[];
+  onCommitted: ((id: number) => void) | undefined;
 }
 
 export class AuditLog {
@@ -104,6 +112,9 @@ export class AuditLog {
   #inFlight = false;
   /** Grouped call starts of this turn (backends with `asyncWrites`): see #sendCallStarts. */
   #callStarts: PendingWrite[] = [];
+  /** Call rows queued by `queueCall`, by the (negative) provisional id handed out for them. */
+  readonly #provisional = new Map<number, ProvisionalCall>();
+  #nextProvisional = -1;
 
   /**
    * Use `db` (a SQLite database opened with `openDatabase`, or any backend's AuditRows), creating or upgrading the
@@ -175,7 +186,7 @@ export class AuditLog {
    * @throws StoreError (rejects) when the database refuses the batch.
    */
   startCallGrouped(input: StartCallInput): Promise<number> {
-    const write = callStartWrite(input);
+    const write = callInsertWrite(input);
     if (!this.#deferWrites || !this.rows.asyncWrites) {
       try {
         return Promise.resolve(this.#commit("audit.startCall", write));
@@ -243,8 +254,8 @@ export class AuditLog {
    * @throws StoreError when the database refuses them; they stay queued and are retried with the next write.
    */
   flush(): void {
-    if (this.#pending.length === 0) return;
-    this.#commitAll("audit.flush", []);
+    // Twice at most: the ends of queued call rows committed by the first pass follow in a second (see queueCall).
+    while (this.#pending.length > 0) this.#commitAll("audit.flush", []);
   }
 
   /** Deferred writes not yet committed (a flush the database refused leaves them here). */
@@ -276,23 +287,35 @@ export class AuditLog {
     try {
       results = this.rows.commit([...batch.map((w) => w.write), ...writes], { wait });
     } catch (error) {
-      this.#refuse(batch, error, !wait && isLocked(error));
+      const retry = this.#refuse(batch, error, !wait && isLocked(error));
       const wrapped = asStoreError(operation, error, this.rows.name);
       if (this.#lost > 0 && wrapped instanceof Error) {
         wrapped.message += ` (${this.#lost} deferred audit writes lost so far)`;
       }
+      // A queued call row the database refused leaves its run's record incomplete: the run must fail like one whose
+      // call row was refused at once (the harness fails a run in progress that is reported a StoreError with its id).
+      this.#settleRefusedCalls(batch, wrapped, isStoreFault(error) && !retry);
       throw wrapped;
     }
     this.#refused = 0;
-    batch.forEach((w, i) => w.waiter?.resolve(results[i] ?? 0));
+    this.#settle(batch, results);
     return results.slice(batch.length);
+  }
+
+  /** A batch is committed: its waiters get their results, its queued call rows their ids. */
+  #settle(batch: readonly PendingWrite[], results: readonly number[]): void {
+    for (let i = 0; i < batch.length; i++) {
+      const w = batch[i] as PendingWrite;
+      w.waiter?.resolve(results[i] ?? 0);
+      if (w.provisional !== undefined) this.#resolveProvisional(w.provisional, results[i] as number);
+    }
   }
 
   /**
    * A commit of `batch` failed with `error`: on a storage fault the deferred writes are queued again (the newest
    * MAX_PENDING); waiters are rejected, or queued again too when `lockRetry` (a flush that found SQLite locked).
    */
-  #refuse(batch: PendingWrite[], error: unknown, lockRetry: boolean): void {
+  #refuse(batch: PendingWrite[], error: unknown, lockRetry: boolean): boolean {
     const fault = isStoreFault(error);
     // Only a lock is worth waiting out; a waiter whose write the database refused outright gets the error now.
     const retry = fault && lockRetry;
@@ -310,6 +333,7 @@ export class AuditLog {
       this.#refused = this.#pending.length;
     }
     if (retry) this.#lockedBy = error;
+    return retry;
   }
 
   /**
@@ -328,12 +352,14 @@ export class AuditLog {
       .then(
         (results) => {
           this.#refused = 0;
-          batch.forEach((w, i) => w.waiter?.resolve(results[i] ?? 0));
+          this.#settle(batch, results);
           again = true;
         },
         (error: unknown) => {
           this.#refuse(batch, error, false);
-          this.#report(asStoreError("audit.flush", error, this.rows.name));
+          const wrapped = asStoreError("audit.flush", error, this.rows.name);
+          this.#settleRefusedCalls(batch, wrapped, isStoreFault(error));
+          this.#report(wrapped);
         },
       )
       .finally(() => {
@@ -343,6 +369,43 @@ export class AuditLog {
         if (this.#pending.some((w) => again || w.waiter !== undefined)) this.#scheduleFlush();
       })
       .catch((error: unknown) => this.#report(error));
+  }
+
+  /** A queued call row is committed: its id is known, and updates that waited for it are queued with it. */
+  #resolveProvisional(provisional: number, id: number): void {
+    const entry = this.#provisional.get(provisional);
+    if (entry === undefined) return;
+    this.#provisional.delete(provisional);
+    entry.onCommitted?.(id);
+    if (entry.held.length === 0) return;
+    for (const write of entry.held) this.#pending.push({ write: { ...write, id } as AuditWrite });
+    this.#scheduleFlush();
+  }
+
+  /** Queued call rows no longer queued (dropped past the cap, or by a failure that was not a storage fault). */
+  #forgetDropped(batch: readonly PendingWrite[]): void {
+    const queued = new Set<number>();
+    for (const w of this.#pending) if (w.provisional !== undefined) queued.add(w.provisional);
+    for (const w of batch) if (w.provisional !== undefined && !queued.has(w.provisional)) this.#provisional.delete(w.provisional);
+  }
+
+  /**
+   * A batch was refused: queued call rows no longer queued are forgotten, and when the refusal is final (`failRuns`)
+   * each run with a queued call row in it is reported, so the harness fails it like a run whose call row was refused
+   * at once.
+   */
+  #settleRefusedCalls(batch: readonly PendingWrite[], error: unknown, failRuns: boolean): void {
+    this.#forgetDropped(batch);
+    if (failRuns) this.#reportRuns(batch, error);
+  }
+
+  #reportRuns(batch: readonly PendingWrite[], error: unknown): void {
+    if (!(error instanceof StoreError)) return;
+    const runs = new Set<string>();
+    for (const w of batch) if (w.provisional !== undefined && w.write.op === "insertCall") runs.add(w.write.call.runId);
+    for (const runId of runs) {
+      this.#report(new StoreError(`${error.message}; a read-only call of run ${runId} is not recorded yet`, { ...error.details, runId }, { cause: error }));
+    }
   }
 
   /** Reject every grouped write still queued (the database stayed locked past the busy timeout). */
@@ -371,6 +434,8 @@ export class AuditLog {
     if (!this.rows.open || this.#pending.length === 0) return;
     try {
       this.#commitAll("audit.flush", [], false);
+      // Updates that waited for a queued call row's id are queued now: a read must see them too.
+      if (this.#pending.length > 0) this.#commitAll("audit.flush", [], false);
       this.#busySince = undefined;
     } catch (error) {
       const code = error instanceof StoreError ? String(error.details["sqliteCode"]) : "";
@@ -445,12 +510,46 @@ export class AuditLog {
    * approval costs two writes: this one, just before its handler starts, and `endCall`.
    */
   startCall(input: StartCallInput): number {
-    return this.#commit("audit.startCall", callStartWrite(input));
+    return this.#commit("audit.startCall", callInsertWrite(input));
+  }
+
+  /**
+   * startCall for a call that cannot have an effect (a `read-only` tool): the row is queued and committed with the
+   * next batch (on the next turn of the event loop, or with the next synchronous write) instead of in a transaction of
+   * its own. Returns a provisional (negative) id that `endCall`, `recordDecision`, `recordSandbox` and
+   * `markHandlerStarted` take like a real one until the row is committed; `onCommitted` then gets the real id, which
+   * the caller must use from then on; an update made before that changes the queued row, or (an end) follows it in a
+   * second transaction of the same flush. A crash can lose the row with the batch in flight; a batch the database refuses is reported
+   * (`onError`) with the run's id, so the harness fails that run if it is still going. Without `deferWrites` it is
+   * startCall.
+   */
+  queueCall(input: StartCallInput, onCommitted?: (id: number) => void): number {
+    const write = callInsertWrite(input);
+    if (!this.#deferWrites) return this.#commit("audit.startCall", write);
+    const provisional = this.#nextProvisional--;
+    this.#provisional.set(provisional, { held: [], onCommitted });
+    this.#pending.push({ write, provisional });
+    this.#scheduleFlush();
+    return provisional;
+  }
+
+  /**
+   * The real id of a call row, or `undefined` while a queued row is not committed yet (then `update` changes the queued
+   * insert in place when it can, and `write` is held to follow the row). Returns the id to write with.
+   */
+  #realId(id: number, write: AuditWrite, update?: (call: CallInsert) => void): number | undefined {
+    if (id >= 0) return id;
+    const entry = this.#provisional.get(id);
+    if (entry === undefined) return undefined; // its row was dropped: nothing to update
+    const queued = update && this.#pending.find((w) => w.provisional === id);
+    if (queued && update && queued.write.op === "insertCall" && entry.held.length === 0) update(queued.write.call);
+    else entry.held.push(write);
+    return undefined;
   }
 
   /** Record the policy's decision and, when a person was asked, their answer. */
   recordDecision(id: number, input: CallDecisionInput): void {
-    this.#write("audit.recordDecision", {
+    const write: AuditWrite = {
       op: "decision",
       id,
       decision: input.decision,
@@ -458,17 +557,27 @@ export class AuditLog {
       reason: input.reason ?? null,
       approval: input.approval ?? null,
       approvalWaitMs: input.approvalWaitMs ?? null,
+    };
+    const real = this.#realId(id, write, (call) => {
+      call.decision = write.decision;
+      call.decidedBy = write.decidedBy;
+      call.reason = write.reason;
+      call.approval = write.approval;
+      call.approvalWaitMs = write.approvalWaitMs;
     });
+    if (real !== undefined) this.#write("audit.recordDecision", { ...write, id: real });
   }
 
   /** Record the sandbox mode a call runs under (again when it is re-run without the sandbox). */
   recordSandbox(id: number, mode: string): void {
-    this.#write("audit.recordSandbox", { op: "sandbox", id, mode });
+    const real = this.#realId(id, { op: "sandbox", id, mode }, (call) => (call.sandbox = mode));
+    if (real !== undefined) this.#write("audit.recordSandbox", { op: "sandbox", id: real, mode });
   }
 
   /** Mark that the handler was invoked: from here on the call may have had side effects. */
   markHandlerStarted(id: number): void {
-    this.#write("audit.markHandlerStarted", { op: "handlerStarted", id });
+    const real = this.#realId(id, { op: "handlerStarted", id }, (call) => (call.handlerStarted = 1));
+    if (real !== undefined) this.#write("audit.markHandlerStarted", { op: "handlerStarted", id: real });
   }
 
   /** One write on its own (deferred writes stay queued). */
@@ -478,7 +587,7 @@ export class AuditLog {
 
   /** Settle a call. May be called again to correct it (a handler that finished after its call was aborted). */
   endCall(id: number, outcome: CallOutcome, input: EndCallInput): void {
-    this.#defer({
+    const write: AuditWrite = {
       op: "endCall",
       id,
       outcome,
@@ -486,7 +595,9 @@ export class AuditLog {
       errorCode: input.errorCode ?? null,
       errorMessage: cut(input.errorMessage),
       note: input.note ?? null,
-    });
+    };
+    const real = this.#realId(id, write);
+    if (real !== undefined) this.#defer({ ...write, id: real });
   }
 
   /** The most recent runs first. */
@@ -518,8 +629,10 @@ export class AuditLog {
   }
 }
 
+type RunStartInput = { runId: string; scriptHash?: string | undefined; scriptName?: string | undefined; startedAt?: number };
+
 /** The insertCall write of a call arriving now: arguments as a digest and a redacted preview, this process as owner. */
-function callStartWrite(input: StartCallInput): AuditWrite {
+function callInsertWrite(input: StartCallInput): AuditWrite & { op: "insertCall" } {
   const startedAt = input.startedAt ?? Date.now();
   let digest: string;
   let preview: string;
@@ -556,8 +669,6 @@ function callStartWrite(input: StartCallInput): AuditWrite {
     },
   };
 }
-
-type RunStartInput = { runId: string; scriptHash?: string | undefined; scriptName?: string | undefined; startedAt?: number };
 
 function runStartWrite(input: RunStartInput): AuditWrite {
   const owner = currentOwner();

@@ -11,6 +11,9 @@ const RUN_SELECT = `SELECT r.*, ${CALL_COUNTS} FROM audit_runs r`;
 export class SqliteAuditRows implements AuditRows {
   readonly db: Database;
   readonly #stmts;
+  #busy:
+    | { get: BetterSqlite3.Statement<[], { timeout: number }>; none: Stmt; restore: Map<number, Stmt> }
+    | undefined;
 
   constructor(db: Database) {
     this.db = db;
@@ -79,12 +82,21 @@ export class SqliteAuditRows implements AuditRows {
     const apply = this.db.transaction(() => writes.map((w) => this.#apply(w)));
     if (opts.wait) return apply.immediate();
     // Never wait for another process's lock: busy_timeout would stall the event loop, and every run's clock with it.
-    const timeout = Number(this.db.pragma("busy_timeout", { simple: true })) || 0;
-    this.db.pragma("busy_timeout = 0");
+    // Through statements prepared once: `db.pragma()` compiles each time, and this runs once per batch (measured
+    // ≈ 4 % of the event loop's CPU at 64 runs in flight).
+    const busy = (this.#busy ??= {
+      get: this.db.prepare<[], { timeout: number }>("PRAGMA busy_timeout"),
+      none: this.db.prepare<unknown[]>("PRAGMA busy_timeout = 0"),
+      restore: new Map(),
+    });
+    const timeout = Number(busy.get.get()?.timeout) || 0;
+    busy.none.run();
     try {
       return apply.immediate();
     } finally {
-      this.db.pragma(`busy_timeout = ${timeout}`);
+      let restore = busy.restore.get(timeout);
+      if (restore === undefined) busy.restore.set(timeout, (restore = this.db.prepare(`PRAGMA busy_timeout = ${timeout}`)));
+      restore.run();
     }
   }
 

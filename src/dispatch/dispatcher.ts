@@ -206,7 +206,9 @@ export class ToolDispatcher {
       await this.#approve(call, tool, args, trail);
       if (call.signal.aborted) throw cutOff(call, call.signal.reason, false);
       if (tool.sandboxed === true) trail.sandbox(call.sandbox.mode);
-      await trail.beforeHandler();
+      // Only a new row that must be committed first is awaited: a read-only call's row is queued, and waits for nothing.
+      const rowWritten = trail.beforeHandler(tool.risk === "read-only");
+      if (rowWritten !== undefined) await rowWritten;
       const start = (sandbox: SandboxSettings) =>
         Promise.resolve().then(() => tool.handler(args, { workspaceRoot: this.workspaceRoot, signal: call.signal, sandbox }));
       work = start(call.sandbox);

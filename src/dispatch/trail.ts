@@ -77,27 +77,38 @@ export class CallTrail {
   }
 
   /**
-   * The handler is about to run: the row must say so before any side effect can happen. A new row goes in the
-   * audit's group commit (on PostgreSQL the thread runs other work until it is committed).
+   * The handler is about to run: the row must say so before any side effect can happen. A `readOnly` call (a tool
+   * whose risk class is `read-only`) has none: its row may join the audit's next batch instead (AuditLog.queueCall).
+   * Any other new row goes in the audit's group commit (on PostgreSQL the thread runs other work until it is
+   * committed): the returned promise settles once it is; `undefined` when nothing is left to wait for.
    */
-  async beforeHandler(): Promise<void> {
+  beforeHandler(readOnly = false): Promise<void> | undefined {
     const id = this.#id;
     if (id === undefined) {
-      if (this.#audit === undefined) return;
-      try {
-        this.#id = await this.#audit.startCallGrouped(this.#input(true));
-      } catch (error) {
+      const audit = this.#audit;
+      if (audit === undefined) return undefined;
+      if (readOnly) {
         this.#safelyOrThrow(() => {
-          throw error;
+          this.#id = audit.queueCall(this.#input(true), (committed) => (this.#id = committed));
         });
+        return undefined;
       }
-      return;
+      return audit.startCallGrouped(this.#input(true)).then(
+        (committed) => {
+          this.#id = committed;
+        },
+        (error: unknown) =>
+          this.#safelyOrThrow(() => {
+            throw error;
+          }),
+      );
     }
     // A call must not run with a decision (an approval) the log does not show.
     const decision = this.#decision;
     if (this.#decisionUnsaved && decision !== undefined) this.#safelyOrThrow(() => this.#audit?.recordDecision(id, decision));
     this.#decisionUnsaved = false;
     this.#safelyOrThrow(() => this.#audit?.markHandlerStarted(id));
+    return undefined;
   }
 
   /** Settle the row (inserting it first if the call failed before anything was written). */

@@ -16,7 +16,7 @@ import { EventEmitter } from "node:events";
 import vm from "node:vm";
 import { GuestVm } from "./guest-vm.js";
 import { loadPreludeBytecode } from "./prelude-bytecode.js";
-import { parseToWorker, type ToMain, type ToWorker, type WorkerInit, type WorkerOutcome } from "./protocol.js";
+import { parseToWorker, stepClock, type ToMain, type ToWorker, type WorkerInit, type WorkerOutcome } from "./protocol.js";
 import { WorkerRun, type RunHost } from "./worker-run.js";
 
 /** What the pool needs of a worker: Node's Worker, or an InThreadRunner. */
@@ -74,6 +74,8 @@ export class InThreadRunner extends EventEmitter implements RunnerThread {
       post: (message) => this.toPool(message),
       interrupt: () => Atomics.store(this.flags, 0, 1),
       isInterrupted: () => Atomics.load(this.flags, 0) !== 0,
+      // As a worker does (worker.ts): the pool tells a guest that computes from a run waiting on the host by it.
+      executing: (on) => Atomics.store(this.flags, 1, on ? stepClock() : 0),
     };
     if (init.wasm) this.receiveEngine(init.wasm);
   }

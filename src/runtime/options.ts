@@ -14,7 +14,10 @@ export interface PoolOptions {
    * Set it to `workers` for a fixed-size pool. @default workers + 8
    */
   maxWorkers?: number;
-  /** How long a run may hold its worker before the pool adds one for the others. @default 50 */
+  /**
+   * How long a run may hold its worker (executing, or waiting on one tool call) before the pool adds one for the others;
+   * a run only waiting for messages counts after 10 × this. @default 50
+   */
   longRunMs?: number;
   /** Ready VMs each worker keeps (created and reset in idle time). @default 2 */
   vmsPerWorker?: number;

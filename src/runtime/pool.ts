@@ -21,7 +21,7 @@ import { normalizeLimits } from "../limits.js";
 import type { RunResult } from "./contract.js";
 import { resolvePoolOptions, validateRunOptions, type PoolOptions, type ResolvedPoolOptions, type PoolRunOptions } from "./options.js";
 import { InThreadRunner, type RunnerThread } from "./in-thread.js";
-import { parseToMain, type ToWorker, type WorkerInit } from "./protocol.js";
+import { parseToMain, stepClock, type ToWorker, type WorkerInit } from "./protocol.js";
 import { RunState, type RunChannel } from "./run-state.js";
 import { loadEngineModule } from "./wasm.js";
 
@@ -52,6 +52,8 @@ const WORKER_URL = new URL("./worker.js", import.meta.url);
 const MAX_STARTUP_FAILURES = 3;
 /** How long an added worker stays idle before it is retired (so a stream of hogs does not respawn threads). */
 const RETIRE_IDLE_MS = 5000;
+/** A run holding its worker this many times `longRunMs` counts as long-held even if it was only waiting on messages. */
+const LONG_HELD_ANYWAY = 10;
 
 interface Slot {
   index: number;
@@ -277,7 +279,8 @@ export class ScriptPool {
   /** Spawn the base worker at `index`, or an added one for index -1. */
   private spawn(index: number): void {
     if (this.closed || this.broken) return;
-    const interrupt = new SharedArrayBuffer(4);
+    // Slot 0: the interrupt flag; slot 1: since when the guest has been executing (see WorkerInit).
+    const interrupt = new SharedArrayBuffer(8);
     const init: WorkerInit = {
       ...(this.wasm ? { wasm: this.wasm } : {}),
       interrupt,
@@ -391,14 +394,21 @@ export class ScriptPool {
     clearTimeout(slot.retireTimer);
     slot.retireTimer = undefined;
     if (this.options.maxWorkers > this.options.workers) {
-      slot.longTimer = setTimeout(() => {
+      const dispatchedAt = performance.now();
+      const check = (): void => {
         slot.longTimer = undefined;
         if (slot.run !== state) return;
+        const wait = this.notHoggingFor(slot, state, dispatchedAt);
+        if (wait !== undefined) {
+          slot.longTimer = setTimeout(check, wait).unref();
+          return;
+        }
         slot.long = true;
         this.rebalance();
         // Runs queued behind it may now take the spare or other added workers.
         this.pump();
-      }, this.options.longRunMs).unref();
+      };
+      slot.longTimer = setTimeout(check, this.options.longRunMs).unref();
     }
     const channel: RunChannel = {
       post: (message) => {
@@ -413,6 +423,30 @@ export class ScriptPool {
     };
     state.begin(channel);
     if (state.ended) this.release(slot);
+  }
+
+  /**
+   * Whether a run that has held its worker for `longRunMs` really holds it: its guest has been executing for that long
+   * (a hog), or a tool call of it has been running that long (a slow tool: the worker sits idle meanwhile), or it has
+   * held the worker for LONG_HELD_ANYWAY × `longRunMs` whatever it did. Otherwise it is only waiting for messages —
+   * a busy event loop or a starved box delays them — and another thread would not make it faster, only add to the
+   * contention (measured under load: the pool grew to its 10-thread cap and CPU per trivial run nearly doubled).
+   * Returns when to look again (ms), or undefined when it counts as long-held now.
+   */
+  private notHoggingFor(slot: Slot, state: RunState, dispatchedAt: number): number | undefined {
+    const limit = this.options.longRunMs;
+    const now = performance.now();
+    const heldMs = now - dispatchedAt;
+    if (heldMs >= limit * LONG_HELD_ANYWAY) return undefined;
+    const since = Atomics.load(slot.flags, 1);
+    // Both ends are 31-bit wall-clock milliseconds: the modulo keeps a step that spans a wrap positive.
+    const executingMs = since === 0 ? 0 : (stepClock() - since + 0x80000000) % 0x80000000;
+    if (executingMs >= limit) return undefined;
+    const callMs = state.oldestCallMs(now) ?? 0;
+    if (callMs >= limit) return undefined;
+    // Look again once the step or the call so far could have reached the limit (never later than the cap).
+    const next = limit - Math.max(executingMs, callMs);
+    return Math.max(1, Math.min(next, limit * LONG_HELD_ANYWAY - heldMs));
   }
 
   private pump(): void {

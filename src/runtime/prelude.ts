@@ -1,13 +1,14 @@
 /**
  * The guest-side half of the bridge, evaluated once in every VM before it is snapshotted. It captures the intrinsics
  * it relies on (so a script that replaces `JSON.stringify` or `Promise.prototype.then` cannot confuse it), takes the
- * single host function `__cody_host` off the global object, and returns `{ setup, start, settle }`:
+ * single host function `__cody_host` off the global object, and returns `{ setup, start, settle, reseed }`:
  *
  * - `setup(toolNamesJson, seed)` installs `tools`, `console` and the error classes (`ToolError` and its subclasses
  *   `ToolArgumentError`, `ApprovalDeniedError`, `PathOutsideWorkspaceError`, `SandboxError`,
  *   `ProtectedPathError`) for one run;
  * - `start(main)` calls the compiled script's async function and reports its outcome through the host;
- * - `settle(callId, ok, json)` resolves or rejects the promise of one tool call.
+ * - `settle(callId, ok, json)` resolves or rejects the promise of one tool call;
+ * - `reseed(seed)` gives a run whose VM already has its tools (see GuestVm.installTools) its own Math.random stream.
  *
  * Only strings cross: tool arguments are serialized here, inside the VM, so getters, proxies and prototypes are
  * evaluated by the guest and never reach the host; results come back as JSON text and are parsed here.
@@ -218,14 +219,20 @@ export const PRELUDE_SOURCE = String.raw`(function () {
     constant("console", makeConsole());
     var errorNames = keysOf(guestErrors);
     for (var k = 0; k < errorNames.length; k++) constant(errorNames[k], guestErrors[errorNames[k]]);
-    // Every VM starts from the same snapshot, so give each run its own Math.random stream.
-    var s = Number(seed) | 0;
     define(Math, "random", { writable: true, configurable: true, value: function random() {
-      s = (s + 0x6d2b79f5) | 0;
-      var t = imul(s ^ (s >>> 15), s | 1);
+      randomState = (randomState + 0x6d2b79f5) | 0;
+      var t = imul(randomState ^ (randomState >>> 15), randomState | 1);
       t ^= t + imul(t ^ (t >>> 7), t | 61);
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     } });
+    reseed(seed);
+  }
+
+  // Every VM starts from the same snapshot, so each run gets its own Math.random stream: a run whose tools were
+  // installed in the snapshot it was reset to (see GuestVm.installTools) only calls this.
+  var randomState = 0;
+  function reseed(seed) {
+    randomState = Number(seed) | 0;
   }
 
   function describe(e) {
@@ -262,5 +269,5 @@ export const PRELUDE_SOURCE = String.raw`(function () {
     then.call(p, finish, fail);
   }
 
-  return { setup: setup, start: start, settle: settle };
+  return { setup: setup, start: start, settle: settle, reseed: reseed };
 })()`;

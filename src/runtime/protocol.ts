@@ -24,7 +24,10 @@ export interface WorkerInit {
    * compiled (the first workers are, so thread start and engine compile overlap), which receives an `engine` message.
    */
   wasm?: WebAssembly.Module;
-  /** Int32Array view target: slot 0 is the interrupt flag the main thread raises to stop the guest. */
+  /**
+   * Int32Array view target: slot 0 is the interrupt flag the main thread raises to stop the guest; slot 1 says since
+   * when the worker has been executing guest code (`stepClock()`), 0 while it is not (see ScriptPool's long-held check).
+   */
   interrupt: SharedArrayBuffer;
   /** Ready VMs to keep. */
   vms: number;
@@ -91,6 +94,11 @@ function isSerializedError(value: unknown): value is SerializedError {
     typeof value.message === "string" &&
     isObject(value.details)
   );
+}
+
+/** Milliseconds on a clock both threads share (wall time, 31 bits, never 0): what slot 1 of the flags holds. */
+export function stepClock(): number {
+  return (Date.now() & 0x7fffffff) || 1;
 }
 
 /** Check a message from a worker. Returns undefined when it is malformed (the pool then treats the worker as broken). */

@@ -129,6 +129,15 @@ export class RunState {
   private consoleTruncated = false;
   private readonly toolNames: ReadonlySet<string>;
 
+  /** How long the oldest tool call still running on the host has been running (ms), or undefined when none is. */
+  oldestCallMs(now = performance.now()): number | undefined {
+    let oldest: number | undefined;
+    for (const call of this.calls.values()) {
+      if (call.state === "running" && (oldest === undefined || call.startedAt < oldest)) oldest = call.startedAt;
+    }
+    return oldest === undefined ? undefined : now - oldest;
+  }
+
   /** The worker died (or was killed) while running this run. */
   onWorkerLost(error: CodyError): void {
     if (this.ended) return;

@@ -31,6 +31,8 @@ export interface RunHost {
   /** Raise the interrupt flag so a busy guest stops at its next check. */
   interrupt(): void;
   isInterrupted(): boolean;
+  /** Guest code starts or stops executing (the main thread tells a hog from a run waiting on messages by it). */
+  executing(on: boolean): void;
 }
 
 const MARKER = "[console output truncated: limit of %d bytes reached]";
@@ -74,7 +76,7 @@ export class WorkerRun {
     guest.onHost = (op, args) => this.onHost(op, args);
     this.step(() => {
       const seed = (Math.random() * 0x100000000) | 0;
-      vm.callFunction(guest.setupFn, vm.undefined, vm.newString(JSON.stringify(msg.toolNames)), vm.newString(String(seed)));
+      guest.installTools(JSON.stringify(msg.toolNames), String(seed));
       const main = vm.evalBytecode(msg.bytecode);
       vm.callFunction(guest.startFn, vm.undefined, main);
     });
@@ -98,13 +100,16 @@ export class WorkerRun {
   /** Run guest code, then drain the job queue; classify anything that escapes. */
   private step(enter: () => void): void {
     const vm = this.guest.vm;
+    this.host.executing(true);
     try {
       enter();
       vm.executePendingJobs();
     } catch (error) {
+      this.host.executing(false);
       this.onEscape(error);
       return;
     }
+    this.host.executing(false);
     this.afterStep();
   }
 

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { GuestVm } from "./guest-vm.js";
-import { parseToWorker, type WorkerOutcome, type ToMain, type WorkerInit } from "./protocol.js";
+import { parseToWorker, stepClock, type WorkerOutcome, type ToMain, type WorkerInit } from "./protocol.js";
 import { WorkerRun, type RunHost } from "./worker-run.js";
 
 const port = parentPort;
@@ -107,6 +107,7 @@ const host: RunHost = {
   post,
   interrupt: () => Atomics.store(flags, 0, 1),
   isInterrupted: shouldInterrupt,
+  executing: (on) => Atomics.store(flags, 1, on ? stepClock() : 0),
 };
 
 function finish(run: WorkerRun, outcome: WorkerOutcome, consoleTruncated: boolean): void {

@@ -100,3 +100,58 @@ test("maxWorkers below workers is refused, naming the option", (t) => {
   t.is((longRun as { details?: { path?: string } }).details?.path, "longRunMs");
   t.notThrows(() => void new ScriptPool({ longRunMs: 1 }).close());
 });
+
+// Serial: these block the event loop on purpose, which must not stretch other tests' runs (nor theirs be stretched).
+test.serial("a run only waiting for its messages (a blocked event loop) is not long-held, so no worker is added for it", async (t) => {
+  const pool = new ScriptPool({ workers: 1, maxWorkers: 3, longRunMs: 100 });
+  try {
+    await pool.ready();
+    // At rest: the base worker and the spare.
+    await until(() => pool.metrics().workers === 2);
+    const before = pool.metrics().workers;
+    let calls = 0;
+    const done = pool.run(await artifact("return await tools.t({});"), {
+      invokeTool: () => {
+        calls++;
+        return Promise.resolve(1);
+      },
+      toolNames: ["t"],
+    });
+    // Hold the event loop for 2 × longRunMs: meanwhile the worker runs the script up to its call and then idles,
+    // waiting for a reply the blocked loop cannot send. The long-held check fires as soon as the loop is free.
+    const blockedUntil = performance.now() + 200;
+    while (performance.now() < blockedUntil) {
+      // busy: the host is slow, the worker is not hogging
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    t.is(pool.metrics().longHeld, 0);
+    t.is((await done).value, 1);
+    t.is(calls, 1);
+    t.is(pool.metrics().workers, before, "no thread was added");
+  } finally {
+    await pool.close();
+  }
+});
+
+test.serial("a run held past 10 × longRunMs counts as long-held even when it was only waiting for its messages", async (t) => {
+  const pool = new ScriptPool({ workers: 1, maxWorkers: 3, longRunMs: 20 });
+  try {
+    await pool.ready();
+    const g = gate();
+    const done = pool.run(await artifact("return await tools.t({});"), { invokeTool: g.invoker, toolNames: ["t"] });
+    // 20 × longRunMs without reading the worker's call: the check that is due when the loop comes back finds no step
+    // executing and no call running for longRunMs, so only the cap makes the run long-held. The gate keeps it held.
+    const blockedUntil = performance.now() + 400;
+    while (performance.now() < blockedUntil) {
+      // busy
+    }
+    await g.waitFor(1);
+    // The call may have been read before the timers ran (same poll phase): let the due check run now.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    t.is(pool.metrics().longHeld, 1);
+    g.release(0, 1);
+    t.is((await done).value, 1);
+  } finally {
+    await pool.close();
+  }
+});

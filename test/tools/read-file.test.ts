@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { AbortedError, PathOutsideWorkspaceError, ToolError } from "../../src/errors/index.js";
-import { BINARY_SNIFF_BYTES } from "../../src/tools/text-file.js";
+import { BINARY_SNIFF_BYTES, SYNC_READ_MAX_BYTES } from "../../src/tools/text-file.js";
 import { createReadFileTool, READ_FILE_MAX_BYTES, readFileTool } from "../../src/tools/handlers/read-file.js";
 import { workspace } from "./helpers.js";
 
@@ -131,4 +131,20 @@ test("an aborted call ends with AbortedError", async (t) => {
   await t.throwsAsync(readFileTool.handler({ path: "a.txt" }, { ...ctx, signal: controller.signal }), {
     instanceOf: AbortedError,
   });
+});
+
+test("a small file is read without leaving the turn; one past SYNC_READ_MAX_BYTES goes through the thread pool, whole", async (t) => {
+  const lines = (bytes: number): string => `${"x".repeat(63)}\n`.repeat(bytes / 64);
+  const ctx = workspace(t, { "at.txt": lines(SYNC_READ_MAX_BYTES), "past.txt": `${lines(SYNC_READ_MAX_BYTES)}y` });
+  t.is(SYNC_READ_MAX_BYTES, 256 * 1024);
+  // Which settles first: the read, or a turn of the event loop queued beside it.
+  const race = async (file: string): Promise<[string, number]> => {
+    let first: string | undefined;
+    setImmediate(() => (first ??= "turn"));
+    const result = await readFileTool.handler({ path: file }, ctx);
+    first ??= "read";
+    return [first, result.content.length];
+  };
+  t.deepEqual(await race("at.txt"), ["read", SYNC_READ_MAX_BYTES]);
+  t.deepEqual(await race("past.txt"), ["turn", SYNC_READ_MAX_BYTES + 1]);
 });

@@ -2,7 +2,7 @@
 import { ToolError } from "../../errors/index.js";
 import { throwIfAborted } from "../abort.js";
 import { readFileSpec } from "../schemas.js";
-import { decodeUtf8, hasNulByte, loadFile } from "../text-file.js";
+import { decodeUtf8, hasNulByte, loadFile, loadSmallFileSync } from "../text-file.js";
 import type { ToolDefinition } from "../types.js";
 import { resolveInWorkspace } from "../workspace.js";
 
@@ -59,7 +59,8 @@ export function createReadFileTool(options: Partial<ReadFileToolOptions> = {}): 
         new ToolError(`readFile: ${message}`, { tool: "readFile", path: rel, ...extra });
       let loaded;
       try {
-        loaded = await loadFile(abs, maxBytes);
+        // Small files (nearly all a script reads) without the thread pool; see SYNC_READ_MAX_BYTES.
+        loaded = loadSmallFileSync(abs, maxBytes) ?? (await loadFile(abs, maxBytes));
       } catch (error) {
         const code = errnoOf(error);
         if (code === "ENOENT" || code === "ENOTDIR") throw fail(`file \`${rel}\` not found`);
