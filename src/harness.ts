@@ -593,6 +593,9 @@ export class Harness {
         runId,
         cache,
       });
+      // A read-only call's row may still be queued (AuditLog.queueCall): the result waits until the audit holds it.
+      const queued = this.audit.queuedCallsSettled(runId);
+      if (queued !== undefined) await queued;
       const fault = this.#runFaults.get(runId);
       // A call the audit could not record was refused; even if the script caught that, the run's record is
       // incomplete, so the run fails with the storage error rather than report success.

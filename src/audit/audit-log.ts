@@ -86,6 +86,11 @@ interface PendingWrite {
 interface ProvisionalCall {
   held: AuditWrite[];
   onCommitted: ((id: number) => void) | undefined;
+  runId: string;
+  /** Told once the row is committed, dropped, or refused for good (see `queuedCallsSettled`). */
+  settled: (() => void)[];
+  /** Settled already: refused for good but kept for a retry (its run holds the fault), so nobody waits for it. */
+  done?: boolean;
 }
 
 export class AuditLog {
@@ -377,6 +382,7 @@ export class AuditLog {
     if (entry === undefined) return;
     this.#provisional.delete(provisional);
     entry.onCommitted?.(id);
+    settleAll(entry);
     if (entry.held.length === 0) return;
     for (const write of entry.held) this.#pending.push({ write: { ...write, id } as AuditWrite });
     this.#scheduleFlush();
@@ -386,7 +392,12 @@ export class AuditLog {
   #forgetDropped(batch: readonly PendingWrite[]): void {
     const queued = new Set<number>();
     for (const w of this.#pending) if (w.provisional !== undefined) queued.add(w.provisional);
-    for (const w of batch) if (w.provisional !== undefined && !queued.has(w.provisional)) this.#provisional.delete(w.provisional);
+    for (const w of batch) {
+      if (w.provisional === undefined || queued.has(w.provisional)) continue;
+      const entry = this.#provisional.get(w.provisional);
+      this.#provisional.delete(w.provisional);
+      if (entry) settleAll(entry);
+    }
   }
 
   /**
@@ -396,7 +407,13 @@ export class AuditLog {
    */
   #settleRefusedCalls(batch: readonly PendingWrite[], error: unknown, failRuns: boolean): void {
     this.#forgetDropped(batch);
-    if (failRuns) this.#reportRuns(batch, error);
+    if (!failRuns) return;
+    this.#reportRuns(batch, error);
+    // Their runs now hold the fault; rows kept for a retry must not keep a run waiting for a database that is gone.
+    for (const w of batch) {
+      const entry = w.provisional === undefined ? undefined : this.#provisional.get(w.provisional);
+      if (entry) settleAll(entry);
+    }
   }
 
   #reportRuns(batch: readonly PendingWrite[], error: unknown): void {
@@ -527,10 +544,26 @@ export class AuditLog {
     const write = callInsertWrite(input);
     if (!this.#deferWrites) return this.#commit("audit.startCall", write);
     const provisional = this.#nextProvisional--;
-    this.#provisional.set(provisional, { held: [], onCommitted });
+    this.#provisional.set(provisional, { held: [], onCommitted, runId: input.runId, settled: [] });
     this.#pending.push({ write, provisional });
     this.#scheduleFlush();
     return provisional;
+  }
+
+  /**
+   * Settles once every call row `queueCall` queued for `runId` is committed, or refused for good (its run was
+   * reported a StoreError with its id first); `undefined` when none is queued. The harness awaits it before it reports
+   * a run's result, so a run never says ok while one of its calls may still go unrecorded; rows of many runs are
+   * still committed together.
+   */
+  queuedCallsSettled(runId: string): Promise<void> | undefined {
+    const entries: ProvisionalCall[] = [];
+    for (const entry of this.#provisional.values()) if (entry.runId === runId && entry.done !== true) entries.push(entry);
+    if (entries.length === 0) return undefined;
+    return new Promise<void>((resolve) => {
+      let left = entries.length;
+      for (const entry of entries) entry.settled.push(() => --left === 0 && resolve());
+    });
   }
 
   /**
@@ -693,4 +726,10 @@ function isLocked(error: unknown): boolean {
 export function runOutcomeForError(code: string | undefined): RunOutcome {
   if (code === undefined) return "ok";
   return (Object.hasOwn(RUN_OUTCOME_OF_CODE, code) ? RUN_OUTCOME_OF_CODE[code] : undefined) ?? "error";
+}
+
+/** Tell whoever waits on a queued call row that it is settled (once: the list is emptied). */
+function settleAll(entry: ProvisionalCall): void {
+  entry.done = true;
+  for (const settled of entry.settled.splice(0)) settled();
 }

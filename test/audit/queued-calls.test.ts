@@ -150,3 +150,36 @@ test("an end recorded before its queued row was committed is seen by the next re
     ["c1", "ok"],
   ]);
 });
+
+test("a run whose queued read-only call row the database refuses fails with CODY_STORE, even when the script ends first", async (t) => {
+  const cwd = tempWorkspace(t, { "a.txt": "a\n" });
+  const harness = await createHarness({ cwd, pool: { workers: 1 }, limits: { timeoutMs: 60_000 } });
+  t.teardown(() => harness.close());
+  const file = harness.audit.db.name;
+  // Another process holds the write lock when the read's row is queued: the batch is retried later, so the script
+  // ends (and its result reaches the harness) before the row is committed. Then the database refuses the retry.
+  const other = new Database(file);
+  t.teardown(() => other.close());
+  let released: Promise<void> | undefined;
+  const source = 'await tools.readFile({ path: "a.txt" });\nreturn "done";';
+  const result = await harness.run(
+    { source, filename: "read.ts" },
+    {
+      onEvent: (event) => {
+        if (event.type !== "tool_call" || released) return;
+        other.exec("BEGIN IMMEDIATE");
+        released = new Promise((resolve) =>
+          setTimeout(() => {
+            harness.audit.db.pragma("query_only = ON");
+            other.exec("COMMIT");
+            resolve();
+          }, 300),
+        );
+      },
+    },
+  );
+  await released;
+  harness.audit.db.pragma("query_only = OFF");
+  t.false(result.ok, "a run must not say ok while one of its calls may go unrecorded");
+  t.is(result.error?.code, "CODY_STORE");
+});
