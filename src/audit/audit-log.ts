@@ -11,7 +11,7 @@ import { RUN_OUTCOME_OF_CODE, StoreError, UsageError } from "../errors/index.js"
 import type { DecidedBy } from "../approval/index.js";
 import { argsDigest } from "./digest.js";
 import { SqliteAuditRows } from "./sqlite-rows.js";
-import type { AuditRows, AuditWrite, CallInsert, CallOutcome, CallRow, CallSource, RunOutcome, RunPage, RunPageOptions, RunRow } from "./store.js";
+import type { AuditRows, AuditWrite, CallEnd, CallInsert, CallOutcome, CallRow, CallSource, RunOutcome, RunPage, RunPageOptions, RunRow } from "./store.js";
 
 export interface StartCallInput {
   runId: string;
@@ -535,8 +535,8 @@ export class AuditLog {
    * next batch (on the next turn of the event loop, or with the next synchronous write) instead of in a transaction of
    * its own. Returns a provisional (negative) id that `endCall`, `recordDecision`, `recordSandbox` and
    * `markHandlerStarted` take like a real one until the row is committed; `onCommitted` then gets the real id, which
-   * the caller must use from then on; an update made before that changes the queued row, or (an end) follows it in a
-   * second transaction of the same flush. A crash can lose the row with the batch in flight; a batch the database refuses is reported
+   * the caller must use from then on; an update made before that (an end too) changes the queued row, or
+   * follows it in a second transaction of the same flush when an earlier update is already held. A crash can lose the row with the batch in flight; a batch the database refuses is reported
    * (`onError`) with the run's id, so the harness fails that run if it is still going. Without `deferWrites` it is
    * startCall.
    */
@@ -570,12 +570,16 @@ export class AuditLog {
    * The real id of a call row, or `undefined` while a queued row is not committed yet (then `update` changes the queued
    * insert in place when it can, and `write` is held to follow the row). Returns the id to write with.
    */
-  #realId(id: number, write: AuditWrite, update?: (call: CallInsert) => void): number | undefined {
+  #realId(
+    id: number,
+    write: AuditWrite,
+    update?: (call: CallInsert, insert: AuditWrite & { op: "insertCall" }) => void,
+  ): number | undefined {
     if (id >= 0) return id;
     const entry = this.#provisional.get(id);
     if (entry === undefined) return undefined; // its row was dropped: nothing to update
     const queued = update && this.#pending.find((w) => w.provisional === id);
-    if (queued && update && queued.write.op === "insertCall" && entry.held.length === 0) update(queued.write.call);
+    if (queued && update && queued.write.op === "insertCall" && entry.held.length === 0) update(queued.write.call, queued.write);
     else entry.held.push(write);
     return undefined;
   }
@@ -629,7 +633,19 @@ export class AuditLog {
       errorMessage: cut(input.errorMessage),
       note: input.note ?? null,
     };
-    const real = this.#realId(id, write);
+    // A read-only call that settles before its queued row is committed (a small file read in the same turn) is
+    // ended in its insert: one write, and no second transaction for an end waiting for the row's id.
+    const real = this.#realId(id, write, (_call, insert) => {
+      const end: CallEnd = {
+        outcome,
+        durationMs: write.durationMs,
+        errorCode: write.errorCode,
+        errorMessage: write.errorMessage,
+        // as `note = COALESCE(@note, note)` when a later end corrects an earlier one
+        note: write.note ?? insert.end?.note ?? null,
+      };
+      insert.end = end;
+    });
     if (real !== undefined) this.#defer({ ...write, id: real });
   }
 

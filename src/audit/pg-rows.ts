@@ -72,6 +72,21 @@ function statement(w: AuditWrite): PgStatement[] {
       }];
     case "insertCall": {
       const c = w.call;
+      const e = w.end;
+      if (e !== undefined) {
+        return [{
+          sql: `WITH run AS (
+                  INSERT INTO audit_runs (run_id, script_hash, started_at, owner_pid, owner_id) VALUES ($1, $2, $9, $17, $18)
+                  ON CONFLICT (run_id) DO NOTHING)
+                INSERT INTO audit_calls (run_id, script_hash, call_id, tool, source, detached, args_digest, args_preview, started_at,
+                  decision, decided_by, decision_reason, approval, approval_wait_ms, handler_started, sandbox,
+                  outcome, duration_ms, error_code, error_message, note)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $19, $20, $21, $22, $23) RETURNING id`,
+          params: [c.runId, c.scriptHash, c.callId, c.tool, c.source, c.detached, c.argsDigest, c.argsPreview, c.startedAt,
+            c.decision, c.decidedBy, c.reason, c.approval, c.approvalWaitMs, c.handlerStarted, c.sandbox, w.ownerPid, w.ownerId,
+            e.outcome, e.durationMs, e.errorCode, e.errorMessage, e.note],
+        }];
+      }
       // One statement: the run row (when missing) and the call row, atomic without a transaction of their own.
       return [{
         sql: `WITH run AS (

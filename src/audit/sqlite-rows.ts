@@ -46,6 +46,14 @@ export class SqliteAuditRows implements AuditRows {
          VALUES (@runId, @scriptHash, @callId, @tool, @source, @detached, @argsDigest, @argsPreview, @startedAt,
            @decision, @decidedBy, @reason, @approval, @approvalWaitMs, @handlerStarted, @sandbox)`,
       ),
+      insertEndedCall: prepare(
+        `INSERT INTO audit_calls (run_id, script_hash, call_id, tool, source, detached, args_digest, args_preview, started_at,
+           decision, decided_by, decision_reason, approval, approval_wait_ms, handler_started, sandbox,
+           outcome, duration_ms, error_code, error_message, note)
+         VALUES (@runId, @scriptHash, @callId, @tool, @source, @detached, @argsDigest, @argsPreview, @startedAt,
+           @decision, @decidedBy, @reason, @approval, @approvalWaitMs, @handlerStarted, @sandbox,
+           @outcome, @durationMs, @errorCode, @errorMessage, @note)`,
+      ),
       decision: prepare(
         `UPDATE audit_calls SET decision = @decision, decided_by = @decidedBy, decision_reason = @reason,
            approval = @approval, approval_wait_ms = @approvalWaitMs WHERE id = @id`,
@@ -133,6 +141,7 @@ export class SqliteAuditRows implements AuditRows {
       }
       case "insertCall":
         s.ensureRun.run(w.call.runId, w.call.scriptHash, w.call.startedAt, w.ownerPid, w.ownerId);
+        if (w.end !== undefined) return Number(s.insertEndedCall.run({ ...w.call, ...w.end }).lastInsertRowid);
         return Number(s.insertCall.run(w.call).lastInsertRowid);
       case "decision": {
         const { op: _op, ...row } = w;

@@ -78,7 +78,8 @@ export interface CallRow {
 export type AuditWrite =
   | { op: "runStart"; runId: string; scriptHash: string | null; scriptName: string | null; startedAt: number; ownerPid: number; ownerId: string }
   | { op: "runEnd"; runId: string; endedAt: number; outcome: RunOutcome; errorCode: string | null; errorMessage: string | null }
-  | { op: "insertCall"; call: CallInsert; ownerPid: number; ownerId: string }
+  /** `end`: the call already settled while its queued row waited (see AuditLog.queueCall): row and end in one write. */
+  | { op: "insertCall"; call: CallInsert; ownerPid: number; ownerId: string; end?: CallEnd }
   | {
       op: "decision";
       id: number;
@@ -103,6 +104,15 @@ export type AuditWrite =
   | { op: "crashRun"; runId: string; ownerId: string; now: number; message: string };
 
 /** A call row as inserted (the run row is created too when missing). */
+/** How a call settled (the endCall write's fields). */
+export interface CallEnd {
+  outcome: CallOutcome;
+  durationMs: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  note: string | null;
+}
+
 export interface CallInsert {
   runId: string;
   scriptHash: string | null;

@@ -11,6 +11,7 @@ import test, { type ExecutionContext } from "ava";
 import { AuditLog } from "../../src/audit/index.js";
 import { StoreError } from "../../src/errors/index.js";
 import { openDatabase } from "../../src/store/index.js";
+import { countTransactions } from "./helpers.js";
 
 function tempLog(t: ExecutionContext): { file: string; audit: AuditLog } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cody-group-"));
@@ -37,13 +38,9 @@ const call = (runId: string, callId: string) => ({ runId, callId, tool: "readFil
 
 test("64 run starts queued in one turn are committed in one transaction, each waiter resuming after the commit", async (t) => {
   const { file, audit } = tempLog(t);
-  // Every commit opens one transaction through db.transaction().
+  // Every commit of the rows is one transaction.
   let transactions = 0;
-  const original = audit.db.transaction.bind(audit.db);
-  audit.db.transaction = ((fn: Parameters<typeof original>[0]) => {
-    transactions++;
-    return original(fn);
-  }) as typeof audit.db.transaction;
+  countTransactions(audit, () => transactions++);
   const ids = Array.from({ length: 64 }, (_, i) => `run-${String(i).padStart(2, "0")}`);
   const seenAtResume: number[] = [];
   const done = ids.map((runId) => audit.recordRunStartGrouped({ runId }).then(() => seenAtResume.push(committedRuns(file).length)));

@@ -48,3 +48,13 @@ export function auditHarness(
     typecheck: false,
   });
 }
+
+/** Call `onCommit` for every transaction the log's rows commit (each `commit` of a batch is one transaction). */
+export function countTransactions(audit: AuditLog, onCommit: () => void): void {
+  const rows = audit.rows;
+  const commit = rows.commit.bind(rows);
+  rows.commit = (writes, opts) => {
+    onCommit();
+    return commit(writes, opts);
+  };
+}

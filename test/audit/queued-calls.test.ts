@@ -13,6 +13,7 @@ import { StoreError } from "../../src/errors/index.js";
 import { createHarness } from "../../src/harness.js";
 import { openDatabase } from "../../src/store/index.js";
 import { tempWorkspace } from "../helpers/workspace.js";
+import { countTransactions } from "./helpers.js";
 
 function tempLog(t: ExecutionContext, onError?: (error: unknown) => void): { file: string; audit: AuditLog } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cody-queued-"));
@@ -26,10 +27,18 @@ function tempLog(t: ExecutionContext, onError?: (error: unknown) => void): { fil
 }
 
 /** Call rows another connection sees: only what is committed. */
-function committedCalls(file: string): { call_id: string; outcome: string; handler_started: number; id: number }[] {
+function committedCalls(file: string): {
+  call_id: string;
+  outcome: string;
+  handler_started: number;
+  id: number;
+  duration_ms: number | null;
+  error_code: string | null;
+  note: string | null;
+}[] {
   const reader = new Database(file, { readonly: true });
   try {
-    return reader.prepare("SELECT id, call_id, outcome, handler_started FROM audit_calls ORDER BY id").all() as ReturnType<typeof committedCalls>;
+    return reader.prepare("SELECT id, call_id, outcome, handler_started, duration_ms, error_code, note FROM audit_calls ORDER BY id").all() as ReturnType<typeof committedCalls>;
   } finally {
     reader.close();
   }
@@ -41,11 +50,7 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 test("a queued call row takes no transaction of its own: it is committed with the turn's batch", async (t) => {
   const { file, audit } = tempLog(t);
   let transactions = 0;
-  const original = audit.db.transaction.bind(audit.db);
-  audit.db.transaction = ((fn: Parameters<typeof original>[0]) => {
-    transactions++;
-    return original(fn);
-  }) as typeof audit.db.transaction;
+  countTransactions(audit, () => transactions++);
   t.true(audit.queueCall(call("r1", "c1")) < 0);
   t.true(audit.queueCall(call("r1", "c2")) < 0);
   t.is(transactions, 0);
@@ -63,7 +68,7 @@ test("a queued call row is committed on the next turn, and an end recorded befor
   audit.endCall(provisional, "ok", { durationMs: 1 });
   t.deepEqual(committedCalls(file), []);
   await turn();
-  // The row, then (in a second transaction of the same flush, once its id is known) its end.
+  // The row with its end, in one write.
   t.deepEqual(committedCalls(file).map((c) => [c.call_id, c.outcome, c.handler_started]), [["c1", "ok", 1]]);
   t.is(committedId, committedCalls(file)[0]?.id);
   // Later corrections go by the real id.
@@ -71,14 +76,28 @@ test("a queued call row is committed on the next turn, and an end recorded befor
   t.is(audit.getRun("r1")?.calls[0]?.note, "completed after the call was aborted");
 });
 
+test("a call that settles before its queued row is committed is ended in its insert: one transaction for both", async (t) => {
+  const { file, audit } = tempLog(t);
+  let transactions = 0;
+  countTransactions(audit, () => transactions++);
+  const a = audit.queueCall(call("r1", "c1"));
+  const b = audit.queueCall(call("r1", "c2"));
+  audit.endCall(a, "ok", { durationMs: 1, note: "first" });
+  // A second end before the commit corrects the first, keeping its note when it gives none (as the UPDATE would).
+  audit.endCall(a, "error", { durationMs: 2, errorCode: "CODY_X", errorMessage: "boom" });
+  audit.endCall(b, "ok", { durationMs: 3 });
+  await turn();
+  t.is(transactions, 1);
+  t.deepEqual(
+    committedCalls(file).map((c) => [c.call_id, c.outcome, c.duration_ms, c.error_code, c.note]),
+    [["c1", "error", 2, "CODY_X", "first"], ["c2", "ok", 3, null, null]],
+  );
+});
+
 test("many queued call rows share one transaction; a side-effecting call's row still commits at once, with them", async (t) => {
   const { file, audit } = tempLog(t);
   let transactions = 0;
-  const original = audit.db.transaction.bind(audit.db);
-  audit.db.transaction = ((fn: Parameters<typeof original>[0]) => {
-    transactions++;
-    return original(fn);
-  }) as typeof audit.db.transaction;
+  countTransactions(audit, () => transactions++);
   for (let i = 0; i < 20; i++) audit.queueCall(call(`r${i}`, "c1"));
   t.is(transactions, 0);
   audit.startCall({ ...call("w", "c1"), tool: "writeFile" });
