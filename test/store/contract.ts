@@ -252,6 +252,17 @@ export function storeContract(test: TestFn, name: string, open: () => Promise<Ba
     t.is(audit.getRun("grouped")?.run.calls.ok, 8);
   });
 
+  test(`${name}: a queued read-only call ended before its row is committed is written with its end`, async (t) => {
+    const b = await withBackend(t);
+    const audit = new AuditLog(b.auditRows(), { deferWrites: true });
+    let committed: number | undefined;
+    const provisional = audit.queueCall({ runId: "queued", callId: "c1", tool: "readFile", source: "script", args: {}, handlerStarted: true }, (id) => (committed = id));
+    audit.endCall(provisional, "error", { durationMs: 1.5, errorCode: "CODY_TOOL", errorMessage: "boom", note: "n" });
+    audit.flush();
+    t.true((committed ?? 0) > 0);
+    t.like(audit.getRun("queued")?.calls[0], { id: committed, callId: "c1", outcome: "error", durationMs: 1.5, errorCode: "CODY_TOOL", errorMessage: "boom", note: "n", handlerStarted: true });
+  });
+
   test(`${name}: a run whose owner is gone is closed as crashed once, its pending calls become unknown`, async (t) => {
     const b = await withBackend(t);
     const audit = new AuditLog(b.auditRows());
