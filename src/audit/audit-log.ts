@@ -363,7 +363,9 @@ export class AuditLog {
         (error: unknown) => {
           this.#refuse(batch, error, false);
           const wrapped = asStoreError("audit.flush", error, this.rows.name);
-          this.#settleRefusedCalls(batch, wrapped, isStoreFault(error));
+          // Queued call rows that waited behind this batch are not retried until the next write either: their runs
+          // fail now too, rather than wait for a database that refused the batch before them.
+          this.#settleRefusedCalls(batch.concat(this.#pending), wrapped, isStoreFault(error));
           this.#report(wrapped);
         },
       )

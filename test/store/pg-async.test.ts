@@ -142,3 +142,36 @@ test.serial("a call start is not held behind a group commit in flight: its row c
   t.like(audit.getRun("slow")?.run, { outcome: "ok" });
   t.like(audit.getRun("fast")?.calls[0], { id, handlerStarted: true });
 });
+
+test.serial("a read-only call row queued behind a group commit that the database then refuses fails its run instead of leaving it waiting", async (t) => {
+  const url = await cluster.createDatabase();
+  const conn = new PgConnection(url);
+  t.teardown(() => conn.close());
+  const reported: unknown[] = [];
+  const audit = new AuditLog(new PgAuditRows(conn), { deferWrites: true, onError: (error) => reported.push(error) });
+  await audit.recordRunStartGrouped({ runId: "held" });
+  const first = await audit.startCallGrouped({ runId: "held", callId: "c1", tool: "readFile", source: "script", args: {}, handlerStarted: true });
+  const locker = new pg.Client({ connectionString: url });
+  await locker.connect();
+  t.teardown(() => locker.end());
+  await locker.query("BEGIN");
+  await locker.query("LOCK TABLE audit_calls IN ACCESS EXCLUSIVE MODE");
+  // A deferred write goes in flight and waits for the lock; a read-only call's row queued meanwhile waits behind it.
+  audit.endCall(first, "ok", { durationMs: 1 });
+  const waiting = async (): Promise<number | undefined> => {
+    const r = await locker.query("SELECT pid FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid()");
+    return (r.rows[0] as { pid: number } | undefined)?.pid;
+  };
+  await until(async () => (await waiting()) !== undefined);
+  audit.queueCall({ runId: "held", callId: "c2", tool: "readFile", source: "script", args: {}, handlerStarted: true });
+  await new Promise((r) => setImmediate(r));
+  const settled = audit.queuedCallsSettled("held");
+  t.truthy(settled, "the row is still queued behind the batch in flight");
+  await locker.query("SELECT pg_terminate_backend($1)", [await waiting()]);
+  await locker.query("COMMIT");
+  await settled;
+  t.true(
+    reported.some((e) => e instanceof StoreError && e.details["runId"] === "held"),
+    "the run is named, so the harness fails it with CODY_STORE",
+  );
+});
