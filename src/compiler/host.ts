@@ -297,7 +297,8 @@ export class CompilerHost {
       return;
     }
     if (live.warmPending) {
-      live.onWarm = () => this.#start(live, job);
+      // A prestarted worker's warm-up (bin/cody.js) is still running: the request starts after it, as after our own.
+      this.#afterWarm(live, job);
       return;
     }
     if ((needsChecker && !live.warm) || (needsCompiler && !live.compilerWarm)) {
@@ -305,22 +306,27 @@ export class CompilerHost {
       // cold start is the host's cost (hundreds of milliseconds on a loaded machine), not the script's.
       live.warm ||= needsChecker;
       live.compilerWarm ||= needsCompiler;
-      const timer = setTimeout(() => {
-        if (this.#current !== job) return;
-        this.#settle(job, new TypeCheckerError(`The compiler did not start within ${WARM_TIMEOUT_MS} ms`));
-        this.#setCurrent(undefined);
-        void this.#discard().then(() => this.#pump());
-      }, WARM_TIMEOUT_MS);
-      live.onWarm = () => {
-        clearTimeout(timer);
-        this.#start(live, job);
-      };
+      this.#afterWarm(live, job);
       this.#post(live, { type: "warm", checker: needsChecker, compiler: needsCompiler });
       return;
     }
     this.#count(job, job.request.type === "check" ? "checks" : "compiles");
     job.timer = setTimeout(() => this.#end(job, this.#timeoutError(job)), job.timeoutMs);
     this.#post(live, { ...job.request, id: job.id } as ToCompiler);
+  }
+
+  /** Start `job` once the worker's warm-up answers, or fail it (and replace the worker) if that takes too long. */
+  #afterWarm(live: Live, job: Job): void {
+    const timer = setTimeout(() => {
+      if (this.#current !== job) return;
+      this.#settle(job, new TypeCheckerError(`The compiler did not start within ${WARM_TIMEOUT_MS} ms`));
+      this.#setCurrent(undefined);
+      void this.#discard().then(() => this.#pump());
+    }, WARM_TIMEOUT_MS);
+    live.onWarm = () => {
+      clearTimeout(timer);
+      this.#start(live, job);
+    };
   }
 
   #count(job: Job, field: "checks" | "compiles" | "timeouts"): void {
