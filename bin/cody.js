@@ -11,7 +11,7 @@
 // bundle does not need (≈ 4 ms of CPU, measured).
 "use strict";
 const { Buffer } = require("node:buffer");
-const { existsSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
+const { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } = require("node:fs");
 const { createRequire } = require("node:module");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
@@ -71,12 +71,77 @@ function loadScript() {
   return { main: module.exports.main, done: write ? save : () => {} };
 }
 
+/**
+ * `cody script check`: start the compiler worker (dist/cli/compiler-host-worker.js) and ask it to start its `tsgo`
+ * child now, so the worker's isolate, TypeScript's API module and the child's libs load while this thread loads and
+ * runs the CLI, instead of after it (a cold one-file check's critical path was that chain). The process's compiler
+ * host adopts it (src/compiler/host.ts, with the events recorded meanwhile); if none does, main() ends it.
+ */
+function prestartCompilerWorker() {
+  const file = path.join(__dirname, "../dist/cli/compiler-host-worker.js");
+  if (cacheKind() !== "check" || argv.includes("-h") || argv.includes("--help") || !existsSync(file)) return;
+  if (!checkLikelyNeedsCompiler()) return;
+  const { Worker } = require("node:worker_threads");
+  const stop = new SharedArrayBuffer(4);
+  // Same options as the host's own workers (src/compiler/host.ts: WORKER_LIMITS).
+  const worker = new Worker(file, { workerData: { stop }, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+  worker.unref();
+  const events = [];
+  const record = { message: (m) => events.push(["message", m]), error: (e) => events.push(["error", e]), exit: (c) => events.push(["exit", c]) };
+  for (const [name, fn] of Object.entries(record)) worker.on(name, fn);
+  const detach = () => {
+    for (const [name, fn] of Object.entries(record)) worker.off(name, fn);
+  };
+  worker.postMessage({ type: "warm", checker: true, compiler: false });
+  globalThis[Symbol.for("cody.prestartedCompilerWorker")] = { worker, stop, events, detach };
+}
+
+/**
+ * A guess, from file times only, whether `cody script check` will reach the compiler: a file changed since the last
+ * verdict was written (src/cli/check-verdicts.ts renames each into `<db dir>/checks/`, which moves that directory's
+ * mtime), or no verdicts kept at all. When every named file is older, its verdict most likely holds and starting the
+ * worker would only cost a verdict-answered check (≈ 30 ms wall, 50 ms CPU measured). A wrong guess costs time only.
+ */
+function checkLikelyNeedsCompiler() {
+  const valued = new Set(["--format", "--cwd", "--check-timeout"]);
+  const words = [];
+  for (let i = argv.indexOf("check") + 1; i > 0 && i < argv.length; i++) {
+    if (valued.has(argv[i])) i++;
+    else if (!argv[i].startsWith("-")) words.push(argv[i]);
+  }
+  const cwdAt = argv.indexOf("--cwd");
+  const cwd = path.resolve(cwdAt >= 0 && argv[cwdAt + 1] ? argv[cwdAt + 1] : ".");
+  const db = process.env.CODY_DB || path.join(".cody", "cache.db");
+  if (db === ":memory:") return true;
+  try {
+    const since = statSync(path.join(path.dirname(path.resolve(cwd, db)), "checks")).mtimeMs;
+    for (const word of words) {
+      const dir = path.dirname(word);
+      const base = path.basename(word);
+      if (/[*?[\]{}!]/.test(dir) || /[[\]{}!]/.test(base)) return true;
+      if (!/[*?]/.test(base)) {
+        if (statSync(word).mtimeMs > since) return true;
+        continue;
+      }
+      // A one-directory pattern of `*` and `?`: the files it names in that directory.
+      const pattern = new RegExp(`^${base.replace(/[.+^$()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);
+      for (const name of readdirSync(dir)) {
+        if (pattern.test(name) && statSync(path.join(dir, name)).mtimeMs > since) return true;
+      }
+    }
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 async function load() {
   if (existsSync(script) && !process.sourceMapsEnabled) return loadScript();
   const m = await import(pathToFileURL(existsSync(bundle) ? bundle : path.join(__dirname, "../dist/src/cli/main.js")).href);
   return { main: m.main, done: () => {} };
 }
 
+prestartCompilerWorker();
 load().then(async ({ main, done }) => {
   await main(argv);
   done();

@@ -139,5 +139,10 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = EXIT.failed;
   } finally {
     await discardRunPool();
+    // A compiler worker bin/cody.js started for `script check` that no check used (every file had a verdict, or the
+    // command line was refused) is ended here; the compiler module is already loaded whenever one was started.
+    if ((globalThis as Record<symbol, unknown>)[Symbol.for("cody.prestartedCompilerWorker")] !== undefined) {
+      await (await import("../compiler/index.js")).discardPrestartedWorker();
+    }
   }
 }

@@ -6,18 +6,31 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { serializeError } from "../errors/index.js";
-import { compileScript, compileValidScript } from "./compile.js";
-import { compileBytecode, disposeCompileVm, useQuickJSModule } from "./bytecode.js";
 import type { ToolsDts } from "./dts.js";
 import type { CompilerWorkerInit, FromCompiler, ToCompiler } from "./host-protocol.js";
-import { stripTypes } from "./strip.js";
 import { TypeChecker } from "./typecheck.js";
 
 const port = parentPort;
 if (!port) throw new Error("host-worker.js must run in a worker thread");
 const stop = new Int32Array((workerData as CompilerWorkerInit).stop);
 let engineReady!: (wasm: WebAssembly.Module) => void;
-useQuickJSModule(new Promise((resolve) => (engineReady = resolve)));
+const engine = new Promise<WebAssembly.Module>((resolve) => (engineReady = resolve));
+let compileModules: Promise<CompileModules> | undefined;
+
+type CompileModules = typeof import("./compile.js") & typeof import("./bytecode.js") & typeof import("./strip.js");
+
+/**
+ * The compile steps (strip, bytecode: quickjs-wasi's ~100 KB module and its engine) are loaded on the first compile,
+ * not at the worker's start: a worker that only type-checks (`cody script check`) never needs them, and the worker's
+ * start is on a cold check's critical path.
+ */
+function compiling(): Promise<CompileModules> {
+  compileModules ??= Promise.all([import("./compile.js"), import("./bytecode.js"), import("./strip.js")]).then(([compile, bytecode, strip]) => {
+    bytecode.useQuickJSModule(engine);
+    return { ...compile, ...bytecode, ...strip };
+  });
+  return compileModules;
+}
 const post = (message: FromCompiler): void => port.postMessage(message);
 
 let dts: ToolsDts = { text: "", hash: "" };
@@ -47,6 +60,7 @@ async function handle(message: ToCompiler): Promise<void> {
       return;
     case "compile": {
       compiled = true;
+      const { compileScript, compileValidScript } = await compiling();
       const { source, filename, typecheck, limits, validated } = message;
       const opts = typecheck ? { dts, checker: getChecker(), limits, typecheck } : { dts, limits, typecheck };
       const result = validated
@@ -59,7 +73,10 @@ async function handle(message: ToCompiler): Promise<void> {
       try {
         if (message.checker) getChecker().check([{ filename: "warm-up.ts", source: "return 0;\n" }]);
         compiled ||= message.compiler;
-        if (message.compiler) await compileBytecode((await stripTypes("return 0;\n", "warm-up.ts")).code, "warm-up.ts");
+        if (message.compiler) {
+          const { compileBytecode, stripTypes } = await compiling();
+          await compileBytecode((await stripTypes("return 0;\n", "warm-up.ts")).code, "warm-up.ts");
+        }
       } catch {
         // the request that follows reports the failure, with its own error
       }
@@ -68,7 +85,7 @@ async function handle(message: ToCompiler): Promise<void> {
     case "close":
       await checker?.closeAndWait();
       checker = undefined;
-      await disposeCompileVm();
+      if (compileModules) await (await compileModules).disposeCompileVm();
       if (compiled) {
         // Loaded here, not at the worker's start: a worker that only type-checks never needs esbuild's module.
         const { stop: stopEsbuild } = await import("esbuild");

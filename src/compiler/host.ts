@@ -22,11 +22,59 @@ import type { CheckInput } from "./typecheck.js";
 
 const WORKER_URL = new URL("./host-worker.js", import.meta.url);
 
+/** The compiler worker's heap cap (bin/cody.js prestarts one with the same). */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 512 };
+
 /** How long a stopped request may take to wind down before its worker is terminated. */
 const STOP_GRACE_MS = 1000;
 
 /** How long starting the checker (tsgo child, libs, tools `.d.ts`) may take before the worker is given up. */
 const WARM_TIMEOUT_MS = 30_000;
+
+/**
+ * A compiler worker bin/cody.js started for `cody script check` before the CLI's bundle loaded, already asked to warm
+ * its checker (`warm`, checker only, no declarations yet), with the events it emitted until a host adopted it.
+ */
+interface PrestartedWorker {
+  worker: Worker;
+  stop: SharedArrayBuffer;
+  events: ["message" | "error" | "exit", unknown][];
+  /** Remove bin/cody.js's recording listeners. */
+  detach(): void;
+}
+
+const PRESTARTED = Symbol.for("cody.prestartedCompilerWorker");
+
+function takePrestartedWorker(): PrestartedWorker | undefined {
+  const g = globalThis as Record<symbol, unknown>;
+  const early = g[PRESTARTED] as PrestartedWorker | undefined;
+  delete g[PRESTARTED];
+  return early;
+}
+
+/**
+ * End a worker bin/cody.js prestarted that no host adopted (e.g. every file had a verdict, or the flags were
+ * refused): its `tsgo` child is killed by pid and the worker terminated, so neither outlives the command.
+ */
+export async function discardPrestartedWorker(): Promise<void> {
+  const early = takePrestartedWorker();
+  if (!early) return;
+  early.detach();
+  let pid: number | undefined;
+  for (const [kind, value] of early.events) {
+    const message = kind === "message" ? parseFromCompiler(value) : undefined;
+    if (message?.type === "child") pid = message.pid;
+  }
+  const onChild = (data: unknown): void => {
+    const message = parseFromCompiler(data);
+    if (message?.type === "child") killChild(message.pid);
+  };
+  early.worker.on("message", onChild);
+  early.worker.on("error", () => undefined);
+  killChild(pid);
+  await early.worker.terminate();
+  killChild(pid);
+}
 
 /** Request options shared by check and compile. */
 export interface HostRequestOptions {
@@ -50,6 +98,8 @@ export interface CompilerHostStats {
   timeouts: number;
   /** Workers started (the first, then one after each worker that had to be terminated). */
   workersStarted: number;
+  /** Of those, workers bin/cody.js had started before the host existed (`cody script check`), adopted by the host. */
+  workersAdopted: number;
 }
 
 type Request =
@@ -83,6 +133,8 @@ interface Live {
   idle: boolean;
   /** A checker warm-up ran since its child was last lost (or the worker started). */
   warm: boolean;
+  /** A prestarted worker's warm-up has not answered yet: requests wait for it (it is outside every deadline). */
+  warmPending: boolean;
   /** esbuild and the QuickJS compile VM were started in this worker. */
   compilerWarm: boolean;
   /** The QuickJS engine was loaded for this worker (it is sent before the first compile; a check never needs it). */
@@ -102,7 +154,7 @@ export class CompilerHost {
   #markIdle: () => void = () => {};
   #nextId = 1;
   #closed = false;
-  readonly #stats: CompilerHostStats = { checks: 0, compiles: 0, timeouts: 0, workersStarted: 0 };
+  readonly #stats: CompilerHostStats = { checks: 0, compiles: 0, timeouts: 0, workersStarted: 0, workersAdopted: 0 };
   readonly #ownerStats = new WeakMap<object, CompilerHostStats>();
 
   /** Type-check scripts together in one program (see TypeChecker.check). */
@@ -132,7 +184,7 @@ export class CompilerHost {
   /** Counters for every request, or only for `owner`'s (its `workersStarted` is always 0). */
   stats(owner?: object): CompilerHostStats {
     if (owner === undefined) return { ...this.#stats };
-    return { ...(this.#ownerStats.get(owner) ?? { checks: 0, compiles: 0, timeouts: 0, workersStarted: 0 }) };
+    return { ...(this.#ownerStats.get(owner) ?? { checks: 0, compiles: 0, timeouts: 0, workersStarted: 0, workersAdopted: 0 }) };
   }
 
   /** True once close() was called. */
@@ -244,21 +296,17 @@ export class CompilerHost {
       );
       return;
     }
+    if (live.warmPending) {
+      // A prestarted worker's warm-up (bin/cody.js) is still running: the request starts after it, as after our own.
+      this.#afterWarm(live, job);
+      return;
+    }
     if ((needsChecker && !live.warm) || (needsCompiler && !live.compilerWarm)) {
       // Start the tsgo child, esbuild's service and the QuickJS compile VM first, outside the request's deadline: a
       // cold start is the host's cost (hundreds of milliseconds on a loaded machine), not the script's.
       live.warm ||= needsChecker;
       live.compilerWarm ||= needsCompiler;
-      const timer = setTimeout(() => {
-        if (this.#current !== job) return;
-        this.#settle(job, new TypeCheckerError(`The compiler did not start within ${WARM_TIMEOUT_MS} ms`));
-        this.#setCurrent(undefined);
-        void this.#discard().then(() => this.#pump());
-      }, WARM_TIMEOUT_MS);
-      live.onWarm = () => {
-        clearTimeout(timer);
-        this.#start(live, job);
-      };
+      this.#afterWarm(live, job);
       this.#post(live, { type: "warm", checker: needsChecker, compiler: needsCompiler });
       return;
     }
@@ -267,11 +315,25 @@ export class CompilerHost {
     this.#post(live, { ...job.request, id: job.id } as ToCompiler);
   }
 
+  /** Start `job` once the worker's warm-up answers, or fail it (and replace the worker) if that takes too long. */
+  #afterWarm(live: Live, job: Job): void {
+    const timer = setTimeout(() => {
+      if (this.#current !== job) return;
+      this.#settle(job, new TypeCheckerError(`The compiler did not start within ${WARM_TIMEOUT_MS} ms`));
+      this.#setCurrent(undefined);
+      void this.#discard().then(() => this.#pump());
+    }, WARM_TIMEOUT_MS);
+    live.onWarm = () => {
+      clearTimeout(timer);
+      this.#start(live, job);
+    };
+  }
+
   #count(job: Job, field: "checks" | "compiles" | "timeouts"): void {
     this.#stats[field]++;
     if (job.owner === undefined) return;
     let own = this.#ownerStats.get(job.owner);
-    if (!own) this.#ownerStats.set(job.owner, (own = { checks: 0, compiles: 0, timeouts: 0, workersStarted: 0 }));
+    if (!own) this.#ownerStats.set(job.owner, (own = { checks: 0, compiles: 0, timeouts: 0, workersStarted: 0, workersAdopted: 0 }));
     own[field]++;
   }
 
@@ -320,7 +382,8 @@ export class CompilerHost {
 
   #ensureWorker(): Live {
     if (this.#live && !this.#live.dead) return this.#live;
-    const stopBuffer = new SharedArrayBuffer(4);
+    const early = takePrestartedWorker();
+    const stopBuffer = early?.stop ?? new SharedArrayBuffer(4);
     let onReady!: () => void;
     let onFail!: (error: unknown) => void;
     const ready = new Promise<void>((resolve, reject) => {
@@ -336,33 +399,48 @@ export class CompilerHost {
       dtsHash: undefined,
       dead: false,
       idle: false,
-      warm: false,
+      warm: early !== undefined,
+      warmPending: early !== undefined,
       compilerWarm: false,
       engineSent: false,
     };
     this.#live = live;
     this.#stats.workersStarted++;
+    if (early) this.#stats.workersAdopted++;
     const init: CompilerWorkerInit = { stop: stopBuffer };
-    const worker = new Worker(WORKER_URL, { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+    const worker = early?.worker ?? new Worker(WORKER_URL, { workerData: init, resourceLimits: WORKER_LIMITS });
+    early?.detach();
     live.worker = worker;
-    worker.on("message", (data: unknown) => {
+    const onMessage = (data: unknown): void => {
       const message = parseFromCompiler(data);
       if (message?.type === "ready") {
-        live.idle = true;
+        live.idle = !live.warmPending;
         onReady();
       } else if (message?.type === "closed") live.onClosed?.();
-      else if (message?.type === "warmed") live.onWarm?.();
-      else if (message) this.#onMessage(live, message);
-    });
-    worker.on("error", (error) => {
+      else if (message?.type === "warmed") {
+        if (live.warmPending) live.idle = true;
+        live.warmPending = false;
+        live.onWarm?.();
+      } else if (message) this.#onMessage(live, message);
+    };
+    const onError = (error: unknown): void => {
       onFail(error);
       this.#workerLost(live, error);
-    });
-    worker.on("exit", (code) => {
-      const error = new Error(`the compiler worker exited with code ${code}`);
+    };
+    const onExit = (code: unknown): void => {
+      const error = new Error(`the compiler worker exited with code ${String(code)}`);
       onFail(error);
       this.#workerLost(live, error);
-    });
+    };
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
+    if (early) {
+      // What the prestarted worker said before this host existed, in order (after the caller's turn, as events come).
+      queueMicrotask(() => {
+        for (const [kind, value] of early.events) (kind === "message" ? onMessage : kind === "error" ? onError : onExit)(value);
+      });
+    }
     return live;
   }
 

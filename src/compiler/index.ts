@@ -8,7 +8,7 @@ export { compileBytecode, loadQuickJSModule, disposeCompileVm } from "./bytecode
 export { computeArtifactKey } from "./artifact-key.js";
 export { readScriptFile, validateScriptSource, isValidatedScript, checkScriptSize, isBlank } from "./source.js";
 export { compileScript, compileValidScript } from "./compile.js";
-export { CompilerHost, acquireCompilerHost, releaseCompilerHost } from "./host.js";
+export { CompilerHost, acquireCompilerHost, discardPrestartedWorker, releaseCompilerHost } from "./host.js";
 export { hasErrors, sortDiagnostics, diagnosticCodeLabel, formatDiagnostics } from "./diagnostic.js";
 export { TypeCheckerError } from "./errors.js";
 export {

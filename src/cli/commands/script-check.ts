@@ -69,6 +69,11 @@ async function runCheck(patterns: string[], opts: CheckOptions): Promise<number>
   } finally {
     await checker.close();
   }
+  if (process.env.CODY_COMPILER_REPORT === "1") {
+    // For tests: whether the compiler worker bin/cody.js prestarted was the one used (a second start costs its time).
+    const { workersStarted, workersAdopted } = checker.compiler.stats();
+    process.stderr.write(`compiler workers: started ${workersStarted}, prestarted ${workersAdopted}\n`);
+  }
   const { scripts, problems, diagnostics } = checked;
   // Input problems always go to stderr as well, so machine formats on stdout stay parseable and people see them.
   for (const p of problems) process.stderr.write(errorLine(p.error));
