@@ -31,6 +31,37 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) await new Promise((r) => setTimeout(r, 20));
 }
 
+/**
+ * Run `runId` with one committed call, then put a group commit in flight that waits for a lock another session holds
+ * on audit_calls. `refuse()` kills the waiting session (the batch in flight fails) and lets the lock go.
+ */
+async function holdGroupCommit(
+  t: { teardown: (fn: () => void | Promise<void>) => void },
+  url: string,
+  audit: AuditLog,
+  runId: string,
+): Promise<{ refuse: () => Promise<void> }> {
+  await audit.recordRunStartGrouped({ runId });
+  const first = await audit.startCallGrouped({ runId, callId: "c1", tool: "readFile", source: "script", args: {}, handlerStarted: true });
+  const locker = new pg.Client({ connectionString: url });
+  await locker.connect();
+  t.teardown(() => locker.end());
+  await locker.query("BEGIN");
+  await locker.query("LOCK TABLE audit_calls IN ACCESS EXCLUSIVE MODE");
+  audit.endCall(first, "ok", { durationMs: 1 });
+  const waiting = async (): Promise<number | undefined> => {
+    const r = await locker.query("SELECT pid FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid()");
+    return (r.rows[0] as { pid: number } | undefined)?.pid;
+  };
+  await until(async () => (await waiting()) !== undefined);
+  return {
+    refuse: async () => {
+      await locker.query("SELECT pg_terminate_backend($1)", [await waiting()]);
+      await locker.query("COMMIT");
+    },
+  };
+}
+
 test.serial("a grouped call start waits for a locked table without blocking the event loop, then resolves once its row is committed", async (t) => {
   const { url, audit } = await open(t);
   await audit.recordRunStartGrouped({ runId: "locked" });
@@ -93,27 +124,14 @@ test.serial("a database that is gone fails grouped writes with StoreError; close
 
 test.serial("a run start queued behind a group commit that the database then refuses is still committed and answered", async (t) => {
   const { url, audit } = await open(t);
-  await audit.recordRunStartGrouped({ runId: "refused" });
-  const first = await audit.startCallGrouped({ runId: "refused", callId: "c1", tool: "readFile", source: "script", args: {}, handlerStarted: true });
-  const locker = new pg.Client({ connectionString: url });
-  await locker.connect();
-  t.teardown(() => locker.end());
-  await locker.query("BEGIN");
-  await locker.query("LOCK TABLE audit_calls IN ACCESS EXCLUSIVE MODE");
   // A deferred write goes in flight and waits for the lock; a run start queued meanwhile waits for that batch.
-  audit.endCall(first, "ok", { durationMs: 1 });
-  const waiting = async (): Promise<number | undefined> => {
-    const r = await locker.query("SELECT pid FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid()");
-    return (r.rows[0] as { pid: number } | undefined)?.pid;
-  };
-  await until(async () => (await waiting()) !== undefined);
+  const held = await holdGroupCommit(t, url, audit, "refused");
   let answered = false;
   const second = audit.recordRunStartGrouped({ runId: "next" }).finally(() => (answered = true));
   await new Promise((r) => setImmediate(r));
   t.false(answered, "the start waits for the batch in flight");
   // The batch in flight fails (its session is killed); the queued start must not be left waiting for a flush.
-  await locker.query("SELECT pg_terminate_backend($1)", [await waiting()]);
-  await locker.query("COMMIT");
+  await held.refuse();
   await second;
   audit.flush();
   t.like(audit.getRun("next")?.run, { runId: "next", outcome: null });
@@ -149,26 +167,13 @@ test.serial("a read-only call row queued behind a group commit that the database
   t.teardown(() => conn.close());
   const reported: unknown[] = [];
   const audit = new AuditLog(new PgAuditRows(conn), { deferWrites: true, onError: (error) => reported.push(error) });
-  await audit.recordRunStartGrouped({ runId: "held" });
-  const first = await audit.startCallGrouped({ runId: "held", callId: "c1", tool: "readFile", source: "script", args: {}, handlerStarted: true });
-  const locker = new pg.Client({ connectionString: url });
-  await locker.connect();
-  t.teardown(() => locker.end());
-  await locker.query("BEGIN");
-  await locker.query("LOCK TABLE audit_calls IN ACCESS EXCLUSIVE MODE");
   // A deferred write goes in flight and waits for the lock; a read-only call's row queued meanwhile waits behind it.
-  audit.endCall(first, "ok", { durationMs: 1 });
-  const waiting = async (): Promise<number | undefined> => {
-    const r = await locker.query("SELECT pid FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid()");
-    return (r.rows[0] as { pid: number } | undefined)?.pid;
-  };
-  await until(async () => (await waiting()) !== undefined);
+  const held = await holdGroupCommit(t, url, audit, "held");
   audit.queueCall({ runId: "held", callId: "c2", tool: "readFile", source: "script", args: {}, handlerStarted: true });
   await new Promise((r) => setImmediate(r));
   const settled = audit.queuedCallsSettled("held");
   t.truthy(settled, "the row is still queued behind the batch in flight");
-  await locker.query("SELECT pg_terminate_backend($1)", [await waiting()]);
-  await locker.query("COMMIT");
+  await held.refuse();
   await settled;
   t.true(
     reported.some((e) => e instanceof StoreError && e.details["runId"] === "held"),
