@@ -13,7 +13,7 @@ import { MCP_PATH, RunApprovals, listenMcpHttp, serveStdio, type SessionContext 
 import { TOKEN_ENV, isLoopback, resolveServerToken } from "../../server/index.js";
 // Through the index (which loads the MCP client SDK): this command loads the MCP server SDK anyway.
 import { unavailableWarning } from "../../tools/index.js";
-import { collect, port, workers } from "../flag-values.js";
+import { collect, listenError, port, workers } from "../flag-values.js";
 import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 
 interface McpFlags extends HarnessFlags {
@@ -105,10 +105,7 @@ async function mcpCommand(flags: McpFlags): Promise<void> {
     }
   } catch (error) {
     await harness.close();
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    if (code === "EADDRINUSE") throw new UsageError(`port ${flags.port} is in use (try --port 0)`, { port: flags.port, host: flags.host });
-    if (code === "EADDRNOTAVAIL") throw new UsageError(`cannot listen on ${flags.host}: address not available here`, { host: flags.host });
-    throw error;
+    throw listenError(error, flags.port, flags.host);
   }
   await new Promise<void>((resolve) => {
     let stopping = false;

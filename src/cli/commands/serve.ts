@@ -25,7 +25,7 @@ import {
   resolveServerToken,
   type ServerToken,
 } from "../../server/index.js";
-import { collect, port, workers } from "../flag-values.js";
+import { collect, listenError, port, workers } from "../flag-values.js";
 import { addHarnessFlags, checkAllowedTools, harnessOptionsFromFlags, type HarnessFlags } from "../harness-options.js";
 
 interface ServeFlags extends HarnessFlags {
@@ -145,11 +145,7 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
     }).listen(flags.port, flags.host);
   } catch (error) {
     await harness.close();
-    // A taken port is a usage problem with a one-line fix, not an internal error with a stack.
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    if (code === "EADDRINUSE") throw new UsageError(`port ${flags.port} is in use (try --port 0)`, { port: flags.port, host: flags.host });
-    if (code === "EADDRNOTAVAIL") throw new UsageError(`cannot listen on ${flags.host}: address not available here`, { host: flags.host });
-    throw error;
+    throw listenError(error, flags.port, flags.host);
   }
   // Where the token is, never the token itself.
   const tokenAt = auth.file ?? `env ${TOKEN_ENV}`;
