@@ -1,14 +1,16 @@
 /**
  * One QuickJS VM prepared for runs (worker side). Creating a VM costs 2–4 ms, so a run never pays for it: VMs are
  * created in idle time with the prelude already evaluated, and right after that a copy of the VM's linear memory is
- * kept. When a run ends, that copy is written back over the live instance (≈0.1 ms for the 1.3 MB baseline), which
+ * kept (its non-zero pages; see SnapshotRun). When a run ends, that copy is written back over the live instance
+ * (≈ 65 µs of CPU for the 3.5 MB memory, zero runs filled rather than copied), which
  * returns the VM to exactly the state it had before any run — globals, prototypes, atoms and the allocator included —
  * without creating a new WASM instance. A VM whose memory grew during the run, or that trapped, is not reused: it is
  * dropped and a new one is created off the hot path.
  *
  * This relies on quickjs-wasi internals (pinned to 3.6.2): `_getExports()` for the memory and `__stack_pointer`, and
  * the host-side handle bookkeeping (`_ownedHandles`, `_activeScope`), which is restored alongside the memory.
- * test/runtime/isolation.test.ts proves that nothing one run does is seen by the next.
+ * test/runtime/isolation.test.ts proves that nothing one run does is seen by the next; guest-reset.test.ts that a
+ * reset gives back the snapshot's memory byte for byte.
  */
 import { QuickJS, MAX_STACK_SIZE, type JSValueHandle } from "quickjs-wasi";
 import { OOM_COUNTER_EXPORT } from "./oom-counter.js";
@@ -37,6 +39,39 @@ const PAGE_BYTES = 4096;
 /** Heap headroom a run gets before its VM can no longer be reset in place. */
 const PREGROW_BYTES = 2 * 1024 * 1024;
 
+/**
+ * The snapshot as 4 KiB-aligned runs of pages: a run that was all zeros keeps only its bounds (a reset fills it with
+ * zeros), any other run keeps a copy of its bytes. Measured on the 3.5 MB memory: ≈ 90 % of it is zeros (the unused
+ * shadow stack below 1 MiB and the freed pre-grow), and filling is ≈ 2.5× cheaper than copying, so a reset costs
+ * ≈ 40 µs instead of ≈ 90 µs; the bytes written back are the snapshot's bytes all the same.
+ */
+interface SnapshotRun {
+  offset: number;
+  end: number;
+  /** The run's bytes; undefined for a run of zeros. */
+  bytes: Uint8Array | undefined;
+}
+
+/** Split `memory` into runs of all-zero and other pages (see SnapshotRun). */
+function snapshotRuns(memory: Uint8Array): SnapshotRun[] {
+  const zeroPage = Buffer.alloc(PAGE_BYTES);
+  const whole = Buffer.from(memory.buffer, memory.byteOffset, memory.byteLength);
+  const runs: SnapshotRun[] = [];
+  let start = 0;
+  let zero: boolean | undefined;
+  for (let offset = 0; offset < memory.byteLength; offset += PAGE_BYTES) {
+    const end = Math.min(offset + PAGE_BYTES, memory.byteLength);
+    const isZero = whole.compare(zeroPage, 0, end - offset, offset, end) === 0;
+    if (zero !== undefined && isZero !== zero) {
+      runs.push({ offset: start, end: offset, bytes: zero ? undefined : memory.slice(start, offset) });
+      start = offset;
+    }
+    zero = isZero;
+  }
+  if (zero !== undefined) runs.push({ offset: start, end: memory.byteLength, bytes: zero ? undefined : memory.slice(start) });
+  return runs;
+}
+
 /** What the guest asks the host for; every argument is a string. */
 export type HostHandler = (op: string, args: string[]) => boolean | void;
 
@@ -64,7 +99,9 @@ export interface GuestVmOptions {
 export class GuestVm {
   /** Set by the run using this VM; the host function forwards to it. */
   onHost: HostHandler | undefined;
-  private snapshot: Uint8Array | undefined;
+  private snapshot: SnapshotRun[] | undefined;
+  /** The memory's size when the snapshot was taken (a memory that grew cannot be reset in place). */
+  private snapshotBytes = 0;
   private stackPointer = 0;
   private ownedAtSnapshot: Set<JSValueHandle> = new Set();
   private memoryLimit = -1;
@@ -170,7 +207,9 @@ export class GuestVm {
   private takeSnapshot(): void {
     this.vm.runGC();
     const exports = this.vm._getExports();
-    this.snapshot = new Uint8Array(exports.memory.buffer).slice();
+    const memory = new Uint8Array(exports.memory.buffer);
+    this.snapshot = snapshotRuns(memory);
+    this.snapshotBytes = memory.byteLength;
     this.stackPointer = exports.__stack_pointer.value as number;
     this.ownedAtSnapshot = new Set(this.internals._ownedHandles);
   }
@@ -211,19 +250,25 @@ export class GuestVm {
 
   /** Record the pages that differ from the snapshot now that `setup` ran (4 KiB pages, compared in place). */
   private keepToolPages(names: string): void {
-    const snapshot = this.snapshot as Uint8Array;
+    const snapshot = this.snapshot as SnapshotRun[];
     const exports = this.vm._getExports();
     const memory = new Uint8Array(exports.memory.buffer);
-    if (memory.byteLength !== snapshot.byteLength) {
+    if (memory.byteLength !== this.snapshotBytes) {
       this.tools = undefined;
       return;
     }
     const pages: { offset: number; bytes: Uint8Array }[] = [];
     const current = Buffer.from(memory.buffer, memory.byteOffset, memory.byteLength);
-    const base = Buffer.from(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength);
-    for (let offset = 0; offset < memory.byteLength; offset += PAGE_BYTES) {
-      const end = Math.min(offset + PAGE_BYTES, memory.byteLength);
-      if (current.compare(base, offset, end, offset, end) !== 0) pages.push({ offset, bytes: memory.slice(offset, end) });
+    const zeroPage = Buffer.alloc(PAGE_BYTES);
+    for (const run of snapshot) {
+      const base = run.bytes ? Buffer.from(run.bytes.buffer, run.bytes.byteOffset, run.bytes.byteLength) : undefined;
+      for (let offset = run.offset; offset < run.end; offset += PAGE_BYTES) {
+        const end = Math.min(offset + PAGE_BYTES, run.end);
+        const differs = base
+          ? current.compare(base, offset - run.offset, end - run.offset, offset, end) !== 0
+          : current.compare(zeroPage, 0, end - offset, offset, end) !== 0;
+        if (differs) pages.push({ offset, bytes: memory.slice(offset, end) });
+      }
     }
     this.tools = { names, pages, stackPointer: exports.__stack_pointer.value as number };
   }
@@ -234,8 +279,11 @@ export class GuestVm {
     if (!snapshot) return false;
     const exports = this.vm._getExports();
     const memory = new Uint8Array(exports.memory.buffer);
-    if (memory.byteLength !== snapshot.byteLength) return false;
-    memory.set(snapshot);
+    if (memory.byteLength !== this.snapshotBytes) return false;
+    for (const run of snapshot) {
+      if (run.bytes) memory.set(run.bytes, run.offset);
+      else memory.fill(0, run.offset, run.end);
+    }
     exports.__stack_pointer.value = this.stackPointer;
     const tools = withTools ? this.tools : undefined;
     if (tools) {
