@@ -109,10 +109,13 @@ export class InThreadRunner extends EventEmitter implements RunnerThread {
     switch (message.type) {
       case "engine":
         return this.receiveEngine(message.wasm);
-      case "run":
+      case "run": {
         Atomics.store(this.flags, 0, 0);
-        void this.startRun(message);
+        // The pool keeps no artifacts in an in-thread runner (nothing is cloned): every run message carries its bytecode.
+        const bytecode = message.bytecode;
+        if (bytecode) void this.startRun(message, bytecode);
         return;
+      }
       case "tool_result": {
         const run = this.run;
         if (run?.runId === message.runId) this.step(run, () => run.settle(message.callId, message.ok, message.json));
@@ -178,7 +181,7 @@ export class InThreadRunner extends EventEmitter implements RunnerThread {
     }
   }
 
-  private async startRun(message: RunMessage): Promise<void> {
+  private async startRun(message: RunMessage, bytecode: Uint8Array): Promise<void> {
     this.waitingForVm.add(message.runId);
     let guest: GuestVm;
     try {
@@ -197,7 +200,7 @@ export class InThreadRunner extends EventEmitter implements RunnerThread {
       this.toPool({ type: "done", runId: message.runId, outcome, consoleTruncated: false, vmsCreated: this.vmsCreated, vmsDisposed: this.vmsDisposed });
       return;
     }
-    const run = new WorkerRun(message, guest, this.host, (r, outcome, truncated) => this.finish(r, outcome, truncated));
+    const run = new WorkerRun(message, bytecode, guest, this.host, (r, outcome, truncated) => this.finish(r, outcome, truncated));
     this.run = run;
     this.step(run, () => run.start());
   }

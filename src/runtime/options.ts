@@ -4,6 +4,7 @@ import { InvalidOptionError } from "../errors/index.js";
 import type { Limits } from "../limits.js";
 import type { RunEvent, ToolInvoker } from "./contract.js";
 import type { EngineCacheOptions } from "./engine-cache.js";
+import { DEFAULT_WORKER_ARTIFACT_BYTES } from "./kept-artifacts.js";
 
 export interface PoolOptions {
   /** Worker threads always kept ready. @default os.availableParallelism() */
@@ -34,6 +35,11 @@ export interface PoolOptions {
    * instruments the engine afresh.
    */
   engineCache?: EngineCacheOptions;
+  /**
+   * Bytes of bytecode each worker keeps between runs (least recently used dropped first), so a run of an artifact the
+   * worker already holds sends only its hash. 0 sends the bytecode with every run. @default 4 MiB
+   */
+  keptArtifactBytes?: number;
   /** Tests only: lets a script call `__cody_debug("trap" | "exit" | "hang")` to provoke failures. @default false */
   debugHooks?: boolean;
   /**
@@ -54,6 +60,7 @@ export interface ResolvedPoolOptions {
   engineCache: EngineCacheOptions | undefined;
   debugHooks: boolean;
   inThread: boolean;
+  keptArtifactBytes: number;
 }
 
 export interface PoolRunOptions {
@@ -103,6 +110,8 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
     engineCache: options.engineCache,
     debugHooks: options.debugHooks === true,
     inThread,
+    // An in-thread runner clones nothing: it gets the bytecode itself every time.
+    keptArtifactBytes: inThread ? 0 : integer("keptArtifactBytes", options.keptArtifactBytes, 0, DEFAULT_WORKER_ARTIFACT_BYTES),
   };
 }
 

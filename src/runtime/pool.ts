@@ -23,6 +23,7 @@ import { resolvePoolOptions, validateRunOptions, type PoolOptions, type Resolved
 import { InThreadRunner, type RunnerThread } from "./in-thread.js";
 import { parseToMain, stepClock, type ToWorker, type WorkerInit } from "./protocol.js";
 import { RunState, type RunChannel } from "./run-state.js";
+import { SentArtifacts } from "./kept-artifacts.js";
 import { loadEngineModule } from "./wasm.js";
 
 /** A snapshot of the pool's state. */
@@ -45,6 +46,8 @@ export interface PoolMetrics {
   failures: number;
   /** Workers replaced after dying. */
   workerRestarts: number;
+  /** Runs whose `run` message carried the bytecode (the others named an artifact their worker keeps). */
+  bytecodeSent: number;
 }
 
 const WORKER_URL = new URL("./worker.js", import.meta.url);
@@ -70,6 +73,8 @@ interface Slot {
   long: boolean;
   longTimer: NodeJS.Timeout | undefined;
   retireTimer: NodeJS.Timeout | undefined;
+  /** The bytecode this worker keeps (a replaced worker gets a new, empty record). */
+  artifacts: SentArtifacts;
 }
 
 export class ScriptPool {
@@ -88,6 +93,7 @@ export class ScriptPool {
   private runCount = 0;
   private failures = 0;
   private restarts = 0;
+  private bytecodeSent = 0;
   private retiredCreated = 0;
   private retiredDisposed = 0;
   private nextRunId = 0;
@@ -193,6 +199,7 @@ export class ScriptPool {
       runs: this.runCount,
       failures: this.failures,
       workerRestarts: this.restarts,
+      bytecodeSent: this.bytecodeSent,
     };
   }
 
@@ -305,6 +312,7 @@ export class ScriptPool {
       long: false,
       longTimer: undefined,
       retireTimer: undefined,
+      artifacts: new SentArtifacts(this.options.keptArtifactBytes),
     };
     if (slot.extra) this.extras.add(slot);
     else this.slots[index] = slot;
@@ -413,6 +421,11 @@ export class ScriptPool {
     const channel: RunChannel = {
       post: (message) => {
         if (!slot.dead) slot.worker.postMessage(message);
+      },
+      artifactFields: (hash, bytecode) => {
+        const fields = slot.artifacts.fields(hash, bytecode);
+        if (fields.bytecode) this.bytecodeSent++;
+        return fields;
       },
       interrupt: () => Atomics.store(slot.flags, 0, 1),
       kill: () => {

@@ -3,7 +3,8 @@
  * side receives goes through `parseToMain` / `parseToWorker`: the only place inbound data is checked.
  *
  * A run costs four messages on the hot path: `run` → `tool_call` → `tool_result` → `done` (plus one round trip per
- * further tool call). Payloads that came from the guest (arguments, results, errors) travel as JSON text, so no
+ * further tool call). A `run` carries the artifact's bytecode only when the worker does not keep it already
+ * (kept-artifacts.ts). Payloads that came from the guest (arguments, results, errors) travel as JSON text, so no
  * object graph is structured-cloned and nothing but strings ever enters or leaves the VM.
  */
 import type { SerializedError } from "../errors/index.js";
@@ -37,15 +38,26 @@ export interface WorkerInit {
   debugHooks: boolean;
 }
 
+/** Which artifact a `run` runs, and what the worker keeps of it (kept-artifacts.ts). */
+export interface RunArtifact {
+  hash: string;
+  /** Absent when the worker keeps this hash's bytecode from an earlier run. */
+  bytecode?: Uint8Array;
+  /** Keep `bytecode` under `hash` for later runs. */
+  keep?: boolean;
+  /** Hashes to drop first (the pool's byte budget for what a worker keeps). */
+  evict?: string[];
+}
+
 /** Main → worker. */
 export type ToWorker =
-  | {
+  | (RunArtifact & {
       type: "run";
       runId: string;
-      bytecode: Uint8Array;
-      toolNames: string[];
+      /** The tool names as a JSON array: the form the prelude's `setup` takes (one string clones cheaper too). */
+      toolsJson: string;
       limits: WorkerLimits;
-    }
+    })
   | {
       type: "tool_result";
       runId: string;
@@ -146,8 +158,10 @@ export function parseToWorker(data: unknown): ToWorker | undefined {
   switch (data.type) {
     case "run": {
       const limits = data.limits;
-      if (typeof data.runId !== "string" || !(data.bytecode instanceof Uint8Array)) return undefined;
-      if (!Array.isArray(data.toolNames) || !data.toolNames.every((n) => typeof n === "string")) return undefined;
+      if (typeof data.runId !== "string" || typeof data.hash !== "string" || typeof data.toolsJson !== "string") return undefined;
+      if (data.bytecode !== undefined && !(data.bytecode instanceof Uint8Array)) return undefined;
+      if (data.keep !== undefined && typeof data.keep !== "boolean") return undefined;
+      if (data.evict !== undefined && !(Array.isArray(data.evict) && data.evict.every((h) => typeof h === "string"))) return undefined;
       if (!isObject(limits)) return undefined;
       for (const key of ["memoryBytes", "maxStackBytes", "maxToolCalls", "maxConsoleBytes", "maxResultBytes"]) {
         if (typeof limits[key] !== "number") return undefined;

@@ -17,7 +17,7 @@ import type { Limits } from "../limits.js";
 import { PausableClock } from "./clock.js";
 import type { ConsoleEntry, RunEvent, RunResult, ToolCallRecord } from "./contract.js";
 import type { PoolRunOptions } from "./options.js";
-import type { WorkerOutcome, ToMain, ToWorker } from "./protocol.js";
+import type { RunArtifact, WorkerOutcome, ToMain, ToWorker } from "./protocol.js";
 import { mapStack } from "./stack.js";
 import { callInvoker, parseGuestJson, replyFor, toolFailure, type CallState } from "./tool-calls.js";
 import { trackDetached } from "./turn.js";
@@ -25,6 +25,8 @@ import { trackDetached } from "./turn.js";
 /** How a run reaches its worker. */
 export interface RunChannel {
   post(message: ToWorker): void;
+  /** The artifact fields of the `run` message: the bytecode only if the worker does not keep it (kept-artifacts.ts). */
+  artifactFields(hash: string, bytecode: Uint8Array): RunArtifact;
   /** Raise the worker's interrupt flag (stops a busy guest). */
   interrupt(): void;
   /** The worker did not acknowledge a cancel in time: kill it. */
@@ -98,8 +100,8 @@ export class RunState {
     channel.post({
       type: "run",
       runId: this.runId,
-      bytecode: this.artifact.bytecode,
-      toolNames: this.opts.toolNames,
+      ...channel.artifactFields(this.artifact.hash, this.artifact.bytecode),
+      toolsJson: JSON.stringify(this.opts.toolNames),
       limits: {
         memoryBytes: l.memoryBytes,
         maxStackBytes: l.maxStackBytes,

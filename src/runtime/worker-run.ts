@@ -61,6 +61,7 @@ export class WorkerRun {
 
   constructor(
     private readonly msg: RunMessage,
+    private readonly bytecode: Uint8Array,
     readonly guest: GuestVm,
     private readonly host: RunHost,
     private readonly onFinish: (run: WorkerRun, outcome: WorkerOutcome, consoleTruncated: boolean) => void,
@@ -76,8 +77,8 @@ export class WorkerRun {
     guest.onHost = (op, args) => this.onHost(op, args);
     this.step(() => {
       const seed = (Math.random() * 0x100000000) | 0;
-      guest.installTools(JSON.stringify(msg.toolNames), String(seed));
-      const main = vm.evalBytecode(msg.bytecode);
+      guest.installTools(msg.toolsJson, String(seed));
+      const main = vm.evalBytecode(this.bytecode);
       vm.callFunction(guest.startFn, vm.undefined, main);
     });
   }

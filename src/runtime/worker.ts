@@ -3,7 +3,9 @@
  * one run per `run` message, and answers with `done`. All guest execution happens here, never on the main thread.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { WorkerCrashedError, serializeError } from "../errors/index.js";
 import { GuestVm } from "./guest-vm.js";
+import { KeptArtifacts } from "./kept-artifacts.js";
 import { parseToWorker, stepClock, type WorkerOutcome, type ToMain, type WorkerInit } from "./protocol.js";
 import { WorkerRun, type RunHost } from "./worker-run.js";
 
@@ -20,6 +22,7 @@ let vmsDisposed = 0;
 const runs = new Map<string, WorkerRun>();
 const cancelledEarly = new Set<string>();
 const waitingForVm = new Set<string>();
+const artifacts = new KeptArtifacts();
 
 const shouldInterrupt = (): boolean => Atomics.load(flags, 0) !== 0;
 
@@ -122,7 +125,7 @@ function finish(run: WorkerRun, outcome: WorkerOutcome, consoleTruncated: boolea
   }
 }
 
-async function startRun(message: Extract<ReturnType<typeof parseToWorker>, { type: "run" }>): Promise<void> {
+async function startRun(message: Extract<ReturnType<typeof parseToWorker>, { type: "run" }>, bytecode: Uint8Array): Promise<void> {
   const taken = takeVm();
   let vm: GuestVm;
   if (taken instanceof GuestVm) vm = taken;
@@ -143,7 +146,7 @@ async function startRun(message: Extract<ReturnType<typeof parseToWorker>, { typ
     });
     return;
   }
-  const run = new WorkerRun(message, vm, host, finish);
+  const run = new WorkerRun(message, bytecode, vm, host, finish);
   runs.set(message.runId, run);
   run.start();
 }
@@ -152,11 +155,19 @@ port.on("message", (data: unknown) => {
   const message = parseToWorker(data);
   if (!message) return;
   switch (message.type) {
-    case "run":
+    case "run": {
       // Cleared here, before any await: a cancel for this run arrives after this message and raises it again.
       Atomics.store(flags, 0, 0);
-      void startRun(message);
+      // Taken now, in message order: what a run message says to keep or drop applies before the next one.
+      const bytecode = artifacts.take(message);
+      if (bytecode) void startRun(message, bytecode);
+      else {
+        // The pool names only hashes it sent this worker and did not evict: this is a pool bug, not the script's.
+        const error = new WorkerCrashedError(`The worker does not hold the bytecode of artifact ${message.hash}`, { reason: "artifact not kept" });
+        post({ type: "done", runId: message.runId, outcome: { ok: false, error: serializeError(error) }, consoleTruncated: false, vmsCreated, vmsDisposed });
+      }
       return;
+    }
     case "tool_result":
       runs.get(message.runId)?.settle(message.callId, message.ok, message.json);
       return;

@@ -26,11 +26,16 @@ test("malformed worker messages are rejected", (t) => {
 
 test("main-thread messages are checked before the worker acts on them", (t) => {
   const limits = { memoryBytes: 1, maxStackBytes: 1, maxToolCalls: 1, maxConsoleBytes: 1, maxResultBytes: 1 };
-  const run = { type: "run", runId: "r", bytecode: new Uint8Array(1), toolNames: ["a"], limits };
+  const run = { type: "run", runId: "r", hash: "h", bytecode: new Uint8Array(1), keep: true, evict: ["g"], toolsJson: '["a"]', limits };
   t.deepEqual(parseToWorker(run), run);
-  t.is(parseToWorker({ type: "run", runId: "r", bytecode: [1], toolNames: [], limits }), undefined);
-  t.is(parseToWorker({ type: "run", runId: "r", bytecode: new Uint8Array(1), toolNames: [1], limits }), undefined);
-  t.is(parseToWorker({ type: "run", runId: "r", bytecode: new Uint8Array(1), toolNames: [], limits: { ...limits, memoryBytes: "1" } }), undefined);
+  const byHash = { type: "run", runId: "r", hash: "h", toolsJson: "[]", limits };
+  t.deepEqual(parseToWorker(byHash), byHash);
+  t.is(parseToWorker({ ...run, bytecode: [1] }), undefined);
+  t.is(parseToWorker({ ...run, hash: undefined }), undefined);
+  t.is(parseToWorker({ ...run, keep: "yes" }), undefined);
+  t.is(parseToWorker({ ...run, evict: [1] }), undefined);
+  t.is(parseToWorker({ ...run, toolsJson: ["a"] }), undefined);
+  t.is(parseToWorker({ ...run, limits: { ...limits, memoryBytes: "1" } }), undefined);
   const result = { type: "tool_result", runId: "r", callId: "c1", ok: true, json: "" };
   t.deepEqual(parseToWorker(result), result);
   t.is(parseToWorker({ type: "tool_result", runId: "r", callId: "c1", ok: "yes", json: "" }), undefined);

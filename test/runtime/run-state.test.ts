@@ -19,7 +19,7 @@ test("a tool call for a name outside the run's tool list is refused with CODY_TO
     },
     normalizeLimits({}),
   );
-  state.begin({ post: (m) => posted.push(m), interrupt: () => {}, kill: () => {} });
+  state.begin({ post: (m) => posted.push(m), artifactFields: (hash, bytecode) => ({ hash, bytecode }), interrupt: () => {}, kill: () => {} });
   state.onMessage({ type: "tool_call", runId: "r1", callId: "c1", tool: "secret.exec", argsJson: "{}", detached: false });
   const reply = posted.find((m) => m.type === "tool_result");
   t.truthy(reply);
