@@ -157,31 +157,31 @@ export class ScriptPool {
       );
     }
     this.runCount++;
-    void state.promise.then((result) => {
+    state.onEnd = (result) => {
       if (!result.ok) this.failures++;
-    });
+    };
     if (slot) this.dispatch(slot, state);
     else this.enqueue(state);
     return state.promise;
   }
 
   private enqueue(state: RunState): void {
+    if (state.opts.signal?.aborted) return state.failEarly(new AbortedError("The run was aborted while queued", {}));
     this.queue.push(state);
-    // A run queued behind long-held workers gets a worker of its own (see wantedWorkers).
-    if (this.live().some((s) => s.long)) this.rebalance();
-    const signal = state.opts.signal;
-    if (!signal) return;
-    const onAbort = (): void => {
+    // The run's own abort listener calls this while it waits here (see RunState.onAbort).
+    state.onAbortWhileQueued = () => {
       const i = this.queue.indexOf(state);
-      if (i < 0) return;
-      this.queue.splice(i, 1);
-      state.failEarly(new AbortedError("The run was aborted while queued", {}));
+      if (i >= 0) this.queue.splice(i, 1);
     };
-    if (signal.aborted) onAbort();
-    else {
-      signal.addEventListener("abort", onAbort, { once: true });
-      void state.promise.then(() => signal.removeEventListener("abort", onAbort));
-    }
+    // A run queued behind long-held workers gets a worker of its own (see wantedWorkers).
+    if (this.anyLong()) this.rebalance();
+  }
+
+  /** Whether some live worker is long-held (without building the live list: this is asked for every queued run). */
+  private anyLong(): boolean {
+    for (const slot of this.slots) if (slot && !slot.dead && slot.long) return true;
+    for (const slot of this.extras) if (!slot.dead && slot.long) return true;
+    return false;
   }
 
   metrics(): PoolMetrics {
@@ -237,7 +237,7 @@ export class ScriptPool {
    */
   private idleSlot(): Slot | undefined {
     for (const slot of this.slots) if (slot && slot.ready && !slot.dead && slot.run === null) return slot;
-    if (!this.live().some((s) => s.long)) return undefined;
+    if (!this.anyLong()) return undefined;
     for (const slot of this.extras) if (slot.ready && !slot.dead && slot.run === null) return slot;
     return undefined;
   }
@@ -467,6 +467,7 @@ export class ScriptPool {
       const slot = this.idleSlot();
       if (!slot) return;
       const state = this.queue.shift()!;
+      state.onAbortWhileQueued = undefined;
       this.dispatch(slot, state);
     }
   }

@@ -50,7 +50,19 @@ export class RunState {
   private stopError: CodyError | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private startedAt = 0;
-  private readonly onAbort = (): void => this.requestStop(this.abortError());
+  /**
+   * The run's one abort listener, for its whole life: a queued run is taken out of the pool's queue (one listener
+   * rather than one while queued and another once started: at concurrency 64 nearly every run is queued first).
+   */
+  private readonly onAbort = (): void => {
+    if (this.channel) return this.requestStop(this.abortError());
+    this.onAbortWhileQueued?.();
+    this.failEarly(new AbortedError("The run was aborted while queued", {}));
+  };
+  /** Set by the pool while the run waits in its queue. */
+  onAbortWhileQueued: (() => void) | undefined;
+  /** Called with the result just before the run's promise resolves (the pool counts failures by it). */
+  onEnd: ((result: RunResult) => void) | undefined;
   ended = false;
 
   constructor(
@@ -64,6 +76,8 @@ export class RunState {
     this.clock = new PausableClock(limits.timeoutMs, () =>
       this.requestStop(new TimeoutError(`Script exceeded its time limit of ${limits.timeoutMs} ms`, { limitMs: limits.timeoutMs })),
     );
+    const signal = opts.signal;
+    if (signal && !signal.aborted) signal.addEventListener("abort", this.onAbort, { once: true });
   }
 
   private abortError(): AbortedError {
@@ -92,9 +106,7 @@ export class RunState {
     this.channel = channel;
     this.startedAt = performance.now();
     this.emit({ type: "start", runId: this.runId, hash: this.artifact.hash, cache: this.opts.cache ?? "miss" });
-    const signal = this.opts.signal;
-    if (signal?.aborted) return this.failEarly(this.abortError());
-    signal?.addEventListener("abort", this.onAbort, { once: true });
+    if (this.opts.signal?.aborted) return this.failEarly(this.abortError());
     this.clock.start();
     const l = this.limits;
     channel.post({
@@ -309,6 +321,7 @@ export class RunState {
       result.error = this.describeError(outcome.error);
     }
     this.emit({ type: "end", result });
+    this.onEnd?.(result);
     this.settle(result);
   }
 
