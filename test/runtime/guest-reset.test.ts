@@ -33,3 +33,30 @@ test("a reset restores every byte of the snapshot, zero pages included", async (
     t.true(Buffer.from(memoryOf(guest)).equals(Buffer.from(pristine)), `run ${i}: memory equals the snapshot`);
   }
 });
+
+test("a reset to a kept tool set restores every byte of the memory as setup left it", async (t) => {
+  const guest = await GuestVm.create({ wasm: await loadEngineModule(), shouldInterrupt: () => false });
+  t.teardown(() => guest.dispose());
+  const names = JSON.stringify(["readFile", "writeFile"]);
+  guest.configure(64 * 1024 * 1024, 512 * 1024);
+  guest.installTools(names, "1");
+  t.true(guest.reset());
+  // The same tool set twice in a row: this setup's memory is kept, and resets return to it.
+  guest.configure(64 * 1024 * 1024, 512 * 1024);
+  guest.installTools(names, "1");
+  const withTools = memoryOf(guest).slice();
+  for (let i = 0; i < 2; i++) {
+    guest.vm.evalCode(`
+      function deep(n) { return n === 0 ? 0 : 1 + deep(n - 1); }
+      deep(2000);
+      globalThis.big = new Uint8Array(1536 * 1024).fill(255);
+    `).dispose();
+    t.true(guest.reset());
+    t.true(Buffer.from(memoryOf(guest)).equals(Buffer.from(withTools)), `reset ${i}: memory equals the kept tool state`);
+    t.is(guest.setups, 2);
+    // The next run with these tools only reseeds (which writes the random state): start it from the kept state again.
+    guest.configure(64 * 1024 * 1024, 512 * 1024);
+    guest.installTools(names, "1");
+  }
+  t.is(guest.setups, 2, "setup did not run again");
+});
