@@ -2,7 +2,7 @@
  * One QuickJS VM prepared for runs (worker side). Creating a VM costs 2–4 ms, so a run never pays for it: VMs are
  * created in idle time with the prelude already evaluated, and right after that a copy of the VM's linear memory is
  * kept (its non-zero pages; see SnapshotRun). When a run ends, that copy is written back over the live instance
- * (≈ 65 µs of CPU for the 3.5 MB memory, zero runs filled rather than copied), which
+ * (≈ 50–65 µs of CPU for the 3.5 MB memory, zero runs filled rather than copied), which
  * returns the VM to exactly the state it had before any run — globals, prototypes, atoms and the allocator included —
  * without creating a new WASM instance. A VM whose memory grew during the run, or that trapped, is not reused: it is
  * dropped and a new one is created off the hot path.
