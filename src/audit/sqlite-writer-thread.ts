@@ -45,6 +45,7 @@ function reply(message: WriterReply): void {
 }
 
 port.on("message", (request: WriterRequest) => {
+  if (request.type === "crash") throw new Error("the audit writer was told to crash");
   if (request.type === "close") {
     try {
       db?.close();

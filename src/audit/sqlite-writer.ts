@@ -99,7 +99,19 @@ export class SqliteWriter {
     }
   }
 
-  /** Wait for the commits sent, close the writer's connection and end the thread. Idempotent. */
+  /**
+   * Make the running thread throw an uncaught error when it reads this message, as a bug in it would: the commits
+   * sent after it are never run (for tests of a dying writer). Nothing happens without a running thread.
+   */
+  injectCrash(): void {
+    this.#thread?.port.postMessage({ type: "crash", id: ++this.#seq } satisfies WriterRequest);
+  }
+
+  /**
+   * Wait for the commits sent, close the writer's connection and end the thread. Idempotent. The thread is never
+   * terminated while it may be inside a SQLite call: better-sqlite3 building an error or result for a thread being
+   * terminated aborts the whole process (seen here with a commit waiting for a lock).
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

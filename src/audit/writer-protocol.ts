@@ -2,8 +2,14 @@
 import type { MessagePort } from "node:worker_threads";
 import type { AuditWrite } from "./store.js";
 
-/** `commit`: the writes in one transaction; `close`: close the connection, reply, and end. */
-export type WriterRequest = { type: "commit"; id: number; writes: readonly AuditWrite[] } | { type: "close"; id: number };
+/**
+ * `commit`: the writes in one transaction; `close`: close the connection, reply, and end; `crash`: throw an uncaught
+ * error, as a bug in the thread would (tests of what a dying writer does to the commits waiting on it).
+ */
+export type WriterRequest =
+  | { type: "commit"; id: number; writes: readonly AuditWrite[] }
+  | { type: "close"; id: number }
+  | { type: "crash"; id: number };
 
 /** A failure as data: `code` is better-sqlite3's SQLite result code name (`SQLITE_FULL`) when there is one. */
 export interface WriterFailure {
