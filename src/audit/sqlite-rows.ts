@@ -139,11 +139,11 @@ export class SqliteAuditRows implements AuditRows {
    * in-process, nothing would overlap, and the log keeps its synchronous path.
    */
   get asyncWrites(): boolean {
-    return this.writer !== undefined;
+    return this.writer !== undefined && !this.writer.closed;
   }
 
   commitAsync(writes: readonly AuditWrite[]): Promise<number[]> {
-    if (this.writer !== undefined) return this.writer.commit(writes);
+    if (this.writer !== undefined && !this.writer.closed) return this.writer.commit(writes);
     try {
       return Promise.resolve(this.commit(writes, { wait: true }));
     } catch (error) {

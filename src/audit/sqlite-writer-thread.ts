@@ -23,6 +23,16 @@ function failure(error: unknown): WriterFailure {
   };
 }
 
+/**
+ * A connection that cannot be opened is a storage fault, as SQLite says it (openDatabase wraps it in a CacheError
+ * for a command that cannot start): the caller gets the StoreError a refused write gets.
+ */
+function openFailure(error: unknown): WriterFailure {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  const code = typeof cause === "string" && cause.startsWith("SQLITE_") ? cause : "SQLITE_CANTOPEN";
+  return { message: failure(error).message, code };
+}
+
 /** Opened on the first batch, and again after a failed open (the file may be back). */
 function open(): SqliteAuditRows {
   if (rows !== undefined) return rows;
@@ -56,8 +66,15 @@ port.on("message", (request: WriterRequest) => {
     port.close();
     return;
   }
+  let opened: SqliteAuditRows;
   try {
-    reply({ id: request.id, ok: true, results: open().commit(request.writes, { wait: true }) });
+    opened = open();
+  } catch (error) {
+    reply({ id: request.id, ok: false, error: openFailure(error) });
+    return;
+  }
+  try {
+    reply({ id: request.id, ok: true, results: opened.commit(request.writes, { wait: true }) });
   } catch (error) {
     reply({ id: request.id, ok: false, error: failure(error) });
   }

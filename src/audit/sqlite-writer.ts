@@ -54,6 +54,11 @@ export class SqliteWriter {
     return this.#thread?.worker;
   }
 
+  /** True once `close()` was called: later commits are refused. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Commits sent and not answered yet. */
   get inFlight(): number {
     return this.#thread?.waiting.size ?? 0;

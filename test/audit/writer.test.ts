@@ -77,6 +77,11 @@ test("group commits run on the writer's connection, each caller resuming once it
   rows.stopWriter();
   t.is(rows.writer?.worker, undefined);
   t.is(db.pragma("wal_autocheckpoint", { simple: true }), 1000, "and takes them back when it stops");
+  // Without its thread the log goes on synchronously, on this connection.
+  t.false(audit.rows.asyncWrites);
+  await audit.recordRunStartGrouped({ runId: "z-after-stop" });
+  t.is(committed(file).runs.length, 33);
+  t.true(changesHere(db) > before);
 });
 
 test("order is kept: ends queued while their starts are in flight, a synchronous write and a read after a batch in flight", async (t) => {
