@@ -48,6 +48,13 @@ function open(): SqliteAuditRows {
   }
 }
 
+// Runs on an uncaught error too: a caller blocked in `drain` learns the thread is gone instead of waiting it out.
+process.on("exit", () => {
+  Atomics.store(flag, 1, 1);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+});
+
 function reply(message: WriterReply): void {
   port.postMessage(message);
   Atomics.store(flag, 0, 1);

@@ -84,7 +84,9 @@ export class SqliteWriter {
    * Wait, blocking this thread, until every commit sent so far is answered (their promises are settled), so that a
    * synchronous write or read on another connection comes after them.
    *
-   * @throws StoreError when the thread does not answer within `drainTimeoutMs` (it may have died).
+   * A thread that exits meanwhile fails the commits still waiting on it (StoreError), and this returns.
+   *
+   * @throws StoreError when the thread does not answer within `drainTimeoutMs`.
    */
   drain(): void {
     const thread = this.#thread;
@@ -96,6 +98,11 @@ export class SqliteWriter {
         this.#settle(thread, m.message as WriterReply);
       }
       if (thread.waiting.size === 0) return;
+      if (Atomics.load(thread.flag, 1) === 1) {
+        // The thread exited (its exit event cannot be delivered while this thread waits): its waiters fail now.
+        this.#stopped(thread, this.#error(`the audit writer thread stopped${thread.error ? `: ${thread.error.message}` : ""}`));
+        return;
+      }
       const left = deadline - Date.now();
       if (left <= 0) throw this.#error(`no answer from the audit writer within ${timeoutMs} ms`);
       Atomics.wait(thread.flag, 0, 0, left);
@@ -136,7 +143,7 @@ export class SqliteWriter {
   }
 
   #start(): Thread {
-    const shared = new SharedArrayBuffer(4);
+    const shared = new SharedArrayBuffer(8);
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(new URL("./sqlite-writer-thread.js", import.meta.url), {
       workerData: { file: this.file, pragmas: this.#opts.pragmas ?? [], flag: shared, port: port2 },

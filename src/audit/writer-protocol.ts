@@ -24,7 +24,10 @@ export interface WriterData {
   file: string;
   /** Pragmas run on the writer's connection after it is opened (beside those `openDatabase` sets). */
   pragmas: readonly string[];
-  /** Int32Array over a SharedArrayBuffer: [0] is set to 1 (and notified) after each reply is posted. */
+  /**
+   * Int32Array over a SharedArrayBuffer: [0] is set to 1 (and notified) after each reply is posted; [1] is set to 1
+   * when the thread exits (then [0] is notified too).
+   */
   flag: SharedArrayBuffer;
   /** Requests arrive and replies leave here (a MessagePort, so the caller can read replies synchronously). */
   port: MessagePort;

@@ -138,6 +138,23 @@ test("the writer thread dying with a batch in flight: the runs waiting on it get
   t.deepEqual(committed(file).runs.map((r) => r.run_id), ["after", "first"]);
 });
 
+test("a read while a dying writer holds a batch does not wait it out: the waiter gets StoreError and the read answers", async (t) => {
+  const { rows, audit } = writerLog(t);
+  await audit.recordRunStartGrouped({ runId: "first" });
+  rows.writer?.injectCrash();
+  const waiting = audit.recordRunStartGrouped({ runId: "lost" });
+  waiting.catch(() => undefined);
+  await new Promise((r) => setImmediate(r));
+  t.is(rows.writer?.inFlight, 1, "the batch is in flight behind the crash");
+  // A synchronous read first waits for the batches in flight; the thread's exit ends that wait (waiting out its 30 s
+  // limit would throw StoreError here instead of answering).
+  t.is(audit.getRun("first")?.run.runId, "first");
+  t.is(audit.getRun("lost"), undefined);
+  const error = await t.throwsAsync(waiting);
+  t.true(error instanceof StoreError, String(error));
+  t.regex(error?.message ?? "", /audit writer thread stopped/);
+});
+
 test("a write the writer's connection refuses (disk full) is a StoreError with SQLITE_FULL for its waiter; a refused deferred flush is reported, never thrown", async (t) => {
   const { file, audit: full, errors } = writerLog(t, (f) => {
     // 512-byte pages, the tables created, and the file capped at that size on the writer's connection: a row that
