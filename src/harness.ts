@@ -98,6 +98,11 @@ export interface HarnessOptions {
    * of `cwd`, `config`, `dbPath`, `store`, `limits`, `policy` and `sandbox` above.
    */
   settings?: Settings | undefined;
+  /**
+   * On SQLite, commit the audit log's group commits on a writer thread, off the event loop (`cody serve`). A one-shot
+   * command leaves it off: the thread's start costs more than its few commits. @default false
+   */
+  auditWriter?: boolean | undefined;
 }
 
 /** A change of the tool set, after the registry was updated. */
@@ -246,6 +251,7 @@ export class Harness {
     const stores = Stores.open(settings.store, {
       secret: settings.storeSecret ?? options.storeSecret,
       audit: { deferWrites: true, onError: (error) => storeHealth.report(error) },
+      auditWriter: options.auditWriter === true,
     });
     let mcp: McpManager | undefined;
     let mcpUnavailable: McpUnavailable[] = [];
@@ -670,7 +676,8 @@ export class Harness {
     if (this.#ownsPool) await this.#pool?.close();
     await this.#mcp?.close();
     try {
-      this.audit.flush();
+      // After the asynchronous commits in flight (the audit writer thread's, PostgreSQL's) and what they release.
+      await this.audit.settle();
     } catch (error) {
       // Closing must finish (the database is closed below); the writes that could not be saved are reported.
       this.storeHealth.report(error);

@@ -5,7 +5,7 @@
  * database, so a backend is added here and nowhere else.
  */
 import type { ConversationStoreLike } from "./agent/index.js";
-import { AuditLog, PgAuditRows, type AuditLogOptions } from "./audit/index.js";
+import { AuditLog, PgAuditRows, SqliteAuditRows, type AuditLogOptions } from "./audit/index.js";
 import { ArtifactCache, keyFromSecret, PgCacheRows } from "./cache/index.js";
 import { UsageError } from "./errors/index.js";
 import { openDatabase, PgConnection, type Database, type StoreTarget } from "./store/index.js";
@@ -19,6 +19,11 @@ export interface StoresOptions {
   audit?: AuditLogOptions;
   /** Pool size of a PostgreSQL connection. @default 4 */
   poolSize?: number;
+  /**
+   * SQLite: commit the audit's group commits on a writer thread (see SqliteAuditRows' `writer`), for a long-lived
+   * process under load. @default false
+   */
+  auditWriter?: boolean;
 }
 
 export class Stores {
@@ -54,7 +59,7 @@ export class Stores {
       const db = openDatabase(target.path);
       try {
         const cache = new ArtifactCache({ db });
-        const audit = new AuditLog(db, opts.audit);
+        const audit = new AuditLog(new SqliteAuditRows(db, opts.auditWriter === true ? { writer: {} } : {}), opts.audit);
         return new Stores({ kind: "sqlite", name: db.name, cache, audit, sqlite: db });
       } catch (error) {
         db.close();
@@ -96,6 +101,8 @@ export class Stores {
     try {
       this.cache.close();
     } finally {
+      // The writer thread's commits in flight first, then its connection, then this one.
+      if (this.audit.rows instanceof SqliteAuditRows) this.audit.rows.stopWriter();
       this.sqlite?.close();
       this.pg?.close();
     }

@@ -115,6 +115,8 @@ export class AuditLog {
   readonly #onError: ((error: unknown) => void) | undefined;
   /** An asynchronous group commit is in flight (backends with `asyncWrites`): the next one waits for it. */
   #inFlight = false;
+  /** Settles once the group commit in flight has been handled (see `settle`). */
+  #inFlightDone: Promise<void> | undefined;
   /** Grouped call starts of this turn (backends with `asyncWrites`): see #sendCallStarts. */
   #callStarts: PendingWrite[] = [];
   /** Call rows queued by `queueCall`, by the (negative) provisional id handed out for them. */
@@ -212,6 +214,7 @@ export class AuditLog {
    */
   #sendCallStarts(): void {
     const batch = this.#callStarts;
+    if (batch.length === 0) return; // sent already by `settle`
     this.#callStarts = [];
     this.rows.commitAsync(batch.map((w) => w.write), { ordered: false }).then(
       (ids) => batch.forEach((w, i) => w.waiter?.resolve(ids[i] ?? 0)),
@@ -261,6 +264,20 @@ export class AuditLog {
   flush(): void {
     // Twice at most: the ends of queued call rows committed by the first pass follow in a second (see queueCall).
     while (this.#pending.length > 0) this.#commitAll("audit.flush", []);
+  }
+
+  /**
+   * `flush`, after every asynchronous commit in flight (a backend with `asyncWrites`) has settled and the updates it
+   * released (a queued call row's held end) are queued too: what the owner awaits before closing the database.
+   *
+   * @throws StoreError as `flush`.
+   */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 100 && (this.#inFlight || this.#callStarts.length > 0); i++) {
+      if (this.#callStarts.length > 0) this.#sendCallStarts();
+      await (this.#inFlightDone ?? new Promise<void>((resolve) => setImmediate(resolve)));
+    }
+    this.flush();
   }
 
   /** Deferred writes not yet committed (a flush the database refused leaves them here). */
@@ -352,7 +369,7 @@ export class AuditLog {
     this.#pending = [];
     this.#inFlight = true;
     let again = false;
-    this.rows
+    this.#inFlightDone = this.rows
       .commitAsync(batch.map((w) => w.write))
       .then(
         (results) => {
@@ -373,6 +390,7 @@ export class AuditLog {
         this.#inFlight = false;
         // After a refusal the kept deferred writes wait for the next write rather than retrying in a loop; a caller
         // that queued meanwhile is waiting, so its batch is tried (and answered) now.
+        this.#inFlightDone = undefined;
         if (this.#pending.some((w) => again || w.waiter !== undefined)) this.#scheduleFlush();
       })
       .catch((error: unknown) => this.#report(error));

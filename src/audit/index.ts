@@ -8,3 +8,5 @@ export { PgAuditRows, PG_AUDIT_MIGRATIONS } from "./pg-rows.js";
 export type { AuditLogOptions, CallDecisionInput, EndCallInput, StartCallInput } from "./audit-log.js";
 export type { AuditRows, AuditWrite, CallInsert, CallOutcome, CallRow, CallSource, RunOutcome, RunPage, RunPageOptions, RunRow } from "./store.js";
 export type { SideEffect } from "./side-effects.js";
+export type { SqliteAuditRowsOptions } from "./sqlite-rows.js";
+export type { SqliteWriter, SqliteWriterOptions } from "./sqlite-writer.js";

@@ -2,14 +2,28 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { migrate, type Database } from "../store/index.js";
 import { AUDIT_MIGRATIONS, AUDIT_NAMESPACE } from "./schema.js";
+import { SqliteWriter, type SqliteWriterOptions } from "./sqlite-writer.js";
 import { CALL_COUNTS, runPageWhere, toCall, toRun, toRunPage, type AuditRows, type AuditWrite, type CallRow, type RawCall, type RawRun, type RunPage, type RunPageOptions, type RunRow } from "./store.js";
 
 type Stmt = BetterSqlite3.Statement<unknown[]>;
 
 const RUN_SELECT = `SELECT r.*, ${CALL_COUNTS} FROM audit_runs r`;
 
+export interface SqliteAuditRowsOptions {
+  /**
+   * Commit the log's asynchronous writes (its group commits, grouped call rows) on a writer thread with its own
+   * connection to the file, leaving this thread free meanwhile (sqlite-writer.ts). For a long-lived process under
+   * load (`cody serve`); a one-shot command would pay a thread start it does not need. Synchronous commits and reads
+   * stay on `db`, after the thread's commits in flight. Not for `:memory:` (a second connection would see another
+   * database). @default undefined (no writer: every commit on `db`)
+   */
+  writer?: SqliteWriterOptions | undefined;
+}
+
 export class SqliteAuditRows implements AuditRows {
   readonly db: Database;
+  /** The writer thread's handle (undefined without the `writer` option). */
+  readonly writer: SqliteWriter | undefined;
   readonly #stmts;
   #busy:
     | { get: BetterSqlite3.Statement<[], { timeout: number }>; none: Stmt; restore: Map<number, Stmt> }
@@ -20,9 +34,10 @@ export class SqliteAuditRows implements AuditRows {
    */
   readonly #applyAll: BetterSqlite3.Transaction<(writes: readonly AuditWrite[]) => number[]>;
 
-  constructor(db: Database) {
+  constructor(db: Database, opts: SqliteAuditRowsOptions = {}) {
     this.db = db;
     migrate(db, AUDIT_NAMESPACE, AUDIT_MIGRATIONS);
+    if (opts.writer !== undefined && !db.memory) this.writer = this.#writerFor(db, opts.writer);
     const prepare = (sql: string): Stmt => db.prepare<unknown[]>(sql);
     this.#stmts = {
       ensureRun: prepare(
@@ -97,6 +112,8 @@ export class SqliteAuditRows implements AuditRows {
   }
 
   commit(writes: readonly AuditWrite[], opts: { wait: boolean }): number[] {
+    // After the writer's commits in flight, so that writes keep the order they were made in.
+    this.writer?.drain();
     if (opts.wait) return this.#applyAll.immediate(writes);
     // Never wait for another process's lock: busy_timeout would stall the event loop, and every run's clock with it.
     // Through statements prepared once: `db.pragma()` compiles each time, and this runs once per batch (measured
@@ -117,10 +134,16 @@ export class SqliteAuditRows implements AuditRows {
     }
   }
 
-  /** SQLite commits in-process: nothing would overlap, so the log keeps its synchronous path. */
-  readonly asyncWrites = false;
+  /**
+   * With a writer thread the log's group commits go there while this thread goes on; without one SQLite commits
+   * in-process, nothing would overlap, and the log keeps its synchronous path.
+   */
+  get asyncWrites(): boolean {
+    return this.writer !== undefined && !this.writer.closed;
+  }
 
   commitAsync(writes: readonly AuditWrite[]): Promise<number[]> {
+    if (this.writer !== undefined && !this.writer.closed) return this.writer.commit(writes);
     try {
       return Promise.resolve(this.commit(writes, { wait: true }));
     } catch (error) {
@@ -163,27 +186,60 @@ export class SqliteAuditRows implements AuditRows {
     }
   }
 
+  /**
+   * Wait for the writer's commits in flight, close its connection and end its thread (before `db` is closed). The
+   * rows stay usable without it: later commits run on `db`. Idempotent; nothing to do without a writer.
+   */
+  stopWriter(): void {
+    this.writer?.close();
+  }
+
+  /**
+   * The writer, and the hand-over of WAL checkpoints: while its thread runs, this connection does not checkpoint
+   * (`wal_autocheckpoint = 0`), so the checkpoint a commit triggers runs on the writer's thread, which commits the
+   * most; this connection's own setting comes back when the thread stops.
+   */
+  #writerFor(db: Database, opts: SqliteWriterOptions): SqliteWriter {
+    const own = Number(db.pragma("wal_autocheckpoint", { simple: true }));
+    return new SqliteWriter(db.name, {
+      ...opts,
+      onStart: () => {
+        db.pragma("wal_autocheckpoint = 0");
+        opts.onStart?.();
+      },
+      onStop: () => {
+        if (db.open) db.pragma(`wal_autocheckpoint = ${own}`);
+        opts.onStop?.();
+      },
+    });
+  }
+
   unendedRuns(exceptOwnerId: string): { runId: string; ownerId: string }[] {
+    this.writer?.drain();
     return this.#stmts.unended.all(exceptOwnerId).map((r) => ({ runId: r.run_id, ownerId: r.owner_id }));
   }
 
   listRuns(limit: number): RunRow[] {
+    this.writer?.drain();
     return this.#stmts.listRuns.all(limit).map(toRun);
   }
 
   pageRuns(opts: RunPageOptions): RunPage {
+    this.writer?.drain();
     const { where, params } = runPageWhere(opts, "rowid", () => "?");
     const sql = `SELECT r.rowid AS seq, r.*, ${CALL_COUNTS} FROM audit_runs r${where} ORDER BY r.started_at DESC, r.rowid DESC LIMIT ?`;
     return toRunPage(this.db.prepare<(number | string)[], RawRun & { seq: number }>(sql).all(...params, opts.limit + 1), opts.limit);
   }
 
   getRun(runId: string): { run: RunRow; calls: CallRow[] } | undefined {
+    this.writer?.drain();
     const raw = this.#stmts.getRun.get(runId);
     if (raw === undefined) return undefined;
     return { run: toRun(raw), calls: this.#stmts.getCalls.all(runId).map(toCall) };
   }
 
   findRunIds(prefix: string): string[] {
+    this.writer?.drain();
     return this.#stmts.byPrefix.all({ p: prefix }).map((r) => r.run_id);
   }
 }

@@ -113,6 +113,8 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
     approver: broker?.approver,
     settings: { ...options.settings, policy: { ...options.settings.policy, policy: flags.approval ?? "never" } },
     ...(flags.workers !== undefined ? { pool: { workers: flags.workers } } : {}),
+    // A long-lived server under load: the audit's group commits go to a writer thread, off the event loop.
+    auditWriter: true,
   });
   if (harness.dispatcher.policy.warning) logger.warn(harness.dispatcher.policy.warning);
   for (const u of harness.mcpUnavailable) logger.warn({ server: u.server }, unavailableWarning(u));
