@@ -51,14 +51,20 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
   const { harness, runs } = ctx;
 
   /** Run the request to its end; never rejects (refusals come back as ok: false results with an end event). */
-  async function execute(req: RunRequest, artifact: Artifact | undefined, runId: string, signal: AbortSignal, onEvent: (e: RunEvent) => void): Promise<RunResult> {
+  async function execute(
+    req: RunRequest,
+    artifact: Artifact | undefined,
+    runId: string,
+    controller: AbortController,
+    onEvent: (e: RunEvent) => void,
+  ): Promise<RunResult> {
     // Every event also goes to the run's watchers (GET /v1/runs/:id/events, here or, through the fleet, elsewhere).
     const recordEvent = (e: RunEvent): void => {
       runs.emit(runId, e.type, publicRunEvent(e));
       onEvent(e);
     };
     const stopApprovals = ctx.approvals?.subscribe((r) => r.runId === runId && runs.emit(runId, "approval_request", r));
-    const opts = { runId, signal, onEvent: recordEvent, limits: req.limits, allowedTools: req.allowedTools, sandbox: req.sandbox };
+    const opts = { runId, controller, onEvent: recordEvent, limits: req.limits, allowedTools: req.allowedTools, sandbox: req.sandbox };
     let result: RunResult;
     try {
       result = artifact ? await harness.runArtifact(artifact, opts, "hit") : await harness.run(req.input ?? { source: "" }, opts);
@@ -86,9 +92,9 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
     };
 
     if (!wantsEventStream(c)) {
-      const { runId, result } = runs.start(req.runId, (id, signal) => {
+      const { runId, result } = runs.start(req.runId, (id, controller) => {
         watchClient(id);
-        return execute(req, artifact, id, signal, () => {});
+        return execute(req, artifact, id, controller, () => {});
       });
       c.set("runId", runId);
       const finished = await result.finally(() => stopWatching());
@@ -110,10 +116,10 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
       firstEvent();
     };
     let unsubscribe = (): void => {};
-    const { runId, result } = runs.start(req.runId, (id, signal) => {
+    const { runId, result } = runs.start(req.runId, (id, controller) => {
       unsubscribe = ctx.approvals?.subscribe((r) => r.runId === id && emit("approval_request", r)) ?? unsubscribe;
       watchClient(id);
-      return execute(req, artifact, id, signal, (e) => emit(e.type, publicRunEvent(e)));
+      return execute(req, artifact, id, controller, (e) => emit(e.type, publicRunEvent(e)));
     });
     // A stream's request is logged when it starts; the run's end gets its own line.
     void result.then((finished) => {
