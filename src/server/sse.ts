@@ -158,7 +158,18 @@ export function streamEvents(
       await produce(chainedWriter(stream));
     });
   }
-  const res = node.outgoing;
+  streamDirect(node.outgoing, headers, produce, onDisconnect);
+  // A marker of its own per request, so nothing can pile headers onto one shared object.
+  return new AlreadySent(null, { headers: { "x-hono-already-sent": "true" } });
+}
+
+/** `streamEvents` straight onto Node's response (also used by the `POST /v1/runs` fast path, fast-run.ts). */
+export function streamDirect(
+  res: ServerResponse,
+  headers: Record<string, string>,
+  produce: (writer: EventWriter) => Promise<void>,
+  onDisconnect: () => void,
+): void {
   const writer = new DirectWriter(res, { ...headers, "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
   res.on("close", () => {
     writer.forget();
@@ -171,6 +182,4 @@ export function streamEvents(
   ).finally(() => {
     if (!res.writableEnded) void writer.flushed();
   });
-  // A marker of its own per request, so nothing can pile headers onto one shared object.
-  return new AlreadySent(null, { headers: { "x-hono-already-sent": "true" } });
 }
