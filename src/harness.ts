@@ -134,6 +134,12 @@ export interface PrepareResult {
 export interface HarnessRunOptions {
   limits?: Partial<Limits> | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * The run's own controller: aborting it aborts the run, and the harness aborts it itself when the run must end
+   * early (an approval answered `abort`). Given, the harness makes no controller of its own for the run; a caller that
+   * aborts runs through a controller anyway (the REST server) thus saves a second one and the listener joining them.
+   */
+  controller?: AbortController | undefined;
   /** Spawned calls live until this aborts (the end of a conversation turn); without it they end with the script. */
   turnSignal?: AbortSignal | undefined;
   onEvent?: ((event: RunEvent) => void) | undefined;
@@ -571,7 +577,7 @@ export class Harness {
       return this.#failed(runId, { source: "", filename: artifact.filename }, artifact.hash, cache, started, withoutStack(error), opts, false);
     }
     if (this.audit.refusedWrites === 0) this.storeHealth.recovered();
-    const abort = new AbortController();
+    const abort = opts.controller ?? new AbortController();
     const onOuterAbort = (): void => abort.abort(opts.signal?.reason);
     if (opts.signal?.aborted) abort.abort(opts.signal.reason);
     else opts.signal?.addEventListener("abort", onOuterAbort, { once: true });

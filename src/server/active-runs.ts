@@ -26,10 +26,11 @@ export class ActiveRuns {
   #closed = false;
 
   /**
-   * Register a run under `runId` (a new UUID when not given) and track `work` until it settles.
+   * Register a run under `runId` (a new UUID when not given) and track `work` until it settles; `work` gets the
+   * controller that `abort` and `abortAll` abort.
    * @throws ConflictError when a run with that id is already in progress; PoolClosedError after `abortAll()`.
    */
-  start<T>(runId: string | undefined, work: (id: string, signal: AbortSignal) => Promise<T>): { runId: string; result: Promise<T> } {
+  start<T>(runId: string | undefined, work: (id: string, controller: AbortController) => Promise<T>): { runId: string; result: Promise<T> } {
     if (this.#closed) throw new PoolClosedError("The server is shutting down and accepts no new runs", {});
     const id = runId ?? randomUUID();
     if (this.#runs.has(id)) throw new ConflictError(`A run with id \`${id}\` is already in progress`, { runId: id });
@@ -39,7 +40,9 @@ export class ActiveRuns {
     this.#runs.set(id, entry);
     let result: Promise<T>;
     try {
-      result = work(id, controller.signal);
+      // The controller itself, not its signal: the harness runs with it (HarnessRunOptions.controller), so a run has
+      // one controller and one signal, not a second pair joined by a listener.
+      result = work(id, controller);
     } catch (error) {
       this.#runs.delete(id);
       throw error;

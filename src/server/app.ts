@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Scalar } from "@scalar/hono-api-reference";
@@ -18,18 +18,19 @@ import type { Harness } from "../harness.js";
 import { ActiveRuns } from "./active-runs.js";
 import { Fleet } from "./fleet.js";
 import type { ApprovalBroker } from "./approvals.js";
-import { bearerAuth } from "./auth.js";
+import { bearerAuth, bearerChecker } from "./auth.js";
 import type { AppEnv, ServerContext } from "./context.js";
 import { buildDocument, registerContract } from "./contract.js";
 import { ConversationTurns, type ProviderResolver } from "./conversations.js";
 import { NotFoundError } from "./errors.js";
-import { hostGuard, jsonOnly, normalizeOrigin } from "./guard.js";
+import { fastRunListener, type JsonReply } from "./fast-run.js";
+import { guardWith, hostChecker, jsonOnly, normalizeOrigin } from "./guard.js";
 import { healthBody } from "./health.js";
 import { bodyLimit, nodeOf } from "./incoming.js";
 import { createServerMetrics } from "./metrics.js";
 import { approvalRoutes } from "./routes/approvals.js";
 import { conversationRoutes } from "./routes/conversations.js";
-import { runRoutes } from "./routes/runs.js";
+import { createRunStarter, runRoutes } from "./routes/runs.js";
 import { scriptRoutes } from "./routes/scripts.js";
 import { toolRoutes } from "./routes/tools.js";
 import { retryHeaders } from "./retry.js";
@@ -154,7 +155,8 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
     );
   });
   let boundTo: string | undefined;
-  app.use(hostGuard(() => boundTo, { allowedHosts: opts.allowedHosts ?? [], corsOrigins }));
+  const checkHost = hostChecker(() => boundTo, { allowedHosts: opts.allowedHosts ?? [], corsOrigins });
+  app.use(guardWith(checkHost));
   if (corsOrigins.length > 0) {
     // Only origins that passed the guard get here; preflights are answered before authentication (browsers send no
     // credentials on them).
@@ -186,7 +188,8 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
   app.get("/metrics", async (c) => c.text(await ctx.metrics.text(), 200, { "Content-Type": ctx.metrics.contentType }));
   toolRoutes(app, ctx);
   scriptRoutes(app, ctx);
-  runRoutes(app, ctx);
+  const runStarter = createRunStarter(ctx);
+  runRoutes(app, ctx, runStarter);
   approvalRoutes(app, ctx);
   conversationRoutes(app, ctx);
 
@@ -194,12 +197,22 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
     const error = new NotFoundError(`No route ${c.req.method} ${c.req.path}`, { kind: "route", id: `${c.req.method} ${c.req.path}` });
     return c.json({ error: wireError(error) }, 404);
   });
-  app.onError((error, c) => {
+  const errorReply = (error: unknown, path: string): JsonReply => {
     const wire = wireError(error);
     const status = statusForCode(wire.code);
-    if (status >= 500) logger?.error({ err: error, path: c.req.path }, "request failed");
-    return c.json({ error: wire }, status as ContentfulStatusCode, retryHeaders(status));
+    if (status >= 500) logger?.error({ err: error, path }, "request failed");
+    return { kind: "json", status, body: { error: wire }, headers: retryHeaders(status) };
+  };
+  app.onError((error, c) => {
+    const reply = errorReply(error, c.req.path);
+    return c.json(reply.body, reply.status as ContentfulStatusCode, reply.headers);
   });
+  // The usual `POST /v1/runs` skips hono (fast-run.ts); with CORS origins every response needs hono's CORS headers.
+  const fastRun =
+    corsOrigins.length === 0
+      ? (fallback: RequestListener): RequestListener =>
+          fastRunListener({ maxBodyBytes, checkHost, acceptsToken: bearerChecker(token), harness, starter: runStarter, logger, errorReply }, fallback)
+      : (fallback: RequestListener): RequestListener => fallback;
 
   const abortAll = async (why = "The server is shutting down"): Promise<void> => {
     ctx.approvals?.denyAll();
@@ -231,7 +244,9 @@ export function createServer(harness: Harness, opts: ServerOptions = {}): CodySe
           // Node checks the two timeouts above on this interval (30 s by default, which would let them run long).
           connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
         };
-        const server = serve({ fetch: app.fetch, port, hostname: host, serverOptions }, (info: AddressInfo) => {
+        const createServer = ((options: Parameters<typeof createHttpServer>[0], listener: RequestListener) =>
+          createHttpServer(options, fastRun(listener))) as typeof createHttpServer;
+        const server = serve({ fetch: app.fetch, port, hostname: host, serverOptions, createServer }, (info: AddressInfo) => {
           server.off("error", reject);
           logger?.info({ host, port: info.port }, "listening");
           resolve({

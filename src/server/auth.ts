@@ -24,13 +24,23 @@ export function tokenMatches(given: string, expected: string | Buffer): boolean 
   return timingSafeEqual(digest(given), typeof expected === "string" ? digest(expected) : expected);
 }
 
-export function bearerAuth(token: string): MiddlewareHandler<AppEnv> {
+/** A checker of `Authorization` headers for `token`: true when one carries it (also used by fast-run.ts). */
+export function bearerChecker(token: string): (authorization: string | undefined) => boolean {
   const expected = digest(token);
+  return (authorization) => {
+    const header = authorization?.trim() || undefined;
+    const given = header === undefined ? undefined : /^Bearer +([^\s]+) *$/i.exec(header)?.[1];
+    return given !== undefined && tokenMatches(given, expected);
+  };
+}
+
+export function bearerAuth(token: string): MiddlewareHandler<AppEnv> {
+  const accepts = bearerChecker(token);
   return async (c, next) => {
     if (OPEN_PATHS.has(c.req.path)) return next();
-    const header = requestHeader(c, "authorization")?.trim() || undefined;
-    const given = header === undefined ? undefined : /^Bearer +([^\s]+) *$/i.exec(header)?.[1];
-    if (given !== undefined && tokenMatches(given, expected)) return next();
+    const authorization = requestHeader(c, "authorization");
+    if (accepts(authorization)) return next();
+    const header = authorization?.trim() || undefined;
     const missing = header === undefined;
     const error = new UnauthorizedError(
       missing

@@ -53,10 +53,14 @@ export interface GuardOptions {
 }
 
 /**
- * Refuse requests naming another host, and browser requests from origins not allowed.
+ * The check behind `hostGuard`: the error a request with these `Host` and `Origin` headers is refused with, or
+ * undefined when it may pass. Also used by the `POST /v1/runs` fast path (fast-run.ts), so both judge alike.
  * @param boundTo returns the address the server is bound to (undefined before `listen`, e.g. `app.fetch` in tests).
  */
-export function hostGuard(boundTo: () => string | undefined, opts: GuardOptions): MiddlewareHandler<AppEnv> {
+export function hostChecker(
+  boundTo: () => string | undefined,
+  opts: GuardOptions,
+): (host: string | undefined, origin: string | undefined) => ForbiddenHostError | ForbiddenOriginError | undefined {
   // A name given with a port (`cody.internal:8080`) means the name: Host is compared without its port.
   const extra = opts.allowedHosts.map((h) => hostName(h) ?? h.trim().toLowerCase());
   const origins = new Set(opts.corsOrigins.map(normalizeOrigin));
@@ -64,7 +68,7 @@ export function hostGuard(boundTo: () => string | undefined, opts: GuardOptions)
   let allowedFor: { bound: string | undefined; loopback: boolean; names: Set<string> } | undefined;
   // A client sends the same Host on every request: the last one seen and its name, so it is parsed once.
   let lastHost: { header: string; name: string | undefined } | undefined;
-  return async (c, next) => {
+  return (header, origin) => {
     const bound = boundTo();
     if (allowedFor?.bound !== bound || allowedFor === undefined) {
       const loopback = bound === undefined || isLoopback(bound);
@@ -73,22 +77,37 @@ export function hostGuard(boundTo: () => string | undefined, opts: GuardOptions)
     }
     if (allowedFor.loopback || extra.length > 0) {
       const allowed = allowedFor.names;
-      const header = requestHeader(c, "host");
       if (header !== undefined && lastHost?.header !== header) lastHost = { header, name: hostName(header) };
       const name = header === undefined ? undefined : lastHost?.name;
       if (header !== undefined && (name === undefined || !allowed.has(name))) {
         const shown = header.slice(0, 100);
-        throw new ForbiddenHostError(`This server answers only to ${[...allowed].join(", ")}, got Host \`${shown}\``, { host: shown });
+        return new ForbiddenHostError(`This server answers only to ${[...allowed].join(", ")}, got Host \`${shown}\``, { host: shown });
       }
     }
-    const origin = requestHeader(c, "origin");
     if (origin !== undefined && !origins.has(normalizeOrigin(origin))) {
       const shown = origin.slice(0, 100);
-      throw new ForbiddenOriginError(
+      return new ForbiddenOriginError(
         `Browser requests from \`${shown}\` are refused (allow an origin with \`cody serve --cors-origin\`)`,
         { origin: shown },
       );
     }
+    return undefined;
+  };
+}
+
+/**
+ * Refuse requests naming another host, and browser requests from origins not allowed.
+ * @param boundTo returns the address the server is bound to (undefined before `listen`, e.g. `app.fetch` in tests).
+ */
+export function hostGuard(boundTo: () => string | undefined, opts: GuardOptions): MiddlewareHandler<AppEnv> {
+  return guardWith(hostChecker(boundTo, opts));
+}
+
+/** `hostGuard` over a checker made once (the app and its fast path share one). */
+export function guardWith(check: ReturnType<typeof hostChecker>): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const refused = check(requestHeader(c, "host"), requestHeader(c, "origin"));
+    if (refused !== undefined) throw refused;
     await next();
   };
 }

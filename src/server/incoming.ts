@@ -44,14 +44,7 @@ export function clientSignal(c: Context<AppEnv>): AbortSignal {
  */
 export function onClientGone(c: Context<AppEnv>, onGone: () => void): () => void {
   const node = nodeOf(c);
-  if (node) {
-    const res = node.outgoing;
-    const onClose = (): void => {
-      if (!res.writableFinished) onGone();
-    };
-    res.once("close", onClose);
-    return () => res.off("close", onClose);
-  }
+  if (node) return onResponseGone(node.outgoing, onGone);
   const signal = clientSignal(c);
   if (signal.aborted) {
     onGone();
@@ -59,6 +52,15 @@ export function onClientGone(c: Context<AppEnv>, onGone: () => void): () => void
   }
   signal.addEventListener("abort", onGone, { once: true });
   return () => signal.removeEventListener("abort", onGone);
+}
+
+/** `onClientGone` over Node's response: `onGone` once if it closes before it finished. */
+export function onResponseGone(res: ServerResponse, onGone: () => void): () => void {
+  const onClose = (): void => {
+    if (!res.writableFinished) onGone();
+  };
+  res.once("close", onClose);
+  return () => res.off("close", onClose);
 }
 
 export function tooLarge(maxBytes: number): PayloadTooLargeError {
@@ -108,10 +110,25 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Buff
 /** A body read ahead by `bodyLimit` (the field @hono/node-server's own body reading also takes first). */
 type WithRawBody = IncomingMessage & { rawBody?: Buffer };
 
+/** The read of a body begun by the `POST /v1/runs` fast path (fast-run.ts), for hono's route if the request falls through. */
+const READ_AHEAD = Symbol("cody.readAhead");
+type WithReadAhead = IncomingMessage & { [READ_AHEAD]?: Promise<Buffer> };
+
+/** Start reading a body of at most `maxBytes`; `readBody` then returns this same read (its bytes or its error). */
+export function readAhead(incoming: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const read = readIncoming(incoming, maxBytes);
+  (incoming as WithReadAhead)[READ_AHEAD] = read;
+  // Whoever awaits it sees the failure; an unawaited copy must not be an unhandled rejection.
+  read.catch(() => undefined);
+  return read;
+}
+
 /** Read a body of at most `maxBytes` (PayloadTooLargeError past it, with or without Content-Length). */
 export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array> {
   const node = nodeOf(c);
   if (node) {
+    const ahead = (node.incoming as WithReadAhead)[READ_AHEAD];
+    if (ahead !== undefined) return ahead;
     const raw = (node.incoming as WithRawBody).rawBody;
     return raw instanceof Buffer ? raw : readIncoming(node.incoming, maxBytes);
   }

@@ -233,3 +233,21 @@ test("the audit rows of a run reach the database file for other processes within
   t.deepEqual(run, { outcome: "ok" });
   t.deepEqual(calls, [{ tool: "readFile", outcome: "ok", handler_started: 1 }]);
 });
+
+test("a run given its own controller is aborted through it, and an approval answered abort aborts that controller", async (t) => {
+  const approver = new CallbackApprover(() => "abort");
+  const { harness, cwd } = await harnessFor(t, {}, { policy: { policy: "on-request" }, approver });
+  const spinning = new AbortController();
+  const spun = await harness.run(
+    { source: "console.log('spinning'); while (true) {}" },
+    { controller: spinning, onEvent: (e) => e.type === "console" && spinning.abort() },
+  );
+  t.is(spun.error?.code, "CODY_ABORTED");
+  const asked = new AbortController();
+  const result = await harness.run({ source: 'await tools.writeFile({ path: "x.txt", content: "x" }); return "written";' }, { controller: asked });
+  t.is(result.error?.code, "CODY_ABORTED");
+  // The harness made no controller of its own: the caller's is the one aborted, with the approval's reason.
+  t.true(asked.signal.aborted);
+  t.regex(String((asked.signal.reason as Error).message), /approval prompt/);
+  t.false(existsSync(path.join(cwd, "x.txt")));
+});

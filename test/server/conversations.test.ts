@@ -121,7 +121,8 @@ test("DELETE /v1/conversations/:id/turns/current aborts the turn mid-stream and 
   const events = await streamTurn(base, id, { message: "spawn it" }, async (event) => {
     if (event.type === "script_end") {
       await waitFor(() => (existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "" ? true : undefined));
-      t.true(pidsWith(marker, "sleep").length > 0, "the spawned process runs while the turn does");
+      // pid.txt is written just before `exec sleep`: wait for the exec too, not only for the file.
+      t.true(await waitFor(() => (pidsWith(marker, "sleep").length > 0 ? true : undefined)), "the spawned process runs while the turn does");
       conflict = await t.throwsAsync(streamTurn(base, id, { message: "again" }), { instanceOf: ApiError });
       t.true((await cody.GET("/v1/conversations/{id}", { params: { path: { id } } })).data?.active);
       const res = await cody.DELETE("/v1/conversations/{id}/turns/current", { params: { path: { id } } });

@@ -1,6 +1,6 @@
 /**
- * The direct SSE writer over Node's response (src/server/sse.ts): messages of one event-loop turn go out in one write,
- * the last ones with the stream's end, in emit order, and a stream whose client left stops writing.
+ * The direct SSE writer over Node's response (src/server/sse.ts): messages are gathered for SSE_FLUSH_MS and go out
+ * in one write (a short stream whole, with its end), in emit order, and a stream whose client left stops writing.
  */
 import http, { ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -35,7 +35,7 @@ async function served(t: { teardown(fn: () => void): void }, produce: (writer: E
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/s`, counts };
 }
 
-test("messages emitted in one turn go out in one write, the last ones together with the end of the stream, in order", async (t) => {
+test("a stream that ends within the flush window goes out whole in one write, with a Content-Length, in order", async (t) => {
   const { url, counts } = await served(t, async (w) => {
     w.emit("a", { n: 1 });
     w.emit("b", { n: 2 });
@@ -47,9 +47,45 @@ test("messages emitted in one turn go out in one write, the last ones together w
   });
   const res = await fetch(url);
   t.is(res.headers.get("content-type"), "text/event-stream");
-  const body = await res.text();
-  t.is(body, 'event: a\ndata: {"n":1}\n\nevent: b\ndata: {"n":2}\n\nevent: c\ndata: {"n":3}\n\nevent: end\ndata: {"n":4}\n\n');
-  // One write for a and b (their turn), and c and end in the response's end: not one write per message.
+  const body = 'event: a\ndata: {"n":1}\n\nevent: b\ndata: {"n":2}\n\nevent: c\ndata: {"n":3}\n\nevent: end\ndata: {"n":4}\n\n';
+  t.is(res.headers.get("content-length"), String(Buffer.byteLength(body)));
+  t.is(res.headers.get("transfer-encoding"), null);
+  t.is(await res.text(), body);
+  // Four messages over three turns of the event loop: no write before the response's end (it was one per turn).
+  t.deepEqual(counts, { write: 0, end: 1 });
+});
+
+test("a stream that outlasts the flush window still streams: the client gets the first messages while the producer waits", async (t) => {
+  let received = (): void => {};
+  const clientGotFirst = new Promise<void>((resolve) => (received = resolve));
+  const { url, counts } = await served(t, async (w) => {
+    w.emit("a", { n: 1 });
+    w.emit("b", { n: 2 });
+    // Ends only once the client has read a and b: they must have been written without the stream's end.
+    await clientGotFirst;
+    w.emit("end", { n: 3 });
+    await w.flushed();
+  });
+  const res = await fetch(url);
+  t.is(res.headers.get("content-type"), "text/event-stream");
+  t.is(res.headers.get("content-length"), null);
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!text.includes("event: b\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  t.is(text, 'event: a\ndata: {"n":1}\n\nevent: b\ndata: {"n":2}\n\n');
+  received();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  t.true(text.endsWith('event: end\ndata: {"n":3}\n\n'));
+  // a and b together after the window, then end with the response's end.
   t.deepEqual(counts, { write: 1, end: 1 });
 });
 

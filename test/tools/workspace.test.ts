@@ -39,6 +39,18 @@ test("a name that merely starts with two dots stays inside the workspace", (t) =
   t.false(isInsideRoot(root, path.dirname(root)));
 });
 
+test("a sibling whose name extends the workspace's is outside it, written or reached through a symlink", (t) => {
+  const { root } = tempTree(t);
+  // `<base>/ws-evil` starts with the characters of `<base>/ws`: only a whole segment may match.
+  const sibling = `${root}-evil`;
+  fs.mkdirSync(sibling);
+  fs.writeFileSync(path.join(sibling, "secret.txt"), "secret");
+  t.throws(() => resolveInWorkspace(root, path.join(sibling, "secret.txt")), { instanceOf: PathOutsideWorkspaceError });
+  t.throws(() => resolveInWorkspace(root, "../ws-evil/secret.txt"), { instanceOf: PathOutsideWorkspaceError });
+  fs.symlinkSync(sibling, path.join(root, "link"));
+  t.throws(() => resolveInWorkspace(root, "link/secret.txt"), { instanceOf: PathOutsideWorkspaceError });
+});
+
 test("an absolute path is accepted inside the workspace and refused outside it", (t) => {
   const { root, outside } = tempTree(t);
   t.is(resolveInWorkspace(root, path.join(root, "x.txt")).rel, "x.txt");

@@ -4,7 +4,7 @@
  *
  * A run is tied to its request: the client disconnecting aborts it, and with it every tool call it started.
  */
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { serializeError } from "../../errors/index.js";
 import { publicRunEvent, publicRunResult, type RunEvent, type RunResult } from "../../runtime/index.js";
@@ -43,22 +43,49 @@ function refused(runId: string, hash: string, cache: "hit" | "miss", error: unkn
   };
 }
 
-function wantsEventStream(c: Context): boolean {
-  return (header(c, "accept") ?? "").toLowerCase().includes("text/event-stream");
+/** What starting a run needs of its request, whether it came through hono or the fast path (fast-run.ts). */
+export interface RunExchange {
+  /** The request's `Accept` header: `text/event-stream` asks for a stream. */
+  accept: string | undefined;
+  /** Call `onGone` once if the client goes away before its response is finished; returns the function that stops watching. */
+  onClientGone(onGone: () => void): () => void;
+  /** Name the run on the request's log line. */
+  setRunId(id: string): void;
+  /** A JSON run's outcome, for the request's log line. */
+  setRunLog(fields: RunLogFields): void;
 }
 
-export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
+/** The answer to `POST /v1/runs`: a JSON body with its status, or an event stream (status 200). */
+export type RunReply =
+  | { kind: "json"; status: number; body: unknown; headers: Record<string, string> }
+  | { kind: "stream"; headers: Record<string, string>; produce: (writer: EventWriter) => Promise<void>; onDisconnect: () => void };
+
+export interface RunStarter {
+  /** The artifact a request names by `hash` (undefined for a `source`). @throws NotFoundError when it is not cached */
+  artifactFor(req: RunRequest): Artifact | undefined;
+  /** Start the run; the reply comes when it ends (JSON) or starts (stream). @throws what ActiveRuns.start throws */
+  start(req: RunRequest, artifact: Artifact | undefined, exchange: RunExchange): Promise<RunReply>;
+}
+
+/** `POST /v1/runs` after its body was read and checked: shared by the hono route and the fast path. */
+export function createRunStarter(ctx: ServerContext): RunStarter {
   const { harness, runs } = ctx;
 
   /** Run the request to its end; never rejects (refusals come back as ok: false results with an end event). */
-  async function execute(req: RunRequest, artifact: Artifact | undefined, runId: string, signal: AbortSignal, onEvent: (e: RunEvent) => void): Promise<RunResult> {
+  async function execute(
+    req: RunRequest,
+    artifact: Artifact | undefined,
+    runId: string,
+    controller: AbortController,
+    onEvent: (e: RunEvent) => void,
+  ): Promise<RunResult> {
     // Every event also goes to the run's watchers (GET /v1/runs/:id/events, here or, through the fleet, elsewhere).
     const recordEvent = (e: RunEvent): void => {
       runs.emit(runId, e.type, publicRunEvent(e));
       onEvent(e);
     };
     const stopApprovals = ctx.approvals?.subscribe((r) => r.runId === runId && runs.emit(runId, "approval_request", r));
-    const opts = { runId, signal, onEvent: recordEvent, limits: req.limits, allowedTools: req.allowedTools, sandbox: req.sandbox };
+    const opts = { runId, controller, onEvent: recordEvent, limits: req.limits, allowedTools: req.allowedTools, sandbox: req.sandbox };
     let result: RunResult;
     try {
       result = artifact ? await harness.runArtifact(artifact, opts, "hit") : await harness.run(req.input ?? { source: "" }, opts);
@@ -72,31 +99,32 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
     return result;
   }
 
-  app.post("/v1/runs", async (c) => {
-    const req = parseRunRequest(await readJsonObject(c), harness);
-    let artifact: Artifact | undefined;
-    if (req.hash !== undefined) {
-      artifact = harness.cache.get(req.hash)?.artifact;
-      if (!artifact) throw new NotFoundError(`No compiled artifact with hash \`${req.hash}\` (compile it first)`, { kind: "artifact", id: req.hash });
-    }
+  function artifactFor(req: RunRequest): Artifact | undefined {
+    if (req.hash === undefined) return undefined;
+    const artifact = harness.cache.get(req.hash)?.artifact;
+    if (!artifact) throw new NotFoundError(`No compiled artifact with hash \`${req.hash}\` (compile it first)`, { kind: "artifact", id: req.hash });
+    return artifact;
+  }
+
+  async function start(req: RunRequest, artifact: Artifact | undefined, exchange: RunExchange): Promise<RunReply> {
     // The client going away aborts the run through its own controller (no signal joined per run: see incoming.ts).
     let stopWatching = (): void => {};
     const watchClient = (id: string): void => {
-      stopWatching = onClientGone(c, () => runs.abort(id, "The client disconnected"));
+      stopWatching = exchange.onClientGone(() => runs.abort(id, "The client disconnected"));
     };
 
-    if (!wantsEventStream(c)) {
-      const { runId, result } = runs.start(req.runId, (id, signal) => {
+    if (!(exchange.accept ?? "").toLowerCase().includes("text/event-stream")) {
+      const { runId, result } = runs.start(req.runId, (id, controller) => {
         watchClient(id);
-        return execute(req, artifact, id, signal, () => {});
+        return execute(req, artifact, id, controller, () => {});
       });
-      c.set("runId", runId);
+      exchange.setRunId(runId);
       const finished = await result.finally(() => stopWatching());
       // One log line per JSON run: the request's, which carries the run's outcome.
-      c.set("runLog", runLog(finished));
+      exchange.setRunLog(runLog(finished));
       const done = publicRunResult(finished);
       const status = statusForRun(done);
-      return c.json(done, status as ContentfulStatusCode, retryHeaders(status));
+      return { kind: "json", status, body: done, headers: retryHeaders(status) };
     }
 
     // Register before streaming so a DELETE right after the start event finds the run.
@@ -110,17 +138,17 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
       firstEvent();
     };
     let unsubscribe = (): void => {};
-    const { runId, result } = runs.start(req.runId, (id, signal) => {
+    const { runId, result } = runs.start(req.runId, (id, controller) => {
       unsubscribe = ctx.approvals?.subscribe((r) => r.runId === id && emit("approval_request", r)) ?? unsubscribe;
       watchClient(id);
-      return execute(req, artifact, id, signal, (e) => emit(e.type, publicRunEvent(e)));
+      return execute(req, artifact, id, controller, (e) => emit(e.type, publicRunEvent(e)));
     });
     // A stream's request is logged when it starts; the run's end gets its own line.
     void result.then((finished) => {
       stopWatching();
       ctx.logger?.info({ runId, ...runLog(finished) }, "run finished");
     }, stopWatching);
-    c.set("runId", runId);
+    exchange.setRunId(runId);
     const runIdHeader = { "X-Cody-Run-Id": runId };
     // The status is chosen when the run starts or ends, whichever comes first: a run refused before it started
     // (type errors, a full queue, shutdown) is answered like in JSON mode, with its status and the RunResult.
@@ -130,13 +158,13 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
       const status = statusForRun(done);
       if (status !== 200) {
         unsubscribe();
-        return c.json(done, status as ContentfulStatusCode, { ...retryHeaders(status), ...runIdHeader });
+        return { kind: "json", status, body: done, headers: { ...retryHeaders(status), ...runIdHeader } };
       }
     }
-    return streamEvents(
-      c,
-      runIdHeader,
-      async (events) => {
+    return {
+      kind: "stream",
+      headers: runIdHeader,
+      produce: async (events) => {
         writer = events;
         for (const [event, data] of early.splice(0)) events.emit(event, data);
         try {
@@ -146,8 +174,27 @@ export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
           await events.flushed();
         }
       },
-      () => runs.abort(runId, "The client disconnected"),
-    );
+      onDisconnect: () => runs.abort(runId, "The client disconnected"),
+    };
+  }
+
+  return { artifactFor, start };
+}
+
+export function runRoutes(app: Hono<AppEnv>, ctx: ServerContext, starter: RunStarter = createRunStarter(ctx)): void {
+  const { harness, runs } = ctx;
+  const { artifactFor, start } = starter;
+
+  app.post("/v1/runs", async (c) => {
+    const req = parseRunRequest(await readJsonObject(c), harness);
+    const reply = await start(req, artifactFor(req), {
+      accept: header(c, "accept"),
+      onClientGone: (onGone) => onClientGone(c, onGone),
+      setRunId: (id) => c.set("runId", id),
+      setRunLog: (fields) => c.set("runLog", fields),
+    });
+    if (reply.kind === "json") return c.json(reply.body, reply.status as ContentfulStatusCode, reply.headers);
+    return streamEvents(c, reply.headers, reply.produce, reply.onDisconnect);
   });
 
   app.delete("/v1/runs/:id", async (c) => {
