@@ -130,11 +130,15 @@ export function createCpuBudget(name: string, cores: number): CpuBudget {
   };
   live.add(budget);
   try {
+    // The quota caps the group; the weight (10× the default) lets it have its quota while other work on the box
+    // (other groups' builds) competes for the cores, as an instance on a machine of its own would.
     if (f.version === 1) {
       fs.writeFileSync(path.join(dir, "cpu.cfs_period_us"), String(PERIOD_US));
       fs.writeFileSync(path.join(dir, "cpu.cfs_quota_us"), quota);
+      fs.writeFileSync(path.join(dir, "cpu.shares"), "10240");
     } else {
       fs.writeFileSync(path.join(dir, "cpu.max"), `${quota} ${PERIOD_US}`);
+      fs.writeFileSync(path.join(dir, "cpu.weight"), "1000");
     }
   } catch (error) {
     budget.remove();
