@@ -6,6 +6,10 @@
  * The cluster keeps PostgreSQL's durable defaults (fsync, synchronous_commit, full_page_writes on), as a deployment
  * runs; the tests turn them off. CPU per run of the `cody serve` process and of the PostgreSQL processes is read from
  * /proc (Linux) around the one-instance load, to tell whether two instances on this machine can be faster at all.
+ *
+ * Two instances on one box share its cores, so the unbudgeted ratio says little about a fleet with an instance per
+ * machine. The budgeted figures model that: each instance in its own CPU budget (cpu-budget.ts), PostgreSQL and the
+ * client outside, one instance then two under the same load (skipped with a note where no cgroup can be written).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import crypto, { randomUUID } from "node:crypto";
@@ -19,6 +23,8 @@ import { ArtifactCache, keyFromSecret, PgCacheRows } from "../src/cache/index.js
 import type { Artifact } from "../src/compiler/artifact.js";
 import { PgConnection } from "../src/store/index.js";
 import { postgresUnavailable, startPostgres } from "../test/helpers/postgres.js";
+import { cpuBudgetUnavailable, createCpuBudget, type CpuBudget } from "./cpu-budget.js";
+import { load as restLoad } from "./rest-load.js";
 
 const CODY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/cody.js");
 const TOKEN = "bench-token-0123456789abcdef";
@@ -64,31 +70,63 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-/** CPU seconds of one cluster's PostgreSQL processes: its postmaster and the backends and helpers it started. */
-function postgresCpuSeconds(dataDir: string): number {
-  let postmaster: number;
-  try {
-    postmaster = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-  } catch {
-    return Number.NaN;
-  }
-  let sum = cpuSeconds(postmaster);
+/** CPU seconds of a process and of every live process below it (a `cody serve` and what it spawned). */
+function treeCpuSeconds(root: number | undefined): number {
+  if (root === undefined) return Number.NaN;
+  const children = new Map<number, number[]>();
   for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
       const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1]);
-      if (ppid === postmaster) sum += cpuSeconds(Number(pid));
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(pid)]);
     } catch {
       // gone meanwhile
     }
   }
+  let sum = 0;
+  for (const todo = [root]; todo.length > 0; ) {
+    const pid = todo.pop() as number;
+    const own = cpuSeconds(pid);
+    if (Number.isFinite(own)) sum += own;
+    todo.push(...(children.get(pid) ?? []));
+  }
   return sum;
 }
 
-async function serve(dir: string, store: string): Promise<{ child: ChildProcess; url: string }> {
+/** CPU seconds of one cluster's PostgreSQL processes: its postmaster and the backends and helpers it started. */
+function postgresCpuSeconds(dataDir: string): number {
+  try {
+    return treeCpuSeconds(Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]));
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Busy CPU seconds of the whole box so far (all cores; /proc/stat), NaN where it is missing. */
+function boxBusySeconds(): number {
+  try {
+    const [, ...fields] = (fs.readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/);
+    const n = fields.map(Number);
+    // user nice system idle iowait irq softirq steal: busy is all but idle and iowait
+    return (n.slice(0, 8).reduce((a, b) => a + b, 0) - (n[3] ?? 0) - (n[4] ?? 0)) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Start `cody serve` on `store`; with a budget, moved into it before it has started anything. */
+async function serve(dir: string, store: string, budget?: CpuBudget): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [CODY, "serve", "--port", "0", "--workers", "2", "--cwd", dir, "--approval", "on-request"], {
     env: { PATH: process.env["PATH"], HOME: dir, CODY_SERVER_TOKEN: TOKEN, CODY_STORE: store, CODY_STORE_SECRET: SECRET },
     stdio: ["ignore", "ignore", "pipe"],
   });
+  if (budget !== undefined && child.pid !== undefined) {
+    try {
+      budget.add(child.pid);
+    } catch (error) {
+      child.kill("SIGKILL");
+      throw error;
+    }
+  }
   const url = await new Promise<string>((resolve, reject) => {
     let stderr = "";
     child.once("exit", (code) => reject(new Error(`cody serve exited with ${code}:\n${stderr}`)));
@@ -180,6 +218,96 @@ async function fanout(a: string, b: string, lines: number): Promise<number[]> {
   return timesB.map((t, i) => t - (timesA[i] ?? Number.NaN)).filter((d) => Number.isFinite(d));
 }
 
+/** Each budgeted instance's share of the box: half of one core ("a small machine of its own"). */
+const INSTANCE_CPU_BUDGET = 0.5;
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+interface BudgetedLoad {
+  perSecond: number;
+  failed: number;
+  /** Cores each instance used during the load (its process tree), then PostgreSQL's, the client's, the whole box's. */
+  instanceCores: number[];
+  postgresCores: number;
+  clientCores: number;
+  boxCores: number;
+}
+
+/** `concurrency` requests in flight, split evenly over `urls`, for `ms`; with the CPU each side used meanwhile. */
+async function budgetedLoad(instances: { child: ChildProcess; url: string }[], concurrency: number, ms: number, dataDir: string): Promise<BudgetedLoad> {
+  const t0 = performance.now();
+  const before = {
+    instances: instances.map((i) => treeCpuSeconds(i.child.pid)),
+    pg: postgresCpuSeconds(dataDir),
+    client: process.cpuUsage(),
+    box: boxBusySeconds(),
+  };
+  const results = await Promise.all(instances.map((i) => restLoad(i.url, TOKEN, concurrency / instances.length, ms, "json")));
+  const wall = (performance.now() - t0) / 1000;
+  const client = process.cpuUsage(before.client);
+  return {
+    perSecond: results.reduce((sum, r) => sum + r.perSecond, 0),
+    failed: results.reduce((sum, r) => sum + r.failed, 0),
+    instanceCores: instances.map((i, n) => (treeCpuSeconds(i.child.pid) - (before.instances[n] ?? Number.NaN)) / wall),
+    postgresCores: (postgresCpuSeconds(dataDir) - before.pg) / wall,
+    clientCores: (client.user + client.system) / 1e6 / wall,
+    boxCores: (boxBusySeconds() - before.box) / wall,
+  };
+}
+
+/**
+ * "One instance per machine" on one box: two `cody serve` instances, each in its own CPU budget of
+ * INSTANCE_CPU_BUDGET cores (a cgroup: the instance, its threads and whatever it spawns), PostgreSQL and the load
+ * client outside them. The same script, cluster and total concurrency (64) against one instance, then against both.
+ * The budgets are removed afterwards, also when something fails.
+ */
+async function budgetedScale(store: string, dir: string, ms: number, dataDir: string): Promise<{ one: BudgetedLoad; two: BudgetedLoad }> {
+  const budgets: CpuBudget[] = [];
+  const instances: { child: ChildProcess; url: string }[] = [];
+  try {
+    for (const name of ["a", "b"]) {
+      const budget = createCpuBudget(name, INSTANCE_CPU_BUDGET);
+      budgets.push(budget);
+      const ws = path.join(dir, `budget-${name}`);
+      fs.mkdirSync(ws);
+      fs.writeFileSync(path.join(ws, "hello.txt"), "hello\n");
+      instances.push(await serve(ws, store, budget));
+    }
+    // Warm both (compile once, JIT, pools), so that neither measurement pays a start.
+    await budgetedLoad(instances, 8, 1000, dataDir);
+    const one = await budgetedLoad(instances.slice(0, 1), 64, ms, dataDir);
+    const two = await budgetedLoad(instances, 64, ms, dataDir);
+    return { one, two };
+  } finally {
+    for (const i of instances) await stop(i.child);
+    for (const b of budgets) b.remove();
+  }
+}
+
+function budgetedLines(r: { one: BudgetedLoad; two: BudgetedLoad }, ms: number): string[] {
+  const cores = os.availableParallelism();
+  const use = (l: BudgetedLoad): string => l.instanceCores.map((c) => `${((c / INSTANCE_CPU_BUDGET) * 100).toFixed(0)} %`).join(" + ");
+  const lowest = Math.min(...r.two.instanceCores) / INSTANCE_CPU_BUDGET;
+  const outside = r.two.postgresCores + r.two.clientCores;
+  return [
+    `one instance per machine, modelled with a CPU budget of ${INSTANCE_CPU_BUDGET} core per cody serve (cgroup; PostgreSQL and the client outside), concurrency 64 for ${ms} ms:`,
+    `  one instance: ${r.one.perSecond.toFixed(0)} runs/s (budget used ${use(r.one)}); two instances: ${r.two.perSecond.toFixed(0)} runs/s ` +
+      `(budgets used ${use(r.two)}): ${(r.two.perSecond / r.one.perSecond).toFixed(2)}× (goal ≥ 1.7×)` +
+      (r.one.failed + r.two.failed ? `  (${r.one.failed + r.two.failed} requests failed)` : ""),
+    `  during the two-instance load: PostgreSQL ${r.two.postgresCores.toFixed(2)} cores, load client ${r.two.clientCores.toFixed(2)} cores, ` +
+      `whole box ${r.two.boxCores.toFixed(2)} of ${cores} cores busy: ` +
+      (lowest >= 0.9
+        ? "the instances' budgets were the limit, not PostgreSQL or the client"
+        : `the instances left ${((1 - lowest) * 100).toFixed(0)} % of a budget unused: the limit was outside them ` +
+          `(PostgreSQL + client ${outside.toFixed(2)} cores${r.two.boxCores > cores - 0.2 ? ", box saturated" : ""})`),
+  ];
+}
+
 export async function benchPostgres(opts: { quick: boolean }): Promise<{ figures: Record<string, number>; lines: string[] }> {
   const missing = postgresUnavailable();
   if (missing !== undefined) return { figures: {}, lines: [`skipped: no PostgreSQL can be started here (${missing})`] };
@@ -233,7 +361,12 @@ export async function benchPostgres(opts: { quick: boolean }): Promise<{ figures
       if (round.length === 0) break;
       delays.push(...round);
     }
-    const figures = {
+    // The fan-out instances are stopped first: the budgeted ones are measured on a box without them.
+    for (const child of children.splice(0)) await stop(child);
+    const budgetNote = cpuBudgetUnavailable();
+    const budgeted = budgetNote === undefined ? await budgetedScale(store, dir, ms, cluster.dataDir) : undefined;
+
+    const figures: Record<string, number> = {
       pgCacheHitUs: pgHit,
       sqliteCacheHitUs: sqliteHit,
       pgRunsPerSecC64: one.perSecond,
@@ -242,6 +375,17 @@ export async function benchPostgres(opts: { quick: boolean }): Promise<{ figures
       pgFailed: one.failed + two.failed,
       pgCodyCpuMsPerRun: cpuPerRun.cody,
       pgServerCpuMsPerRun: cpuPerRun.pg,
+      ...(budgeted === undefined
+        ? {}
+        : {
+            pgInstanceCpuBudget: INSTANCE_CPU_BUDGET,
+            pgBudgetedRunsPerSec1Instance: budgeted.one.perSecond,
+            pgBudgetedRunsPerSec2Instances: budgeted.two.perSecond,
+            pgBudgetedScaleRatio: budgeted.two.perSecond / budgeted.one.perSecond,
+            pgBudgetedPostgresCores: budgeted.two.postgresCores,
+            pgBudgetedClientCores: budgeted.two.clientCores,
+            pgBudgetedFailed: budgeted.one.failed + budgeted.two.failed,
+          }),
     };
     const perRun = cpuPerRun.cody + cpuPerRun.pg + cpuPerRun.client;
     const cores = os.availableParallelism();
@@ -258,13 +402,11 @@ export async function benchPostgres(opts: { quick: boolean }): Promise<{ figures
           `(${((cores * 1000) / perRun / one.perSecond).toFixed(2)}× one instance) however many instances share them`,
         `event fan-out (console line on A → client watching through B), ${delays.length} events: p50 ${percentile(delays, 50).toFixed(1)} ms, ` +
           `p99 ${percentile(delays, 99).toFixed(1)} ms (goal ≤ 20 ms)`,
+        ...(budgeted === undefined ? [`budgeted instances skipped: ${budgetNote ?? "unknown"}`] : budgetedLines(budgeted, ms)),
       ],
     };
   } finally {
-    for (const child of children) {
-      child.kill("SIGTERM");
-      await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once("exit", r)));
-    }
+    for (const child of children) await stop(child);
     agent.destroy();
     cluster.destroy();
     fs.rmSync(dir, { recursive: true, force: true });

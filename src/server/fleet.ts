@@ -52,6 +52,9 @@ export const FLEET_MIGRATIONS: readonly string[] = [
    CREATE INDEX fleet_approvals_run ON fleet_approvals (run_id);`,
 ];
 
+/** How JSON.stringify begins an event's note (`t`, then `r`: the order `#write` builds it in). */
+const EVENT_NOTE_PREFIX = '{"t":"ev","r":"';
+
 type Note =
   | { t: "ev"; r: string; s: number; e: string; d?: string }
   | { t: "abort"; r: string; why: string }
@@ -231,6 +234,11 @@ export class Fleet {
   }
 
   #onNotification(payload: string | undefined): void {
+    // Every instance hears every event of the fleet: those of runs nobody here watches are dropped before parsing.
+    if (payload?.startsWith(EVENT_NOTE_PREFIX) === true) {
+      const runId = payload.slice(EVENT_NOTE_PREFIX.length, payload.indexOf('"', EVENT_NOTE_PREFIX.length));
+      if (!runId.includes("\\") && !this.#watchers.has(runId)) return;
+    }
     let note: Note;
     try {
       note = JSON.parse(payload ?? "") as Note;
