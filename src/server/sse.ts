@@ -69,10 +69,12 @@ class DirectWriter implements EventWriter {
   #headers: Record<string, string> | undefined;
   #text = "";
   #timer: NodeJS.Timeout | undefined;
+  readonly #flushMs: number;
 
-  constructor(res: ServerResponse, headers: Record<string, string>) {
+  constructor(res: ServerResponse, headers: Record<string, string>, flushMs: number) {
     this.#res = res;
     this.#headers = headers;
+    this.#flushMs = flushMs;
     open.add(this);
     if (keepalive === undefined) {
       keepalive = setInterval(keepAlive, KEEPALIVE_MS);
@@ -84,11 +86,11 @@ class DirectWriter implements EventWriter {
     return !this.#res.writableEnded && !this.#res.destroyed;
   }
 
-  /** Queue text; it is written SSE_FLUSH_MS after the first text queued since the last write (or at the end). */
+  /** Queue text; it is written `flushMs` after the first text queued since the last write (or at the end). */
   queue(text: string): void {
     if (!this.#live()) return;
     this.#text += text;
-    this.#timer ??= setTimeout(this.#write, SSE_FLUSH_MS);
+    this.#timer ??= setTimeout(this.#write, this.#flushMs);
   }
 
   /** Write what is queued (the window passed). */
@@ -138,7 +140,8 @@ const AlreadySent = RESPONSE_ALREADY_SENT.constructor as typeof Response;
 
 /**
  * Answer 200 with an event stream fed by `produce` (which must not reject and must await `writer.flushed()` last),
- * sending `headers` with it. `onDisconnect` is called if the client goes away before the stream ends.
+ * sending `headers` with it. `onDisconnect` is called if the client goes away before the stream ends. Over Node,
+ * messages are gathered for `flushMs` (SSE_FLUSH_MS; tests choose their own).
  *
  * The direct path needs hono's response object to be untouched until the handler returns: hono merges headers set on
  * it into a new Response, which @hono/node-server would then write over the stream. CORS middleware sets headers on
@@ -149,6 +152,7 @@ export function streamEvents(
   headers: Record<string, string>,
   produce: (writer: EventWriter) => Promise<void>,
   onDisconnect: () => void,
+  flushMs = SSE_FLUSH_MS,
 ): Response {
   const node = nodeOf(c);
   if (!node || header(c, "origin") !== undefined) {
@@ -158,7 +162,7 @@ export function streamEvents(
       await produce(chainedWriter(stream));
     });
   }
-  streamDirect(node.outgoing, headers, produce, onDisconnect);
+  streamDirect(node.outgoing, headers, produce, onDisconnect, flushMs);
   // A marker of its own per request, so nothing can pile headers onto one shared object.
   return new AlreadySent(null, { headers: { "x-hono-already-sent": "true" } });
 }
@@ -169,8 +173,10 @@ export function streamDirect(
   headers: Record<string, string>,
   produce: (writer: EventWriter) => Promise<void>,
   onDisconnect: () => void,
+  flushMs = SSE_FLUSH_MS,
 ): void {
-  const writer = new DirectWriter(res, { ...headers, "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+  const headersOut = { ...headers, "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" };
+  const writer = new DirectWriter(res, headersOut, flushMs);
   res.on("close", () => {
     writer.forget();
     if (!res.writableFinished) onDisconnect();

@@ -12,7 +12,12 @@ import { streamEvents, type EventWriter } from "../../src/server/sse.js";
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Serve one stream fed by `produce`; count the writes made on its response. */
-async function served(t: { teardown(fn: () => void): void }, produce: (writer: EventWriter) => Promise<void>, onDisconnect = (): void => {}) {
+async function served(
+  t: { teardown(fn: () => void): void },
+  produce: (writer: EventWriter) => Promise<void>,
+  onDisconnect = (): void => {},
+  flushMs?: number,
+) {
   const app = new Hono();
   const counts = { write: 0, end: 0 };
   app.get("/s", (c) => {
@@ -26,7 +31,7 @@ async function served(t: { teardown(fn: () => void): void }, produce: (writer: E
       counts.end++;
       return end.apply(res, args);
     }) as typeof end;
-    return streamEvents(c, {}, produce, onDisconnect);
+    return streamEvents(c, {}, produce, onDisconnect, flushMs);
   });
   const server = await new Promise<http.Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as http.Server)) as http.Server;
@@ -36,6 +41,7 @@ async function served(t: { teardown(fn: () => void): void }, produce: (writer: E
 }
 
 test("a stream that ends within the flush window goes out whole in one write, with a Content-Length, in order", async (t) => {
+  // A window far longer than the test (60 s): the stream surely ends within it, however slow the box.
   const { url, counts } = await served(t, async (w) => {
     w.emit("a", { n: 1 });
     w.emit("b", { n: 2 });
@@ -44,7 +50,7 @@ test("a stream that ends within the flush window goes out whole in one write, wi
     w.emit("c", { n: 3 });
     w.emit("end", { n: 4 });
     await w.flushed();
-  });
+  }, undefined, 60_000);
   const res = await fetch(url);
   t.is(res.headers.get("content-type"), "text/event-stream");
   const body = 'event: a\ndata: {"n":1}\n\nevent: b\ndata: {"n":2}\n\nevent: c\ndata: {"n":3}\n\nevent: end\ndata: {"n":4}\n\n';
@@ -65,7 +71,7 @@ test("a stream that outlasts the flush window still streams: the client gets the
     await clientGotFirst;
     w.emit("end", { n: 3 });
     await w.flushed();
-  });
+  }, undefined, 1); // a window of 1 ms: a and b go out while the producer waits for the client
   const res = await fetch(url);
   t.is(res.headers.get("content-type"), "text/event-stream");
   t.is(res.headers.get("content-length"), null);

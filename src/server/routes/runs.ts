@@ -80,9 +80,11 @@ export function createRunStarter(ctx: ServerContext): RunStarter {
     onEvent: (e: RunEvent) => void,
   ): Promise<RunResult> {
     // Every event also goes to the run's watchers (GET /v1/runs/:id/events, here or, through the fleet, elsewhere).
+    // `onEvent` gets the public form too (made once: for `end` it copies the whole result).
     const recordEvent = (e: RunEvent): void => {
-      runs.emit(runId, e.type, publicRunEvent(e));
-      onEvent(e);
+      const shown = publicRunEvent(e);
+      runs.emit(runId, e.type, shown);
+      onEvent(shown);
     };
     const stopApprovals = ctx.approvals?.subscribe((r) => r.runId === runId && runs.emit(runId, "approval_request", r));
     const opts = { runId, controller, onEvent: recordEvent, limits: req.limits, allowedTools: req.allowedTools, sandbox: req.sandbox };
@@ -141,7 +143,7 @@ export function createRunStarter(ctx: ServerContext): RunStarter {
     const { runId, result } = runs.start(req.runId, (id, controller) => {
       unsubscribe = ctx.approvals?.subscribe((r) => r.runId === id && emit("approval_request", r)) ?? unsubscribe;
       watchClient(id);
-      return execute(req, artifact, id, controller, (e) => emit(e.type, publicRunEvent(e)));
+      return execute(req, artifact, id, controller, (e) => emit(e.type, e));
     });
     // A stream's request is logged when it starts; the run's end gets its own line.
     void result.then((finished) => {
