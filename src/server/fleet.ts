@@ -22,11 +22,6 @@ import { NotFoundError } from "./errors.js";
 const CHANNEL = "cody_fleet";
 /** NOTIFY payloads are limited to 8000 bytes; an event larger than this is fetched from the table instead. */
 const INLINE_EVENT_BYTES = 7000;
-/**
- * Event writes start at least this far apart: under load each write then carries the events of many runs (one commit
- * and one notification delivery per listener instead of one per turn), for a few ms of fan-out latency at most.
- */
-const EVENT_WRITE_GAP_MS = 4;
 /** Events are kept this long for watchers that join late. */
 const EVENT_RETENTION_MS = 60 * 60 * 1000;
 const NOW_MS = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
@@ -93,8 +88,6 @@ export class Fleet {
   #queue: QueuedEvent[] = [];
   #flushing: Promise<void> = Promise.resolve();
   #flushScheduled = false;
-  /** When the last event write was sent (performance.now()). */
-  #lastWrite = Number.NEGATIVE_INFINITY;
   readonly #watchers = new Map<string, Set<(note: Note & { t: "ev" }) => void>>();
   readonly #stops: (() => void)[] = [];
   readonly #timers: NodeJS.Timeout[] = [];
@@ -212,13 +205,10 @@ export class Fleet {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     setImmediate(() => {
-      this.#flushing = this.#flushing.then(async () => {
-        const wait = this.#lastWrite + EVENT_WRITE_GAP_MS - performance.now();
-        if (wait > 0 && !this.#closed) await new Promise((resolve) => setTimeout(resolve, wait));
+      this.#flushing = this.#flushing.then(() => {
         this.#flushScheduled = false;
         const batch = this.#queue;
         this.#queue = [];
-        this.#lastWrite = performance.now();
         return this.#write(batch);
       }).catch((error: unknown) => this.#opts.onError?.(error));
     });
