@@ -3,10 +3,9 @@
  * it (its workspace is local there), but its follow-ups can be sent to any instance. They travel through the
  * database:
  *
- * - events: every event of a local run is appended to `fleet_events` (for watchers that join later); once another
- *   instance announces a watch of the run, its events are also announced with `NOTIFY cody_fleet` (the event itself
- *   rides along when it fits in a notification), so `GET /v1/runs/:id/events` elsewhere replays what was sent and
- *   then follows live. Runs nobody watches from elsewhere cost no notification;
+ * - events: every event of a local run is appended to `fleet_events` and announced with `NOTIFY cody_fleet` (the
+ *   event itself rides along when it fits in a notification), so `GET /v1/runs/:id/events` elsewhere replays what was
+ *   sent and then follows live;
  * - approvals: a request parked here is listed in `fleet_approvals`; an answer given elsewhere is a notification;
  * - aborts: `DELETE /v1/runs/:id` elsewhere is a notification to whichever instance runs it;
  * - crashes: each instance renews a lease (`fleet_instances.heartbeat_at`, on the database's clock); any instance
@@ -58,10 +57,6 @@ const EVENT_NOTE_PREFIX = '{"t":"ev","r":"';
 
 type Note =
   | { t: "ev"; r: string; s: number; e: string; d?: string }
-  /** A watch of run `r` from another instance: its runner announces the run's events from now on. */
-  | { t: "w"; r: string }
-  /** Catch up: everything written of run `r` before its watch was heard is committed; read it. */
-  | { t: "c"; r: string }
   | { t: "abort"; r: string; why: string }
   | { t: "ans"; id: string; d: string };
 
@@ -93,9 +88,7 @@ export class Fleet {
   #queue: QueuedEvent[] = [];
   #flushing: Promise<void> = Promise.resolve();
   #flushScheduled = false;
-  readonly #watchers = new Map<string, Set<(note: Note & { t: "ev" | "c" }) => void>>();
-  /** Local runs watched from another instance: only their events are announced (all are written). */
-  readonly #watched = new Set<string>();
+  readonly #watchers = new Map<string, Set<(note: Note & { t: "ev" }) => void>>();
   readonly #stops: (() => void)[] = [];
   readonly #timers: NodeJS.Timeout[] = [];
   #approvalWrites: Promise<unknown> = Promise.resolve();
@@ -223,14 +216,11 @@ export class Fleet {
 
   async #write(batch: QueuedEvent[]): Promise<void> {
     if (batch.length === 0 || this.#closed) return;
-    const notes: string[] = [];
-    for (const q of batch) {
-      if (!this.#watched.has(q.runId)) continue;
+    const notes = batch.map((q) => {
       const note: Note = { t: "ev", r: q.runId, s: q.seq, e: q.event };
       if (Buffer.byteLength(q.data) <= INLINE_EVENT_BYTES) note.d = q.data;
-      notes.push(JSON.stringify(note));
-      if (q.event === "end") this.#watched.delete(q.runId);
-    }
+      return JSON.stringify(note);
+    });
     // One statement: the rows commit before the notifications are delivered (NOTIFY is sent at commit). Named, so each
     // connection prepares it once.
     await this.#pool.query({
@@ -255,15 +245,8 @@ export class Fleet {
     } catch {
       return;
     }
-    if (note.t === "ev" || note.t === "c") {
+    if (note.t === "ev") {
       for (const watch of this.#watchers.get(note.r) ?? []) watch(note);
-    } else if (note.t === "w") {
-      if (this.#opts.runs.has(note.r)) this.#watched.add(note.r);
-      // After the event writes already sent or queued here: those wrote no notes for this run, so the watcher reads
-      // the table again once they are committed. Every instance answers (one that no longer runs the run cannot tell
-      // that it just ended here); a watch is rare.
-      const r = note.r;
-      this.#flushing = this.#flushing.then(() => this.#notify({ t: "c", r })).catch((error: unknown) => this.#opts.onError?.(error));
     } else if (note.t === "abort") {
       this.#opts.runs.abort(note.r, note.why);
     } else if (note.t === "ans") {
@@ -299,10 +282,9 @@ export class Fleet {
         );
         for (const r of rows.rows) deliver(r.seq, r.event, r.data);
       };
-      const onNote = (note: Note & { t: "ev" | "c" }): void => {
+      const onNote = (note: Note & { t: "ev" }): void => {
         chain = chain
           .then(() => {
-            if (note.t === "c") return fetch();
             if (note.s <= last) return undefined;
             if (note.s === last + 1 && note.d !== undefined) return deliver(note.s, note.e, note.d);
             return fetch();
@@ -312,12 +294,8 @@ export class Fleet {
       let set = this.#watchers.get(runId);
       if (!set) this.#watchers.set(runId, (set = new Set()));
       set.add(onNote);
-      // Listening first, then announcing the watch (the runner notifies this run's events from then on, and a
-      // catch-up once what it wrote before is committed), then reading what was sent before: nothing falls between.
-      chain = chain
-        .then(() => this.#notify({ t: "w", r: runId }).catch((error: unknown) => this.#opts.onError?.(error)))
-        .then(fetch)
-        .catch((error: unknown) => this.#opts.onError?.(error));
+      // Listening first, then reading what was sent before: nothing falls between the two.
+      chain = chain.then(fetch).catch((error: unknown) => this.#opts.onError?.(error));
       return () => {
         stopped = true;
         set.delete(onNote);
