@@ -155,6 +155,31 @@ test("request limits may equal the server's but not exceed them", async (t) => {
   t.regex(unknown.body.error.message, /Unknown limit `limits.bogus`/);
 });
 
+test("a request body with a field the API does not know is refused naming it, not silently dropped", async (t) => {
+  // A typo such as `limit` for `limits` used to be dropped: the run then ran under the server's limits unannounced.
+  const { base } = await startServer(t);
+  const run = await request<Err>(base, "POST", "/v1/runs", { source: "return 1;", limit: { timeoutMs: 100 } });
+  t.is(run.status, 400);
+  t.is(run.body.error.code, "CODY_HTTP_BAD_REQUEST");
+  t.regex(run.body.error.message, /Unknown field `limit`/);
+  const check = await request<Err>(base, "POST", "/v1/scripts/check", { files: [{ source: "return 1;", name: "a.ts" }] });
+  t.is(check.status, 400);
+  t.regex(check.body.error.message, /Unknown field `files\.0\.name`/);
+  const compile = await request<Err>(base, "POST", "/v1/scripts/compile", { source: "return 1;", aprove: true });
+  t.is(compile.status, 400);
+  t.regex(compile.body.error.message, /Unknown field `aprove`/);
+  const answer = await request<Err>(base, "POST", "/v1/approvals/nope", { decision: "approve", note: "x" });
+  t.is(answer.status, 400);
+  t.regex(answer.body.error.message, /Unknown field `note`/);
+  const call = await request<Err>(base, "POST", "/v1/tools/readFile/call", { args: { path: "x" }, runId: "r" });
+  t.is(call.status, 400);
+  t.regex(call.body.error.message, /Unknown field `runId`/);
+  // Every known field is still accepted.
+  const ok = await request<{ ok: boolean }>(base, "POST", "/v1/runs", { source: "return 1;", limits: { timeoutMs: 1000 }, filename: "a.ts" });
+  t.is(ok.status, 200);
+  t.true(ok.body.ok);
+});
+
 test("unknown hashes, runs, approvals and routes answer 404", async (t) => {
   const { base } = await startServer(t);
   const hash = await request<Err>(base, "POST", "/v1/runs", { hash: "0".repeat(64) });
@@ -178,10 +203,8 @@ test("unknown hashes, runs, approvals and routes answer 404", async (t) => {
 test("a body of exactly the size limit is accepted and one byte more answers 413", async (t) => {
   const limit = 2048;
   const { base } = await startServer(t, { server: { maxBodyBytes: limit } });
-  const body = (pad: number): string => {
-    const base = JSON.stringify({ files: [{ filename: "a.ts", source: "return 1;" }], pad: "" });
-    return base.replace('"pad":""', `"pad":"${"x".repeat(pad)}"`);
-  };
+  // Padded with JSON's insignificant whitespace: an unknown field would be refused before the size matters.
+  const body = (pad: number): string => `${JSON.stringify({ files: [{ filename: "a.ts", source: "return 1;" }] }).slice(0, -1)}${" ".repeat(pad)}}`;
   const empty = Buffer.byteLength(body(0));
   const atEdge = body(limit - empty);
   t.is(Buffer.byteLength(atEdge), limit);
@@ -271,7 +294,7 @@ test("a chunked body without Content-Length is also cut off at the size limit", 
       }),
       duplex: "half",
     } as RequestInit);
-  const json = (pad: number): string => JSON.stringify({ files: [{ source: "return 1;" }], pad: "x".repeat(pad) });
+  const json = (pad: number): string => `${JSON.stringify({ files: [{ source: "return 1;" }] }).slice(0, -1)}${" ".repeat(pad)}}`;
   const fits = json(limit - json(0).length);
   t.is(fits.length, limit);
   const ok = await send(fits);

@@ -2,7 +2,7 @@
 import type { Hono } from "hono";
 import { readJsonObject } from "../body.js";
 import type { AppEnv, ServerContext } from "../context.js";
-import { NotFoundError } from "../errors.js";
+import { BadRequestError, NotFoundError } from "../errors.js";
 
 export function approvalRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
   const broker = ctx.approvals;
@@ -18,6 +18,12 @@ export function approvalRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
   app.post("/v1/approvals/:id", async (c) => {
     const id = c.req.param("id");
     const body = await readJsonObject(c);
+    // The decision itself is checked where it is applied (the broker names the valid ones); a field beside it is
+    // refused here, as every request body's unknown fields are (schemas/misc.ts ApprovalAnswerBodySchema is strict).
+    const unknown = Object.keys(body).filter((k) => k !== "decision");
+    if (unknown.length > 0) {
+      throw new BadRequestError(`Unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `\`${k}\``).join(", ")}`, { path: "" });
+    }
     if (!broker) {
       throw new NotFoundError(`No pending approval request \`${id}\` (this server does not ask for approvals)`, { kind: "approval", id });
     }

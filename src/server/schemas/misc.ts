@@ -26,14 +26,14 @@ export const ToolInfoSchema = z
 export const ToolListSchema = z.object({ tools: z.array(ToolInfoSchema) }).meta({ id: "ToolList" });
 
 export const ToolCallBodySchema = z
-  .object({ args: z.unknown().optional().meta({ description: "The tool's arguments (default `{}`)." }) })
+  .strictObject({ args: z.unknown().optional().meta({ description: "The tool's arguments (default `{}`)." }) })
   .meta({ id: "ToolCallBody" });
 
 export const ToolCallResultSchema = z.object({ result: z.unknown() }).meta({ id: "ToolCallResult" });
 
-const ScriptFileSchema = z.object({ filename: z.string().min(1).optional(), source: z.string() });
+const ScriptFileSchema = z.strictObject({ filename: z.string().min(1).optional(), source: z.string() });
 
-export const CheckBodySchema = z.object({ files: z.array(ScriptFileSchema).min(1).max(100) }).meta({ id: "CheckBody" });
+export const CheckBodySchema = z.strictObject({ files: z.array(ScriptFileSchema).min(1).max(100) }).meta({ id: "CheckBody" });
 
 export const DiagnosticSchema = z
   .looseObject({
@@ -51,7 +51,7 @@ export const DiagnosticSchema = z
 export const CheckResultSchema = z.object({ ok: z.boolean(), diagnostics: z.array(DiagnosticSchema) }).meta({ id: "CheckResult" });
 
 export const CompileBodySchema = z
-  .object({
+  .strictObject({
     source: z.string(),
     filename: z.string().min(1).optional(),
     approve: z.boolean().optional().meta({ description: "Record the script as reviewed (its calls run without asking under on-request)." }),
@@ -92,7 +92,7 @@ export const ApprovalRequestSchema = z
 export const ApprovalListSchema = z.object({ approvals: z.array(ApprovalRequestSchema) }).meta({ id: "ApprovalList" });
 
 export const ApprovalAnswerBodySchema = z
-  .object({ decision: z.enum(["approve", "deny", "always", "abort"]) })
+  .strictObject({ decision: z.enum(["approve", "deny", "always", "abort"]) })
   .meta({ id: "ApprovalAnswerBody" });
 
 export const ApprovalAnsweredSchema = z

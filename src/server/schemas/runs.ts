@@ -11,7 +11,7 @@ export const SandboxRequestSchema = z
   .meta({ id: "SandboxRequest", description: "The OS sandbox for this run's exec calls; may only tighten the server's (docs/sandbox.md)." });
 
 export const RunBodySchema = z
-  .object({
+  .strictObject({
     source: z.string().optional().meta({ description: "The script (exactly one of `source` and `hash`)." }),
     hash: z.string().optional().meta({ description: "A compiled artifact's hash (exactly one of `source` and `hash`)." }),
     filename: z.string().min(1).optional(),
