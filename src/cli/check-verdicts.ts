@@ -10,6 +10,7 @@
  * the new verdict replaces it. Like the declarations cache beside it, a verdict is not signed: whoever can write
  * `.cody/` can edit the scripts too, and `script run` type-checks again when it compiles.
  */
+import { readdirSync, statSync, unlinkSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { COMPILER_VERSION, SCRIPT_COMPILER_OPTIONS, type Diagnostic, type ScriptSource } from "../compiler/index.js";
@@ -18,13 +19,49 @@ import { sha256 } from "../hash.js";
 /** Bumped when what a verdict holds, or how it is keyed, changes. */
 const VERDICT_FORMAT = 1;
 
+/** The folder of the verdicts kept for the database at `dbPath` (none for `:memory:`). */
+function verdictDir(dbPath: string): string | undefined {
+  return dbPath === ":memory:" ? undefined : path.join(path.dirname(path.resolve(dbPath)), "checks");
+}
+
+/**
+ * `cody cache prune --older-than`: remove the verdicts made longer ago than `olderThanMs` (and temp files a killed
+ * check left). A verdict is rewritten only when its file changed, so a file checked daily but unchanged loses its verdict
+ * too; that costs one type-check the next time, never a wrong answer.
+ */
+export function pruneCheckVerdicts(dbPath: string, olderThanMs: number, now = Date.now()): { removed: number; bytesFreed: number } {
+  const dir = verdictDir(dbPath);
+  let removed = 0;
+  let bytesFreed = 0;
+  let names: string[] = [];
+  try {
+    if (dir !== undefined) names = readdirSync(dir);
+  } catch {
+    return { removed, bytesFreed }; // no verdicts kept yet
+  }
+  for (const name of names) {
+    if (!name.endsWith(".json") && !name.endsWith(".tmp")) continue;
+    const file = path.join(dir as string, name);
+    try {
+      const st = statSync(file);
+      if (!st.isFile() || now - st.mtimeMs < olderThanMs) continue;
+      unlinkSync(file);
+      removed++;
+      bytesFreed += st.size;
+    } catch {
+      // gone meanwhile (another prune, a check replacing it): nothing to remove
+    }
+  }
+  return { removed, bytesFreed };
+}
+
 export class CheckVerdicts {
   readonly #dir: string | undefined;
   readonly #dtsHash: string;
 
   /** Verdicts for the database at `dbPath` (none kept for `:memory:`), against declarations of hash `dtsHash`. */
   constructor(dbPath: string, dtsHash: string) {
-    this.#dir = dbPath === ":memory:" ? undefined : path.join(path.dirname(path.resolve(dbPath)), "checks");
+    this.#dir = verdictDir(dbPath);
     this.#dtsHash = dtsHash;
   }
 

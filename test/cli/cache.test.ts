@@ -148,3 +148,33 @@ test("read-only commands on a database that does not exist report it empty and c
   t.is(verify.code, 0, verify.stderr);
   t.false(fs.existsSync(path.join(dir, "missing")));
 });
+
+test("cache prune --older-than also removes script check verdicts older than that, and keeps younger ones", async (t) => {
+  const ws = tempDir(t);
+  fs.writeFileSync(path.join(ws, "a.ts"), "const n: number = 1;\nreturn n;\n");
+  const env = { CODY_DB: "" };
+  const check = await cody(["script", "check", "a.ts", "--cwd", ws], { cwd: ws, env });
+  t.is(check.code, 0, check.stderr);
+  const checks = path.join(ws, ".cody", "checks");
+  const [verdict] = fs.readdirSync(checks);
+  t.truthy(verdict);
+  const file = path.join(checks, verdict ?? "");
+  // Made just now: younger than an hour, kept.
+  const young = await cody(["cache", "prune", "--cwd", ws, "--older-than", "1h", "--json"], { cwd: ws, env });
+  t.is(young.code, 0, young.stderr);
+  t.like(JSON.parse(young.stdout), { checkVerdictsRemoved: 0 });
+  t.true(fs.existsSync(file));
+  // Made two hours ago: older than an hour, removed (with a temp file a killed check left beside it).
+  const then = new Date(Date.now() - 2 * 3600_000);
+  fs.utimesSync(file, then, then);
+  fs.writeFileSync(path.join(checks, `${verdict ?? ""}.123.tmp`), "{");
+  fs.utimesSync(path.join(checks, `${verdict ?? ""}.123.tmp`), then, then);
+  const old = await cody(["cache", "prune", "--cwd", ws, "--older-than", "1h"], { cwd: ws, env });
+  t.is(old.code, 0, old.stderr);
+  t.regex(old.stdout, /removed 2 check verdicts/);
+  t.deepEqual(fs.readdirSync(checks), []);
+  // A later check of the same file type-checks it again and keeps a new verdict.
+  const again = await cody(["script", "check", "a.ts", "--cwd", ws], { cwd: ws, env });
+  t.is(again.code, 0, again.stderr);
+  t.is(fs.readdirSync(checks).length, 1);
+});

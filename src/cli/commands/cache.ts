@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import { ArtifactCache, keyFromSecret, parseByteSize, parseDuration, PgCacheRows, type ArtifactSummary } from "../../cache/index.js";
 import { CacheError, UsageError } from "../../errors/index.js";
 import { PgConnection, redactUrl, type StoreTarget } from "../../store/index.js";
+import { pruneCheckVerdicts } from "../check-verdicts.js";
 import { EXIT } from "../exit-codes.js";
 import { requireStoreSecret, storeTargetFor } from "../store-target.js";
 import { resolveWorkspace } from "../workspace.js";
@@ -45,7 +46,10 @@ export function targetName(target: StoreTarget): string {
  * should not create one). The cache is always closed. A CacheError (unopenable file, bad key file) becomes exit 2; a
  * PostgreSQL store that does not answer is a StoreError (exit 2 as well, from main).
  */
-export async function withCache(opts: DbCliOptions, fn: (cache: ArtifactCache | undefined, db: string) => void): Promise<void> {
+export async function withCache(
+  opts: DbCliOptions,
+  fn: (cache: ArtifactCache | undefined, db: string, target: StoreTarget) => void,
+): Promise<void> {
   const target = await storeTargetFrom(opts);
   const name = targetName(target);
   let cache: ArtifactCache | undefined;
@@ -58,7 +62,7 @@ export async function withCache(opts: DbCliOptions, fn: (cache: ArtifactCache | 
     } else if (target.path === ":memory:" || fs.existsSync(target.path)) {
       cache = new ArtifactCache({ db: target.path, lruMaxBytes: 0 });
     }
-    fn(cache, name);
+    fn(cache, name, target);
   } catch (error) {
     if (!(error instanceof CacheError)) throw error;
     process.stderr.write(`cody: ${error.name}: ${error.message}\n`);
@@ -131,14 +135,19 @@ function prune(opts: DbCliOptions & { olderThan?: string; maxBytes?: string; inc
   }
   const olderThanMs = opts.olderThan === undefined ? undefined : parseDuration(opts.olderThan, "--older-than");
   const maxBytes = opts.maxBytes === undefined ? undefined : parseByteSize(opts.maxBytes, "--max-bytes");
-  return withCache(opts, (cache, db) => {
+  return withCache(opts, (cache, db, target) => {
     const result = cache?.prune({
       ...(olderThanMs === undefined ? {} : { olderThanMs }),
       ...(maxBytes === undefined ? {} : { maxBytes }),
       keepApproved: !opts.includeApproved,
     }) ?? { removed: 0, bytesFreed: 0 };
-    if (opts.json) return out(JSON.stringify({ db, ...result }));
-    out(`removed ${result.removed} entr${result.removed === 1 ? "y" : "ies"}, freed ${formatBytes(result.bytesFreed)} from ${db}`);
+    // `script check`'s verdicts live beside a SQLite database (check-verdicts.ts); they hold no bytecode, so only age
+    // removes them.
+    const verdicts =
+      olderThanMs !== undefined && target.kind === "sqlite" ? pruneCheckVerdicts(target.path, olderThanMs) : { removed: 0, bytesFreed: 0 };
+    if (opts.json) return out(JSON.stringify({ db, ...result, checkVerdictsRemoved: verdicts.removed }));
+    const checks = verdicts.removed === 0 ? "" : `; removed ${verdicts.removed} check verdict${verdicts.removed === 1 ? "" : "s"} (${formatBytes(verdicts.bytesFreed)})`;
+    out(`removed ${result.removed} entr${result.removed === 1 ? "y" : "ies"}, freed ${formatBytes(result.bytesFreed)} from ${db}${checks}`);
   });
 }
 
