@@ -24,7 +24,11 @@ export async function readJsonObject(c: Context<AppEnv>, allowEmpty = false): Pr
   // Already read (and checked) by the route's validation: parse a body once.
   const read = c.get("jsonBody") as JsonObject | undefined;
   if (read !== undefined) return read;
-  const bytes = await readBody(c, c.get("maxBodyBytes"));
+  return parseJsonObject(await readBody(c, c.get("maxBodyBytes")), allowEmpty);
+}
+
+/** `bytes` as a JSON object, with `readJsonObject`'s errors (also the `POST /v1/runs` fast path's parse, fast-run.ts). */
+export function parseJsonObject(bytes: Uint8Array, allowEmpty = false): JsonObject {
   let text: string;
   try {
     text = utf8.decode(bytes);

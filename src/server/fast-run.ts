@@ -16,6 +16,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { Harness } from "../harness.js";
+import { parseJsonObject } from "./body.js";
 import type { RunLogFields } from "./context.js";
 import type { hostChecker } from "./guard.js";
 import { onResponseGone, readAhead } from "./incoming.js";
@@ -46,18 +47,6 @@ export interface FastRunOptions {
 }
 
 const PATH = "/v1/runs";
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** The body as a JSON object, or undefined for anything body.ts `readJsonObject` would refuse (hono then answers). */
-function jsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(utf8.decode(bytes));
-  } catch {
-    return undefined;
-  }
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
 
 /** Write a JSON answer as @hono/node-server writes `c.json`'s: one head with its length, one end. */
 function writeJson(res: ServerResponse, reply: JsonReply): void {
@@ -72,8 +61,9 @@ export function fastRunListener(o: FastRunOptions, fallback: Listener): Listener
     let request: RunRequest;
     let artifact;
     try {
-      const body = jsonObject(await readAhead(req, o.maxBodyBytes));
-      if (body === undefined || !acceptsRunBody(body)) return fallback(req, res);
+      // A body hono would refuse (not UTF-8, not JSON, not an object) throws here and falls through below.
+      const body = parseJsonObject(await readAhead(req, o.maxBodyBytes));
+      if (!acceptsRunBody(body)) return fallback(req, res);
       request = parseRunRequest(body, o.harness);
       artifact = o.starter.artifactFor(request);
     } catch {
